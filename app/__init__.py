@@ -1,0 +1,84 @@
+"""The Jiayou service: create_app builds one app with the driver API, console and sandbox."""
+
+import logging
+import os
+
+from flask import Flask, redirect, url_for
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from app.config import Config
+from app.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(Config(app.instance_path, overrides).as_dict())
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "console.login"
+    login_manager.login_message = "请先登录"
+    login_manager.session_protection = "basic"
+    from app.services import staff_auth
+
+    login_manager.user_loader(staff_auth.load_session_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.console import bp as console_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(console_bp)
+    if app.config["SANDBOX"]:
+        from app.sandbox import bp as sandbox_bp
+
+        app.register_blueprint(sandbox_bp)
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("console.home"))
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app import cli
+
+    cli.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: enforce foreign keys, use WAL and wait on locks instead of failing at once."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

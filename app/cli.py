@@ -1,0 +1,7 @@
+"""flask commands."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

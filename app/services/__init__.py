@@ -1,0 +1,1 @@
+"""Business rules: the only code that changes state or money."""

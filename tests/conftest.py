@@ -1,0 +1,132 @@
+"""Test fixtures on the real PostgreSQL and Redis of this machine.
+
+Each pytest-xdist worker gets its own database, migrated once; every test starts from empty
+tables (truncated after each test), so tests are isolated and may commit like the real code.
+"""
+
+import os
+import re
+import threading
+
+import psycopg
+import pytest
+import redis
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db, limiter
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    name = f"jiayou_test_{_worker()}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ.setdefault("JIAYOU_ENV", "development")
+    application = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url.replace(
+                "postgresql://", "postgresql+psycopg://"
+            ),
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "RATELIMIT_KEY_PREFIX": f"jiayou-test-{_worker()}",
+            "TESTING": True,
+        }
+    )
+    application.instance_path = str(instance)
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Empty every table and the rate-limit counters after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        limiter.reset()
+    from app.services import catalogue
+
+    catalogue.clear_cache()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def world(app_ctx):
+    """Chain, stations A and B, fuels with prices, nozzles and staff of every role (committed)."""
+    from tests.factories import World
+
+    return World()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def redis_client():
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()
+    return client
+
+
+class LiveServer:
+    def __init__(self, app):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a free port, in a thread: the sandbox is reached over real HTTP through it."""
+    server = LiveServer(app)
+    app.config["PUBLIC_BASE_URL"] = server.url
+    app.config["WECHAT_API_BASE"] = server.url + "/sandbox/wechat"
+    yield server
+    server.stop()
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_META.search(html)
+    assert match, "page has no csrf-token meta tag"
+    return match.group(1)

@@ -34,7 +34,6 @@ bench: $(DEV_STAMP)
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Cannot make a virtualenv:" \
 		"on Debian, apt-get install python3-venv"; exit 1; }
-	$(BIN)/pip install -q --upgrade pip
 
 # Stamps: reinstall only when a requirements file changes.
 $(RUN_STAMP): requirements.txt | $(BIN)/pip

@@ -1,6 +1,7 @@
 """Writes to the append-only audit log, inside the caller's transaction."""
 
 from flask import has_request_context, request
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Staff
@@ -37,3 +38,18 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the fields that differ, for a compact before/after pair."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def recent(actor: Staff, station_id: int | None = None, limit: int = 200) -> list[AuditLog]:
+    """Newest entries the actor may read: a chain admin every station's, a manager their own."""
+    from app.services.access import visible_station_ids
+    from app.services.errors import PermissionDenied
+
+    if actor.role not in ("chain_admin", "manager"):
+        raise PermissionDenied("只有站长和总部管理员可以查看操作日志")
+    query = select(AuditLog).where(AuditLog.chain_id == actor.chain_id)
+    if station_id is not None:
+        query = query.where(AuditLog.station_id == station_id)
+    if actor.role != "chain_admin":
+        query = query.where(AuditLog.station_id.in_(visible_station_ids(actor) or {-1}))
+    return list(db.session.scalars(query.order_by(AuditLog.id.desc()).limit(limit)))

@@ -41,9 +41,9 @@ def authenticate(username: str, password: str) -> Staff | None:
     """The enabled staff member with these credentials, or None; records the login."""
     staff = db.session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
     if staff is None:
-        _verify(_DUMMY_HASH, password)
+        verify(_DUMMY_HASH, password)
         return None
-    if not _verify(staff.password_hash, password) or not staff.is_enabled:
+    if not verify(staff.password_hash, password) or not staff.is_enabled:
         return None
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
@@ -52,7 +52,7 @@ def authenticate(username: str, password: str) -> Staff | None:
     return staff
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):

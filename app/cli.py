@@ -1,7 +1,45 @@
-"""flask commands."""
+"""flask commands: seed-demo, create-admin."""
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+
+from app.services import demo_data, setup
+from app.services.errors import Invalid
 
 
 def init_app(app: Flask) -> None:
-    pass
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo chain, stations, prices, staff and drivers (once; safe to run again)."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("seed-demo is for the demo only, not for production")
+    created, logins = demo_data.load(current_app.config["WECHAT_APPID"])
+    click.echo("演示数据已加载。" if created else "演示数据已存在，未重复加载。")
+    base = current_app.config["PUBLIC_BASE_URL"]
+    click.echo(f"控制台 {base}/console/  演示密码（所有账号）: {demo_data.DEMO_PASSWORD}")
+    for username, role, stations in logins:
+        click.echo(f"  {username:<18} {role:<6} {stations}")
+
+
+@click.command("create-admin")
+@click.option("--username", required=True, help="login name of the chain admin")
+@click.option("--name", "display_name", default="", help="display name")
+@click.option("--chain-code", required=True, help="short code of the chain, e.g. yunling")
+@click.option("--chain-name", default="", help="name of the chain, needed when it is new")
+@click.password_option(help="prompted for when not given")
+def create_admin(
+    username: str, display_name: str, chain_code: str, chain_name: str, password: str
+) -> None:
+    """Create a chain admin (and the chain with its standard fuels if it is new)."""
+    chain = setup.ensure_chain(
+        chain_code, chain_name or chain_code, current_app.config["WECHAT_APPID"] or None
+    )
+    try:
+        admin = setup.create_admin(chain, username, display_name, password)
+    except Invalid as err:
+        raise click.ClickException(err.message) from None
+    click.echo(f"created chain admin {admin.username} for chain {chain.code}")

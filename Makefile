@@ -29,7 +29,7 @@ services:
 
 bench: $(DEV_STAMP)
 	bash .ci/setup-services.sh postgres redis wrk
-	$(BIN)/python bench/stations.py
+	$(BIN)/python -m bench.stations
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Cannot make a virtualenv:" \

@@ -2,4 +2,9 @@
 
 from flask import Blueprint
 
+from app.extensions import csrf
+
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
+csrf.exempt(bp)
+
+from app.sandbox import wechat  # noqa: E402, F401  (registers the routes on bp)

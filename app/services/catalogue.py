@@ -1,0 +1,437 @@
+"""The driver-facing catalogue: a per-process read model of the chain's stations.
+
+Loaded whole into immutable structures and kept while Chain.catalogue_version stays the same;
+each use costs one primary-key query for that version. Prices are picked at the moment of the
+request from every cached row, so a scheduled price takes effect exactly on time.
+"""
+
+import bisect
+import math
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from flask import current_app
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import (
+    Chain,
+    Fuel,
+    FuelPrice,
+    Nozzle,
+    Station,
+    StationFuel,
+    StationHours,
+    StationPhoto,
+)
+from app.models.base import utcnow
+from app.services import geo
+from app.services.clock import is_open, minutes_to_hhmm, to_local
+from app.services.errors import NotFound, ServiceError
+
+DEFAULT_RADIUS_M = 10_000
+MAX_RADIUS_M = 50_000
+# Price rows that stopped being in force this long before a load are left out of it.
+PRICE_HISTORY = timedelta(days=7)
+_M_PER_DEGREE = geo.EARTH_RADIUS_M * math.pi / 180
+_VERSION_SQL = text("SELECT catalogue_version FROM chain WHERE id = :id")
+
+
+class ChainNotConfigured(ServiceError):
+    status = 503
+    code = "chain_not_configured"
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    effective_at: datetime
+    list_price_fen: int
+    member_price_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class FuelOffer:
+    """An enabled fuel at a station with its uncancelled prices, oldest first."""
+
+    fuel_id: int
+    code: str
+    name: str
+    kind: str
+    times: tuple[datetime, ...]
+    prices: tuple[Price, ...]
+
+    def price_at(self, moment: datetime) -> Price | None:
+        """The price in force: the latest row with effective_at <= moment."""
+        index = bisect.bisect_right(self.times, moment)
+        return self.prices[index - 1] if index else None
+
+    def next_price(self, moment: datetime) -> Price | None:
+        index = bisect.bisect_right(self.times, moment)
+        return self.prices[index] if index < len(self.prices) else None
+
+
+@dataclass(frozen=True, slots=True)
+class NozzleEntry:
+    number: int
+    fuel_code: str
+    fuel_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    id: int
+    station_id: int
+    caption: str
+    content_type: str
+    width: int
+    height: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationEntry:
+    id: int
+    code: str
+    name: str
+    city: str
+    address: str
+    phone: str
+    lat: float  # GCJ-02
+    lng: float
+    services: tuple[str, ...]
+    hours: MappingProxyType  # weekday -> (opens_min, closes_min)
+    fuels: tuple[FuelOffer, ...]
+    fuel_codes: frozenset[str]
+    nozzles: tuple[NozzleEntry, ...]
+    photos: tuple[Photo, ...]
+
+    def is_open(self, moment: datetime) -> bool:
+        return is_open(self.hours, moment)
+
+    def hours_today(self, moment: datetime) -> str:
+        return hours_text(self.hours.get(to_local(moment).weekday()))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    station: StationEntry
+    distance_m: int
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyPage:
+    hits: list[Hit]
+    total: int
+    page: int
+    per_page: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """One chain's active stations at one catalogue version."""
+
+    chain_id: int
+    version: int
+    valid_from: datetime  # price rows cover every moment from here on
+    stations: MappingProxyType  # id -> StationEntry
+    by_lat: tuple[StationEntry, ...]
+    lats: tuple[float, ...]
+    photos: MappingProxyType  # id -> Photo
+
+    def within(self, lat: float, lng: float, radius_m: float, fuel: str | None) -> list[Hit]:
+        """Stations within radius_m of a GCJ-02 point, nearest first."""
+        d_lat = radius_m / _M_PER_DEGREE
+        widest = math.cos(math.radians(min(89.9, abs(lat) + d_lat)))
+        d_lng = d_lat / widest
+        lo = bisect.bisect_left(self.lats, lat - d_lat)
+        hi = bisect.bisect_right(self.lats, lat + d_lat)
+        hits = []
+        for station in self.by_lat[lo:hi]:
+            if abs((station.lng - lng + 180) % 360 - 180) > d_lng:
+                continue
+            if fuel is not None and fuel not in station.fuel_codes:
+                continue
+            distance = geo.haversine_m(lat, lng, station.lat, station.lng)
+            if distance <= radius_m:
+                hits.append(Hit(station, round(distance)))
+        hits.sort(key=lambda hit: (hit.distance_m, hit.station.id))
+        return hits
+
+
+_lock = threading.Lock()
+_chain_ids: dict[str, int] = {}
+_catalogues: dict[int, Catalogue] = {}
+
+
+def clear_cache() -> None:
+    """Forget every cached chain and catalogue (tests, after the tables were emptied)."""
+    with _lock:
+        _chain_ids.clear()
+        _catalogues.clear()
+
+
+def current_chain_id() -> int:
+    """The chain this deployment serves: the one whose wechat_appid is WECHAT_APPID.
+
+    When none matches and the database holds exactly one chain (demo, tests), that one.
+    """
+    appid = current_app.config.get("WECHAT_APPID") or ""
+    chain_id = _chain_ids.get(appid)
+    if chain_id is None:
+        chain_id = _find_chain(appid)
+        _chain_ids[appid] = chain_id
+    return chain_id
+
+
+def _find_chain(appid: str) -> int:
+    if appid:
+        found = db.session.scalar(select(Chain.id).where(Chain.wechat_appid == appid))
+        if found is not None:
+            return found
+    ids = db.session.scalars(select(Chain.id).limit(2)).all()
+    if len(ids) == 1:
+        return ids[0]
+    raise ChainNotConfigured("服务尚未配置：找不到本小程序对应的连锁")
+
+
+def current() -> Catalogue:
+    """The chain's catalogue, reloaded only when its catalogue_version has changed."""
+    chain_id = current_chain_id()
+    version = db.session.execute(_VERSION_SQL, {"id": chain_id}).scalar()
+    if version is None:  # the chain row is gone: look the chain up again
+        _chain_ids.clear()
+        chain_id = current_chain_id()
+        version = db.session.execute(_VERSION_SQL, {"id": chain_id}).scalar()
+        if version is None:
+            raise ChainNotConfigured("服务尚未配置：找不到本小程序对应的连锁")
+    now = utcnow()
+    cached = _catalogues.get(chain_id)
+    if cached is not None and cached.version == version and cached.valid_from <= now:
+        return cached
+    # While one thread reloads, the others keep answering from the previous version.
+    if not _lock.acquire(blocking=cached is None):
+        return cached
+    try:
+        cached = _catalogues.get(chain_id)
+        if cached is None or cached.version != version or cached.valid_from > now:
+            cached = _load(chain_id, version, now)
+            _catalogues[chain_id] = cached
+        return cached
+    finally:
+        _lock.release()
+
+
+def search_nearby(
+    lat: float,
+    lng: float,
+    radius_m: int = DEFAULT_RADIUS_M,
+    fuel: str | None = None,
+    coord: str = "gcj02",
+    page: int = 1,
+    per_page: int = 20,
+) -> NearbyPage:
+    """Active stations within radius_m of a point (GCJ-02, or WGS-84 converted), nearest first."""
+    if coord == "wgs84":
+        lat, lng = geo.wgs84_to_gcj02(lat, lng)
+    radius_m = min(max(radius_m, 1), MAX_RADIUS_M)
+    hits = current().within(lat, lng, radius_m, fuel or None)
+    start = (page - 1) * per_page
+    return NearbyPage(
+        hits=hits[start : start + per_page],
+        total=len(hits),
+        page=page,
+        per_page=per_page,
+        has_more=start + per_page < len(hits),
+    )
+
+
+def get_station(station_id: int) -> StationEntry:
+    """An active station of this chain, else NotFound."""
+    station = current().stations.get(station_id)
+    if station is None:
+        raise NotFound("油站不存在")
+    return station
+
+
+def get_photo(photo_id: int) -> Photo:
+    """A photo of an active station of this chain (metadata only), else NotFound."""
+    photo = current().photos.get(photo_id)
+    if photo is None:
+        raise NotFound("图片不存在")
+    return photo
+
+
+def photo_bytes(photo: Photo) -> bytes:
+    data = db.session.scalar(
+        select(StationPhoto.data).where(
+            StationPhoto.id == photo.id, StationPhoto.station_id == photo.station_id
+        )
+    )
+    if data is None:
+        raise NotFound("图片不存在")
+    return data
+
+
+def hours_text(span: tuple[int, int] | None) -> str:
+    """One day's opening hours for people: '06:00-22:00', '22:00-次日06:00', '24小时营业'."""
+    if span is None:
+        return "休息"
+    opens, closes = span
+    if opens == 0 and closes == 1440:
+        return "24小时营业"
+    if closes < opens:
+        return f"{minutes_to_hhmm(opens)}-次日{minutes_to_hhmm(closes)}"
+    return f"{minutes_to_hhmm(opens)}-{minutes_to_hhmm(closes)}"
+
+
+def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
+    since = now - PRICE_HISTORY
+    session = db.session
+    fuels = {
+        row.id: row
+        for row in session.execute(
+            select(Fuel.id, Fuel.code, Fuel.name, Fuel.kind, Fuel.sort_order).where(
+                Fuel.chain_id == chain_id
+            )
+        )
+    }
+    hours: dict[int, dict[int, tuple[int, int]]] = {}
+    for row in session.execute(
+        select(
+            StationHours.station_id,
+            StationHours.weekday,
+            StationHours.opens_min,
+            StationHours.closes_min,
+        ).where(StationHours.chain_id == chain_id)
+    ):
+        hours.setdefault(row.station_id, {})[row.weekday] = (row.opens_min, row.closes_min)
+    prices: dict[tuple[int, int], list[Price]] = {}
+    for row in _price_rows(chain_id, since):
+        price = Price(row.effective_at, row.list_price_fen, row.member_price_fen)
+        prices.setdefault((row.station_id, row.fuel_id), []).append(price)
+    offers: dict[int, list[FuelOffer]] = {}
+    for row in session.execute(
+        select(StationFuel.station_id, StationFuel.fuel_id).where(
+            StationFuel.chain_id == chain_id, StationFuel.enabled.is_(True)
+        )
+    ):
+        fuel = fuels[row.fuel_id]
+        rows = sorted(prices.get((row.station_id, row.fuel_id), ()), key=lambda p: p.effective_at)
+        offer = FuelOffer(
+            fuel.id,
+            fuel.code,
+            fuel.name,
+            fuel.kind,
+            tuple(p.effective_at for p in rows),
+            tuple(rows),
+        )
+        offers.setdefault(row.station_id, []).append(offer)
+    order = {fuel_id: (fuel.sort_order, fuel.code) for fuel_id, fuel in fuels.items()}
+    nozzles: dict[int, list[tuple]] = {}
+    for row in session.execute(
+        select(Nozzle.station_id, Nozzle.number, Nozzle.fuel_id)
+        .where(Nozzle.chain_id == chain_id, Nozzle.enabled.is_(True))
+        .order_by(Nozzle.number)
+    ):
+        fuel = fuels[row.fuel_id]
+        nozzles.setdefault(row.station_id, []).append((row.fuel_id, row.number, fuel))
+    photos: dict[int, list[Photo]] = {}
+    for row in session.execute(
+        select(
+            StationPhoto.id,
+            StationPhoto.station_id,
+            StationPhoto.caption,
+            StationPhoto.content_type,
+            StationPhoto.width,
+            StationPhoto.height,
+            StationPhoto.sha256,
+        )
+        .where(StationPhoto.chain_id == chain_id)
+        .order_by(StationPhoto.position, StationPhoto.id)
+    ):
+        photos.setdefault(row.station_id, []).append(Photo(*row))
+    entries = []
+    for row in session.execute(
+        select(
+            Station.id,
+            Station.code,
+            Station.name,
+            Station.city,
+            Station.address,
+            Station.phone,
+            Station.lat,
+            Station.lng,
+            Station.services,
+        ).where(Station.chain_id == chain_id, Station.is_active.is_(True))
+    ):
+        station_offers = sorted(offers.get(row.id, ()), key=lambda o: order[o.fuel_id])
+        selling = {offer.fuel_id for offer in station_offers}
+        entries.append(
+            StationEntry(
+                id=row.id,
+                code=row.code,
+                name=row.name,
+                city=row.city,
+                address=row.address,
+                phone=row.phone or "",
+                lat=row.lat,
+                lng=row.lng,
+                services=tuple(str(s) for s in row.services or ()),
+                hours=MappingProxyType(hours.get(row.id, {})),
+                fuels=tuple(station_offers),
+                fuel_codes=frozenset(offer.code for offer in station_offers),
+                nozzles=tuple(
+                    NozzleEntry(number, fuel.code, fuel.name)
+                    for fuel_id, number, fuel in nozzles.get(row.id, ())
+                    if fuel_id in selling
+                ),
+                photos=tuple(photos.get(row.id, ())),
+            )
+        )
+    entries.sort(key=lambda entry: (entry.lat, entry.id))
+    return Catalogue(
+        chain_id=chain_id,
+        version=version,
+        valid_from=since,
+        stations=MappingProxyType({entry.id: entry for entry in entries}),
+        by_lat=tuple(entries),
+        lats=tuple(entry.lat for entry in entries),
+        photos=MappingProxyType({p.id: p for entry in entries for p in entry.photos}),
+    )
+
+
+def _price_rows(chain_id: int, since: datetime) -> list:
+    """Uncancelled prices that took effect after `since`, plus the one in force at `since`."""
+    columns = (
+        FuelPrice.station_id,
+        FuelPrice.fuel_id,
+        FuelPrice.effective_at,
+        FuelPrice.list_price_fen,
+        FuelPrice.member_price_fen,
+    )
+    live = (FuelPrice.chain_id == chain_id, FuelPrice.cancelled_at.is_(None))
+    recent = db.session.execute(select(*columns).where(*live, FuelPrice.effective_at > since))
+    last = (
+        select(
+            FuelPrice.station_id,
+            FuelPrice.fuel_id,
+            func.max(FuelPrice.effective_at).label("effective_at"),
+        )
+        .where(*live, FuelPrice.effective_at <= since)
+        .group_by(FuelPrice.station_id, FuelPrice.fuel_id)
+        .subquery()
+    )
+    in_force = db.session.execute(
+        select(*columns)
+        .join(
+            last,
+            (last.c.station_id == FuelPrice.station_id)
+            & (last.c.fuel_id == FuelPrice.fuel_id)
+            & (last.c.effective_at == FuelPrice.effective_at),
+        )
+        .where(*live)
+    )
+    return [*recent, *in_force]

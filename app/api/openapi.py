@@ -106,7 +106,7 @@ def _validate(model: type[M], data: dict) -> M:
 
 
 MESSAGES = {
-    "missing": "缺少参数 {field}",
+    "missing": "{field} 为必填参数",
     "float_parsing": "{field} 应为数字",
     "float_type": "{field} 应为数字",
     "finite_number": "{field} 应为有限的数字",
@@ -132,7 +132,16 @@ def describe(err: ValidationError) -> str:
             return f"{field} 不能为空"
         return f"{field} 至少 {context.get('min_length')} 个字符"
     template = MESSAGES.get(first["type"], "{field} 无效")
-    return template.format(field=field, **context)
+    return template.format(field=field, **{k: _plain(v) for k, v in context.items()})
+
+
+def _plain(value):
+    """90.0 -> 90, "'a' or 'b'" -> "a 或 b": limits as people write them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return value.replace("'", "").replace(" or ", " 或 ")
+    return value
 
 
 def build_document(title: str, version: str, prefix: str) -> dict:

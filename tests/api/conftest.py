@@ -1,5 +1,7 @@
 """Helpers for driver API tests: sandbox login codes and logged-in members."""
 
+from datetime import timedelta
+
 import pytest
 
 
@@ -39,3 +41,47 @@ def assert_error(answer, status: int, code: str) -> str:
     assert body["error"]["code"] == code
     assert body["error"]["message"]
     return body["error"]["message"]
+
+
+def make_station(world, name, lat, lng, fuels=("92", "95"), hours=(0, 1440), **fields):
+    """A station of the world's chain selling `fuels` at the world's prices, open `hours` daily."""
+    from app.extensions import db
+    from app.models import FuelPrice, StationFuel, StationHours
+    from app.models.base import utcnow
+    from tests.factories import FUELS, StationFactory
+
+    station = StationFactory(
+        chain=world.chain, name=name, lat=lat, lng=lng, open_all_day=False, **fields
+    )
+    if hours is not None:
+        for weekday in range(7):
+            db.session.add(
+                StationHours(
+                    chain_id=world.chain.id,
+                    station_id=station.id,
+                    weekday=weekday,
+                    opens_min=hours[0],
+                    closes_min=hours[1],
+                )
+            )
+    prices = {code: (list_fen, member_fen) for code, _, _, list_fen, member_fen in FUELS}
+    for code in fuels:
+        fuel = world.fuels[code]
+        db.session.add(StationFuel(chain_id=world.chain.id, station_id=station.id, fuel_id=fuel.id))
+        db.session.add(
+            FuelPrice(
+                chain_id=world.chain.id,
+                station_id=station.id,
+                fuel_id=fuel.id,
+                list_price_fen=prices[code][0],
+                member_price_fen=prices[code][1],
+                effective_at=utcnow() - timedelta(days=30),
+            )
+        )
+    db.session.commit()
+    return station
+
+
+def bump_catalogue(chain) -> None:
+    """What the console's services do in the same transaction as a catalogue change."""
+    chain.catalogue_version += 1

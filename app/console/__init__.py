@@ -1,10 +1,8 @@
-"""Staff console (server-rendered, HTMX)."""
+"""Staff console: server-rendered pages that HTMX enhances with partial updates."""
 
 from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-
-@bp.get("/")
-def home():
-    return "console"
+# The view modules register their routes on bp when imported.
+from app.console import audit, auth, hooks, nozzles, prices, staff, stations  # noqa: E402, F401

@@ -1,0 +1,194 @@
+"""Console forms. Field rules live in the services; forms only type and require their input."""
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.meta import DefaultMeta
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.services import clock, money
+
+REQUIRED = "必填"
+
+
+class ConsoleForm(FlaskForm):
+    """A Flask-WTF form whose built-in messages are in Chinese."""
+
+    class Meta:
+        locales = ("zh",)
+
+        def get_translations(self, form):
+            return DefaultMeta.get_translations(self, form)
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def parse_yuan(field) -> int | None:
+    """A 元 amount typed into a field as fen; the parse error becomes the field's error."""
+    try:
+        return money.yuan_to_fen(field.data or "")
+    except ValueError as err:
+        field.errors = [*field.errors, str(err)]
+        return None
+
+
+class LoginForm(ConsoleForm):
+    username = StringField("用户名", validators=[DataRequired(REQUIRED), Length(max=50)])
+    password = PasswordField("密码", validators=[DataRequired(REQUIRED), Length(max=200)])
+    next = HiddenField()
+
+
+class ChangePasswordForm(ConsoleForm):
+    current_password = PasswordField("当前密码", validators=[DataRequired(REQUIRED)])
+    new_password = PasswordField("新密码", validators=[DataRequired(REQUIRED)])
+    confirm = PasswordField("再次输入新密码", validators=[DataRequired(REQUIRED)])
+
+    def validate_confirm(self, field):
+        if field.data != self.new_password.data:
+            raise ValidationError("两次输入的新密码不一致")
+
+
+class StationForm(ConsoleForm):
+    code = StringField("油站编号", validators=[Length(max=32)])
+    name = StringField("油站名称", validators=[DataRequired(REQUIRED), Length(max=50)])
+    city = StringField("城市", validators=[DataRequired(REQUIRED), Length(max=50)])
+    address = StringField("地址", validators=[DataRequired(REQUIRED), Length(max=200)])
+    phone = StringField("电话", validators=[Length(max=30)])
+    lat = StringField("纬度", validators=[DataRequired(REQUIRED)])
+    lng = StringField("经度", validators=[DataRequired(REQUIRED)])
+    services = CheckboxesField("服务", validate_choice=False)
+    is_active = BooleanField("营业中（在小程序中展示）")
+
+    def values(self) -> dict:
+        """The profile fields as the stations service takes them."""
+        keys = ("code", "name", "city", "address", "phone", "lat", "lng", "services", "is_active")
+        return {key: getattr(self, key).data for key in keys}
+
+
+HOURS_MODES = [("closed", "休息"), ("allday", "24 小时"), ("range", "时段")]
+
+
+class HoursForm(ConsoleForm):
+    """Seven weekdays, each closed, open around the clock or open from-to (HH:MM)."""
+
+    def days(self):
+        return [
+            (day, name, self[f"mode{day}"], self[f"opens{day}"], self[f"closes{day}"])
+            for day, name in enumerate(clock.WEEKDAY_NAMES)
+        ]
+
+    def hours(self) -> dict[int, tuple[int, int] | None] | None:
+        """weekday -> (opens_min, closes_min) or None; None overall if a time is mistyped."""
+        result, ok = {}, True
+        for day, _, mode, opens, closes in self.days():
+            if mode.data == "closed":
+                result[day] = None
+            elif mode.data == "allday":
+                result[day] = (0, 1440)
+            else:
+                span = []
+                for field in (opens, closes):
+                    try:
+                        span.append(clock.hhmm_to_minutes(field.data or ""))
+                    except ValueError as err:
+                        field.errors = [*field.errors, str(err)]
+                        ok = False
+                if len(span) == 2:
+                    opens_min, closes_min = span
+                    # Closing at 00:00 means midnight at the end of the day.
+                    result[day] = (opens_min % 1440, closes_min or 1440)
+        return result if ok else None
+
+    @classmethod
+    def for_hours(cls, hours: dict[int, tuple[int, int]]):
+        """The form filled from saved hours (not from the request)."""
+        data = {}
+        for day in range(7):
+            span = hours.get(day)
+            if span is None:
+                data[f"mode{day}"] = "closed"
+            elif span == (0, 1440):
+                data[f"mode{day}"] = "allday"
+            else:
+                data[f"mode{day}"] = "range"
+                data[f"opens{day}"] = clock.minutes_to_hhmm(span[0])
+                data[f"closes{day}"] = clock.minutes_to_hhmm(span[1])
+        return cls(formdata=None, data=data)
+
+
+for _day in range(7):
+    setattr(HoursForm, f"mode{_day}", SelectField(choices=HOURS_MODES, default="allday"))
+    setattr(HoursForm, f"opens{_day}", StringField(default="06:00"))
+    setattr(HoursForm, f"closes{_day}", StringField(default="22:00"))
+
+
+class PhotoForm(ConsoleForm):
+    photo = FileField("照片", validators=[FileRequired("请选择图片文件")])
+    caption = StringField("说明", validators=[Length(max=100)])
+
+
+class PriceForm(ConsoleForm):
+    fuel_id = SelectField("油品", coerce=int)
+    list_price = StringField("挂牌价（元/升）", validators=[DataRequired(REQUIRED)])
+    member_price = StringField("会员价（元/升）", validators=[DataRequired(REQUIRED)])
+    when = RadioField(
+        "生效时间", choices=[("now", "立即生效"), ("later", "指定时间")], default="now"
+    )
+    effective_at = StringField("生效时间（北京时间）", validators=[Optional()])
+
+    def effective_moment(self) -> datetime | None:
+        """None for now, else the typed local time as aware UTC; a field error if mistyped."""
+        if self.when.data != "later":
+            return None
+        try:
+            local = datetime.strptime((self.effective_at.data or "").strip(), "%Y-%m-%dT%H:%M")
+        except ValueError:
+            self.effective_at.errors = [*self.effective_at.errors, "请选择生效的日期和时间"]
+            return None
+        return clock.from_local(local)
+
+
+class NozzleForm(ConsoleForm):
+    number = StringField("枪号", validators=[DataRequired(REQUIRED)])
+    fuel_id = SelectField("油品", coerce=int)
+    enabled = BooleanField("启用", default=True)
+
+    def number_value(self) -> int | None:
+        try:
+            return int((self.number.data or "").strip())
+        except ValueError:
+            self.number.errors = [*self.number.errors, "枪号应为 1 到 99 的整数"]
+            return None
+
+
+class ToggleForm(ConsoleForm):
+    """A one-button form that switches something on or off."""
+
+    enabled = HiddenField()
+
+    @property
+    def on(self) -> bool:
+        return self.enabled.data == "1"
+
+
+class StaffForm(ConsoleForm):
+    username = StringField("用户名", validators=[DataRequired(REQUIRED), Length(max=30)])
+    display_name = StringField("姓名", validators=[DataRequired(REQUIRED), Length(max=50)])
+    phone = StringField("手机号", validators=[Length(max=20)])
+    role = SelectField("角色")
+    station_ids = CheckboxesField("所属油站", coerce=int, validate_choice=False)
+    password = PasswordField("初始密码", validators=[DataRequired(REQUIRED)])

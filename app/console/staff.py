@@ -1,0 +1,92 @@
+"""Staff accounts: list, create, disable or enable, reset a password."""
+
+from flask import flash, render_template, url_for
+from sqlalchemy import select
+
+from app.console import bp
+from app.console.forms import StaffForm, ToggleForm
+from app.console.web import actor, catalogue_required, done, fragment, is_partial, show_errors
+from app.extensions import db
+from app.models import ROLE_NAMES, Station
+from app.services import staff_admin
+from app.services.errors import Invalid
+
+
+def _form(posted: bool = False) -> StaffForm:
+    me = actor()
+    form = StaffForm() if posted else StaffForm(formdata=None)
+    form.role.choices = [(r, ROLE_NAMES[r]) for r in staff_admin.manageable_roles(me)]
+    form.station_ids.choices = [(s.id, s.name) for s in staff_admin.station_choices(me)]
+    return form
+
+
+def _context(form=None) -> dict:
+    me = actor()
+    query = select(Station.id, Station.name).where(Station.chain_id == me.chain_id)
+    people = staff_admin.list_staff(me)
+    return {
+        "people": [(p, staff_admin.can_manage(me, p)) for p in people],
+        "station_names": dict(db.session.execute(query).all()),
+        "form": form or _form(),
+        "toggle_form": ToggleForm(formdata=None),
+    }
+
+
+def _table_or_back():
+    if not is_partial():
+        return done(url_for("console.staff_list"))
+    return fragment("console/partials/_staff_table.html", **_context())
+
+
+@bp.get("/staff")
+@catalogue_required
+def staff_list():
+    return render_template("console/staff.html", **_context())
+
+
+@bp.post("/staff")
+@catalogue_required
+def staff_create():
+    form = _form(posted=True)
+    status = 400
+    if form.validate_on_submit():
+        try:
+            person = staff_admin.create_staff(
+                actor(),
+                form.username.data,
+                form.display_name.data,
+                form.phone.data,
+                form.role.data,
+                form.station_ids.data or [],
+                form.password.data,
+            )
+        except Invalid as err:
+            show_errors(form, err)
+        else:
+            flash(f"已创建员工 {person.display_name}，首次登录需修改密码", "success")
+            if not is_partial():
+                return done(url_for("console.staff_list"))
+            form, status = _form(), 200
+    if is_partial():
+        context = _context(form)
+        return fragment("console/partials/_staff_form.html", status, table_oob=True, **context)
+    return render_template("console/staff.html", **_context(form)), status
+
+
+@bp.post("/staff/<int:staff_id>/enabled")
+@catalogue_required
+def staff_enabled(staff_id: int):
+    form = ToggleForm()
+    if form.validate_on_submit():
+        person = staff_admin.set_enabled(actor(), staff_id, form.on)
+        flash(f"已{'启用' if form.on else '停用'}账号 {person.display_name}", "success")
+    return _table_or_back()
+
+
+@bp.post("/staff/<int:staff_id>/reset-password")
+@catalogue_required
+def staff_reset_password(staff_id: int):
+    """A new temporary password, shown once among the next messages and never stored in clear."""
+    password = staff_admin.reset_password(actor(), staff_id)
+    flash(f"临时密码：{password}（只显示这一次，请当面告知员工；登录后需修改）", "password")
+    return _table_or_back()

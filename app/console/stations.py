@@ -1,0 +1,180 @@
+"""Station list, creation and profile: details, opening hours and photos."""
+
+from flask import abort, flash, render_template, request, url_for
+
+from app.console import bp
+from app.console.forms import HoursForm, PhotoForm, StationForm
+from app.console.web import (
+    actor,
+    catalogue_required,
+    done,
+    fragment,
+    is_partial,
+    managed_station,
+    show_errors,
+)
+from app.services import access, clock, pricing, stations
+from app.services.errors import Invalid
+
+
+def _station_form(station=None, formdata=None) -> StationForm:
+    form = StationForm(formdata=formdata, obj=station)
+    form.services.choices = [(s, s) for s in stations.SERVICE_CHOICES]
+    return form
+
+
+def _profile_page(station, status=200, station_form=None, hours_form=None, photo_form=None):
+    """The profile page, with whichever of its three forms was just posted."""
+    context = {
+        "station": station,
+        "station_form": station_form or _station_form(station),
+        "hours_form": hours_form or HoursForm.for_hours(stations.station_hours(station)),
+        "photo_form": photo_form or PhotoForm(formdata=None),
+        "photos": stations.list_photos(station.id),
+    }
+    return render_template("console/station_profile.html", **context), status
+
+
+def _state(station) -> str:
+    """营业中 / 休息中 / 已停用, as drivers would see it now."""
+    if not station.is_active:
+        return "已停用"
+    return "营业中" if clock.is_open(stations.station_hours(station), clock.utcnow()) else "休息中"
+
+
+@bp.get("/stations")
+@catalogue_required
+def station_list():
+    """The stations this staff member manages, with state, fuels and prices at a glance."""
+    rows = [
+        (station, _state(station), [r for r in pricing.fuel_rows(station.id) if r.enabled])
+        for station in access.managed_stations(actor())
+    ]
+    return render_template("console/station_list.html", rows=rows)
+
+
+@bp.route("/stations/new", methods=["GET", "POST"])
+@catalogue_required
+def station_new():
+    """A chain admin adds a station."""
+    if actor().role != "chain_admin":
+        abort(403)
+    form = _station_form(formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        form.is_active.data = True
+        return render_template("console/station_new.html", form=form)
+    if form.validate_on_submit():
+        try:
+            station = stations.create_station(actor(), form.values())
+        except Invalid as err:
+            show_errors(form, err)
+        else:
+            flash(f"已创建油站：{station.name}", "success")
+            return done(url_for("console.station_profile", station_id=station.id))
+    return render_template("console/station_new.html", form=form), 400
+
+
+@bp.route("/stations/<int:station_id>", methods=["GET", "POST"])
+@catalogue_required
+def station_profile(station_id: int):
+    station = managed_station(station_id)
+    if request.method == "GET":
+        return _profile_page(station)
+    form = _station_form(station, formdata=request.form)
+    form.code.data = station.code  # the code is fixed once created
+    status = 400
+    if form.validate_on_submit():
+        try:
+            station = stations.update_station(actor(), station.id, form.values())
+        except Invalid as err:
+            show_errors(form, err)
+        else:
+            flash("油站资料已保存", "success")
+            if not is_partial():
+                return done(url_for("console.station_profile", station_id=station.id))
+            form, status = _station_form(station), 200
+    if is_partial():
+        return fragment(
+            "console/partials/_station_form.html", status, station=station, station_form=form
+        )
+    return _profile_page(station, status, station_form=form)
+
+
+@bp.post("/stations/<int:station_id>/hours")
+@catalogue_required
+def station_hours(station_id: int):
+    station = managed_station(station_id)
+    form = HoursForm()
+    status = 400
+    if form.validate_on_submit() and (hours := form.hours()) is not None:
+        try:
+            stations.set_hours(actor(), station.id, hours)
+        except Invalid as err:
+            for day in range(7):
+                if f"day{day}" in err.fields:
+                    form[f"closes{day}"].errors = [err.fields[f"day{day}"]]
+        else:
+            flash("营业时间已保存", "success")
+            if not is_partial():
+                return done(url_for("console.station_profile", station_id=station.id))
+            form, status = HoursForm.for_hours(stations.station_hours(station)), 200
+    if is_partial():
+        return fragment(
+            "console/partials/_hours_form.html", status, station=station, hours_form=form
+        )
+    return _profile_page(station, status, hours_form=form)
+
+
+@bp.post("/stations/<int:station_id>/photos")
+@catalogue_required
+def photo_upload(station_id: int):
+    station = managed_station(station_id)
+    form = PhotoForm()
+    status = 400
+    if form.validate_on_submit():
+        try:
+            stations.add_photo(actor(), station.id, form.photo.data.read(), form.caption.data)
+        except Invalid as err:
+            show_errors(form, err)
+        else:
+            flash("照片已上传", "success")
+            if not is_partial():
+                return done(url_for("console.station_profile", station_id=station.id))
+            form, status = PhotoForm(formdata=None), 200
+    return _photos_response(station, form, status)
+
+
+@bp.post("/stations/<int:station_id>/photos/<int:photo_id>/delete")
+@catalogue_required
+def photo_delete(station_id: int, photo_id: int):
+    station = managed_station(station_id)
+    stations.delete_photo(actor(), station.id, photo_id)
+    flash("照片已删除", "success")
+    if not is_partial():
+        return done(url_for("console.station_profile", station_id=station.id))
+    return _photos_response(station, PhotoForm(formdata=None), 200)
+
+
+def _photos_response(station, form, status):
+    if not is_partial():
+        return _profile_page(station, status, photo_form=form)
+    photos = stations.list_photos(station.id)
+    return fragment(
+        "console/partials/_photos.html", status, station=station, photo_form=form, photos=photos
+    )
+
+
+@bp.get("/stations/<int:station_id>/photos/<int:photo_id>")
+@catalogue_required
+def photo(station_id: int, photo_id: int):
+    """A station photo, only to staff who manage that station."""
+    photo = stations.get_photo(actor(), station_id, photo_id)
+    headers = {
+        "Content-Type": photo.content_type,
+        "Cache-Control": "private, max-age=3600",
+        "ETag": f'"{photo.sha256}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if photo.sha256 in request.if_none_match:
+        return "", 304, headers
+    return photo.data, 200, headers

@@ -1,0 +1,58 @@
+"""Console test helpers: log in through the real login form, post forms with their CSRF token."""
+
+import pytest
+
+from tests.conftest import csrf_token_from
+from tests.factories import PASSWORD
+
+
+class Console:
+    """A test client that behaves like a staff member's browser (CSRF always on)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def get(self, url, **kwargs):
+        response = self.client.get(url, **kwargs)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            self.token = csrf_token_from(response.get_data(as_text=True))
+        return response
+
+    def post(self, url, data=None, htmx=False, **kwargs):
+        """POST with the CSRF token of the last page seen (fetching /console/ if none yet)."""
+        if self.token is None:
+            self.get("/console/login")
+        data = {"csrf_token": self.token, **(data or {})}
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(url, data=data, headers=headers, **kwargs)
+
+    def login(self, username, password=PASSWORD, next_url=None):
+        url = "/console/login" + (f"?next={next_url}" if next_url else "")
+        self.get(url)
+        form = {"username": username, "password": password}
+        if next_url:
+            form["next"] = next_url
+        return self.post("/console/login", form)
+
+
+@pytest.fixture
+def console(client):
+    return Console(client)
+
+
+@pytest.fixture
+def as_staff(console, world):
+    """Log in as one of the world's staff: as_staff("manager_a") -> Console."""
+
+    def login(username):
+        response = console.login(username)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        console.get("/console/")
+        return console
+
+    return login
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)

@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -17,7 +18,7 @@ from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.services import clock, money
+from app.services import clock, money, pricing
 
 REQUIRED = "必填"
 
@@ -79,7 +80,11 @@ class StationForm(ConsoleForm):
         return {key: getattr(self, key).data for key in keys}
 
 
-HOURS_MODES = [("closed", "休息"), ("allday", "24 小时"), ("range", "时段")]
+HOURS_MODES = [
+    SelectChoice("closed", "休息"),
+    SelectChoice("allday", "24 小时"),
+    SelectChoice("range", "时段"),
+]
 
 
 class HoursForm(ConsoleForm):
@@ -141,13 +146,18 @@ class PhotoForm(ConsoleForm):
     caption = StringField("说明", validators=[Length(max=100)])
 
 
+WHEN_CHOICES = [SelectChoice("now", "立即生效"), SelectChoice("later", "指定时间")]
+
+
+def fuel_choices(chain_id: int) -> list[SelectChoice]:
+    return [SelectChoice(f.id, f.name) for f in pricing.chain_fuels(chain_id)]
+
+
 class PriceForm(ConsoleForm):
     fuel_id = SelectField("油品", coerce=int)
     list_price = StringField("挂牌价（元/升）", validators=[DataRequired(REQUIRED)])
     member_price = StringField("会员价（元/升）", validators=[DataRequired(REQUIRED)])
-    when = RadioField(
-        "生效时间", choices=[("now", "立即生效"), ("later", "指定时间")], default="now"
-    )
+    when = RadioField("生效时间", choices=WHEN_CHOICES, default="now")
     effective_at = StringField("生效时间（北京时间）", validators=[Optional()])
 
     def effective_moment(self) -> datetime | None:

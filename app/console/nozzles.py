@@ -3,7 +3,7 @@
 from flask import abort, flash, render_template, url_for
 
 from app.console import bp
-from app.console.forms import NozzleForm, ToggleForm
+from app.console.forms import NozzleForm, ToggleForm, fuel_choices
 from app.console.web import (
     actor,
     catalogue_required,
@@ -13,13 +13,13 @@ from app.console.web import (
     managed_station,
     show_errors,
 )
-from app.services import nozzles, pricing
+from app.services import nozzles
 from app.services.errors import Invalid
 
 
 def _form(station, nozzle=None, posted: bool = False) -> NozzleForm:
     form = NozzleForm() if posted else NozzleForm(formdata=None, obj=nozzle)
-    form.fuel_id.choices = [(f.id, f.name) for f in pricing.chain_fuels(station.chain_id)]
+    form.fuel_id.choices = fuel_choices(station.chain_id)
     return form
 
 

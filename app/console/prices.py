@@ -3,7 +3,7 @@
 from flask import flash, render_template, url_for
 
 from app.console import bp
-from app.console.forms import PriceForm, ToggleForm, parse_yuan
+from app.console.forms import PriceForm, ToggleForm, fuel_choices, parse_yuan
 from app.console.web import (
     actor,
     catalogue_required,
@@ -19,7 +19,7 @@ from app.services.errors import Conflict, Invalid
 
 def _price_form(station, posted: bool = False) -> PriceForm:
     form = PriceForm() if posted else PriceForm(formdata=None)
-    form.fuel_id.choices = [(f.id, f.name) for f in pricing.chain_fuels(station.chain_id)]
+    form.fuel_id.choices = fuel_choices(station.chain_id)
     return form
 
 

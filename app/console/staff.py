@@ -2,6 +2,7 @@
 
 from flask import flash, render_template, url_for
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.console import bp
 from app.console.forms import StaffForm, ToggleForm
@@ -15,8 +16,8 @@ from app.services.errors import Invalid
 def _form(posted: bool = False) -> StaffForm:
     me = actor()
     form = StaffForm() if posted else StaffForm(formdata=None)
-    form.role.choices = [(r, ROLE_NAMES[r]) for r in staff_admin.manageable_roles(me)]
-    form.station_ids.choices = [(s.id, s.name) for s in staff_admin.station_choices(me)]
+    form.role.choices = [SelectChoice(r, ROLE_NAMES[r]) for r in staff_admin.manageable_roles(me)]
+    form.station_ids.choices = [SelectChoice(s.id, s.name) for s in staff_admin.station_choices(me)]
     return form
 
 

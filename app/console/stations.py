@@ -1,6 +1,7 @@
 """Station list, creation and profile: details, opening hours and photos."""
 
 from flask import abort, flash, render_template, request, url_for
+from wtforms import SelectChoice
 
 from app.console import bp
 from app.console.forms import HoursForm, PhotoForm, StationForm
@@ -19,7 +20,7 @@ from app.services.errors import Invalid
 
 def _station_form(station=None, formdata=None) -> StationForm:
     form = StationForm(formdata=formdata, obj=station)
-    form.services.choices = [(s, s) for s in stations.SERVICE_CHOICES]
+    form.services.choices = [SelectChoice(s) for s in stations.SERVICE_CHOICES]
     return form
 
 

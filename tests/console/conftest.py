@@ -56,3 +56,15 @@ def as_staff(console, world):
 
 def page(response) -> str:
     return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def png_bytes() -> bytes:
+    """A small real PNG made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (22, 104, 220)).save(out, "PNG")
+    return out.getvalue()

@@ -261,7 +261,7 @@ def check_search(base_url: str, points: list[tuple[float, float]]) -> float:
         response = httpx.get(base_url + "/api/v1/stations", params=params, timeout=10)
         if response.status_code != 200:
             sys.exit(f"search answered {response.status_code}: {response.text[:300]}")
-        found.append(len(response.json()["stations"]))
+        found.append(response.json()["total"])
     return sum(found) / len(found)
 
 

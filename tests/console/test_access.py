@@ -123,8 +123,6 @@ def test_only_chain_admin_creates_stations(as_staff):
 
 def test_htmx_error_replaces_the_page(as_staff, world):
     console = as_staff("manager_a")
-    response = console.client.get(
-        f"/console/stations/{world.station_b.id}/nozzles", headers={"HX-Request": "true"}
-    )
+    response = console.get(f"/console/stations/{world.station_b.id}/nozzles", htmx=True)
     assert response.status_code == 403
     assert response.headers["HX-Retarget"] == "body"

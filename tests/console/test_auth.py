@@ -18,8 +18,8 @@ def test_login_page_is_chinese_with_csrf_meta(console, world):
     assert "X-CSRFToken" in html
 
 
-def test_anonymous_is_sent_to_login(client, world):
-    response = client.get("/console/stations")
+def test_anonymous_is_sent_to_login(console, world):
+    response = console.get("/console/stations")
     assert response.status_code == 302
     assert "/console/login?next=/console/stations" in response.headers["Location"]
 
@@ -43,7 +43,7 @@ def test_login_failures_show_one_generic_error(console, world, username, passwor
     html = page(response)
     if username:
         assert "用户名或密码错误" in html
-    assert console.client.get("/console/").status_code == 302
+    assert console.get("/console/").status_code == 302
 
 
 def test_disabled_account_cannot_log_in(console, world):
@@ -109,21 +109,22 @@ def test_next_with_raw_tab_is_refused(console, world):
 
 def test_logout_is_a_post_with_csrf(as_staff):
     console = as_staff("manager_a")
-    assert console.client.get("/console/logout").status_code == 405
-    response = console.client.post("/console/logout")  # no token
+    assert console.get("/console/logout").status_code == 405
+    response = console.post("/console/logout", csrf=False)
     assert response.status_code == 400
-    assert console.client.get("/console/").status_code == 200
+    assert console.get("/console/").status_code == 200
     response = console.post("/console/logout")
     assert response.status_code == 303
-    assert console.client.get("/console/").status_code == 302
+    assert console.get("/console/").status_code == 302
 
 
 def test_csrf_missing_is_refused_and_changes_nothing(as_staff, world):
     console = as_staff("manager_a")
     station = world.station_a
-    response = console.client.post(
+    response = console.post(
         f"/console/stations/{station.id}",
-        data={"name": "改名", "city": "昆明", "address": "x", "lat": "25", "lng": "102"},
+        {"name": "改名", "city": "昆明", "address": "x", "lat": "25", "lng": "102"},
+        csrf=False,
     )
     assert response.status_code == 400
     assert "页面已过期" in page(response)
@@ -191,8 +192,8 @@ def test_admin_home_links_to_management(as_staff):
     assert "/console/stations" in html and "/console/staff" in html
 
 
-def test_htmx_partial_without_login_redirects_whole_page(client, world):
-    response = client.get("/console/stations", headers={"HX-Request": "true"})
+def test_htmx_partial_without_login_redirects_whole_page(console, world):
+    response = console.get("/console/stations", htmx=True)
     assert response.status_code == 204
     assert response.headers["HX-Redirect"].startswith("/console/login")
 

@@ -39,11 +39,12 @@ def _snapshot(nozzle: Nozzle) -> dict:
 
 
 def _save(nozzle: Nozzle) -> None:
+    number = nozzle.number  # the rollback below reloads the old number into nozzle
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid({"number": f"{nozzle.number}号枪已存在"}) from None
+        raise Invalid({"number": f"{number}号枪已存在"}) from None
 
 
 def add_nozzle(

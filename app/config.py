@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from app.keys import DEMO_MCHID, demo_wechatpay_keys
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the chosen mode."""
@@ -74,6 +76,7 @@ class Config:
         self.WECHAT_API_BASE = env("WECHAT_API_BASE", default_wechat).rstrip("/")
         self.WECHAT_APPID = env("WECHAT_APPID", "wxd0e1a2b3c4d5e6f7" if self.SANDBOX else "")
         self.WECHAT_TIMEOUT_S = env_int("WECHAT_TIMEOUT_S", 5)
+        self._wechatpay(instance_path, production)
         self.API_TOKEN_TTL_S = env_int("API_TOKEN_TTL_S", 7 * 24 * 3600)
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.MAX_CONTENT_LENGTH = self.MAX_PHOTO_BYTES + 64 * 1024
@@ -112,6 +115,83 @@ class Config:
             raise ConfigError("production needs DATABASE_URL pointing to PostgreSQL")
         if not self.WECHAT_APPID:
             raise ConfigError("WECHAT_APPID must be set in production")
+        self._check_wechatpay()
+
+    def _wechatpay(self, instance_path: str, production: bool) -> None:
+        """WeChat Pay v3: our merchant keys, WeChat's public key or certificates, the sandbox's."""
+        env = os.environ.get
+        # Outside production the demo keys of both sides are made once in the instance folder.
+        demo = {} if production else demo_wechatpay_keys(instance_path)
+        self.WECHATPAY_API_BASE = env(
+            "WECHATPAY_API_BASE",
+            self.PUBLIC_BASE_URL + "/sandbox/wechatpay"
+            if self.SANDBOX
+            else "https://api.mch.weixin.qq.com",
+        ).rstrip("/")
+        self.WECHATPAY_APPID = env("WECHATPAY_APPID", self.WECHAT_APPID)
+        self.WECHATPAY_MCHID = env("WECHATPAY_MCHID", DEMO_MCHID if demo else "")
+        self.WECHATPAY_MERCHANT_SERIAL = env(
+            "WECHATPAY_MERCHANT_SERIAL", demo.get("merchant_serial", "")
+        )
+        self.WECHATPAY_PRIVATE_KEY = env("WECHATPAY_PRIVATE_KEY", demo.get("merchant_key", ""))
+        self.WECHATPAY_APIV3_KEY = env("WECHATPAY_APIV3_KEY", demo.get("apiv3_key", ""))
+        self.WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", demo.get("public_key_id", ""))
+        self.WECHATPAY_PUBLIC_KEY = env("WECHATPAY_PUBLIC_KEY", demo.get("platform_public_key", ""))
+        self.WECHATPAY_PLATFORM_CERTS = env(
+            "WECHATPAY_PLATFORM_CERTS", demo.get("platform_cert", "")
+        )
+        self.WECHATPAY_NOTIFY_URL = env(
+            "WECHATPAY_NOTIFY_URL", self.PUBLIC_BASE_URL + "/api/v1/payments/wechat/notify"
+        )
+        self.WECHATPAY_TIMEOUT_S = env_int("WECHATPAY_TIMEOUT_S", 10)
+        # The sandbox's side: the merchant's certificate, its own platform key, the APIv3 key.
+        self.SANDBOX_WECHATPAY_MERCHANT_CERT = env(
+            "SANDBOX_WECHATPAY_MERCHANT_CERT", demo.get("merchant_cert", "")
+        )
+        self.SANDBOX_WECHATPAY_PLATFORM_KEY = env(
+            "SANDBOX_WECHATPAY_PLATFORM_KEY", demo.get("platform_key", "")
+        )
+        self.SANDBOX_WECHATPAY_PLATFORM_CERT = env(
+            "SANDBOX_WECHATPAY_PLATFORM_CERT", demo.get("platform_cert", "")
+        )
+        self.SANDBOX_WECHATPAY_PUBLIC_KEY_ID = env(
+            "SANDBOX_WECHATPAY_PUBLIC_KEY_ID", demo.get("public_key_id", "")
+        )
+        self.SANDBOX_WECHATPAY_APIV3_KEY = env(
+            "SANDBOX_WECHATPAY_APIV3_KEY", demo.get("apiv3_key", "")
+        )
+        self.SANDBOX_WECHATPAY_SIGN_MODE = env("SANDBOX_WECHATPAY_SIGN_MODE", "public_key")
+        if self.SANDBOX_WECHATPAY_SIGN_MODE not in ("public_key", "certificate"):
+            raise ConfigError("SANDBOX_WECHATPAY_SIGN_MODE must be public_key or certificate")
+        self.SANDBOX_WECHATPAY_RETRY_SCALE = env_int("SANDBOX_WECHATPAY_RETRY_SCALE", 15)
+        if self.SANDBOX_WECHATPAY_RETRY_SCALE < 1:
+            raise ConfigError("SANDBOX_WECHATPAY_RETRY_SCALE must be 1 or more")
+        self.SANDBOX_WECHATPAY_REFUND_DELAY_MS = env_int("SANDBOX_WECHATPAY_REFUND_DELAY_MS", 1000)
+
+    def _check_wechatpay(self) -> None:
+        for name in (
+            "WECHATPAY_MCHID",
+            "WECHATPAY_MERCHANT_SERIAL",
+            "WECHATPAY_PRIVATE_KEY",
+            "WECHATPAY_APIV3_KEY",
+        ):
+            if not getattr(self, name):
+                raise ConfigError(f"{name} must be set in production")
+        if len(self.WECHATPAY_APIV3_KEY.encode()) != 32:
+            raise ConfigError("WECHATPAY_APIV3_KEY must be 32 characters")
+        if bool(self.WECHATPAY_PUBLIC_KEY_ID) != bool(self.WECHATPAY_PUBLIC_KEY):
+            raise ConfigError("WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY go together")
+        if self.WECHATPAY_PUBLIC_KEY_ID and not self.WECHATPAY_PUBLIC_KEY_ID.startswith(
+            "PUB_KEY_ID_"
+        ):
+            raise ConfigError("WECHATPAY_PUBLIC_KEY_ID must start with PUB_KEY_ID_")
+        if not (self.WECHATPAY_PUBLIC_KEY or self.WECHATPAY_PLATFORM_CERTS):
+            raise ConfigError(
+                "WECHATPAY_PUBLIC_KEY_ID + WECHATPAY_PUBLIC_KEY or WECHATPAY_PLATFORM_CERTS"
+                " must be set in production"
+            )
+        if not self.WECHATPAY_NOTIFY_URL.startswith("https://"):
+            raise ConfigError("WECHATPAY_NOTIFY_URL must be an https URL in production")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,12 +1,12 @@
 """The Jiayou service: create_app builds one app with the driver API, console and sandbox."""
 
-import logging
 import os
 
 from flask import Flask, redirect, url_for
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from app import logs
 from app.config import Config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -14,9 +14,7 @@ from app.extensions import csrf, db, limiter, login_manager, migrate
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(Config(app.instance_path, overrides).as_dict())
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(app.config["LOG_LEVEL"])
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

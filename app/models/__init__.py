@@ -1,7 +1,18 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from app.models.audit import AuditLog
+from app.models.jobs import IdempotencyRecord, OutboxJob
+from app.models.ledger import ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
 from app.models.member import Member, MemberToken
+from app.models.order import (
+    ORDER_MODES,
+    ORDER_STATUSES,
+    Order,
+    PaymentEvent,
+    PickupToken,
+    Refund,
+    WeChatPayment,
+)
 from app.models.staff import ROLE_NAMES, ROLES, Staff, StaffStation
 from app.models.station import (
     Chain,
@@ -15,19 +26,32 @@ from app.models.station import (
 )
 
 __all__ = [
+    "ACCOUNTS",
+    "ORDER_MODES",
+    "ORDER_STATUSES",
     "ROLES",
     "ROLE_NAMES",
     "AuditLog",
     "Chain",
     "Fuel",
     "FuelPrice",
+    "IdempotencyRecord",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Member",
     "MemberToken",
     "Nozzle",
+    "Order",
+    "OutboxJob",
+    "PaymentEvent",
+    "PickupToken",
+    "Refund",
     "Staff",
     "StaffStation",
     "Station",
     "StationFuel",
     "StationHours",
     "StationPhoto",
+    "Wallet",
+    "WeChatPayment",
 ]

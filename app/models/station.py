@@ -33,6 +33,7 @@ class Station(db.Model):
         UniqueConstraint("chain_id", "code"),
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
         CheckConstraint("lng BETWEEN -180 AND 180", name="lng_range"),
+        CheckConstraint("fill_up_cap_fen BETWEEN 100 AND max_order_fen", name="cap_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +48,9 @@ class Station(db.Model):
     lng: Mapped[float]
     services: Mapped[list] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Order limits: a fill-up (加满) is pre-paid up to the cap; no order may exceed the maximum.
+    fill_up_cap_fen: Mapped[int] = mapped_column(default=50000, server_default=text("50000"))
+    max_order_fen: Mapped[int] = mapped_column(default=200000, server_default=text("200000"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     hours: Mapped[list["StationHours"]] = relationship(

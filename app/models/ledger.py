@@ -1,0 +1,59 @@
+"""Double-entry ledger (insert-only) and the wallet balance it backs."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+# Debit-positive, credit-negative: the entries of one transaction sum to zero.
+ACCOUNTS = (
+    "member_wallet",  # liability to a member (member_id)
+    "wechat_clearing",  # asset: money held by WeChat Pay for the chain
+    "prepaid_orders",  # liability: paid, not yet fuelled or refunded (station_id)
+    "fuel_revenue",  # income at list price (station_id)
+    "promotion_expense",  # member price cuts and other discounts (station_id)
+    "refunds_payable",  # refunds sent to WeChat, not yet confirmed
+    "topup_clearing",  # money received for wallet top-ups (later issues)
+)
+
+
+class LedgerTransaction(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("fuel_order.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    memo: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerEntry(db.Model):
+    __table_args__ = (
+        CheckConstraint("amount_fen <> 0", name="amount_nonzero"),
+        Index("ix_ledger_entry_account_member", "account", "member_id"),
+        Index("ix_ledger_entry_order", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)
+    account: Mapped[str] = mapped_column(String(30))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("fuel_order.id"))
+    amount_fen: Mapped[int]
+
+
+class Wallet(db.Model):
+    """A member's stored value; changes only with its ledger entries, never below zero."""
+
+    __table_args__ = (CheckConstraint("balance_fen >= 0", name="balance_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), unique=True)
+    balance_fen: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,141 @@
+"""Fuel orders, their WeChat payments, refunds, pickup tokens and applied payment events."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+ORDER_STATUSES = ("created", "paid", "fueled", "settled", "cancelled", "expired")
+ORDER_MODES = ("amount", "volume", "fill_up")
+
+
+class Order(db.Model):
+    """One fuelling: priced when placed (snapshot), paid, confirmed at the pump, settled."""
+
+    __tablename__ = "fuel_order"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('created', 'paid', 'fueled', 'settled', 'cancelled', 'expired')",
+            name="status_valid",
+        ),
+        CheckConstraint("mode IN ('amount', 'volume', 'fill_up')", name="mode_valid"),
+        CheckConstraint("payment_method IN ('wechat', 'wallet')", name="method_valid"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_range"),
+        CheckConstraint("refunded_fen >= 0 AND refunded_fen <= paid_fen", name="refund_range"),
+        CheckConstraint("dispensed_fen IS NULL OR dispensed_fen <= paid_fen", name="dispensed"),
+        Index("ix_fuel_order_member_id_id", "member_id", "id"),
+        Index("ix_fuel_order_station_status", "station_id", "status"),
+        Index("ix_fuel_order_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    order_no: Mapped[str] = mapped_column(String(32), unique=True)  # WeChat out_trade_no
+    fuel_id: Mapped[int] = mapped_column(ForeignKey("fuel.id"))
+    nozzle_id: Mapped[int | None] = mapped_column(ForeignKey("nozzle.id"))
+    mode: Mapped[str] = mapped_column(String(10))
+    preset_amount_fen: Mapped[int | None]
+    preset_volume_ml: Mapped[int | None]
+    # The price snapshot: what was in force when the order was placed.
+    price_id: Mapped[int] = mapped_column(ForeignKey("fuel_price.id"))
+    list_price_fen: Mapped[int]  # fen per litre
+    unit_price_fen: Mapped[int]  # fen per litre actually charged (member price if qualified)
+    member_price_applied: Mapped[bool]
+    amount_fen: Mapped[int]  # to pay: the preset amount, the preset volume's price, or the cap
+    status: Mapped[str] = mapped_column(String(10), default="created")
+    payment_method: Mapped[str | None] = mapped_column(String(10))
+    paid_fen: Mapped[int] = mapped_column(default=0)
+    refunded_fen: Mapped[int] = mapped_column(default=0)
+    dispensed_ml: Mapped[int | None]
+    dispensed_fen: Mapped[int | None]  # at unit_price_fen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fueled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fueled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WeChatPayment(db.Model):
+    """The WeChat Pay side of an order: its prepay and, once paid, the transaction id."""
+
+    __tablename__ = "wechat_payment"
+    __table_args__ = (
+        CheckConstraint("state IN ('NOTPAY', 'SUCCESS', 'CLOSED')", name="state_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("fuel_order.id"), unique=True)
+    out_trade_no: Mapped[str] = mapped_column(String(32), unique=True)
+    prepay_id: Mapped[str | None] = mapped_column(String(64))
+    amount_fen: Mapped[int]
+    payer_openid: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="NOTPAY")
+    transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Refund(db.Model):
+    """Money going back to the driver: to WeChat (tracked to SUCCESS) or to the wallet."""
+
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("method IN ('wechat', 'wallet')", name="method_valid"),
+        CheckConstraint(
+            "status IN ('PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED')",
+            name="status_valid",
+        ),
+        CheckConstraint("kind IN ('settlement', 'cancel', 'manual')", name="kind_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("fuel_order.id"), index=True)
+    out_refund_no: Mapped[str] = mapped_column(String(64), unique=True)
+    wechat_refund_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    method: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(12))
+    amount_fen: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12), default="PENDING")
+    reason: Mapped[str] = mapped_column(String(80), default="")
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PickupToken(db.Model):
+    """The one-time QR token of a paid order: only its SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("fuel_order.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Random salt of the keyed derivation, so the driver's app can show the same QR again.
+    nonce: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class PaymentEvent(db.Model):
+    """A WeChat Pay notification that was applied: each event id at most once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(64))  # transaction_id or refund_id
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

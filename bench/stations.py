@@ -292,7 +292,8 @@ def main() -> None:
     kind = f"gthread x {args.threads} threads" if args.threads > 1 else "sync"
     try:
         mean_found = check_search(base_url, points)
-        print(f"gunicorn: {args.workers} workers, {kind}; {os.cpu_count()} CPUs")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"gunicorn: {args.workers} workers, {kind}; {os.cpu_count()} CPUs, load {load}")
         print(f"A search finds {mean_found:.1f} stations within 10 km on average")
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "bench.lua"

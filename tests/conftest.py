@@ -23,7 +23,9 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """This worker of this run: concurrent runs on one machine share no database or counters."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(os.getpid())
+    return f"{run}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +50,8 @@ def app(database_url, tmp_path_factory):
             ),
             "RATELIMIT_STORAGE_URI": REDIS_URL,
             "RATELIMIT_KEY_PREFIX": f"jiayou-test-{_worker()}",
+            # limiter.reset() deletes every key under the storage prefix: one prefix per worker.
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-{_worker()}"},
             "TESTING": True,
         }
     )

@@ -8,7 +8,7 @@ from app.console import bp
 from app.console.forms import StaffForm, ToggleForm
 from app.console.web import actor, catalogue_required, done, fragment, is_partial, show_errors
 from app.extensions import db
-from app.models import ROLE_NAMES, Station
+from app.models import ROLE_NAMES, Staff, Station
 from app.services import staff_admin
 from app.services.errors import Invalid
 
@@ -89,5 +89,6 @@ def staff_enabled(staff_id: int):
 def staff_reset_password(staff_id: int):
     """A new temporary password, shown once among the next messages and never stored in clear."""
     password = staff_admin.reset_password(actor(), staff_id)
-    flash(f"临时密码：{password}（只显示这一次，请当面告知员工；登录后需修改）", "password")
+    name = db.session.get(Staff, staff_id).display_name
+    flash(f"{name} 的临时密码：{password}（只显示这一次，请当面告知；登录后需修改）", "password")
     return _table_or_back()

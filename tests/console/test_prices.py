@@ -197,3 +197,24 @@ def test_effective_time_is_read_as_shanghai(as_staff, world):
     db.session.expire_all()
     price = db.session.scalar(select(FuelPrice).where(FuelPrice.list_price_fen == 760))
     assert price.effective_at.isoformat() == "2026-03-02T00:30:00+00:00"
+
+
+def test_a_new_station_lists_the_chain_fuels_to_enable(as_staff, world):
+    from app.services import stations
+
+    station = stations.create_station(
+        world.admin,
+        {"code": "KM009", "name": "新站", "city": "昆明", "address": "x", "lat": 25, "lng": 102},
+    )
+    console = as_staff("admin")
+    prices_url = f"/console/stations/{station.id}/prices"
+    html = page(console.get(prices_url))
+    assert "92#汽油" in html and "未售" in html
+    fuel = world.fuels["92"]
+    toggle = f"/console/stations/{station.id}/fuels/{fuel.id}/enabled"
+    assert console.post(toggle, {"enabled": "1"}).status_code == 303
+    data = {"fuel_id": fuel.id, "list_price": "7.70", "member_price": "7.50", "when": "now"}
+    assert console.post(prices_url, data).status_code == 303
+    db.session.expire_all()
+    row = next(r for r in pricing.fuel_rows(station.id) if r.fuel.code == "92")
+    assert row.enabled and row.current.list_price_fen == 770

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Fuel, FuelPrice, Staff, StationFuel
+from app.models import Fuel, FuelPrice, Staff, Station, StationFuel
 from app.models.base import utcnow
 from app.services import audit
 from app.services.access import station_for_manager
@@ -54,9 +54,10 @@ def fuel_rows(station_id: int, at: datetime | None = None) -> list[FuelRow]:
             current[price.fuel_id] = price  # ordered by time: the last one wins
         else:
             scheduled.setdefault(price.fuel_id, []).append(price)
-    if not station_fuels:
+    # A new station sells nothing yet but must still list the chain's fuels to enable them.
+    chain_id = db.session.scalar(select(Station.chain_id).where(Station.id == station_id))
+    if chain_id is None:
         return []
-    chain_id = next(iter(station_fuels.values())).chain_id
     return [
         FuelRow(
             fuel=fuel,

@@ -7,4 +7,5 @@ from app.extensions import csrf
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 csrf.exempt(bp)
 
-from app.sandbox import wechat  # noqa: E402, F401  (registers the routes on bp)
+# Importing the modules registers their routes on bp.
+from app.sandbox import wechat, wechatpay, wechatpay_tools  # noqa: E402, F401

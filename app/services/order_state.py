@@ -1,0 +1,45 @@
+"""The order state machine, in one place; every transition is a compare-and-set."""
+
+from sqlalchemy import update
+
+from app.extensions import db
+from app.models import Order
+from app.services.errors import Conflict
+
+# created -> paid -> fueled -> settled; created -> cancelled | expired; paid -> cancelled
+TRANSITIONS = {
+    "created": {"paid", "cancelled", "expired"},
+    "paid": {"fueled", "cancelled"},
+    "fueled": {"settled"},
+    "settled": set(),
+    "cancelled": set(),
+    "expired": set(),
+}
+
+STATUS_NAMES = {
+    "created": "待支付",
+    "paid": "已支付，待加油",
+    "fueled": "已加油，结算中",
+    "settled": "已完成",
+    "cancelled": "已取消",
+    "expired": "已过期",
+}
+
+
+def move(order_id: int, from_status: str, to_status: str, **values) -> bool:
+    """UPDATE ... WHERE status = from_status; False when someone else moved it first."""
+    if to_status not in TRANSITIONS[from_status]:
+        raise ValueError(f"no transition {from_status} -> {to_status}")
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status == from_status)
+        .values(status=to_status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def must_move(order_id: int, from_status: str, to_status: str, message: str, **values) -> None:
+    if not move(order_id, from_status, to_status, **values):
+        db.session.rollback()
+        raise Conflict(message)

@@ -1,0 +1,180 @@
+"""Placing, reading and cancelling a driver's fuel orders."""
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import FuelPrice, Member, Nozzle, Order, Station, StationFuel
+from app.models.base import utcnow
+from app.services import outbox
+from app.services.clock import is_open, to_local
+from app.services.errors import Invalid, NotFound, ServiceError
+from app.services.money import amount_for_volume
+
+PAY_WITHIN = timedelta(minutes=15)
+MIN_AMOUNT_FEN = 100  # 1 元
+MIN_VOLUME_ML, MAX_VOLUME_ML = 1000, 1_000_000
+VOLUME_STEP_ML = 10  # pumps show litres to two decimals
+
+
+class StationClosed(ServiceError):
+    status = 409
+    code = "station_closed"
+
+
+def member_qualifies(member: Member) -> bool:
+    """Member prices (直降) are for registered mini-program members; every logged-in driver is one
+    until tiers arrive."""
+    return member is not None
+
+
+def new_order_no() -> str:
+    """JY + local time + 8 random digits: 24 characters, valid as a WeChat out_trade_no."""
+    stamp = to_local(utcnow()).strftime("%Y%m%d%H%M%S")
+    return f"JY{stamp}{secrets.randbelow(10**8):08d}"
+
+
+def price_in_force(station_id: int, fuel_id: int) -> FuelPrice | None:
+    return db.session.scalar(
+        select(FuelPrice)
+        .where(
+            FuelPrice.station_id == station_id,
+            FuelPrice.fuel_id == fuel_id,
+            FuelPrice.cancelled_at.is_(None),
+            FuelPrice.effective_at <= utcnow(),
+        )
+        .order_by(FuelPrice.effective_at.desc())
+        .limit(1)
+    )
+
+
+def _station_hours(station: Station) -> dict[int, tuple[int, int]]:
+    return {h.weekday: (h.opens_min, h.closes_min) for h in station.hours}
+
+
+def _resolve_fuel(station: Station, fuel_code: str | None, nozzle_number: int | None):
+    """The fuel and (optional) nozzle of an order, checked against the station."""
+    nozzle = None
+    if nozzle_number is not None:
+        nozzle = db.session.scalar(
+            select(Nozzle).where(Nozzle.station_id == station.id, Nozzle.number == nozzle_number)
+        )
+        if nozzle is None:
+            raise Invalid({"nozzle": f"本站没有{nozzle_number}号枪"})
+        if not nozzle.enabled:
+            raise Invalid({"nozzle": f"{nozzle_number}号枪暂停使用"})
+        if fuel_code is not None and nozzle.fuel.code != fuel_code:
+            raise Invalid({"nozzle": f"{nozzle_number}号枪加的是{nozzle.fuel.name}，不是所选油品"})
+    sold = db.session.scalars(
+        select(StationFuel).where(StationFuel.station_id == station.id, StationFuel.enabled)
+    )
+    by_code = {sf.fuel.code: sf.fuel for sf in sold}
+    code = nozzle.fuel.code if nozzle else fuel_code
+    if code is None:
+        raise Invalid({"fuel": "请选择油品或油枪"})
+    if code not in by_code:
+        raise Invalid({"fuel": "本站不销售该油品"})
+    return by_code[code], nozzle
+
+
+def place_order(
+    member: Member,
+    station_id: int,
+    *,
+    fuel_code: str | None,
+    nozzle_number: int | None,
+    mode: str,
+    amount_fen: int | None = None,
+    volume_ml: int | None = None,
+) -> Order:
+    """Price an order on the server at the price in force now and store the snapshot."""
+    station = db.session.get(Station, station_id)
+    if station is None or station.chain_id != member.chain_id or not station.is_active:
+        raise NotFound("油站不存在")
+    now = utcnow()
+    if not is_open(_station_hours(station), now):
+        raise StationClosed("油站当前不在营业时间")
+    fuel, nozzle = _resolve_fuel(station, fuel_code, nozzle_number)
+    price = price_in_force(station.id, fuel.id)
+    if price is None:
+        raise Invalid({"fuel": "该油品暂无价格，请稍后再试"})
+    qualifies = member_qualifies(member)
+    unit_price = price.member_price_fen if qualifies else price.list_price_fen
+    limit = station.max_order_fen
+    if mode == "amount":
+        if amount_fen is None or not MIN_AMOUNT_FEN <= amount_fen <= limit:
+            raise Invalid({"amount_fen": f"金额应在 1 元到 {limit // 100} 元之间"})
+        to_pay = amount_fen
+    elif mode == "volume":
+        if volume_ml is None or not MIN_VOLUME_ML <= volume_ml <= MAX_VOLUME_ML:
+            raise Invalid({"volume_ml": "加油量应不少于 1 升"})
+        if volume_ml % VOLUME_STEP_ML:
+            raise Invalid({"volume_ml": "加油量精确到 0.01 升"})
+        to_pay = amount_for_volume(unit_price, volume_ml)
+        if to_pay > limit:
+            raise Invalid({"volume_ml": f"该加油量超过单笔上限 {limit // 100} 元"})
+    elif mode == "fill_up":
+        to_pay = station.fill_up_cap_fen
+    else:
+        raise Invalid({"mode": "加油方式应为 amount、volume 或 fill_up"})
+    order = Order(
+        chain_id=station.chain_id,
+        station_id=station.id,
+        member_id=member.id,
+        order_no=new_order_no(),
+        fuel_id=fuel.id,
+        nozzle_id=nozzle.id if nozzle else None,
+        mode=mode,
+        preset_amount_fen=amount_fen if mode == "amount" else None,
+        preset_volume_ml=volume_ml if mode == "volume" else None,
+        price_id=price.id,
+        list_price_fen=price.list_price_fen,
+        unit_price_fen=unit_price,
+        member_price_applied=qualifies and unit_price < price.list_price_fen,
+        amount_fen=to_pay,
+        status="created",
+        expires_at=now + PAY_WITHIN,
+        created_at=now,
+    )
+    db.session.add(order)
+    db.session.flush()
+    outbox.enqueue(
+        "expire_order",
+        {"order_id": order.id},
+        dedupe_key=f"expire:{order.id}",
+        run_after=order.expires_at,
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # a clash of random order numbers: astronomically rare, try once more
+        db.session.rollback()
+        return place_order(
+            member,
+            station_id,
+            fuel_code=fuel_code,
+            nozzle_number=nozzle_number,
+            mode=mode,
+            amount_fen=amount_fen,
+            volume_ml=volume_ml,
+        )
+    return order
+
+
+def get_order(member: Member, order_id: int) -> Order:
+    """A driver's own order; anyone else's is 'not found' (no hint that it exists)."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.member_id != member.id:
+        raise NotFound("订单不存在")
+    return order
+
+
+def list_orders(member: Member, page: int, per_page: int) -> tuple[list[Order], int]:
+    base = select(Order).where(Order.member_id == member.id)
+    total = db.session.scalar(select(db.func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(
+        base.order_by(Order.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(rows), total

@@ -1,0 +1,147 @@
+"""The job outbox: jobs are rows written with the change that needs them, then run at least
+once (in-process in the embedded mode, through RQ in production) by claiming them with a
+compare-and-set. Every handler is idempotent."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import OutboxJob
+from app.models.base import utcnow
+
+log = logging.getLogger(__name__)
+HANDLERS: dict[str, Callable[[dict], None]] = {}
+MAX_ATTEMPTS = 12
+# A claimed job whose worker died is handed out again after this long.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+class RetryLater(Exception):
+    """Raised by a handler that must run again later (e.g. the outside service is busy)."""
+
+    def __init__(self, reason: str, delay: timedelta | None = None):
+        super().__init__(reason)
+        self.delay = delay
+
+
+def handler(kind: str):
+    def register(func: Callable[[dict], None]):
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def enqueue(
+    kind: str, payload: dict, *, dedupe_key: str | None = None, run_after: datetime | None = None
+) -> None:
+    """Add a job in the caller's transaction; a job with the same dedupe_key is kept as is."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no handler for job kind {kind!r}")
+    job = OutboxJob(
+        kind=kind, payload=payload, dedupe_key=dedupe_key, run_after=run_after or utcnow()
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError:
+        pass  # the same job is already there
+
+
+def claim(job_id: int, from_status: str = "pending") -> bool:
+    result = db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id, OutboxJob.status == from_status)
+        .values(status="running", claimed_at=utcnow(), attempts=OutboxJob.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def due_ids(limit: int, now: datetime | None = None) -> list[int]:
+    query = (
+        select(OutboxJob.id)
+        .where(OutboxJob.status == "pending", OutboxJob.run_after <= (now or utcnow()))
+        .order_by(OutboxJob.run_after, OutboxJob.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def run_due(limit: int = 50) -> int:
+    """Claim and run the jobs that are due, here and now; returns how many ran."""
+    ran = 0
+    for job_id in due_ids(limit):
+        if claim(job_id):
+            execute(job_id)
+            ran += 1
+    return ran
+
+
+def execute(job_id: int) -> None:
+    """Run a claimed job and record the outcome; failures are retried with backoff."""
+    job = db.session.get(OutboxJob, job_id)
+    kind, payload, attempts = job.kind, dict(job.payload), job.attempts
+    db.session.commit()
+    try:
+        HANDLERS[kind](payload)
+    except RetryLater as later:
+        db.session.rollback()
+        _reschedule(job_id, attempts, str(later), later.delay)
+        return
+    except Exception as err:
+        db.session.rollback()
+        log.exception("job %s (%s) failed on attempt %s", job_id, kind, attempts)
+        _reschedule(job_id, attempts, f"{type(err).__name__}: {err}"[:500])
+        return
+    db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id)
+        .values(status="done", finished_at=utcnow(), last_error="")
+    )
+    db.session.commit()
+
+
+def _reschedule(job_id: int, attempts: int, error: str, delay: timedelta | None = None) -> None:
+    failed = attempts >= MAX_ATTEMPTS
+    delay = delay or timedelta(seconds=min(5 * 2 ** (attempts - 1), 3600))
+    db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id)
+        .values(
+            status="failed" if failed else "pending",
+            run_after=utcnow() + delay,
+            last_error=error[:500],
+            finished_at=utcnow() if failed else None,
+        )
+    )
+    db.session.commit()
+    if failed:
+        log.error("job %s gave up after %s attempts: %s", job_id, attempts, error)
+
+
+def sweep_stuck(now: datetime | None = None) -> int:
+    """Hand out again the jobs whose worker was killed while holding them."""
+    cutoff = (now or utcnow()) - STUCK_AFTER
+    result = db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.status.in_(("queued", "running")), OutboxJob.claimed_at < cutoff)
+        .values(status="pending")
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def mark_queued(job_id: int) -> bool:
+    """Relay step: pending -> queued, before the job id goes to RQ."""
+    result = db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id, OutboxJob.status == "pending")
+        .values(status="queued", claimed_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount == 1

@@ -1,0 +1,152 @@
+"""The one-time pickup QR of a paid order, and the attendant's confirmation of fuelling."""
+
+import base64
+import hashlib
+import hmac
+import io
+import secrets
+from datetime import timedelta
+
+import qrcode
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Order, PickupToken, Staff
+from app.models.base import utcnow
+from app.services import audit, order_state, outbox
+from app.services.access import visible_station_ids
+from app.services.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
+from app.services.money import amount_for_volume, fen_to_yuan
+
+TOKEN_TTL = timedelta(hours=24)
+STATION_ROLES = ("attendant", "cashier", "manager", "chain_admin")
+
+
+class TokenExpired(ServiceError):
+    status = 410
+    code = "token_expired"
+
+
+class TokenUsed(Conflict):
+    code = "token_used"
+
+
+class OtherStation(PermissionDenied):
+    code = "other_station"
+
+
+def _derive(order_id: int, nonce: str) -> str:
+    """160 bits, keyed by the app secret: a database copy alone cannot rebuild a token."""
+    key = hashlib.sha256(b"pickup-token:" + current_app.config["SECRET_KEY"].encode()).digest()
+    digest = hmac.new(key, f"{order_id}:{nonce}".encode(), hashlib.sha256).digest()[:20]
+    return base64.b32encode(digest).decode().rstrip("=")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.strip().upper().encode()).hexdigest()
+
+
+def issue(order: Order) -> None:
+    """Create the order's token in the caller's transaction (when it becomes paid)."""
+    nonce = secrets.token_hex(16)
+    db.session.add(
+        PickupToken(
+            chain_id=order.chain_id,
+            station_id=order.station_id,
+            order_id=order.id,
+            token_hash=hash_token(_derive(order.id, nonce)),
+            nonce=nonce,
+            expires_at=utcnow() + TOKEN_TTL,
+        )
+    )
+
+
+def token_for(order: Order) -> str | None:
+    """The live token of a paid order, for the driver's QR; None once used or expired."""
+    if order.status != "paid":
+        return None
+    row = db.session.scalar(select(PickupToken).where(PickupToken.order_id == order.id))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return _derive(order.id, row.nonce)
+
+
+def qr_png(token: str) -> bytes:
+    image = qrcode.make(token, box_size=10, border=2)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _check_staff(staff: Staff, station_id: int) -> None:
+    if staff.role not in STATION_ROLES:
+        raise PermissionDenied("无权确认加油")
+    if station_id not in visible_station_ids(staff):
+        raise OtherStation("该订单不属于本站，请让司机到下单的油站加油")
+
+
+def lookup(staff: Staff, token: str) -> Order:
+    """The paid order behind a scanned token, checked for this staff member's station."""
+    row = db.session.scalar(select(PickupToken).where(PickupToken.token_hash == hash_token(token)))
+    if row is None or row.chain_id != staff.chain_id:
+        raise NotFound("二维码无效，请让司机刷新订单二维码")
+    _check_staff(staff, row.station_id)
+    if row.used_at is not None:
+        raise TokenUsed("该二维码已使用，订单已加油")
+    if row.expires_at <= utcnow():
+        raise TokenExpired("二维码已过期，请让司机联系收银台")
+    order = db.session.get(Order, row.order_id)
+    if order.status != "paid":
+        raise Conflict(f"订单状态为「{order_state.STATUS_NAMES[order.status]}」，不能加油")
+    return order
+
+
+def confirm_fueling(staff: Staff, token: str, dispensed_ml: int) -> Order:
+    """Record the litres shown on the pump; the token is burnt and settlement is queued."""
+    order = lookup(staff, token)
+    if not isinstance(dispensed_ml, int) or dispensed_ml <= 0:
+        raise Invalid({"dispensed_ml": "请输入加油升数"})
+    if dispensed_ml % 10:
+        raise Invalid({"dispensed_ml": "升数精确到两位小数"})
+    dispensed_fen = amount_for_volume(order.unit_price_fen, dispensed_ml)
+    available = order.paid_fen - order.refunded_fen
+    if dispensed_fen > available:
+        raise Invalid(
+            {
+                "dispensed_ml": f"加油金额 {fen_to_yuan(dispensed_fen)} 元超过已付 "
+                f"{fen_to_yuan(available)} 元，请核对油机读数"
+            }
+        )
+    now = utcnow()
+    burnt = db.session.execute(
+        update(PickupToken)
+        .where(PickupToken.order_id == order.id, PickupToken.used_at.is_(None))
+        .values(used_at=now, used_by_id=staff.id)
+    )
+    if burnt.rowcount != 1:
+        db.session.rollback()
+        raise TokenUsed("该二维码已使用，订单已加油")
+    order_state.must_move(
+        order.id,
+        "paid",
+        "fueled",
+        "订单已被处理，请刷新",
+        dispensed_ml=dispensed_ml,
+        dispensed_fen=dispensed_fen,
+        fueled_at=now,
+        fueled_by_id=staff.id,
+    )
+    audit.record(
+        staff,
+        "order.fueled",
+        "order",
+        order.id,
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        after={"dispensed_ml": dispensed_ml, "dispensed_fen": dispensed_fen},
+    )
+    outbox.enqueue("settle_order", {"order_id": order.id}, dedupe_key=f"settle:{order.id}")
+    db.session.commit()
+    db.session.refresh(order)
+    return order

@@ -1,0 +1,269 @@
+"""Refunds: to the wallet at once, or to WeChat Pay tracked to SUCCESS or ABNORMAL."""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import Order, PaymentEvent, Refund, Staff
+from app.models.base import utcnow
+from app.services import audit, gateways, ledger, order_state, outbox
+from app.services.access import visible_station_ids
+from app.services.errors import Invalid, NotFound, PermissionDenied
+from app.services.ledger import Leg
+from app.services.money import fen_to_yuan
+
+log = logging.getLogger(__name__)
+REFUND_ROLES = ("cashier", "manager", "chain_admin")
+QUERY_AFTER = timedelta(minutes=1)
+
+
+def create_refund(
+    order: Order, amount_fen: int, kind: str, reason: str, actor: Staff | None = None
+) -> Refund:
+    """Book a refund in the caller's transaction; a WeChat refund is sent by a job."""
+    if amount_fen <= 0:
+        raise Invalid({"amount_fen": "退款金额必须大于 0"})
+    guarded = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.refunded_fen + amount_fen <= Order.paid_fen)
+        .values(refunded_fen=Order.refunded_fen + amount_fen)
+        .execution_options(synchronize_session=False)
+    )
+    if guarded.rowcount != 1:
+        db.session.rollback()
+        raise Invalid({"amount_fen": "退款总额不能超过实付金额"})
+    count = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id))
+    refund = Refund(
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        order_id=order.id,
+        out_refund_no=f"{order.order_no}R{count + 1:02d}",
+        method=order.payment_method,
+        kind=kind,
+        amount_fen=amount_fen,
+        reason=reason[:80],
+        actor_staff_id=actor.id if actor else None,
+    )
+    db.session.add(refund)
+    db.session.flush()
+    # Before settlement the money is still held for the order; after it, it leaves revenue.
+    source = "fuel_revenue" if kind == "manual" and order.status == "settled" else "prepaid_orders"
+    target = "member_wallet" if refund.method == "wallet" else "refunds_payable"
+    ledger.post(
+        order.chain_id,
+        f"refund.{kind}",
+        [
+            Leg(source, amount_fen, station_id=order.station_id),
+            Leg(
+                target,
+                -amount_fen,
+                member_id=order.member_id if target == "member_wallet" else None,
+            ),
+        ],
+        station_id=order.station_id,
+        order_id=order.id,
+        memo=refund.out_refund_no,
+    )
+    if refund.method == "wallet":
+        refund.status, refund.finished_at = "SUCCESS", utcnow()
+    else:
+        outbox.enqueue("submit_refund", {"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}")
+    audit.record(
+        actor,
+        "refund.create",
+        "refund",
+        refund.id,
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        after={
+            "order_no": order.order_no,
+            "amount_fen": amount_fen,
+            "method": refund.method,
+            "kind": kind,
+            "reason": reason,
+        },
+    )
+    return refund
+
+
+def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:
+    """A cashier's or manager's refund, partial or full; a full refund of an unfuelled order
+    cancels it so it can no longer be fuelled."""
+    if actor.role not in REFUND_ROLES:
+        raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
+    order = db.session.get(Order, order_id)
+    if order is None or order.chain_id != actor.chain_id:
+        raise NotFound("订单不存在")
+    if order.station_id not in visible_station_ids(actor):
+        raise PermissionDenied("该订单不属于您的油站")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": "请填写退款原因"})
+    if order.status == "fueled":
+        raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
+    if order.status not in ("paid", "settled"):
+        raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
+    left = order.paid_fen - order.refunded_fen
+    if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
+        raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
+    if order.status == "paid" and amount_fen == left:
+        order_state.must_move(
+            order.id, "paid", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
+        )
+    refund = create_refund(order, amount_fen, "manual", reason, actor)
+    db.session.commit()
+    return refund
+
+
+def submit(refund_id: int) -> None:
+    """Job: send a WeChat refund (again, with the same out_refund_no, until WeChat has it)."""
+    from app.adapters.wechat_pay import WeChatPayError
+
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.method != "wechat" or refund.status != "PENDING":
+        return
+    order = db.session.get(Order, refund.order_id)
+    request = dict(
+        out_refund_no=refund.out_refund_no,
+        amount_fen=refund.amount_fen,
+        total_fen=order.paid_fen,
+        out_trade_no=order.order_no,
+        reason=refund.reason,
+        notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
+    )
+    db.session.commit()  # no transaction stays open while WeChat answers
+    try:
+        answer = gateways.wechat_pay().refund(**request)
+    except WeChatPayError as err:
+        db.session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id)
+            .values(attempts=Refund.attempts + 1, last_error=f"{err.code}: {err}"[:200])
+        )
+        db.session.commit()
+        if err.retryable:
+            raise outbox.RetryLater(f"WeChat refund: {err.code}") from err
+        raise
+    apply_result(answer)
+
+
+def apply_result(data: dict, event_id: str | None = None) -> str:
+    """Apply a refund's state from WeChat (an answer, a query or a notification), once."""
+    refund = db.session.scalar(
+        select(Refund).where(Refund.out_refund_no == data.get("out_refund_no"))
+    )
+    if refund is None:
+        log.warning("refund result for an unknown out_refund_no")
+        return "unknown"
+    refunded = (data.get("amount") or {}).get("refund")
+    if refunded != refund.amount_fen:
+        log.error(
+            "refund %s: WeChat says %s fen, we booked %s", refund.id, refunded, refund.amount_fen
+        )
+        return "mismatch"
+    if event_id and not record_event(
+        event_id, f"REFUND.{data.get('refund_status')}", data.get("refund_id", "")
+    ):
+        return "duplicate"
+    status = data.get("status") or data.get("refund_status")
+    values = {"wechat_refund_id": data.get("refund_id") or refund.wechat_refund_id}
+    outcome = "unchanged"
+    if status == "PROCESSING":
+        if _move(refund.id, ("PENDING",), "PROCESSING", **values):
+            outbox.enqueue(
+                "query_refund",
+                {"refund_id": refund.id},
+                dedupe_key=f"refund-query:{refund.id}",
+                run_after=utcnow() + QUERY_AFTER,
+            )
+            outcome = "processing"
+    elif status == "SUCCESS":
+        if _move(refund.id, ("PENDING", "PROCESSING"), "SUCCESS", finished_at=utcnow(), **values):
+            ledger.post(
+                refund.chain_id,
+                "refund.wechat.success",
+                [
+                    Leg("refunds_payable", refund.amount_fen),
+                    Leg("wechat_clearing", -refund.amount_fen),
+                ],
+                station_id=refund.station_id,
+                order_id=refund.order_id,
+                memo=refund.out_refund_no,
+            )
+            outcome = "success"
+    elif status == "ABNORMAL":
+        if _move(refund.id, ("PENDING", "PROCESSING"), "ABNORMAL", **values):
+            log.error("refund %s is ABNORMAL: the money is owed and needs staff action", refund.id)
+            outcome = "abnormal"
+    elif status == "CLOSED":
+        outcome = _close(refund, values)
+    db.session.commit()
+    return outcome
+
+
+def _close(refund: Refund, values: dict) -> str:
+    """WeChat closed the refund: the money is held for the order again."""
+    if not _move(refund.id, ("PENDING", "PROCESSING"), "CLOSED", finished_at=utcnow(), **values):
+        return "unchanged"
+    order = db.session.get(Order, refund.order_id)
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(refunded_fen=Order.refunded_fen - refund.amount_fen)
+        .execution_options(synchronize_session=False)
+    )
+    target = (
+        "fuel_revenue"
+        if refund.kind == "manual" and order.status == "settled"
+        else ("prepaid_orders")
+    )
+    ledger.post(
+        refund.chain_id,
+        "refund.wechat.closed",
+        [
+            Leg("refunds_payable", refund.amount_fen),
+            Leg(target, -refund.amount_fen, station_id=refund.station_id),
+        ],
+        station_id=refund.station_id,
+        order_id=refund.order_id,
+        memo=refund.out_refund_no,
+    )
+    return "closed"
+
+
+def _move(refund_id: int, from_statuses: tuple[str, ...], to_status: str, **values) -> bool:
+    result = db.session.execute(
+        update(Refund)
+        .where(Refund.id == refund_id, Refund.status.in_(from_statuses))
+        .values(status=to_status, **values)
+    )
+    return result.rowcount == 1
+
+
+def record_event(event_id: str, event_type: str, reference: str) -> bool:
+    """Record a notification event; False when it was applied before."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                PaymentEvent(event_id=event_id, event_type=event_type, reference=reference or "-")
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def query(refund_id: int) -> None:
+    """Job: ask WeChat about a refund still PROCESSING."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.status != "PROCESSING":
+        return
+    out_refund_no = refund.out_refund_no
+    db.session.commit()
+    answer = gateways.wechat_pay().query_refund(out_refund_no)
+    if apply_result(answer) == "unchanged" and answer.get("status") == "PROCESSING":
+        raise outbox.RetryLater("refund still processing", QUERY_AFTER)

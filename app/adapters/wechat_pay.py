@@ -262,8 +262,12 @@ class WeChatPayClient:
         if self.public_key_id:
             request.headers["Wechatpay-Serial"] = self.public_key_id
         response = self._send(request)
-        self._check_signature(response, method, path)
         status = response.status_code
+        if not self._signed(response, method, path):
+            if status == expect == 204:
+                return {}
+            # A gateway's error page, not WeChat Pay's: nothing in it is believed; retry later.
+            raise WeChatPayUnavailable(status, f"HTTP_{status}", "unsigned answer")
         if status == expect:
             return self._json(response) if status == 200 else {}
         raise self._error(response, missing)
@@ -279,19 +283,21 @@ class WeChatPayClient:
             log.warning("WeChat Pay %s unreachable: %s", request.method, type(err).__name__)
             raise WeChatPayUnavailable(0, "NETWORK_ERROR", type(err).__name__) from None
 
-    def _check_signature(self, response: httpx.Response, method: str, path: str) -> None:
+    def _signed(self, response: httpx.Response, method: str, path: str) -> bool:
+        """Verify a signed answer; False for an unsigned one that may be so (204, or 5xx)."""
         status = response.status_code
         if "wechatpay-signature" not in response.headers:
             if status >= 500:
-                return  # a gateway in between, not WeChat: nothing in it is believed, and retried
+                return False  # a gateway in between, not WeChat Pay
             if status == 204 and not response.content:
-                return  # WeChat may send a 204 without a signature; there is nothing to believe
+                return False  # a 204 may come unsigned; it carries nothing to believe
         try:
             self.verifier.verify(response.headers, response.content)
         except SignatureInvalid as err:
             path_only = path.split("?", 1)[0]
             log.warning("WeChat Pay %s %s answer rejected: %s", method, path_only, err)
             raise
+        return True
 
     def _json(self, response: httpx.Response) -> dict:
         try:

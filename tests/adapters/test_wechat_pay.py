@@ -1,0 +1,302 @@
+"""The WeChat Pay client against the sandbox WeChat Pay, over real HTTP."""
+
+import base64
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from werkzeug.serving import make_server
+
+from app.adapters.wechat_pay import (
+    OrderAlreadyPaid,
+    OrderNotFound,
+    RefundNotFound,
+    SignatureInvalid,
+    WeChatPayClient,
+    WeChatPayError,
+    WeChatPayUnavailable,
+)
+
+
+def pay_client(app, base: str, **overrides) -> WeChatPayClient:
+    return WeChatPayClient.from_config(
+        {**app.config, "WECHATPAY_API_BASE": base + "/sandbox/wechatpay", **overrides}
+    )
+
+
+@pytest.fixture
+def sandbox(app, live_server):
+    """The sandbox's URL; faults cleared and the default signing mode around each test."""
+    httpx.delete(live_server.url + "/sandbox/wechatpay/faults").raise_for_status()
+    yield live_server.url + "/sandbox/wechatpay"
+    app.config["SANDBOX_WECHATPAY_SIGN_MODE"] = "public_key"
+    httpx.delete(live_server.url + "/sandbox/wechatpay/faults").raise_for_status()
+
+
+@pytest.fixture
+def wxpay(app, live_server, sandbox):
+    return pay_client(app, live_server.url)
+
+
+def new_no(prefix="JY") -> str:
+    return prefix + uuid.uuid4().hex[:20]
+
+
+def place(wxpay, total=30000, **extra) -> tuple[str, str]:
+    out_trade_no = new_no()
+    prepay_id = wxpay.create_jsapi(out_trade_no, "92号汽油 40L", total, "o-driver-1", **extra)
+    return out_trade_no, prepay_id
+
+
+def user_pays(sandbox, prepay_id) -> dict:
+    answer = httpx.post(sandbox + "/pay", json={"prepay_id": prepay_id})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def plan_fault(sandbox, **fault):
+    httpx.post(sandbox + "/faults", json=fault).raise_for_status()
+
+
+def test_create_pay_query(wxpay, sandbox):
+    out_trade_no, prepay_id = place(wxpay, total=12345, attach="station=7")
+    assert prepay_id.startswith("wx")
+    before = wxpay.query(out_trade_no)
+    assert before["trade_state"] == "NOTPAY" and "transaction_id" not in before
+    user_pays(sandbox, prepay_id)
+
+    paid = wxpay.query(out_trade_no)
+    assert paid["trade_state"] == "SUCCESS"
+    assert paid["out_trade_no"] == out_trade_no and paid["mchid"] == wxpay.mchid
+    assert paid["appid"] == wxpay.appid and paid["payer"] == {"openid": "o-driver-1"}
+    assert paid["amount"]["total"] == 12345 and paid["amount"]["payer_total"] == 12345
+    assert paid["attach"] == "station=7" and paid["trade_type"] == "JSAPI"
+    assert paid["transaction_id"].startswith("420000") and len(paid["transaction_id"]) == 28
+    assert paid["success_time"].endswith("+08:00")
+
+
+def test_same_request_same_prepay_id_and_a_changed_one_is_refused(wxpay):
+    out_trade_no, prepay_id = place(wxpay)
+    again = wxpay.create_jsapi(out_trade_no, "92号汽油 40L", 30000, "o-driver-1")
+    assert again == prepay_id
+    with pytest.raises(WeChatPayError) as err:
+        wxpay.create_jsapi(out_trade_no, "92号汽油 40L", 30001, "o-driver-1")
+    assert err.value.status == 403 and err.value.is_code("OUT_TRADE_NO_USED")
+    assert not err.value.retryable
+
+
+def test_time_expire_is_sent_in_china_time_and_ends_the_order(wxpay, sandbox):
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    out_trade_no, _ = place(wxpay, time_expire=soon)
+    assert wxpay.query(out_trade_no)["trade_state"] == "NOTPAY"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        wxpay.create_jsapi(new_no(), "x", 1, "o", time_expire=datetime.now())
+    gone = datetime.now(UTC) - timedelta(seconds=1)
+    with pytest.raises(WeChatPayError) as err:
+        wxpay.create_jsapi(new_no(), "92号汽油", 100, "o-driver-1", time_expire=gone)
+    assert err.value.is_code("PARAM_ERROR") and "time_expire" in err.value.message
+
+
+def test_query_unknown_order(wxpay):
+    with pytest.raises(OrderNotFound) as err:
+        wxpay.query(new_no())
+    assert err.value.status == 404 and err.value.is_code("ORDERNOTEXIST")
+
+
+def test_close_unpaid_then_paid(wxpay, sandbox):
+    out_trade_no, prepay_id = place(wxpay)
+    assert wxpay.close(out_trade_no) is None
+    assert wxpay.query(out_trade_no)["trade_state"] == "CLOSED"
+    assert httpx.post(sandbox + "/pay", json={"prepay_id": prepay_id}).status_code == 409
+
+    paid_no, paid_prepay = place(wxpay)
+    user_pays(sandbox, paid_prepay)
+    with pytest.raises(OrderAlreadyPaid):
+        wxpay.close(paid_no)
+    assert wxpay.query(paid_no)["trade_state"] == "SUCCESS"
+
+
+def test_partial_then_full_refund_and_not_enough(wxpay, sandbox):
+    out_trade_no, prepay_id = place(wxpay, total=10000)
+    transaction_id = user_pays(sandbox, prepay_id)["transaction_id"]
+    first = wxpay.refund(new_no("R"), 4000, 10000, out_trade_no=out_trade_no, reason="少加了油")
+    assert first["status"] == "PROCESSING" and first["amount"]["refund"] == 4000
+    assert first["out_trade_no"] == out_trade_no and first["transaction_id"] == transaction_id
+    rest = wxpay.refund(new_no("R"), 6000, 10000, transaction_id=transaction_id)
+    assert rest["amount"]["refund"] == 6000
+    with pytest.raises(WeChatPayError) as err:
+        wxpay.refund(new_no("R"), 1, 10000, out_trade_no=out_trade_no)
+    assert err.value.status == 403 and err.value.is_code("NOTENOUGH")
+    assert wxpay.query(out_trade_no)["trade_state"] == "REFUND"
+
+
+def test_refund_over_the_total_at_once(wxpay, sandbox):
+    out_trade_no, prepay_id = place(wxpay, total=500)
+    user_pays(sandbox, prepay_id)
+    with pytest.raises(WeChatPayError) as err:
+        wxpay.refund(new_no("R"), 500, 400, out_trade_no=out_trade_no)
+    assert err.value.is_code("PARAM_ERROR") and "amount.total" in err.value.message
+
+
+def test_system_error_is_retryable_and_a_retry_refunds_once(wxpay, sandbox):
+    out_trade_no, prepay_id = place(wxpay, total=8000)
+    user_pays(sandbox, prepay_id)
+    plan_fault(sandbox, refund="SYSTEM_ERROR", times=1)
+    out_refund_no = new_no("R")
+    with pytest.raises(WeChatPayError) as err:
+        wxpay.refund(out_refund_no, 8000, 8000, out_trade_no=out_trade_no)
+    assert err.value.status == 500 and err.value.retryable
+    first = wxpay.refund(out_refund_no, 8000, 8000, out_trade_no=out_trade_no)
+    again = wxpay.refund(out_refund_no, 8000, 8000, out_trade_no=out_trade_no)
+    assert first["refund_id"] == again["refund_id"]
+    # Refunded once: nothing is left to refund under a new number.
+    with pytest.raises(WeChatPayError) as err:
+        wxpay.refund(new_no("R"), 1, 8000, out_trade_no=out_trade_no)
+    assert err.value.is_code("NOT_ENOUGH")
+
+
+def test_refund_query_moves_from_processing_to_success(wxpay, sandbox, app):
+    out_trade_no, prepay_id = place(wxpay, total=2000)
+    user_pays(sandbox, prepay_id)
+    out_refund_no = new_no("R")
+    created = wxpay.refund(out_refund_no, 2000, 2000, out_trade_no=out_trade_no)
+    assert wxpay.query_refund(out_refund_no)["refund_id"] == created["refund_id"]
+    delay_s = app.config["SANDBOX_WECHATPAY_REFUND_DELAY_MS"] / 1000
+    deadline = datetime.now(UTC) + timedelta(seconds=delay_s + 5)
+    while (refund := wxpay.query_refund(out_refund_no))["status"] == "PROCESSING":
+        assert datetime.now(UTC) < deadline, "refund still processing"
+        time.sleep(0.05)
+    assert refund["status"] == "SUCCESS" and refund["success_time"].endswith("+08:00")
+    with pytest.raises(RefundNotFound):
+        wxpay.query_refund(new_no("R"))
+
+
+def test_refund_of_an_unpaid_or_unknown_order_fails(wxpay):
+    out_trade_no, _ = place(wxpay, total=300)
+    with pytest.raises(WeChatPayError) as err:
+        wxpay.refund(new_no("R"), 300, 300, out_trade_no=out_trade_no)
+    assert err.value.status == 400 and not isinstance(err.value, OrderNotFound)
+    with pytest.raises(OrderNotFound):
+        wxpay.refund(new_no("R"), 300, 300, out_trade_no=new_no())
+    with pytest.raises(ValueError, match="exactly one"):
+        wxpay.refund(new_no("R"), 300, 300)
+
+
+def test_pay_params_are_signed_with_the_merchant_key(app, wxpay, sandbox):
+    _, prepay_id = place(wxpay, total=100)
+    params = wxpay.jsapi_pay_params(prepay_id)
+    assert params["package"] == f"prepay_id={prepay_id}" and params["signType"] == "RSA"
+    assert params["appId"] == app.config["WECHATPAY_APPID"] and params["timeStamp"].isdigit()
+    with open(app.config["SANDBOX_WECHATPAY_MERCHANT_CERT"], "rb") as handle:
+        merchant_key = x509.load_pem_x509_certificate(handle.read()).public_key()
+    message = (
+        f"{params['appId']}\n{params['timeStamp']}\n{params['nonceStr']}\n{params['package']}\n"
+    )
+    merchant_key.verify(
+        base64.b64decode(params["paySign"]), message.encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
+    # The simulated WeChat client refuses a forged paySign and pays with the real one.
+    forged = {**params, "nonceStr": "X" + params["nonceStr"][1:]}
+    assert httpx.post(sandbox + "/pay", json=forged).status_code == 400
+    assert httpx.post(sandbox + "/pay", json=params).json()["trade_state"] == "SUCCESS"
+
+
+def test_certificate_mode_answers_are_verified_by_certificate(app, live_server, wxpay):
+    app.config["SANDBOX_WECHATPAY_SIGN_MODE"] = "certificate"
+    out_trade_no, _ = place(wxpay)
+    assert wxpay.query(out_trade_no)["trade_state"] == "NOTPAY"
+    public_key_only = pay_client(app, live_server.url, WECHATPAY_PLATFORM_CERTS="")
+    with pytest.raises(SignatureInvalid, match="unknown Wechatpay-Serial"):
+        public_key_only.query(out_trade_no)
+    app.config["SANDBOX_WECHATPAY_SIGN_MODE"] = "public_key"
+    certificate_only = pay_client(
+        app, live_server.url, WECHATPAY_PUBLIC_KEY_ID="", WECHATPAY_PUBLIC_KEY=""
+    )
+    assert public_key_only.query(out_trade_no)["out_trade_no"] == out_trade_no
+    with pytest.raises(SignatureInvalid):
+        certificate_only.query(out_trade_no)
+
+
+class Impostor:
+    """A server that answers like WeChat Pay but cannot sign: status, body and headers given."""
+
+    def __init__(self, status: int, body: bytes, headers: dict | None = None):
+        self.answer = (status, body, headers or {})
+        self.server = make_server("127.0.0.1", 0, self, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __call__(self, environ, start_response):
+        status, body, headers = self.answer
+        start_response(f"{status} X", [("Content-Type", "application/json"), *headers.items()])
+        return [body]
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "expected"),
+    [
+        (200, {}, SignatureInvalid),
+        (404, {}, SignatureInvalid),  # an unsigned ORDER_NOT_EXIST is not believed either
+        (200, {"Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048"}, SignatureInvalid),
+        (502, {}, WeChatPayError),  # a gateway error: retryable, nothing believed
+    ],
+)
+def test_unsigned_answers_are_not_believed(app, status, headers, expected):
+    impostor = Impostor(
+        status, b'{"code":"ORDER_NOT_EXIST","prepay_id":"wx1","message":"x"}', headers
+    )
+    try:
+        client = pay_client(app, impostor.url)
+        with pytest.raises(expected) as err:
+            client.query("JY123456")
+        assert not isinstance(err.value, OrderNotFound)
+        if expected is WeChatPayError:
+            assert err.value.retryable
+    finally:
+        impostor.server.shutdown()
+
+
+def test_network_errors_are_retryable(app):
+    server = make_server("127.0.0.1", 0, lambda e, s: [])
+    closed_port = server.server_port
+    server.server_close()
+    client = pay_client(app, f"http://127.0.0.1:{closed_port}")
+    with pytest.raises(WeChatPayUnavailable) as err:
+        client.create_jsapi(new_no(), "92号汽油", 100, "o-1")
+    assert err.value.status == 0 and err.value.retryable
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "retryable"),
+    [
+        (500, "SYSTEM_ERROR", True),
+        (500, "SYSTEMERROR", True),
+        (400, "system_error", True),
+        (500, "BANK_ERROR", True),
+        (429, "FREQUENCY_LIMITED", True),
+        (403, "FREQUENCYLIMITED", True),
+        (503, "HTTP_503", True),
+        (400, "PARAM_ERROR", False),
+        (403, "NOT_ENOUGH", False),
+        (401, "SIGN_ERROR", False),
+    ],
+)
+def test_retryable_codes_ignore_case_and_underscores(status, code, retryable):
+    assert WeChatPayError(status, code, "m").retryable is retryable
+
+
+def test_amounts_must_be_whole_fen(wxpay):
+    for bad in (0, -1, 1.5, True, "100"):
+        with pytest.raises(ValueError, match="fen"):
+            wxpay.create_jsapi(new_no(), "92号汽油", bad, "o-1")
+
+
+def test_client_repr_hides_the_keys(app, wxpay):
+    assert app.config["WECHATPAY_APIV3_KEY"] not in repr(wxpay)
+    assert "PRIVATE" not in repr(wxpay)

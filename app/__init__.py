@@ -66,9 +66,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app import cli
+    from app import cli, jobs  # jobs: registers the job handlers
 
     cli.init_app(app)
+    if app.config["JOBS_MODE"] == "inline":
+
+        @app.before_request
+        def start_jobs():
+            jobs.start_inline_runner(app)
 
 
 @event.listens_for(Engine, "connect")

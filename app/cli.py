@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-admin."""
+"""flask commands: seed-demo, create-admin, ledger check, jobs run-due, worker."""
 
 import click
 from flask import Flask, current_app
@@ -10,6 +10,9 @@ from app.services.errors import Invalid
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(ledger_group)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(worker)
 
 
 @click.command("seed-demo")
@@ -43,3 +46,64 @@ def create_admin(
     except Invalid as err:
         raise click.ClickException(err.message) from None
     click.echo(f"created chain admin {admin.username} for chain {chain.code}")
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """The money ledger."""
+
+
+@ledger_group.command("check")
+def ledger_check() -> None:
+    """Recompute wallets and orders from the ledger entries; exit 1 with a report if off."""
+    from app.services import ledger
+
+    problems = ledger.check()
+    if problems:
+        for line in problems:
+            click.echo(line, err=True)
+        raise click.ClickException(f"ledger check failed: {len(problems)} problem(s)")
+    click.echo("ledger check ok: every transaction balances, wallets and orders agree")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs of the outbox."""
+
+
+@jobs_group.command("run-due")
+def jobs_run_due() -> None:
+    """Run every job that is due now, here, once."""
+    from app.services import outbox
+
+    outbox.sweep_stuck()
+    click.echo(f"ran {outbox.run_due(limit=1000)} job(s)")
+
+
+@click.command("worker")
+def worker() -> None:
+    """Production: relay due outbox jobs into Redis and run them (RQ); run several of these."""
+    import threading
+    import time
+
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from app import jobs
+
+    app = current_app._get_current_object()
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    queue = Queue(jobs.QUEUE, connection=connection)
+
+    def relay() -> None:
+        while True:
+            with app.app_context():
+                try:
+                    jobs.relay_once(queue)
+                except Exception:
+                    app.logger.exception("outbox relay pass failed")
+            time.sleep(jobs.POLL_S)
+
+    threading.Thread(target=relay, daemon=True, name="outbox-relay").start()
+    # SimpleWorker runs jobs in this process, inside the app context, without forking.
+    SimpleWorker([queue], connection=connection).work(with_scheduler=False)

@@ -67,6 +67,11 @@ class Config:
         self.REDIS_URL = env("REDIS_URL", "")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # inline: a thread in each web process runs due jobs (the embedded demo);
+        # rq: `flask worker` processes run them from Redis; manual: only when called (tests).
+        self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")
+        if self.JOBS_MODE not in ("inline", "rq", "manual"):
+            raise ConfigError("JOBS_MODE must be inline, rq or manual")
         self.PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         default_wechat = (
             self.PUBLIC_BASE_URL + "/sandbox/wechat"

@@ -1,6 +1,13 @@
 """Background jobs: thin wrappers that call services (registered with the outbox)."""
 
-from app.services import cancellation, payments, refunds, settlement
+import logging
+import threading
+import time
+
+from flask import Flask
+
+from app.extensions import db
+from app.services import cancellation, outbox, payments, refunds, settlement
 from app.services.outbox import handler
 
 
@@ -27,3 +34,49 @@ def submit_refund(payload: dict) -> None:
 @handler("query_refund")
 def query_refund(payload: dict) -> None:
     refunds.query(payload["refund_id"])
+
+
+# --- running the outbox: in-process (embedded) or through RQ (production) ---------------------
+
+log = logging.getLogger(__name__)
+QUEUE = "jiayou"
+POLL_S = 1.0
+
+
+def start_inline_runner(app: Flask) -> None:
+    """Embedded mode: one daemon thread per process claims and runs due jobs."""
+    if app.extensions.get("jobs_runner"):
+        return
+    thread = threading.Thread(target=_inline_loop, args=(app,), daemon=True, name="jobs")
+    app.extensions["jobs_runner"] = thread
+    thread.start()
+
+
+def _inline_loop(app: Flask) -> None:
+    while True:
+        with app.app_context():
+            try:
+                outbox.sweep_stuck()
+                outbox.run_due()
+            except Exception:
+                log.exception("job runner pass failed")
+            finally:
+                db.session.remove()
+        time.sleep(POLL_S)
+
+
+def relay_once(queue) -> int:
+    """Production: move due outbox rows into RQ; a row lost on the way is swept back later."""
+    outbox.sweep_stuck()
+    moved = 0
+    for job_id in outbox.due_ids(100):
+        if outbox.mark_queued(job_id):
+            queue.enqueue(run_queued, job_id, job_id=f"outbox-{job_id}-{time.time_ns()}")
+            moved += 1
+    return moved
+
+
+def run_queued(job_id: int) -> None:
+    """RQ entry point: run an outbox job that the relay queued (once, by compare-and-set)."""
+    if outbox.claim(job_id, from_status="queued"):
+        outbox.execute(job_id)

@@ -53,6 +53,7 @@ def app(database_url, tmp_path_factory):
             # limiter.reset() deletes every key under the storage prefix: one prefix per worker.
             "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-{_worker()}"},
             "TESTING": True,
+            "JOBS_MODE": "manual",  # tests run due jobs themselves, deterministically
         }
     )
     application.instance_path = str(instance)

@@ -184,7 +184,7 @@ def apply_transaction(tx: dict, event_id: str | None = None) -> str:
     amount = tx.get("amount") or {}
     if (
         tx.get("mchid") != config["WECHATPAY_MCHID"]
-        or tx.get("appid") != config["WECHAT_APPID"]
+        or tx.get("appid") != config["WECHATPAY_APPID"]
         or amount.get("total") != payment.amount_fen
         or amount.get("currency", "CNY") != "CNY"
     ):

@@ -1,0 +1,29 @@
+"""Helpers for money tests: wallet credit through the real ledger, ledger assertions."""
+
+from app.extensions import db
+from app.models import Member
+from app.services import ledger, outbox
+from app.services.ledger import Leg
+
+
+def credit_wallet(member: Member, amount_fen: int) -> None:
+    """A top-up as the ledger books it (the top-up flow itself comes later)."""
+    ledger.post(
+        member.chain_id,
+        "wallet.topup",
+        [Leg("topup_clearing", amount_fen), Leg("member_wallet", -amount_fen, member_id=member.id)],
+    )
+    db.session.commit()
+
+
+def assert_ledger_ok() -> None:
+    problems = ledger.check()
+    assert problems == [], problems
+
+
+def run_jobs() -> int:
+    """Run every due job until none is left (jobs may queue further jobs)."""
+    total = 0
+    while ran := outbox.run_due():
+        total += ran
+    return total

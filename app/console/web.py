@@ -16,9 +16,13 @@ def actor() -> Staff:
 
 
 def is_partial() -> bool:
-    """An HTMX request that wants a fragment; boosted navigation gets the full page."""
+    """An HTMX request that wants a fragment; boosted navigation and history get full pages."""
     headers = request.headers
-    return headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def fragment(template: str, status: int = 200, **context):

@@ -39,9 +39,13 @@ def page(browser, live_server, world):
     tab = context.new_page()
     errors = []
     tab.on("pageerror", lambda err: errors.append(str(err)))
+    tab.on(
+        "console",
+        lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text),
+    )
     yield tab
     context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    assert not errors, f"JavaScript or CSP errors: {errors}"
 
 
 def shot(page, name: str) -> Path:

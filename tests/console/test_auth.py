@@ -208,3 +208,18 @@ def test_old_password_hash_kept_out_of_pages(as_staff, world):
     db.session.commit()
     html = page(as_staff("admin").get("/console/staff"))
     assert "argon2" not in html
+
+
+def test_security_headers(console, world):
+    response = console.get("/console/login")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_history_restore_gets_the_full_page(as_staff):
+    console = as_staff("admin")
+    response = console.get(
+        "/console/audit", htmx=True, headers={"HX-History-Restore-Request": "true"}
+    )
+    assert "<!doctype html>" in response.get_data(as_text=True)

@@ -223,3 +223,16 @@ def test_history_restore_gets_the_full_page(as_staff):
         "/console/audit", htmx=True, headers={"HX-History-Restore-Request": "true"}
     )
     assert "<!doctype html>" in response.get_data(as_text=True)
+
+
+def test_htmx_csrf_header_is_accepted_and_required(as_staff, world):
+    console = as_staff("manager_a")
+    url = f"/console/stations/{world.station_a.id}/fuels/{world.fuels['98'].id}/enabled"
+    response = console.post(url, {"enabled": "0"}, htmx=True, csrf=False)
+    assert response.status_code == 400
+    assert response.headers["HX-Retarget"] == "body"
+    response = console.post(
+        url, {"enabled": "0"}, htmx=True, csrf=False, headers={"X-CSRFToken": console.token}
+    )
+    assert response.status_code == 200
+    assert db.session.query(AuditLog).filter_by(action="fuel.disable").count() == 1

@@ -124,6 +124,9 @@ def live_server(app):
     server = LiveServer(app)
     app.config["PUBLIC_BASE_URL"] = server.url
     app.config["WECHAT_API_BASE"] = server.url + "/sandbox/wechat"
+    app.config["WECHATPAY_API_BASE"] = server.url + "/sandbox/wechatpay"
+    app.config["WECHATPAY_NOTIFY_URL"] = server.url + "/api/v1/payments/wechat/notify"
+    app.extensions.pop("wechat_pay_client", None)  # rebuilt with the live base URL
     yield server
     server.stop()
 

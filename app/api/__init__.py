@@ -33,4 +33,4 @@ def openapi_document():
     return _document
 
 
-from app.api import auth, openapi, stations  # noqa: E402, F401  (registers the routes on bp)
+from app.api import auth, notify, openapi, stations  # noqa: E402, F401  (registers routes)

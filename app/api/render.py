@@ -1,12 +1,14 @@
-"""Catalogue and member objects to the plain dicts of the response schemas (no validation:
-this is the hot path; tests validate answers against the schemas)."""
+"""Catalogue and member objects to the shapes of the response schemas (no validation here:
+tests validate answers against the schemas)."""
 
+import bisect
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from app.models import Member
 from app.services.catalogue import (
     FuelOffer,
-    Hit,
     NearbyPage,
     Photo,
     StationEntry,
@@ -31,17 +33,17 @@ def member_profile(member: Member) -> dict:
 
 def photo(item: Photo, base_url: str) -> dict:
     return {
+        "id": item.id,
         # The digest in the URL lets clients cache for long and still see a replaced photo.
         "url": f"{base_url}/api/v1/photos/{item.id}?v={item.sha256[:12]}",
-        "id": item.id,
         "caption": item.caption,
         "width": item.width,
         "height": item.height,
     }
 
 
-def fuel_price(offer: FuelOffer, now: datetime) -> dict:
-    price = offer.price_at(now)
+def fuel_price(offer: FuelOffer, rows_in_force: int) -> dict:
+    price = offer.prices[rows_in_force - 1] if rows_in_force else None
     return {
         "code": offer.code,
         "name": offer.name,
@@ -51,7 +53,8 @@ def fuel_price(offer: FuelOffer, now: datetime) -> dict:
     }
 
 
-def _common(station: StationEntry, now: datetime, base_url: str) -> dict:
+def station_fields(station: StationEntry, base_url: str) -> dict:
+    """The fields of a station that do not depend on the moment or the driver's position."""
     return {
         "id": station.id,
         "name": station.name,
@@ -60,34 +63,18 @@ def _common(station: StationEntry, now: datetime, base_url: str) -> dict:
         "phone": station.phone,
         "services": list(station.services),
         "location": {"lat": station.lat, "lng": station.lng, "coord": "gcj02"},
-        "open_now": station.is_open(now),
-        "hours_today": station.hours_today(now),
         "photos": [photo(item, base_url) for item in station.photos],
     }
 
 
-def station_page(result: NearbyPage, now: datetime, base_url: str) -> dict:
-    return {
-        "items": [station_summary(hit, now, base_url) for hit in result.hits],
-        "page": result.page,
-        "per_page": result.per_page,
-        "total": result.total,
-        "has_more": result.has_more,
-    }
-
-
-def station_summary(hit: Hit, now: datetime, base_url: str) -> dict:
-    answer = _common(hit.station, now, base_url)
-    answer["distance_m"] = hit.distance_m
-    answer["fuels"] = [fuel_price(offer, now) for offer in hit.station.fuels]
-    return answer
-
-
 def station_detail(station: StationEntry, now: datetime, base_url: str) -> dict:
-    answer = _common(station, now, base_url)
+    answer = station_fields(station, base_url)
+    answer["open_now"] = station.is_open(now)
+    answer["hours_today"] = station.hours_today(now)
+    answer["hours"] = [day_hours(weekday, station.hours.get(weekday)) for weekday in range(7)]
     fuels = []
     for offer in station.fuels:
-        entry = fuel_price(offer, now)
+        entry = fuel_price(offer, offer.rows_in_force(now))
         upcoming = offer.next_price(now)
         entry["next_price"] = upcoming and {
             "list_price_fen": upcoming.list_price_fen,
@@ -96,7 +83,6 @@ def station_detail(station: StationEntry, now: datetime, base_url: str) -> dict:
         }
         fuels.append(entry)
     answer["fuels"] = fuels
-    answer["hours"] = [day_hours(weekday, station.hours.get(weekday)) for weekday in range(7)]
     answer["nozzles"] = [
         {"number": n.number, "fuel_code": n.fuel_code, "fuel_name": n.fuel_name}
         for n in station.nozzles
@@ -112,3 +98,63 @@ def day_hours(weekday: int, span: tuple[int, int] | None) -> dict:
         "opens": minutes_to_hhmm(span[0]) if span else None,
         "closes": minutes_to_hhmm(span[1]) if span else None,
     }
+
+
+# The nearby list is the busiest answer: it is written from JSON fragments kept per station,
+# so that each request only adds the distance, the opening state and the prices in force.
+
+
+def to_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Fragments:
+    head: str  # the unchanging fields, an object left open: '{"id":1,...,"photos":[...]'
+    hours_today: tuple[str, ...]  # per weekday, as JSON strings
+    fuels: tuple[str, ...]  # the fuels list before the first price time, then after each
+
+
+_fragments: dict[tuple[str, int], tuple[StationEntry, _Fragments]] = {}
+
+
+def _fragments_of(station: StationEntry, base_url: str) -> _Fragments:
+    key = (base_url, station.id)
+    cached = _fragments.get(key)
+    if cached is None or cached[0] is not station:  # a reload made a new entry
+        moments = (None, *station.price_times)
+        built = _Fragments(
+            head=to_json(station_fields(station, base_url))[:-1],
+            hours_today=tuple(to_json(hours_text(station.hours.get(d))) for d in range(7)),
+            fuels=tuple(
+                to_json(
+                    [
+                        fuel_price(offer, offer.rows_in_force(moment) if moment else 0)
+                        for offer in station.fuels
+                    ]
+                )
+                for moment in moments
+            ),
+        )
+        cached = _fragments[key] = (station, built)
+    return cached[1]
+
+
+def station_page_json(result: NearbyPage, now: datetime, base_url: str) -> str:
+    """The StationPage answer as JSON text."""
+    weekday = to_local(now).weekday()
+    items = []
+    for hit in result.hits:
+        station = hit.station
+        parts = _fragments_of(station, base_url)
+        fuels = parts.fuels[bisect.bisect_right(station.price_times, now)]
+        items.append(
+            f'{parts.head},"distance_m":{hit.distance_m},'
+            f'"open_now":{"true" if station.is_open(now) else "false"},'
+            f'"hours_today":{parts.hours_today[weekday]},"fuels":{fuels}}}'
+        )
+    has_more = "true" if result.has_more else "false"
+    return (
+        f'{{"items":[{",".join(items)}],"page":{result.page},"per_page":{result.per_page},'
+        f'"total":{result.total},"has_more":{has_more}}}'
+    )

@@ -24,7 +24,8 @@ PHOTO_CACHE = "public, max-age=31536000, immutable"
 def nearby_stations():
     q = parse_query(StationSearchQuery)
     result = catalogue.search_nearby(q.lat, q.lng, q.radius_m, q.fuel, q.coord, q.page, q.per_page)
-    return render.station_page(result, utcnow(), current_app.config["PUBLIC_BASE_URL"])
+    body = render.station_page_json(result, utcnow(), current_app.config["PUBLIC_BASE_URL"])
+    return Response(body, mimetype="application/json")
 
 
 @api_route(

@@ -36,6 +36,9 @@ MAX_RADIUS_M = 50_000
 # Price rows that stopped being in force this long before a load are left out of it.
 PRICE_HISTORY = timedelta(days=7)
 _M_PER_DEGREE = geo.EARTH_RADIUS_M * math.pi / 180
+# Stations are bucketed into cells of this many degrees (about 5.5 km north-south) for search.
+CELL_DEGREES = 0.05
+_COLUMNS = round(360 / CELL_DEGREES)
 _VERSION_SQL = text("SELECT catalogue_version FROM chain WHERE id = :id")
 
 
@@ -62,13 +65,17 @@ class FuelOffer:
     times: tuple[datetime, ...]
     prices: tuple[Price, ...]
 
+    def rows_in_force(self, moment: datetime) -> int:
+        """How many rows have taken effect by moment; the last of them is the price in force."""
+        return bisect.bisect_right(self.times, moment)
+
     def price_at(self, moment: datetime) -> Price | None:
         """The price in force: the latest row with effective_at <= moment."""
-        index = bisect.bisect_right(self.times, moment)
+        index = self.rows_in_force(moment)
         return self.prices[index - 1] if index else None
 
     def next_price(self, moment: datetime) -> Price | None:
-        index = bisect.bisect_right(self.times, moment)
+        index = self.rows_in_force(moment)
         return self.prices[index] if index < len(self.prices) else None
 
 
@@ -90,7 +97,7 @@ class Photo:
     sha256: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class StationEntry:
     id: int
     code: str
@@ -104,6 +111,7 @@ class StationEntry:
     hours: MappingProxyType  # weekday -> (opens_min, closes_min)
     fuels: tuple[FuelOffer, ...]
     fuel_codes: frozenset[str]
+    price_times: tuple[datetime, ...]  # every moment a price of this station changes, sorted
     nozzles: tuple[NozzleEntry, ...]
     photos: tuple[Photo, ...]
 
@@ -129,36 +137,56 @@ class NearbyPage:
     has_more: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalogue:
-    """One chain's active stations at one catalogue version."""
+    """One chain's active stations at one catalogue version, indexed on a grid of cells."""
 
     chain_id: int
     version: int
     valid_from: datetime  # price rows cover every moment from here on
     stations: MappingProxyType  # id -> StationEntry
-    by_lat: tuple[StationEntry, ...]
-    lats: tuple[float, ...]
+    cells: MappingProxyType  # (row, column) -> tuple of StationEntry
     photos: MappingProxyType  # id -> Photo
 
     def within(self, lat: float, lng: float, radius_m: float, fuel: str | None) -> list[Hit]:
         """Stations within radius_m of a GCJ-02 point, nearest first."""
         d_lat = radius_m / _M_PER_DEGREE
-        widest = math.cos(math.radians(min(89.9, abs(lat) + d_lat)))
-        d_lng = d_lat / widest
-        lo = bisect.bisect_left(self.lats, lat - d_lat)
-        hi = bisect.bisect_right(self.lats, lat + d_lat)
+        d_lng = d_lat / math.cos(math.radians(min(89.9, abs(lat) + d_lat)))
+        rows = range(_cell(lat - d_lat), _cell(lat + d_lat) + 1)
+        columns = range(_cell(lng + 180 - d_lng), _cell(lng + 180 + d_lng) + 1)
+        if len(rows) * len(columns) > len(self.cells):
+            candidates = self.stations.values()
+        else:
+            cells = self.cells
+            empty = ()
+            candidates = [
+                station
+                for row in rows
+                for column in columns
+                for station in cells.get((row, column % _COLUMNS), empty)
+            ]
+        haversine = geo.haversine_m
         hits = []
-        for station in self.by_lat[lo:hi]:
-            if abs((station.lng - lng + 180) % 360 - 180) > d_lng:
-                continue
+        for station in candidates:
             if fuel is not None and fuel not in station.fuel_codes:
                 continue
-            distance = geo.haversine_m(lat, lng, station.lat, station.lng)
+            distance = haversine(lat, lng, station.lat, station.lng)
             if distance <= radius_m:
                 hits.append(Hit(station, round(distance)))
         hits.sort(key=lambda hit: (hit.distance_m, hit.station.id))
         return hits
+
+
+def _cell(degrees: float) -> int:
+    return math.floor(degrees / CELL_DEGREES)
+
+
+def _grid(entries: list[StationEntry]) -> MappingProxyType:
+    cells: dict[tuple[int, int], list[StationEntry]] = {}
+    for entry in entries:
+        key = (_cell(entry.lat), _cell(entry.lng + 180) % _COLUMNS)
+        cells.setdefault(key, []).append(entry)
+    return MappingProxyType({key: tuple(group) for key, group in cells.items()})
 
 
 _lock = threading.Lock()
@@ -383,6 +411,7 @@ def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
                 hours=MappingProxyType(hours.get(row.id, {})),
                 fuels=tuple(station_offers),
                 fuel_codes=frozenset(offer.code for offer in station_offers),
+                price_times=tuple(sorted({t for offer in station_offers for t in offer.times})),
                 nozzles=tuple(
                     NozzleEntry(number, fuel.code, fuel.name)
                     for fuel_id, number, fuel in nozzles.get(row.id, ())
@@ -391,14 +420,12 @@ def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
                 photos=tuple(photos.get(row.id, ())),
             )
         )
-    entries.sort(key=lambda entry: (entry.lat, entry.id))
     return Catalogue(
         chain_id=chain_id,
         version=version,
         valid_from=since,
         stations=MappingProxyType({entry.id: entry for entry in entries}),
-        by_lat=tuple(entries),
-        lats=tuple(entry.lat for entry in entries),
+        cells=_grid(entries),
         photos=MappingProxyType({p.id: p for entry in entries for p in entry.photos}),
     )
 

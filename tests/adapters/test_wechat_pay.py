@@ -39,9 +39,23 @@ def sandbox(app, live_server):
     httpx.delete(live_server.url + "/sandbox/wechatpay/faults").raise_for_status()
 
 
+@pytest.fixture(scope="module")
+def sink():
+    """Where this module's orders are notified: acknowledges everything, at once."""
+
+    def acknowledge(environ, start_response):
+        start_response("204 No Content", [])
+        return [b""]
+
+    server = make_server("127.0.0.1", 0, acknowledge, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/notify"
+    server.shutdown()
+
+
 @pytest.fixture
-def wxpay(app, live_server, sandbox):
-    return pay_client(app, live_server.url)
+def wxpay(app, live_server, sandbox, sink):
+    return pay_client(app, live_server.url, WECHATPAY_NOTIFY_URL=sink)
 
 
 def new_no(prefix="JY") -> str:

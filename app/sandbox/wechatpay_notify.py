@@ -67,6 +67,10 @@ class Dispatcher:
         with self._wake:
             return len(self._tasks)
 
+    def running(self) -> bool:
+        with self._wake:
+            return self._thread is not None
+
     def _run(self) -> None:
         idle_since = time.monotonic()
         while True:

@@ -39,6 +39,7 @@ class MemoryStore:
 
     def count(self, key: str, window_s: int) -> int:
         with self._lock:
+            self._sweep()
             now = time.time()
             ends, calls = self._counters.get(key, (0.0, 0))
             if ends <= now:
@@ -50,6 +51,8 @@ class MemoryStore:
         now = time.time()
         for key in [k for k, (expires, _) in self._records.items() if expires <= now]:
             del self._records[key]
+        for key in [k for k, (ends, _) in self._counters.items() if ends <= now]:
+            del self._counters[key]
 
 
 class RedisStore:

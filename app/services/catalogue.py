@@ -317,86 +317,39 @@ def hours_text(span: tuple[int, int] | None) -> str:
 
 def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
     since = now - PRICE_HISTORY
-    session = db.session
-    fuels = {
-        row.id: row
-        for row in session.execute(
-            select(Fuel.id, Fuel.code, Fuel.name, Fuel.kind, Fuel.sort_order).where(
-                Fuel.chain_id == chain_id
-            )
-        )
-    }
+    fuels = {row.id: row for row in _rows(Fuel, chain_id, "id code name kind sort_order")}
+    order = {fuel_id: (fuel.sort_order, fuel.code) for fuel_id, fuel in fuels.items()}
     hours: dict[int, dict[int, tuple[int, int]]] = {}
-    for row in session.execute(
-        select(
-            StationHours.station_id,
-            StationHours.weekday,
-            StationHours.opens_min,
-            StationHours.closes_min,
-        ).where(StationHours.chain_id == chain_id)
-    ):
+    for row in _rows(StationHours, chain_id, "station_id weekday opens_min closes_min"):
         hours.setdefault(row.station_id, {})[row.weekday] = (row.opens_min, row.closes_min)
     prices: dict[tuple[int, int], list[Price]] = {}
-    for row in _price_rows(chain_id, since):
+    for row in sorted(_price_rows(chain_id, since), key=lambda r: r.effective_at):
         price = Price(row.effective_at, row.list_price_fen, row.member_price_fen)
         prices.setdefault((row.station_id, row.fuel_id), []).append(price)
     offers: dict[int, list[FuelOffer]] = {}
-    for row in session.execute(
-        select(StationFuel.station_id, StationFuel.fuel_id).where(
-            StationFuel.chain_id == chain_id, StationFuel.enabled.is_(True)
-        )
-    ):
-        fuel = fuels[row.fuel_id]
-        rows = sorted(prices.get((row.station_id, row.fuel_id), ()), key=lambda p: p.effective_at)
-        offer = FuelOffer(
-            fuel.id,
-            fuel.code,
-            fuel.name,
-            fuel.kind,
-            tuple(p.effective_at for p in rows),
-            tuple(rows),
-        )
+    enabled = StationFuel.enabled.is_(True)
+    for row in _rows(StationFuel, chain_id, "station_id fuel_id", enabled):
+        fuel = fuels.get(row.fuel_id)
+        if fuel is None:  # not a fuel of this chain: never let one bad row break the search
+            continue
+        rows = tuple(prices.get((row.station_id, row.fuel_id), ()))
+        times = tuple(p.effective_at for p in rows)
+        offer = FuelOffer(fuel.id, fuel.code, fuel.name, fuel.kind, times, rows)
         offers.setdefault(row.station_id, []).append(offer)
-    order = {fuel_id: (fuel.sort_order, fuel.code) for fuel_id, fuel in fuels.items()}
     nozzles: dict[int, list[tuple]] = {}
-    for row in session.execute(
-        select(Nozzle.station_id, Nozzle.number, Nozzle.fuel_id)
-        .where(Nozzle.chain_id == chain_id, Nozzle.enabled.is_(True))
-        .order_by(Nozzle.number)
-    ):
-        fuel = fuels[row.fuel_id]
-        nozzles.setdefault(row.station_id, []).append((row.fuel_id, row.number, fuel))
+    enabled = Nozzle.enabled.is_(True)
+    for row in _rows(Nozzle, chain_id, "station_id number fuel_id", enabled, order="number"):
+        if row.fuel_id in fuels:
+            nozzles.setdefault(row.station_id, []).append((row.fuel_id, row.number))
     photos: dict[int, list[Photo]] = {}
-    for row in session.execute(
-        select(
-            StationPhoto.id,
-            StationPhoto.station_id,
-            StationPhoto.caption,
-            StationPhoto.content_type,
-            StationPhoto.width,
-            StationPhoto.height,
-            StationPhoto.sha256,
-        )
-        .where(StationPhoto.chain_id == chain_id)
-        .order_by(StationPhoto.position, StationPhoto.id)
-    ):
+    columns = "id station_id caption content_type width height sha256"
+    for row in _rows(StationPhoto, chain_id, columns, order="position id"):
         photos.setdefault(row.station_id, []).append(Photo(*row))
     entries = []
-    for row in session.execute(
-        select(
-            Station.id,
-            Station.code,
-            Station.name,
-            Station.city,
-            Station.address,
-            Station.phone,
-            Station.lat,
-            Station.lng,
-            Station.services,
-        ).where(Station.chain_id == chain_id, Station.is_active.is_(True))
-    ):
+    columns = "id code name city address phone lat lng services"
+    for row in _rows(Station, chain_id, columns, Station.is_active.is_(True)):
         station_offers = sorted(offers.get(row.id, ()), key=lambda o: order[o.fuel_id])
-        selling = {offer.fuel_id for offer in station_offers}
+        selling = {offer.fuel_id: offer for offer in station_offers}
         entries.append(
             StationEntry(
                 id=row.id,
@@ -413,8 +366,8 @@ def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
                 fuel_codes=frozenset(offer.code for offer in station_offers),
                 price_times=tuple(sorted({t for offer in station_offers for t in offer.times})),
                 nozzles=tuple(
-                    NozzleEntry(number, fuel.code, fuel.name)
-                    for fuel_id, number, fuel in nozzles.get(row.id, ())
+                    NozzleEntry(number, selling[fuel_id].code, selling[fuel_id].name)
+                    for fuel_id, number in nozzles.get(row.id, ())
                     if fuel_id in selling
                 ),
                 photos=tuple(photos.get(row.id, ())),
@@ -430,35 +383,32 @@ def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
     )
 
 
+def _rows(model, chain_id: int, columns: str, *where, order: str = ""):
+    """The named columns of one chain's rows of model."""
+    query = select(*(getattr(model, name) for name in columns.split()))
+    query = query.where(model.chain_id == chain_id, *where)
+    return db.session.execute(query.order_by(*(getattr(model, name) for name in order.split())))
+
+
 def _price_rows(chain_id: int, since: datetime) -> list:
     """Uncancelled prices that took effect after `since`, plus the one in force at `since`."""
-    columns = (
-        FuelPrice.station_id,
-        FuelPrice.fuel_id,
-        FuelPrice.effective_at,
-        FuelPrice.list_price_fen,
-        FuelPrice.member_price_fen,
-    )
-    live = (FuelPrice.chain_id == chain_id, FuelPrice.cancelled_at.is_(None))
-    recent = db.session.execute(select(*columns).where(*live, FuelPrice.effective_at > since))
+    columns = "station_id fuel_id effective_at list_price_fen member_price_fen"
+    live = FuelPrice.cancelled_at.is_(None)
+    recent = _rows(FuelPrice, chain_id, columns, live, FuelPrice.effective_at > since)
     last = (
-        select(
-            FuelPrice.station_id,
-            FuelPrice.fuel_id,
-            func.max(FuelPrice.effective_at).label("effective_at"),
-        )
-        .where(*live, FuelPrice.effective_at <= since)
+        select(FuelPrice.station_id, FuelPrice.fuel_id, func.max(FuelPrice.effective_at).label("t"))
+        .where(FuelPrice.chain_id == chain_id, live, FuelPrice.effective_at <= since)
         .group_by(FuelPrice.station_id, FuelPrice.fuel_id)
         .subquery()
     )
     in_force = db.session.execute(
-        select(*columns)
+        select(*(getattr(FuelPrice, name) for name in columns.split()))
         .join(
             last,
             (last.c.station_id == FuelPrice.station_id)
             & (last.c.fuel_id == FuelPrice.fuel_id)
-            & (last.c.effective_at == FuelPrice.effective_at),
+            & (last.c.t == FuelPrice.effective_at),
         )
-        .where(*live)
+        .where(FuelPrice.chain_id == chain_id, live)
     )
     return [*recent, *in_force]

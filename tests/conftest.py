@@ -4,6 +4,7 @@ Each pytest-xdist worker gets its own database, migrated once; every test starts
 tables (truncated after each test), so tests are isolated and may commit like the real code.
 """
 
+import contextvars
 import os
 import re
 import threading
@@ -11,6 +12,7 @@ import threading
 import psycopg
 import pytest
 import redis
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -39,6 +41,14 @@ def database_url():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty context, so it gets its own app context, g and database
+    session as on a real server, even while the test itself holds an app context open."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -57,6 +67,7 @@ def app(database_url, tmp_path_factory):
         }
     )
     application.instance_path = str(instance)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()
     return application

@@ -33,4 +33,4 @@ def openapi_document():
     return _document
 
 
-from app.api import auth, notify, openapi, stations  # noqa: E402, F401  (registers routes)
+from app.api import auth, notify, openapi, orders, stations  # noqa: E402, F401  (registers routes)

@@ -13,6 +13,7 @@ from app.errors import ApiError
 REF = "#/components/schemas/{model}"
 STATUS_TEXT = {
     200: "成功",
+    201: "已创建",
     304: "未修改（If-None-Match 命中）",
     400: "请求有误",
     401: "未登录或登录已过期",
@@ -38,7 +39,9 @@ class Operation:
     response: type[BaseModel] | None
     media_type: str
     statuses: tuple[int, ...]
+    success: int
     auth: bool
+    idempotent: bool
     path_params: tuple[tuple[str, str], ...]  # (name, converter)
 
 
@@ -57,6 +60,7 @@ def api_route(
     response: type[BaseModel] | None = None,
     media_type: str = "application/json",
     statuses: tuple[int, ...] = (),
+    success: int = 200,
 ):
     """Register a view on bp and record it for the OpenAPI document."""
 
@@ -73,7 +77,9 @@ def api_route(
                 response=response,
                 media_type=media_type,
                 statuses=statuses,
+                success=success,
                 auth=getattr(view, "requires_member", False),
+                idempotent=getattr(view, "idempotent", False),
                 path_params=tuple(
                     (name, conv or "string") for conv, name in _RULE_PARAM.findall(rule)
                 ),
@@ -194,6 +200,16 @@ def _parameters(op: Operation) -> list[dict]:
         }
         for name, conv in op.path_params
     ]
+    if op.idempotent:
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "description": "客户端生成的唯一键：重复请求返回第一次的结果，保留 24 小时以上",
+                "schema": {"type": "string", "maxLength": 100},
+            }
+        )
     if op.query is not None:
         schema = op.query.model_json_schema(ref_template=REF)
         required = set(schema.get("required", ()))
@@ -210,7 +226,7 @@ def _responses(op: Operation, ref, error_ref: dict) -> dict:
         content = {op.media_type: {"schema": ref(op.response)}}
     else:
         content = {op.media_type: {}}
-    responses = {"200": {"description": STATUS_TEXT[200], "content": content}}
+    responses = {str(op.success): {"description": STATUS_TEXT[op.success], "content": content}}
     statuses = set(op.statuses) | ({400} if op.query or op.body else set())
     if op.auth:
         statuses.add(401)

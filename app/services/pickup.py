@@ -72,6 +72,10 @@ def token_for(order: Order) -> str | None:
     return _derive(order.id, row.nonce)
 
 
+def token_expires_at(order: Order):
+    return db.session.scalar(select(PickupToken.expires_at).where(PickupToken.order_id == order.id))
+
+
 def qr_png(token: str) -> bytes:
     image = qrcode.make(token, box_size=10, border=2)
     out = io.BytesIO()

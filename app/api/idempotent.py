@@ -1,0 +1,50 @@
+"""The Idempotency-Key header on driver writes: the first answer is replayed on repeats."""
+
+from functools import wraps
+
+from flask import g, make_response, request
+
+from app.errors import ApiError
+from app.services import idempotency
+from app.services.errors import Invalid, ServiceError
+
+HEADER = "Idempotency-Key"
+
+
+def idempotent(view):
+    """Require the header; run the view once per (member, endpoint, key); replay after that."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER, "").strip()
+        if not key or len(key) > 100 or not key.isascii() or not key.isprintable():
+            raise ApiError(
+                400, "idempotency_key_required", "请求头需要 Idempotency-Key（最长 100 个字符）"
+            )
+        endpoint = f"{request.method} {request.path}"
+        digest = idempotency.fingerprint(endpoint, request.get_data())
+        record_id, replay = idempotency.begin(g.member.id, endpoint, key, digest)
+        if replay is not None:
+            status, body = replay
+            response = make_response(body, status)
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        try:
+            response = make_response(view(*args, **kwargs))
+        except (ApiError, ServiceError) as err:
+            code = "invalid_request" if isinstance(err, Invalid) else err.code
+            body = {"error": {"code": code, "message": err.message}}
+            idempotency.finish(record_id, err.status, body)
+            return body, err.status
+        except Exception:
+            idempotency.abandon(record_id)
+            raise
+        if response.status_code >= 500 or not response.is_json:
+            idempotency.abandon(record_id)
+        else:
+            idempotency.finish(record_id, response.status_code, response.get_json())
+        return response
+
+    wrapper.idempotent = True
+    wrapper.requires_member = getattr(view, "requires_member", False)
+    return wrapper

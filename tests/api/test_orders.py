@@ -1,0 +1,124 @@
+"""Driver order API: idempotent writes, wallet payment, the QR, history and ownership."""
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from app.api.order_schemas import OrderOut, OrderPage, PayResponse
+from app.extensions import db
+from app.models import Member, Order
+from tests.api.conftest import assert_error
+from tests.money.helpers import assert_ledger_ok, credit_wallet
+
+
+class Api:
+    def __init__(self, client, token):
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    def post(self, path, body=None, key=None):
+        headers = dict(self.headers)
+        if key is not False:
+            headers["Idempotency-Key"] = key or str(uuid.uuid4())
+        return self.client.post("/api/v1" + path, json=body, headers=headers)
+
+    def get(self, path, **params):
+        return self.client.get("/api/v1" + path, headers=self.headers, query_string=params)
+
+
+@pytest.fixture
+def api(world, driver, client):
+    token = driver.token("o-order-driver")
+    member = db.session.scalar(select(Member).where(Member.openid == "o-order-driver"))
+    credit_wallet(member, 50_000)
+    return Api(client, token)
+
+
+def order_body(world, **changes):
+    body = {"station_id": world.station_a.id, "fuel": "92", "mode": "amount", "amount_fen": 20000}
+    body.update(changes)
+    return body
+
+
+def test_place_is_idempotent_per_key(world, api):
+    key = str(uuid.uuid4())
+    first = api.post("/orders", order_body(world), key=key)
+    assert first.status_code == 201, first.get_json()
+    order = OrderOut.model_validate(first.get_json())
+    assert (order.status, order.amount_fen, order.unit_price_fen) == ("created", 20000, 748)
+    again = api.post("/orders", order_body(world), key=key)
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+    assert_error(
+        api.post("/orders", order_body(world, amount_fen=100), key=key),
+        409,
+        "idempotency_key_reused",
+    )
+    assert_error(api.post("/orders", order_body(world), key=False), 400, "idempotency_key_required")
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "code"),
+    [
+        ({"amount_fen": 50}, 400, "invalid_request"),
+        ({"mode": "volume", "amount_fen": None}, 400, "invalid_request"),
+        ({"nozzle": 2}, 400, "invalid_request"),
+        ({"station_id": 99999}, 404, "not_found"),
+        ({"fuel": None}, 400, "invalid_request"),
+    ],
+)
+def test_bad_orders_get_clear_errors(world, api, changes, status, code):
+    message = assert_error(api.post("/orders", order_body(world, **changes)), status, code)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in message)  # told in Chinese
+    assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_wallet_pay_gives_a_qr_and_history(world, api, client):
+    order = api.post("/orders", order_body(world)).get_json()
+    paid = api.post(f"/orders/{order['id']}/pay", {"method": "wallet"})
+    assert paid.status_code == 200, paid.get_json()
+    answer = PayResponse.model_validate(paid.get_json())
+    assert answer.order.status == "paid" and answer.wechat_pay is None
+    assert len(answer.order.pickup.token) == 32
+    qr = api.get(f"/orders/{order['id']}/qr.png")
+    assert qr.status_code == 200 and qr.data.startswith(b"\x89PNG")
+    assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
+    assert_error(api.post(f"/orders/{order['id']}/pay", {"method": "wallet"}), 409, "conflict")
+    assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
+    page = OrderPage.model_validate(api.get("/orders").get_json())
+    assert [o.id for o in page.items] == [order["id"]] and page.total == 1
+    assert_ledger_ok()
+
+
+def test_other_members_orders_are_not_found(world, api, driver, client):
+    order = api.post("/orders", order_body(world)).get_json()
+    other = Api(client, driver.token("o-somebody-else"))
+    assert_error(other.get(f"/orders/{order['id']}"), 404, "not_found")
+    assert_error(other.get(f"/orders/{order['id']}/qr.png"), 404, "not_found")
+    assert_error(other.post(f"/orders/{order['id']}/cancel"), 404, "not_found")
+    assert_error(other.post(f"/orders/{order['id']}/pay", {"method": "wallet"}), 404, "not_found")
+    assert other.get("/orders").get_json()["total"] == 0
+    assert api.get(f"/orders/{order['id']}").get_json()["status"] == "created"
+
+
+def test_cancel_paid_order_refunds_to_wallet(world, api):
+    order = api.post("/orders", order_body(world)).get_json()
+    api.post(f"/orders/{order['id']}/pay", {"method": "wallet"})
+    cancelled = api.post(f"/orders/{order['id']}/cancel").get_json()
+    assert cancelled["status"] == "cancelled" and cancelled["pickup"] is None
+    assert [(r["kind"], r["amount_fen"], r["status"]) for r in cancelled["refunds"]] == [
+        ("cancel", 20000, "SUCCESS")
+    ]
+    assert api.get("/wallet").get_json() == {"balance_fen": 50_000}
+    assert_error(api.get(f"/orders/{order['id']}/qr.png"), 404, "no_pickup_code")
+
+
+def test_wechat_pay_answers_request_payment_params(world, api):
+    order = api.post("/orders", order_body(world)).get_json()
+    answer = api.post(f"/orders/{order['id']}/pay", {"method": "wechat"})
+    assert answer.status_code == 200, answer.get_json()
+    params = PayResponse.model_validate(answer.get_json()).wechat_pay
+    assert params.package.startswith("prepay_id=") and params.signType == "RSA"
+    assert params.paySign and params.timeStamp.isdigit()

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Fuel, FuelPrice, Member, Nozzle, Staff, Station, StationPhoto
 from app.models.base import utcnow
-from app.services import pricing, staff_auth
+from app.services import demo_data, ledger, pricing, staff_auth
 
 
 def test_seed_demo_is_complete_and_idempotent(app, app_ctx):
@@ -46,6 +46,9 @@ def test_seed_demo_is_complete_and_idempotent(app, app_ctx):
         > 0
     ), "a scheduled price change shows the feature in the demo"
     assert staff_auth.authenticate("km001.manager", "demo1234") is not None
+    driver = db.session.scalar(select(Member).where(Member.openid == "demo-driver-1"))
+    assert ledger.wallet_balance(driver.id) == demo_data.DEMO_WALLET_FEN
+    assert ledger.check() == []
 
 
 def test_create_admin_creates_chain_and_refuses_weak_password(app, app_ctx):

@@ -23,7 +23,9 @@ from app.models import (
     StationPhoto,
 )
 from app.models.base import utcnow
+from app.services import ledger
 from app.services.clock import from_local, to_local
+from app.services.ledger import Leg
 from app.services.setup import ensure_chain
 from app.services.staff_auth import hash_password
 
@@ -121,6 +123,7 @@ STATIONS = [
 ]
 # Yunnan-like prices in fen per litre (list, member), varying a little by station.
 BASE_PRICES = {"92": (796, 766), "95": (852, 817), "98": (962, 927), "0": (758, 728)}
+DEMO_WALLET_FEN = 100_000  # 1,000 元 for each demo driver
 DEMO_DRIVERS = [
     ("demo-driver-1", "张师傅"),
     ("demo-driver-2", "李女士"),
@@ -254,7 +257,19 @@ def _load_people(chain: Chain) -> None:
         for role, title in (("manager", "站长"), ("cashier", "收银员"), ("attendant", "加油员")):
             add_staff(f"{prefix}.{role}", f"{next(surnames)}{title}", role, [station.id])
     for openid, nickname in DEMO_DRIVERS:
-        db.session.add(Member(chain_id=chain.id, openid=openid, nickname=nickname))
+        member = Member(chain_id=chain.id, openid=openid, nickname=nickname)
+        db.session.add(member)
+        db.session.flush()
+        # A demo top-up, booked like any other, so the wallet can pay right away.
+        ledger.post(
+            chain.id,
+            "wallet.topup.demo",
+            [
+                Leg("topup_clearing", DEMO_WALLET_FEN),
+                Leg("member_wallet", -DEMO_WALLET_FEN, member_id=member.id),
+            ],
+            memo="演示充值",
+        )
 
 
 def _photo(code: str, variant: int) -> bytes:

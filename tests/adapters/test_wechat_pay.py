@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import time_machine
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -105,10 +106,14 @@ def test_same_request_same_prepay_id_and_a_changed_one_is_refused(wxpay):
     assert not err.value.retryable
 
 
-def test_time_expire_is_sent_in_china_time_and_ends_the_order(wxpay, sandbox):
-    soon = datetime.now(UTC) + timedelta(seconds=2)
-    out_trade_no, _ = place(wxpay, time_expire=soon)
+def test_time_expire_ends_the_order(wxpay, sandbox):
+    in_ten_minutes = datetime.now(UTC) + timedelta(minutes=10)
+    out_trade_no, prepay_id = place(wxpay, time_expire=in_ten_minutes)
     assert wxpay.query(out_trade_no)["trade_state"] == "NOTPAY"
+    # Both sides (the adapter and the sandbox, in this process) live eleven minutes later.
+    with time_machine.travel(in_ten_minutes + timedelta(minutes=1)):
+        assert wxpay.query(out_trade_no)["trade_state"] == "CLOSED"
+        assert httpx.post(sandbox + "/pay", json={"prepay_id": prepay_id}).status_code == 409
     with pytest.raises(ValueError, match="timezone-aware"):
         wxpay.create_jsapi(new_no(), "x", 1, "o", time_expire=datetime.now())
     gone = datetime.now(UTC) - timedelta(seconds=1)

@@ -46,6 +46,7 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 CHINA = timezone(timedelta(hours=8))
 RETRYABLE_CODES = {"SYSTEMERROR", "BANKERROR", "FREQUENCYLIMITED"}
+USER_AGENT = "Jiayou/1.0 WeChatPay-APIv3"
 
 
 def same_code(a: str, b: str) -> bool:
@@ -259,6 +260,8 @@ class WeChatPayClient:
         )
         request.headers["Accept"] = "application/json"
         request.headers["Content-Type"] = "application/json"
+        # WeChat Pay asks every caller for a User-Agent; a prepared request has none by default.
+        request.headers["User-Agent"] = USER_AGENT
         if self.public_key_id:
             request.headers["Wechatpay-Serial"] = self.public_key_id
         response = self._send(request)

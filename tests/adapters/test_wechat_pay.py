@@ -1,6 +1,7 @@
 """The WeChat Pay client against the sandbox WeChat Pay, over real HTTP."""
 
 import base64
+import json
 import threading
 import time
 import uuid
@@ -13,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from werkzeug.serving import make_server
+from werkzeug.wrappers import Request
 
 from app.adapters.wechat_pay import (
     OrderAlreadyPaid,
@@ -120,6 +122,16 @@ def test_time_expire_ends_the_order(wxpay, sandbox):
     with pytest.raises(WeChatPayError) as err:
         wxpay.create_jsapi(new_no(), "92号汽油", 100, "o-driver-1", time_expire=gone)
     assert err.value.is_code("PARAM_ERROR") and "time_expire" in err.value.message
+
+
+def test_order_numbers_with_reserved_characters(wxpay, sandbox):
+    out_trade_no = "JY|*-_" + uuid.uuid4().hex[:16]
+    prepay_id = wxpay.create_jsapi(out_trade_no, "92号汽油", 100, "o-driver-1")
+    user_pays(sandbox, prepay_id)
+    # The escaped path is what is signed and what the sandbox checks the signature against.
+    assert wxpay.query(out_trade_no)["out_trade_no"] == out_trade_no
+    refund = wxpay.refund("R|*@-" + uuid.uuid4().hex[:8], 100, 100, out_trade_no=out_trade_no)
+    assert wxpay.query_refund(refund["out_refund_no"])["refund_id"] == refund["refund_id"]
 
 
 def test_query_unknown_order(wxpay):
@@ -252,6 +264,8 @@ class Impostor:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def __call__(self, environ, start_response):
+        request = Request(environ)
+        self.seen = (request.headers, environ.get("RAW_URI"), request.get_data())
         status, body, headers = self.answer
         start_response(f"{status} X", [("Content-Type", "application/json"), *headers.items()])
         return [body]
@@ -277,6 +291,43 @@ def test_unsigned_answers_are_not_believed(app, status, headers, expected):
         assert not isinstance(err.value, OrderNotFound)
         if expected is WeChatPayError:
             assert err.value.retryable
+    finally:
+        impostor.server.shutdown()
+
+
+def test_what_a_request_carries(app):
+    impostor = Impostor(200, b'{"prepay_id":"wx1"}')
+    try:
+        client = pay_client(app, impostor.url, WECHATPAY_NOTIFY_URL="https://j.example.com/n")
+        expire = datetime(2030, 6, 1, 4, 0, 0, tzinfo=UTC)
+        with pytest.raises(SignatureInvalid):
+            client.create_jsapi("JY|2030*06", "0号柴油", 100, "o-1", time_expire=expire)
+        headers, raw_uri, body = impostor.seen
+        assert raw_uri == "/sandbox/wechatpay/v3/pay/transactions/jsapi"
+        sent = json.loads(body)
+        assert sent["time_expire"] == "2030-06-01T12:00:00+08:00"
+        assert sent["amount"] == {"total": 100, "currency": "CNY"}
+        assert sent["notify_url"] == "https://j.example.com/n" and "attach" not in sent
+        assert b" " not in body and "0号柴油".encode() in body  # compact, UTF-8 as signed
+        assert headers["Accept"] == headers["Content-Type"] == "application/json"
+        assert headers["User-Agent"] and headers["Wechatpay-Serial"].startswith("PUB_KEY_ID_")
+        schema, _, fields = headers["Authorization"].partition(" ")
+        assert schema == "WECHATPAY2-SHA256-RSA2048"
+        auth = dict(field.split("=", 1) for field in fields.split(","))
+        assert auth["mchid"] == f'"{app.config["WECHATPAY_MCHID"]}"'
+        assert auth["serial_no"] == f'"{app.config["WECHATPAY_MERCHANT_SERIAL"]}"'
+        assert abs(int(auth["timestamp"].strip('"')) - time.time()) < 60
+        assert len(auth["nonce_str"].strip('"')) == 32
+
+        with pytest.raises(SignatureInvalid):
+            client.query("JY|2030*06")
+        headers, raw_uri, body = impostor.seen
+        # Reserved characters escaped, so an order number cannot change the path.
+        assert raw_uri == (
+            "/sandbox/wechatpay/v3/pay/transactions/out-trade-no/JY%7C2030%2A06"
+            f"?mchid={app.config['WECHATPAY_MCHID']}"
+        )
+        assert body == b""
     finally:
         impostor.server.shutdown()
 

@@ -20,6 +20,7 @@ STATUS_TEXT = {
     403: "无权访问",
     404: "不存在",
     409: "冲突",
+    410: "已过期",
     429: "请求过于频繁",
     503: "服务暂时不可用",
 }
@@ -29,6 +30,7 @@ _RULE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 @dataclass(frozen=True)
 class Operation:
+    blueprint: str  # each blueprint serves its own document
     method: str
     path: str  # OpenAPI form, relative to the blueprint: /stations/{station_id}
     endpoint: str
@@ -67,6 +69,7 @@ def api_route(
     def decorator(view):
         OPERATIONS.append(
             Operation(
+                blueprint=bp.name,
                 method=method.lower(),
                 path=_RULE_PARAM.sub(r"{\2}", rule),
                 endpoint=view.__name__,
@@ -78,7 +81,8 @@ def api_route(
                 media_type=media_type,
                 statuses=statuses,
                 success=success,
-                auth=getattr(view, "requires_member", False),
+                auth=getattr(view, "requires_member", False)
+                or getattr(view, "requires_staff", False),
                 idempotent=getattr(view, "idempotent", False),
                 path_params=tuple(
                     (name, conv or "string") for conv, name in _RULE_PARAM.findall(rule)
@@ -150,8 +154,18 @@ def _plain(value):
     return value
 
 
-def build_document(title: str, version: str, prefix: str) -> dict:
-    """The OpenAPI 3.1 document of every registered operation."""
+BEARER = {"bearer": {"type": "http", "scheme": "bearer"}}
+
+
+def build_document(
+    title: str,
+    version: str,
+    prefix: str,
+    blueprint: str = "api",
+    security_schemes: dict[str, dict] | None = None,
+) -> dict:
+    """The OpenAPI 3.1 document of the operations registered on one blueprint."""
+    security_schemes = security_schemes or BEARER
     schemas: dict[str, dict] = {}
 
     def ref(model: type[BaseModel], mode: str = "serialization") -> dict:
@@ -162,7 +176,7 @@ def build_document(title: str, version: str, prefix: str) -> dict:
 
     error_ref = ref(ErrorResponse)
     paths: dict[str, dict] = {}
-    for op in OPERATIONS:
+    for op in (op for op in OPERATIONS if op.blueprint == blueprint):
         item = {
             "operationId": op.endpoint,
             "summary": op.summary,
@@ -176,7 +190,7 @@ def build_document(title: str, version: str, prefix: str) -> dict:
                 "content": {"application/json": {"schema": ref(op.body, "validation")}},
             }
         if op.auth:
-            item["security"] = [{"bearer": []}]
+            item["security"] = [{name: [] for name in security_schemes}]
         paths.setdefault(op.path, {})[op.method] = item
     return {
         "openapi": "3.1.0",
@@ -185,7 +199,7 @@ def build_document(title: str, version: str, prefix: str) -> dict:
         "paths": paths,
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": security_schemes,
         },
     }
 

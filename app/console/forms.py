@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services import clock, money, pricing
+from app.services.errors import Invalid
 
 REQUIRED = "必填"
 
@@ -73,11 +74,26 @@ class StationForm(ConsoleForm):
     lng = StringField("经度", validators=[DataRequired(REQUIRED)])
     services = CheckboxesField("服务", validate_choice=False)
     is_active = BooleanField("营业中（在小程序中展示）")
+    fill_up_cap = StringField("加满预付上限（元）", validators=[DataRequired(REQUIRED)])
+    max_order = StringField("单笔订单上限（元）", validators=[DataRequired(REQUIRED)])
+
+    def fill_limits(self, station) -> None:
+        self.fill_up_cap.data = money.fen_to_yuan(station.fill_up_cap_fen)
+        self.max_order.data = money.fen_to_yuan(station.max_order_fen)
 
     def values(self) -> dict:
-        """The profile fields as the stations service takes them."""
+        """The profile fields as the stations service takes them (Invalid on a bad amount)."""
         keys = ("code", "name", "city", "address", "phone", "lat", "lng", "services", "is_active")
-        return {key: getattr(self, key).data for key in keys}
+        values = {key: getattr(self, key).data for key in keys}
+        errors = {}
+        for name in ("fill_up_cap", "max_order"):
+            try:
+                values[f"{name}_fen"] = money.yuan_to_fen(getattr(self, name).data or "")
+            except ValueError as err:
+                errors[name] = str(err)
+        if errors:
+            raise Invalid(errors)
+        return values
 
 
 HOURS_MODES = [

@@ -21,6 +21,11 @@ from app.services.errors import Invalid
 def _station_form(station=None, formdata=None) -> StationForm:
     form = StationForm(formdata=formdata, obj=station)
     form.services.choices = [SelectChoice(s) for s in stations.SERVICE_CHOICES]
+    if formdata is None:
+        if station is not None:
+            form.fill_limits(station)
+        else:
+            form.fill_up_cap.data, form.max_order.data = "500.00", "2000.00"
     return form
 
 

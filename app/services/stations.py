@@ -14,7 +14,19 @@ from app.services.access import require_chain_admin, station_for_manager
 from app.services.errors import Invalid, NotFound
 
 SERVICE_CHOICES = ["便利店", "洗车", "卫生间", "充电桩", "打气", "餐饮", "休息室", "ETC"]
-PROFILE_FIELDS = ("name", "city", "address", "phone", "lat", "lng", "services", "is_active")
+PROFILE_FIELDS = (
+    "name",
+    "city",
+    "address",
+    "phone",
+    "lat",
+    "lng",
+    "services",
+    "is_active",
+    "fill_up_cap_fen",
+    "max_order_fen",
+)
+MAX_ORDER_RANGE_FEN = (10_000, 1_000_000)  # 100 元 to 10,000 元 (a truck's diesel)
 MAX_PHOTOS = 12
 MAX_PHOTO_SIDE = 1600
 # Yunnan and its neighbours, generously: catches swapped or mistyped coordinates.
@@ -58,6 +70,15 @@ def _clean_profile(fields: dict) -> dict:
         errors["services"] = "未知的服务：" + "、".join(unknown)
     clean["services"] = [s for s in SERVICE_CHOICES if s in services]
     clean["is_active"] = bool(fields.get("is_active"))
+    low, high = MAX_ORDER_RANGE_FEN
+    max_order = fields.get("max_order_fen", 200_000)
+    if not isinstance(max_order, int) or not low <= max_order <= high:
+        errors["max_order"] = f"单笔上限应在 {low // 100} 到 {high // 100} 元之间"
+        max_order = high
+    cap = fields.get("fill_up_cap_fen", 50_000)
+    if not isinstance(cap, int) or not 100 <= cap <= max_order:
+        errors["fill_up_cap"] = "加满预付上限应在 1 元到单笔上限之间"
+    clean["max_order_fen"], clean["fill_up_cap_fen"] = max_order, cap
     if errors:
         raise Invalid(errors)
     return clean

@@ -17,6 +17,8 @@ PROFILE = {
     "lng": "102.7200",
     "services": ["便利店", "洗车"],
     "is_active": "y",
+    "fill_up_cap": "600.00",
+    "max_order": "3000",
 }
 
 
@@ -193,3 +195,21 @@ def test_duplicate_station_code_is_an_inline_error(as_staff, world):
     assert response.status_code == 400
     assert "该编号已被使用" in page(response)
     assert db.session.query(Station).count() == 2
+
+
+def test_order_limits_are_edited_in_yuan_and_checked(manager, world):
+    url = f"/console/stations/{world.station_a.id}"
+    page = manager.get(url).get_data(as_text=True)
+    assert 'value="500.00"' in page and 'value="2000.00"' in page
+    answer = manager.post(url, data=PROFILE)
+    assert answer.status_code in (200, 303), answer.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    station = db.session.get(Station, world.station_a.id)
+    assert (station.fill_up_cap_fen, station.max_order_fen) == (60000, 300000)
+    refused = manager.post(url, data={**PROFILE, "fill_up_cap": "3000.01"})
+    assert refused.status_code == 400 and "加满预付上限" in refused.get_data(as_text=True)
+    wrong = manager.post(url, data={**PROFILE, "max_order": "12.345"})
+    assert wrong.status_code == 400 and "两位小数" in wrong.get_data(as_text=True)
+    db.session.expire_all()
+    station = db.session.get(Station, world.station_a.id)
+    assert (station.fill_up_cap_fen, station.max_order_fen) == (60000, 300000)

@@ -233,7 +233,7 @@ def test_pay_params_are_signed_with_the_merchant_key(app, wxpay, sandbox):
         base64.b64decode(params["paySign"]), message.encode(), padding.PKCS1v15(), hashes.SHA256()
     )
     # The simulated WeChat client refuses a forged paySign and pays with the real one.
-    forged = {**params, "nonceStr": "X" + params["nonceStr"][1:]}
+    forged = {**params, "nonceStr": params["nonceStr"] + "X"}
     assert httpx.post(sandbox + "/pay", json=forged).status_code == 400
     assert httpx.post(sandbox + "/pay", json=params).json()["trade_state"] == "SUCCESS"
 

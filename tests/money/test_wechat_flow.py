@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import LedgerEntry, Order, PaymentEvent, Refund, WeChatPayment
 from app.models.base import utcnow
-from app.services import cancellation, orders, payments, pickup
+from app.services import cancellation, gateways, orders, payments, pickup
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, run_jobs
 
@@ -137,4 +137,46 @@ def test_refund_system_error_is_retried_with_the_same_number(world, member, sand
     ).json()["notifications"]
     assert [n["event_type"] for n in at_wechat] == ["REFUND.SUCCESS"]  # one refund, not two
     assert at_wechat[0]["resource_plain"]["refund_id"] == refund.wechat_refund_id
+    assert_ledger_ok()
+
+
+def test_abnormal_refund_is_tracked_and_money_stays_owed(world, member, sandbox):
+    order = place(world, member)
+    user_pays(sandbox, payments.pay_with_wechat(member, order.id))
+    assert wait_for(lambda: db.session.get(Order, order.id).status == "paid")
+    httpx.post(sandbox + "/faults", json={"refund_outcome": "ABNORMAL", "times": 1})
+    cancellation.cancel_order(member, order.id)
+    run_jobs()
+    refund_id = db.session.scalars(select(Refund.id)).one()
+    assert wait_for(lambda: db.session.get(Refund, refund_id).status == "ABNORMAL")
+    # The refund stays owed (refunds payable), nothing is taken out of WeChat clearing.
+    owed = db.session.scalar(
+        select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account == "refunds_payable")
+    )
+    assert owed == -20000
+    assert_ledger_ok()
+
+
+def test_refund_with_lost_notifications_is_finished_by_the_query_job(world, member, sandbox, app):
+    order = place(world, member)
+    user_pays(sandbox, payments.pay_with_wechat(member, order.id))
+    assert wait_for(lambda: db.session.get(Order, order.id).status == "paid")
+    cancellation.cancel_order(member, order.id)
+    good_url = app.config["WECHATPAY_NOTIFY_URL"]
+    app.config["WECHATPAY_NOTIFY_URL"] = "http://127.0.0.1:9/nowhere"
+    try:
+        run_jobs()  # the refund goes to WeChat with a notify_url nobody answers
+    finally:
+        app.config["WECHATPAY_NOTIFY_URL"] = good_url
+    refund = db.session.scalars(select(Refund)).one()
+    refund_id, out_refund_no = refund.id, refund.out_refund_no
+    assert refund.status == "PROCESSING"
+    at_wechat = gateways.wechat_pay()
+    # WeChat finishes a refund a moment after accepting it; until our job asks, we don't know.
+    assert wait_for(lambda: at_wechat.query_refund(out_refund_no)["status"] == "SUCCESS")
+    assert db.session.get(Refund, refund_id).status == "PROCESSING"
+    with time_machine.travel(utcnow() + timedelta(minutes=2), tick=False):
+        run_jobs()
+    db.session.expire_all()
+    assert db.session.get(Refund, refund_id).status == "SUCCESS"
     assert_ledger_ok()

@@ -40,9 +40,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
+    from app.attendant import bp as attendant_bp
     from app.console import bp as console_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(attendant_bp)
     app.register_blueprint(console_bp)
     if app.config["SANDBOX"]:
         from app.sandbox import bp as sandbox_bp

@@ -14,6 +14,7 @@ REF = "#/components/schemas/{model}"
 STATUS_TEXT = {
     200: "成功",
     201: "已创建",
+    204: "成功，无内容",
     304: "未修改（If-None-Match 命中）",
     400: "请求有误",
     401: "未登录或登录已过期",
@@ -241,6 +242,8 @@ def _responses(op: Operation, ref, error_ref: dict) -> dict:
     else:
         content = {op.media_type: {}}
     responses = {str(op.success): {"description": STATUS_TEXT[op.success], "content": content}}
+    if op.success == 204:
+        del responses["204"]["content"]
     statuses = set(op.statuses) | ({400} if op.query or op.body else set())
     if op.auth:
         statuses.add(401)

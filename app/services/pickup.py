@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import qrcode
@@ -106,15 +107,37 @@ def lookup(staff: Staff, token: str) -> Order:
     return order
 
 
-def confirm_fueling(staff: Staff, token: str, dispensed_ml: int) -> Order:
-    """Record the litres shown on the pump; the token is burnt and settlement is queued."""
-    order = lookup(staff, token)
-    if not isinstance(dispensed_ml, int) or dispensed_ml <= 0:
+@dataclass(frozen=True)
+class Fueling:
+    """What a pump reading comes to at the order's price, and what goes back to the driver."""
+
+    dispensed_ml: int
+    dispensed_fen: int
+    refund_fen: int
+
+
+def available_fen(order: Order) -> int:
+    """What the order may still be fuelled for: paid, less what was refunded already."""
+    return order.paid_fen - order.refunded_fen
+
+
+def max_volume_ml(order: Order) -> int:
+    """The largest 10 ml step the pump may dispense for what is left of the payment."""
+    available, price = available_fen(order), order.unit_price_fen
+    volume = available * 1000 // price // 10 * 10  # fits: its exact amount is <= available
+    while amount_for_volume(price, volume + 10) <= available:
+        volume += 10  # rounding half-up to the fen may let one more step fit
+    return volume
+
+
+def price_fueling(order: Order, dispensed_ml: int) -> Fueling:
+    """A pump reading checked against the order; Invalid if it is not one or exceeds the payment."""
+    if not isinstance(dispensed_ml, int) or isinstance(dispensed_ml, bool) or dispensed_ml <= 0:
         raise Invalid({"dispensed_ml": "请输入加油升数"})
     if dispensed_ml % 10:
         raise Invalid({"dispensed_ml": "升数精确到两位小数"})
     dispensed_fen = amount_for_volume(order.unit_price_fen, dispensed_ml)
-    available = order.paid_fen - order.refunded_fen
+    available = available_fen(order)
     if dispensed_fen > available:
         raise Invalid(
             {
@@ -122,6 +145,26 @@ def confirm_fueling(staff: Staff, token: str, dispensed_ml: int) -> Order:
                 f"{fen_to_yuan(available)} 元，请核对油机读数"
             }
         )
+    return Fueling(dispensed_ml, dispensed_fen, available - dispensed_fen)
+
+
+def preview(staff: Staff, token: str, dispensed_ml: int) -> tuple[Order, Fueling]:
+    """What confirming this reading would record; changes nothing."""
+    order = lookup(staff, token)
+    return order, price_fueling(order, dispensed_ml)
+
+
+def confirm_fueling(staff: Staff, token: str, dispensed_ml: int) -> Order:
+    """Record the litres shown on the pump; the token is burnt and settlement is queued."""
+    return confirm(staff, token, dispensed_ml)[0]
+
+
+def confirm(staff: Staff, token: str, dispensed_ml: int) -> tuple[Order, Fueling]:
+    """confirm_fueling, with the reading's amount and refund as they were when confirmed (a
+    settlement job may already have run when the caller looks at the order)."""
+    order = lookup(staff, token)
+    fueling = price_fueling(order, dispensed_ml)
+    dispensed_fen = fueling.dispensed_fen
     now = utcnow()
     burnt = db.session.execute(
         update(PickupToken)
@@ -153,4 +196,4 @@ def confirm_fueling(staff: Staff, token: str, dispensed_ml: int) -> Order:
     outbox.enqueue("settle_order", {"order_id": order.id}, dedupe_key=f"settle:{order.id}")
     db.session.commit()
     db.session.refresh(order)
-    return order
+    return order, fueling

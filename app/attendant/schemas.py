@@ -1,0 +1,93 @@
+"""Request and response schemas of the attendant API; its OpenAPI document is built from them."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from app.api.schemas import FEN, Request, Schema
+
+Token = Annotated[str, Field(min_length=1, max_length=100, description="司机订单二维码里的取油码")]
+Millilitres = Annotated[
+    int, Field(strict=True, description="油机显示的升数 × 1000（毫升），精确到 10 毫升")
+]
+
+
+class LoginRequest(Request):
+    username: str = Field(min_length=1, max_length=50)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class StationRef(Schema):
+    id: int
+    name: str
+
+
+class StaffProfile(Schema):
+    id: int
+    name: str
+    username: str
+    role: Literal["attendant", "cashier", "manager", "chain_admin"]
+    role_name: str
+    stations: list[StationRef] = Field(description="可以确认加油的油站")
+
+
+class LoginResponse(StaffProfile):
+    csrf_token: str = Field(description="之后每个 POST 请求放在 X-CSRFToken 请求头里")
+
+
+class FuelRef(Schema):
+    code: str
+    name: str
+
+
+class PickupOrder(Schema):
+    id: int
+    order_no: str
+    status: str
+    status_name: str
+    station: StationRef
+    fuel: FuelRef
+    nozzle: int | None = Field(description="下单时指定的油枪号")
+    mode: Literal["amount", "volume", "fill_up"]
+    preset_amount_fen: int | None = Field(description=f"定额加油的金额，{FEN}")
+    preset_volume_ml: int | None = Field(description="定量加油的升数（毫升）")
+    fill_up_cap_fen: int | None = Field(description=f"加满模式的预付上限，{FEN}")
+    unit_price_fen: int = Field(description="实际单价，分/升")
+    list_price_fen: int = Field(description="挂牌价，分/升")
+    paid_fen: int
+    refunded_fen: int
+    available_fen: int = Field(description=f"可加油金额 = 实付 - 已退，{FEN}")
+    max_volume_ml: int = Field(description="可加油金额内最多能加的升数（毫升，10 毫升一档）")
+    dispensed_ml: int | None
+    dispensed_fen: int | None
+    paid_at: str | None = Field(description="支付时间（北京时间，ISO 8601）")
+    fueled_at: str | None
+    member_nickname: str
+
+
+class LookupQuery(Request):
+    token: Token
+
+
+class PreviewQuery(Request):
+    token: Token
+    dispensed_ml: int = Field(description="油机显示的升数 × 1000（毫升）")
+
+
+class ConfirmRequest(Request):
+    token: Token
+    dispensed_ml: Millilitres
+
+
+class FuelingOut(Schema):
+    dispensed_ml: int
+    dispensed_fen: int = Field(description=f"按实际单价计的加油金额，{FEN}")
+    refund_fen: int = Field(description=f"结算后退给司机的差额，{FEN}")
+
+
+class PreviewResponse(FuelingOut):
+    order: PickupOrder
+
+
+class ConfirmResponse(FuelingOut):
+    order: PickupOrder

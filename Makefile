@@ -10,7 +10,7 @@ FLASK := $(BIN)/flask --app wsgi
 RUN_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint services bench
+.PHONY: run test lint services bench bench-orders
 
 run: $(RUN_STAMP)
 	$(FLASK) db upgrade
@@ -30,6 +30,10 @@ services:
 bench: $(DEV_STAMP)
 	bash .ci/setup-services.sh postgres redis wrk
 	$(BIN)/python -m bench.stations
+
+bench-orders: $(DEV_STAMP)
+	bash .ci/setup-services.sh postgres redis
+	$(BIN)/python -m bench.order_flow
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Cannot make a virtualenv:" \

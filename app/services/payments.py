@@ -66,7 +66,7 @@ def pay_with_wallet(member: Member, order_id: int) -> Order:
 
 def pay_with_wechat(member: Member, order_id: int) -> dict:
     """wx.requestPayment parameters for the order; the same prepay is reused on repeats."""
-    from app.adapters.wechat_pay import WeChatPayError
+    from app.adapters.wechat_pay import WeChatPayException
 
     order = orders.get_order(member, order_id)
     _payable(order)
@@ -86,8 +86,8 @@ def pay_with_wechat(member: Member, order_id: int) -> dict:
         db.session.commit()  # nothing stays locked while WeChat answers
         try:
             prepay_id = gateways.wechat_pay().create_jsapi(**request)
-        except WeChatPayError as err:
-            log.warning("WeChat prepay for order %s failed: %s", order.id, err.code)
+        except WeChatPayException as err:  # an error answer, or one we could not trust
+            log.warning("WeChat prepay for order %s failed: %s", order.id, type(err).__name__)
             raise PaymentUnavailable("微信支付暂时不可用，请稍后再试或使用钱包支付") from err
         db.session.execute(
             update(WeChatPayment)

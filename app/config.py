@@ -45,8 +45,18 @@ def demo_secrets(instance_path: str) -> dict[str, str]:
         return json.loads(path.read_text())
     path.parent.mkdir(parents=True, exist_ok=True)
     values = {name: "demo-" + secrets.token_urlsafe(32) for name in DEMO_SECRET_NAMES}
-    path.write_text(json.dumps(values))
-    path.chmod(0o600)
+    # Written aside with mode 0600 and renamed into place: never readable by others, and two
+    # processes starting together both end up with the one file that won.
+    aside = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps(values))
+    try:
+        os.link(aside, path)  # fails if another process got there first
+    except FileExistsError:
+        values = json.loads(path.read_text())
+    finally:
+        aside.unlink()
     return values
 
 

@@ -26,20 +26,23 @@ STATUS_NAMES = {
 }
 
 
-def move(order_id: int, from_status: str, to_status: str, **values) -> bool:
-    """UPDATE ... WHERE status = from_status; False when someone else moved it first."""
+def move(order_id: int, from_status: str, to_status: str, *guards, **values) -> bool:
+    """UPDATE ... WHERE status = from_status [AND guards]; False when someone else moved it
+    first (or a guard no longer holds)."""
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"no transition {from_status} -> {to_status}")
     result = db.session.execute(
         update(Order)
-        .where(Order.id == order_id, Order.status == from_status)
+        .where(Order.id == order_id, Order.status == from_status, *guards)
         .values(status=to_status, **values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def must_move(order_id: int, from_status: str, to_status: str, message: str, **values) -> None:
-    if not move(order_id, from_status, to_status, **values):
+def must_move(
+    order_id: int, from_status: str, to_status: str, message: str, *guards, **values
+) -> None:
+    if not move(order_id, from_status, to_status, *guards, **values):
         db.session.rollback()
         raise Conflict(message)

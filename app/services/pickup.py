@@ -178,7 +178,9 @@ def confirm(staff: Staff, token: str, dispensed_ml: int) -> tuple[Order, Fueling
         order.id,
         "paid",
         "fueled",
-        "订单已被处理，请刷新",
+        "订单已被处理或刚刚退款，请刷新后重试",
+        # A refund may have landed since the order was read: what is left must still cover it.
+        Order.paid_fen - Order.refunded_fen >= dispensed_fen,
         dispensed_ml=dispensed_ml,
         dispensed_fen=dispensed_fen,
         fueled_at=now,

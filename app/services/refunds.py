@@ -21,20 +21,30 @@ QUERY_AFTER = timedelta(minutes=1)
 
 
 def create_refund(
-    order: Order, amount_fen: int, kind: str, reason: str, actor: Staff | None = None
+    order: Order,
+    amount_fen: int,
+    kind: str,
+    reason: str,
+    actor: Staff | None = None,
+    expected_status: str | None = None,
 ) -> Refund:
-    """Book a refund in the caller's transaction; a WeChat refund is sent by a job."""
+    """Book a refund in the caller's transaction; a WeChat refund is sent by a job.
+
+    expected_status: the order must still be in it (a staff refund must not race a fuelling)."""
     if amount_fen <= 0:
         raise Invalid({"amount_fen": "退款金额必须大于 0"})
+    status_guard = () if expected_status is None else (Order.status == expected_status,)
     guarded = db.session.execute(
         update(Order)
-        .where(Order.id == order.id, Order.refunded_fen + amount_fen <= Order.paid_fen)
+        .where(
+            Order.id == order.id, Order.refunded_fen + amount_fen <= Order.paid_fen, *status_guard
+        )
         .values(refunded_fen=Order.refunded_fen + amount_fen)
         .execution_options(synchronize_session=False)
     )
     if guarded.rowcount != 1:
         db.session.rollback()
-        raise Invalid({"amount_fen": "退款总额不能超过实付金额"})
+        raise Invalid({"amount_fen": "退款总额不能超过实付金额，或订单状态刚刚变化，请刷新"})
     count = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id))
     refund = Refund(
         chain_id=order.chain_id,
@@ -109,11 +119,13 @@ def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> R
     left = order.paid_fen - order.refunded_fen
     if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
         raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
+    expected = order.status
     if order.status == "paid" and amount_fen == left:
         order_state.must_move(
             order.id, "paid", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
         )
-    refund = create_refund(order, amount_fen, "manual", reason, actor)
+        expected = "cancelled"
+    refund = create_refund(order, amount_fen, "manual", reason, actor, expected_status=expected)
     db.session.commit()
     return refund
 

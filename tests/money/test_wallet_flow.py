@@ -285,3 +285,55 @@ def test_worker_crash_between_payment_and_settlement(world, member):
     assert settlement.settle_order(order.id) is False  # a second run changes nothing
     assert db.session.scalar(select(func.count(Refund.id))) == 1
     assert_ledger_ok()
+
+
+def test_staff_refund_racing_a_fuelling_never_pays_out_more_than_was_paid(app, world, member):
+    """A cashier refunds 150 元 of a 200 元 order while the attendant confirms 100 元 of fuel:
+    one of them must lose, every time."""
+    credit_wallet(member, 10 * 20000)
+    for _ in range(10):
+        order = paid_order(world, member)
+        token, order_id = pickup.token_for(order), order.id
+        barrier, outcomes = threading.Barrier(2), []
+
+        def refund(order_id=order_id, barrier=barrier, outcomes=outcomes):
+            with app.app_context():
+                from app.models import Staff
+
+                barrier.wait()
+                try:
+                    refunds.refund_order(
+                        db.session.get(Staff, world.cashier_a.id), order_id, 15000, "争议"
+                    )
+                    outcomes.append("refunded")
+                except (Conflict, Invalid):
+                    outcomes.append("refund refused")
+                finally:
+                    db.session.remove()
+
+        def confirm(token=token, barrier=barrier, outcomes=outcomes):
+            with app.app_context():
+                from app.models import Staff
+
+                barrier.wait()
+                try:
+                    pickup.confirm_fueling(
+                        db.session.get(Staff, world.attendant_a.id), token, 13_370
+                    )  # 13.37 L x 7.48 = 100.01 元
+                    outcomes.append("fueled")
+                except (Conflict, Invalid):
+                    outcomes.append("confirm refused")
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=refund), threading.Thread(target=confirm)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        db.session.expire_all()
+        final = db.session.get(Order, order_id)
+        assert final.refunded_fen + (final.dispensed_fen or 0) <= final.paid_fen, outcomes
+        assert sorted(outcomes) in (["confirm refused", "refunded"], ["fueled", "refund refused"])
+    run_jobs()
+    assert_ledger_ok()

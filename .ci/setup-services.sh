@@ -16,6 +16,10 @@ pg_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
 # 1. Install the Debian packages that are missing, in one apt-get run.
 packages=()
 if want chromium && [ ! -x /usr/bin/chromium ]; then packages+=(chromium); fi
+# A Chinese font, so that screenshots of the Chinese pages show characters, not boxes.
+if want chromium && [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+  packages+=(fonts-wqy-microhei)
+fi
 if want postgres && ! answers 5432 && [ -z "$(pg_version)" ]; then packages+=(postgresql); fi
 # Debian's python3 cannot make a virtualenv without python3-venv.
 if ! "${PYTHON:-python3}" -c "import ensurepip" 2>/dev/null; then packages+=(python3-venv); fi

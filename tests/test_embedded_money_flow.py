@@ -1,0 +1,96 @@
+"""The whole money flow once on the embedded SQLite mode, as `make run` serves it: WeChat Pay
+through the built-in sandbox (notifications delivered to the service itself), the attendant's
+confirmation, the settlement job run in-process, the refund, and the books checked after."""
+
+import time
+
+import httpx
+import pytest
+
+from tests.test_embedded_smoke import Embedded, flask
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    server = Embedded(tmp_path_factory.mktemp("embedded-money"))
+    yield server
+    server.stop()
+
+
+def until(fetch, done, seconds=30.0):
+    """Poll (bounded) until done(fetch()) holds; returns the last value fetched."""
+    deadline = time.monotonic() + seconds
+    value = fetch()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        value = fetch()
+    return value
+
+
+def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
+    with httpx.Client(base_url=embedded.url, timeout=15) as http:
+        code = http.post("/sandbox/wechat/login-code", json={"openid": "demo-driver-2"})
+        token = http.post("/api/v1/auth/wechat", json={"js_code": code.json()["js_code"]})
+        driver = {"Authorization": f"Bearer {token.json()['token']}"}
+        station = http.get("/api/v1/stations", params={"lat": 25.0586, "lng": 102.7215})
+        station_id = station.json()["items"][0]["id"]
+
+        placed = http.post(
+            "/api/v1/orders",
+            json={"station_id": station_id, "fuel": "92", "mode": "amount", "amount_fen": 20000},
+            headers={**driver, "Idempotency-Key": "embedded-flow-1"},
+        )
+        assert placed.status_code == 201, placed.text
+        order = placed.json()
+        paying = http.post(
+            f"/api/v1/orders/{order['id']}/pay",
+            json={"method": "wechat"},
+            headers={**driver, "Idempotency-Key": "embedded-flow-2"},
+        )
+        assert paying.status_code == 200, paying.text
+        # The mini-program hands these to wx.requestPayment; the sandbox plays the user paying.
+        paid_at_wechat = http.post("/sandbox/wechatpay/pay", json=paying.json()["wechat_pay"])
+        assert paid_at_wechat.status_code == 200, paid_at_wechat.text
+
+        def fetch_order():
+            return http.get(f"/api/v1/orders/{order['id']}", headers=driver).json()
+
+        paid = until(fetch_order, lambda o: o["status"] == "paid")
+        assert paid["status"] == "paid" and paid["pickup"], paid
+
+        login = http.post(
+            "/attendant/api/login", json={"username": "km001.attendant", "password": "demo1234"}
+        )
+        assert login.status_code == 200, login.text
+        staff = {"X-CSRFToken": login.json()["csrf_token"]}
+        scanned = paid["pickup"]["token"]
+        looked_up = http.get("/attendant/api/orders/lookup", params={"token": scanned})
+        assert looked_up.status_code == 200 and looked_up.json()["paid_fen"] == 20000
+        confirmed = http.post(
+            "/attendant/api/orders/confirm",
+            json={"token": scanned, "dispensed_ml": 20000},
+            headers=staff,
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        refund_fen = confirmed.json()["refund_fen"]
+        assert refund_fen == 20000 - confirmed.json()["dispensed_fen"] > 0
+
+        settled = until(
+            fetch_order,
+            lambda o: (
+                o["status"] == "settled" and [r["status"] for r in o["refunds"]] == ["SUCCESS"]
+            ),
+        )
+        assert settled["status"] == "settled", settled
+        assert [(r["method"], r["amount_fen"], r["status"]) for r in settled["refunds"]] == [
+            ("wechat", refund_fen, "SUCCESS")
+        ]
+        again = http.post(
+            "/attendant/api/orders/confirm",
+            json={"token": scanned, "dispensed_ml": 20000},
+            headers=staff,
+        )
+        assert again.status_code == 409 and again.json()["error"]["code"] == "token_used"
+
+    checked = flask(embedded.env, "ledger", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -1,0 +1,68 @@
+"""Production job path: the relay moves due outbox rows into RQ (real Redis) and a worker runs
+each exactly once; a row lost between the two is swept back."""
+
+import uuid
+from datetime import timedelta
+
+import time_machine
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+from app import jobs
+from app.extensions import db
+from app.models import Order, OutboxJob
+from app.models.base import utcnow
+from app.services import orders, outbox, payments, pickup
+from tests.factories import make_member
+from tests.money.helpers import assert_ledger_ok, credit_wallet
+
+
+def test_relay_and_rq_worker_settle_once(world, redis_client):
+    member = make_member(world.chain)
+    credit_wallet(member, 50_000)
+    order = orders.place_order(
+        member,
+        world.station_a.id,
+        fuel_code="92",
+        nozzle_number=None,
+        mode="amount",
+        amount_fen=20000,
+    )
+    order = payments.pay_with_wallet(member, order.id)
+    pickup.confirm_fueling(world.attendant_a, pickup.token_for(order), 20_000)
+    queue = Queue(f"test-{uuid.uuid4().hex}", connection=redis_client)
+    try:
+        assert jobs.relay_once(queue) == 1  # the settle job (the expiry job is not due yet)
+        assert jobs.relay_once(queue) == 0  # queued rows are not handed out twice
+        job = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "settle_order")).one()
+        assert job.status == "queued" and len(queue) == 1
+        SimpleWorker([queue], connection=redis_client).work(burst=True)
+        db.session.expire_all()
+        assert db.session.get(OutboxJob, job.id).status == "done"
+        assert db.session.get(Order, order.id).status == "settled"
+        jobs.run_queued(job.id)  # a duplicate delivery from RQ does nothing
+        assert db.session.get(Order, order.id).refunded_fen == 20000 - 14960
+        assert_ledger_ok()
+    finally:
+        queue.empty()
+        queue.delete()
+
+
+def test_queued_row_lost_before_rq_is_swept_back(world, redis_client):
+    member = make_member(world.chain)
+    orders.place_order(
+        member,
+        world.station_a.id,
+        fuel_code="92",
+        nozzle_number=None,
+        mode="amount",
+        amount_fen=5000,
+    )
+    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
+        job_id = outbox.due_ids(10)[0]
+        assert outbox.mark_queued(job_id)  # ... and then Redis was unreachable
+    with time_machine.travel(utcnow() + timedelta(minutes=16) + outbox.STUCK_AFTER, tick=False):
+        assert outbox.sweep_stuck() == 1
+        assert outbox.run_due() == 1
+    db.session.expire_all()
+    assert db.session.scalars(select(Order.status)).one() == "expired"

@@ -16,43 +16,24 @@ from app.api.order_schemas import (
     PlaceOrderRequest,
     WalletOut,
 )
-from app.api.render import local_iso
+from app.api.render import local_iso, order_basics
 from app.errors import ApiError
 from app.extensions import db
-from app.models import Fuel, Nozzle, Order, Refund, Station
+from app.models import Order, Refund
 from app.services import cancellation, ledger, orders, payments, pickup
-from app.services.order_state import STATUS_NAMES
 
 
 def order_json(order: Order) -> dict:
-    station = db.session.get(Station, order.station_id)
-    fuel = db.session.get(Fuel, order.fuel_id)
-    nozzle = db.session.get(Nozzle, order.nozzle_id) if order.nozzle_id else None
     refunds = db.session.scalars(
         select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
     )
     token = pickup.token_for(order)
     base = current_app.config["PUBLIC_BASE_URL"]
     return {
-        "id": order.id,
-        "order_no": order.order_no,
-        "status": order.status,
-        "status_name": STATUS_NAMES[order.status],
-        "station": {"id": station.id, "name": station.name},
-        "fuel": {"code": fuel.code, "name": fuel.name},
-        "nozzle": nozzle.number if nozzle else None,
-        "mode": order.mode,
-        "preset_amount_fen": order.preset_amount_fen,
-        "preset_volume_ml": order.preset_volume_ml,
-        "list_price_fen": order.list_price_fen,
-        "unit_price_fen": order.unit_price_fen,
+        **order_basics(order),
         "member_price_applied": order.member_price_applied,
         "amount_fen": order.amount_fen,
         "payment_method": order.payment_method,
-        "paid_fen": order.paid_fen,
-        "refunded_fen": order.refunded_fen,
-        "dispensed_ml": order.dispensed_ml,
-        "dispensed_fen": order.dispensed_fen,
         "pickup": {
             "token": token,
             "qr_url": f"{base}/api/v1/orders/{order.id}/qr.png",
@@ -74,8 +55,6 @@ def order_json(order: Order) -> dict:
         ],
         "created_at": local_iso(order.created_at),
         "expires_at": local_iso(order.expires_at),
-        "paid_at": local_iso(order.paid_at),
-        "fueled_at": local_iso(order.fueled_at),
         "settled_at": local_iso(order.settled_at),
         "cancelled_at": local_iso(order.cancelled_at),
     }

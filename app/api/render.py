@@ -158,3 +158,34 @@ def station_page_json(result: NearbyPage, now: datetime, base_url: str) -> str:
         f'{{"items":[{",".join(items)}],"page":{result.page},"per_page":{result.per_page},'
         f'"total":{result.total},"has_more":{has_more}}}'
     )
+
+
+def order_basics(order) -> dict:
+    """What both the driver's and the attendant's view of an order show."""
+    from app.extensions import db
+    from app.models import Fuel, Nozzle, Station
+    from app.services.order_state import STATUS_NAMES
+
+    station = db.session.get(Station, order.station_id)
+    fuel = db.session.get(Fuel, order.fuel_id)
+    nozzle = db.session.get(Nozzle, order.nozzle_id) if order.nozzle_id else None
+    return {
+        "id": order.id,
+        "order_no": order.order_no,
+        "status": order.status,
+        "status_name": STATUS_NAMES[order.status],
+        "station": {"id": station.id, "name": station.name},
+        "fuel": {"code": fuel.code, "name": fuel.name},
+        "nozzle": nozzle.number if nozzle else None,
+        "mode": order.mode,
+        "preset_amount_fen": order.preset_amount_fen,
+        "preset_volume_ml": order.preset_volume_ml,
+        "list_price_fen": order.list_price_fen,
+        "unit_price_fen": order.unit_price_fen,
+        "paid_fen": order.paid_fen,
+        "refunded_fen": order.refunded_fen,
+        "dispensed_ml": order.dispensed_ml,
+        "dispensed_fen": order.dispensed_fen,
+        "paid_at": local_iso(order.paid_at),
+        "fueled_at": local_iso(order.fueled_at),
+    }

@@ -3,7 +3,7 @@
 from flask_login import current_user
 
 from app.api.openapi import api_route, parse_body, parse_query
-from app.api.render import local_iso
+from app.api.render import order_basics
 from app.attendant import bp
 from app.attendant.auth import staff_required
 from app.attendant.schemas import (
@@ -15,9 +15,8 @@ from app.attendant.schemas import (
     PreviewResponse,
 )
 from app.extensions import db
-from app.models import Fuel, Member, Nozzle, Order, Station
+from app.models import Member, Order
 from app.services import pickup
-from app.services.order_state import STATUS_NAMES
 
 # What a scanned token can go wrong with: unknown (404), another station (403), used (409),
 # expired (410).
@@ -25,32 +24,12 @@ TOKEN_ERRORS = (403, 404, 409, 410)
 
 
 def order_json(order: Order) -> dict:
-    station = db.session.get(Station, order.station_id)
-    fuel = db.session.get(Fuel, order.fuel_id)
-    nozzle = db.session.get(Nozzle, order.nozzle_id) if order.nozzle_id else None
     member = db.session.get(Member, order.member_id)
     return {
-        "id": order.id,
-        "order_no": order.order_no,
-        "status": order.status,
-        "status_name": STATUS_NAMES[order.status],
-        "station": {"id": station.id, "name": station.name},
-        "fuel": {"code": fuel.code, "name": fuel.name},
-        "nozzle": nozzle.number if nozzle else None,
-        "mode": order.mode,
-        "preset_amount_fen": order.preset_amount_fen,
-        "preset_volume_ml": order.preset_volume_ml,
+        **order_basics(order),
         "fill_up_cap_fen": order.amount_fen if order.mode == "fill_up" else None,
-        "unit_price_fen": order.unit_price_fen,
-        "list_price_fen": order.list_price_fen,
-        "paid_fen": order.paid_fen,
-        "refunded_fen": order.refunded_fen,
         "available_fen": pickup.available_fen(order),
         "max_volume_ml": pickup.max_volume_ml(order),
-        "dispensed_ml": order.dispensed_ml,
-        "dispensed_fen": order.dispensed_fen,
-        "paid_at": local_iso(order.paid_at),
-        "fueled_at": local_iso(order.fueled_at),
         "member_nickname": member.nickname,
     }
 

@@ -2,8 +2,7 @@
 
 from functools import wraps
 
-from flask import request, session
-from flask_limiter.util import get_remote_address
+from flask import session
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -12,17 +11,12 @@ from app.api.openapi import api_route, parse_body
 from app.attendant import bp
 from app.attendant.schemas import LoginRequest, LoginResponse, StaffProfile
 from app.errors import ApiError
-from app.extensions import csrf, db, limiter
+from app.extensions import csrf, db
+from app.login_limits import staff_login_limits
 from app.models import Staff, Station
 from app.services import staff_auth
 from app.services.access import visible_station_ids
 from app.services.pickup import STATION_ROLES
-
-
-def _username_key() -> str:
-    body = request.get_json(silent=True)
-    name = body.get("username") if isinstance(body, dict) else None
-    return "attendant-login-user:" + (name.strip().lower() if isinstance(name, str) else "")
 
 
 def _failed(response) -> bool:
@@ -84,8 +78,7 @@ def staff_required(view):
     statuses=(401, 403, 429),
 )
 @csrf.exempt  # nothing to protect before login; the answer hands out the token
-@limiter.limit("10 per minute", key_func=get_remote_address, deduct_when=_failed)
-@limiter.limit("5 per minute", key_func=_username_key, deduct_when=_failed)
+@staff_login_limits(deduct_when=_failed)
 def login():
     data = parse_body(LoginRequest)
     staff = staff_auth.authenticate(data.username, data.password)

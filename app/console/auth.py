@@ -1,13 +1,12 @@
 """Logging in and out, changing one's own password, and the home page."""
 
 from flask import flash, render_template, request, url_for
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from app.console import bp
 from app.console.forms import ChangePasswordForm, LoginForm
 from app.console.web import actor, done, show_errors
-from app.extensions import limiter
+from app.login_limits import staff_login_limits
 from app.services import staff_admin, staff_auth
 from app.services.errors import Invalid
 
@@ -24,18 +23,13 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()
-
-
 def _failed(response) -> bool:
     """Only attempts that did not log in count towards the limits."""
     return response.status_code != 303
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", key_func=get_remote_address, methods=["POST"], deduct_when=_failed)
-@limiter.limit("5 per minute", key_func=_username_key, methods=["POST"], deduct_when=_failed)
+@staff_login_limits(deduct_when=_failed, methods=["POST"])
 def login():
     """Username and password; one generic error whatever was wrong."""
     form = LoginForm()

@@ -130,3 +130,15 @@ def test_login_records_the_time(world, handheld):
     handheld.login("attendant_a")
     db.session.expire_all()
     assert db.session.get(Staff, world.attendant_a.id).last_login_at is not None
+
+
+def test_console_and_handheld_share_one_budget_of_guesses(world, handheld, app):
+    from tests.console.conftest import Console
+
+    console = Console(app.test_client())
+    for _ in range(3):
+        assert console.login("attendant_a", "wrong-password1").status_code != 303
+    for _ in range(2):
+        assert handheld.login("attendant_a", "wrong-password1").status_code == 401
+    assert_error(handheld.login("attendant_a"), 429, "too_many_requests")
+    assert console.login("attendant_a").status_code == 429

@@ -77,6 +77,9 @@ class Config:
         self.REDIS_URL = env("REDIS_URL", "")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # Reverse proxies in front (nginx, a load balancer): their X-Forwarded-For/-Proto are
+        # believed for this many hops, so rate limits and logs see the real client address.
+        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
         # inline: a thread in each web process runs due jobs (the embedded demo);
         # rq: `flask worker` processes run them from Redis; manual: only when called (tests).
         self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")

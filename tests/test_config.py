@@ -222,3 +222,25 @@ def test_overrides_win_over_the_environment(tmp_path, monkeypatch):
 
     assert config.as_dict()["LOG_LEVEL"] == "WARNING"
     assert config.as_dict()["TESTING"] is True
+
+
+def test_trusted_proxy_hands_the_client_address_to_the_app(tmp_path, monkeypatch):
+    from flask import request
+
+    from app import create_app
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "JOBS_MODE": "manual"}
+    )
+    app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr)
+    client = app.test_client()
+    seen = client.get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert seen.get_data(as_text=True) == "203.0.113.9"
+    monkeypatch.setenv("TRUSTED_PROXIES", "0")
+    plain = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "JOBS_MODE": "manual"}
+    )
+    plain.add_url_rule("/whoami", "whoami", lambda: request.remote_addr)
+    spoofed = plain.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert spoofed.get_data(as_text=True) == "127.0.0.1"

@@ -7,7 +7,7 @@ import time
 from flask import Flask
 
 from app.extensions import db
-from app.services import cancellation, outbox, payments, refunds, settlement
+from app.services import cancellation, idempotency, outbox, payments, refunds, settlement
 from app.services.outbox import handler
 
 
@@ -44,6 +44,21 @@ POLL_S = 1.0
 BATCH = 100
 
 
+_last_housekeeping = 0.0
+HOUSEKEEPING_EVERY_S = 3600
+
+
+def housekeeping() -> None:
+    """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h)."""
+    global _last_housekeeping
+    if time.monotonic() - _last_housekeeping < HOUSEKEEPING_EVERY_S and _last_housekeeping:
+        return
+    _last_housekeeping = time.monotonic()
+    purged = idempotency.purge_old()
+    if purged:
+        log.info("purged %s old idempotency records", purged)
+
+
 def start_inline_runner(app: Flask) -> None:
     """Embedded mode: one daemon thread per process claims and runs due jobs."""
     if app.extensions.get("jobs_runner"):
@@ -57,6 +72,7 @@ def _inline_loop(app: Flask) -> None:
     while True:
         with app.app_context():
             try:
+                housekeeping()
                 outbox.sweep_stuck()
                 # Keep going while full batches come back: a backlog drains at full speed.
                 while outbox.run_due(limit=BATCH) == BATCH:
@@ -70,6 +86,7 @@ def _inline_loop(app: Flask) -> None:
 
 def relay_once(queue) -> int:
     """Production: move due outbox rows into RQ; a row lost on the way is swept back later."""
+    housekeeping()
     outbox.sweep_stuck()
     moved = 0
     while True:

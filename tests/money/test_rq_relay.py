@@ -66,3 +66,21 @@ def test_queued_row_lost_before_rq_is_swept_back(world, redis_client):
         assert outbox.run_due() == 1
     db.session.expire_all()
     assert db.session.scalars(select(Order.status)).one() == "expired"
+
+
+def test_housekeeping_drops_idempotency_answers_after_48_hours(world):
+    from app.models import IdempotencyRecord
+    from app.services import idempotency
+
+    member = make_member(world.chain)
+    record_id, _ = idempotency.begin(member.id, "POST /api/v1/orders", "k-1", "h")
+    idempotency.finish(record_id, 201, {"id": 1})
+    jobs._last_housekeeping = 0.0
+    with time_machine.travel(utcnow() + timedelta(hours=47), tick=False):
+        jobs.housekeeping()
+    assert db.session.get(IdempotencyRecord, record_id) is not None
+    jobs._last_housekeeping = 0.0
+    with time_machine.travel(utcnow() + timedelta(hours=49), tick=False):
+        jobs.housekeeping()
+    db.session.expire_all()
+    assert db.session.get(IdempotencyRecord, record_id) is None

@@ -27,7 +27,7 @@ def order_json(order: Order) -> dict:
     refunds = db.session.scalars(
         select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
     )
-    token = pickup.token_for(order)
+    live = pickup.live_token(order)
     base = current_app.config["PUBLIC_BASE_URL"]
     return {
         **order_basics(order),
@@ -35,11 +35,11 @@ def order_json(order: Order) -> dict:
         "amount_fen": order.amount_fen,
         "payment_method": order.payment_method,
         "pickup": {
-            "token": token,
+            "token": live[0],
             "qr_url": f"{base}/api/v1/orders/{order.id}/qr.png",
-            "expires_at": local_iso(pickup.token_expires_at(order)),
+            "expires_at": local_iso(live[1]),
         }
-        if token
+        if live
         else None,
         "refunds": [
             {

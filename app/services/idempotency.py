@@ -39,8 +39,10 @@ def begin(member_id: int, endpoint: str, key: str, request_hash: str):
     )
     db.session.add(record)
     try:
+        db.session.flush()
+        record_id = record.id  # read now: after the commit it would cost a reload
         db.session.commit()  # concurrent twins wait here on the unique index
-        return record.id, None
+        return record_id, None
     except IntegrityError:
         db.session.rollback()
     first = db.session.scalar(

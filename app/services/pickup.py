@@ -6,7 +6,7 @@ import hmac
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import qrcode
 from flask import current_app
@@ -63,18 +63,20 @@ def issue(order: Order) -> None:
     )
 
 
-def token_for(order: Order) -> str | None:
-    """The live token of a paid order, for the driver's QR; None once used or expired."""
+def live_token(order: Order) -> tuple[str, datetime] | None:
+    """The live token of a paid order and when it expires, for the driver's QR; None once
+    used or expired."""
     if order.status != "paid":
         return None
     row = db.session.scalar(select(PickupToken).where(PickupToken.order_id == order.id))
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
-    return _derive(order.id, row.nonce)
+    return _derive(order.id, row.nonce), row.expires_at
 
 
-def token_expires_at(order: Order):
-    return db.session.scalar(select(PickupToken.expires_at).where(PickupToken.order_id == order.id))
+def token_for(order: Order) -> str | None:
+    live = live_token(order)
+    return live[0] if live else None
 
 
 def qr_png(token: str) -> bytes:

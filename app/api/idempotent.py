@@ -34,7 +34,10 @@ def idempotent(view):
         except (ApiError, ServiceError) as err:
             code = "invalid_request" if isinstance(err, Invalid) else err.code
             body = {"error": {"code": code, "message": err.message}}
-            idempotency.finish(record_id, err.status, body)
+            if err.status >= 500:  # ours or a partner's trouble: a retry may run it again
+                idempotency.abandon(record_id)
+            else:
+                idempotency.finish(record_id, err.status, body)
             return body, err.status
         except Exception:
             idempotency.abandon(record_id)

@@ -89,6 +89,7 @@ def place_order(
     mode: str,
     amount_fen: int | None = None,
     volume_ml: int | None = None,
+    _retried: bool = False,
 ) -> Order:
     """Price an order on the server at the price in force now and store the snapshot."""
     station = db.session.get(Station, station_id)
@@ -149,8 +150,11 @@ def place_order(
     )
     try:
         db.session.commit()
-    except IntegrityError:  # a clash of random order numbers: astronomically rare, try once more
+    except IntegrityError:
         db.session.rollback()
+        if _retried:
+            raise
+        # A clash of random order numbers: astronomically rare, worth exactly one more try.
         return place_order(
             member,
             station_id,
@@ -159,6 +163,7 @@ def place_order(
             mode=mode,
             amount_fen=amount_fen,
             volume_ml=volume_ml,
+            _retried=True,
         )
     return order
 

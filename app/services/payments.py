@@ -2,6 +2,7 @@
 notification or a query job makes it paid, exactly once)."""
 
 import logging
+import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -33,10 +34,20 @@ def _payable(order: Order) -> None:
 def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> bool:
     """created -> paid with its ledger posting and pickup token, in the caller's transaction.
 
-    False when the order had already left 'created' (someone else won)."""
+    False when the order had already left 'created', or another way of paying was chosen for
+    it meanwhile (someone else won)."""
     now = utcnow()
+    chosen = (
+        Order.payment_method.is_(None) if method == "wallet" else Order.payment_method == method
+    )
     if not order_state.move(
-        order.id, "created", "paid", paid_fen=order.amount_fen, payment_method=method, paid_at=now
+        order.id,
+        "created",
+        "paid",
+        chosen,
+        paid_fen=order.amount_fen,
+        payment_method=method,
+        paid_at=now,
     ):
         return False
     ledger.post(order.chain_id, kind, posting, station_id=order.station_id, order_id=order.id)
@@ -107,7 +118,7 @@ def pay_with_wechat(member: Member, order_id: int) -> dict:
 
 def _wechat_payment(order: Order, member: Member) -> WeChatPayment:
     payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order.id))
-    if payment is not None:
+    if payment is not None and payment.state != "CLOSED":
         return payment
     chosen = db.session.execute(
         update(Order)
@@ -118,6 +129,23 @@ def _wechat_payment(order: Order, member: Member) -> WeChatPayment:
     if chosen.rowcount != 1:
         db.session.rollback()
         raise Conflict("订单支付方式已变化，请刷新")
+    if payment is not None:
+        # The last prepay was closed (the driver tried the wallet): WeChat needs a new number.
+        reopened = db.session.execute(
+            update(WeChatPayment)
+            .where(WeChatPayment.id == payment.id, WeChatPayment.state == "CLOSED")
+            .values(
+                state="NOTPAY",
+                prepay_id=None,
+                out_trade_no=f"{order.order_no}P{secrets.token_hex(2)}",
+            )
+        )
+        if reopened.rowcount != 1:
+            db.session.rollback()
+            raise Conflict("订单支付状态已变化，请刷新")
+        db.session.commit()
+        db.session.refresh(payment)
+        return payment
     payment = WeChatPayment(
         chain_id=order.chain_id,
         station_id=order.station_id,
@@ -148,7 +176,7 @@ def _abandon_wechat(order: Order) -> None:
 
 def close_wechat(order: Order) -> str:
     """Close the order's WeChat prepay: 'closed', 'paid' (it was paid: now applied) or 'none'."""
-    from app.adapters.wechat_pay import OrderAlreadyPaid
+    from app.adapters.wechat_pay import OrderAlreadyPaid, OrderNotFound
 
     payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order.id))
     if payment is None or payment.state == "CLOSED":
@@ -163,6 +191,8 @@ def close_wechat(order: Order) -> str:
     except OrderAlreadyPaid:
         apply_transaction(client.query(out_trade_no))
         return "paid"
+    except OrderNotFound:
+        pass  # the prepay never reached WeChat: nothing there to close
     db.session.execute(
         update(WeChatPayment)
         .where(WeChatPayment.id == payment.id, WeChatPayment.state == "NOTPAY")
@@ -213,23 +243,9 @@ def apply_transaction(tx: dict, event_id: str | None = None) -> str:
     if _mark_paid(order, "wechat", posting, "order.pay.wechat"):
         db.session.commit()
         return "paid"
-    # The money arrived for an order that expired or was cancelled meanwhile: keep it on the
-    # books and give it straight back.
-    db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.paid_fen == 0)
-        .values(paid_fen=payment.amount_fen, payment_method="wechat", paid_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    ledger.post(
-        order.chain_id,
-        "order.pay.wechat.late",
-        posting,
-        station_id=order.station_id,
-        order_id=order.id,
-    )
-    db.session.refresh(order)
-    refunds.create_refund(order, payment.amount_fen, "cancel", "订单已关闭，全额退款")
+    # The money arrived for an order that expired, was cancelled or was paid another way
+    # meanwhile: it never becomes the order's; it is booked and sent straight back to WeChat.
+    refunds.refund_stray_payment(order, payment)
     db.session.commit()
     return "refunded_late_payment"
 

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Order, PaymentEvent, Refund, Staff
+from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
 from app.models.base import utcnow
 from app.services import audit, gateways, ledger, order_state, outbox
 from app.services.access import visible_station_ids
@@ -99,6 +99,43 @@ def create_refund(
     return refund
 
 
+def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
+    """WeChat money that arrived for an order no longer taking it (expired, cancelled, or paid
+    from the wallet at the same moment): booked in and straight back out, the order untouched."""
+    log.warning("WeChat payment for order %s arrived after it stopped taking money", order.id)
+    count = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id))
+    refund = Refund(
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        order_id=order.id,
+        out_refund_no=f"{order.order_no}R{count + 1:02d}",
+        method="wechat",
+        kind="cancel",
+        amount_fen=payment.amount_fen,
+        reason="订单已关闭，微信付款原路退回",
+    )
+    db.session.add(refund)
+    db.session.flush()
+    ledger.post(
+        order.chain_id,
+        "refund.stray_payment",
+        [Leg("wechat_clearing", payment.amount_fen), Leg("refunds_payable", -payment.amount_fen)],
+        station_id=order.station_id,
+        memo=refund.out_refund_no,
+    )
+    outbox.enqueue("submit_refund", {"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}")
+    audit.record(
+        None,
+        "refund.create",
+        "refund",
+        refund.id,
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        after={"order_no": order.order_no, "amount_fen": payment.amount_fen, "kind": "stray"},
+    )
+    return refund
+
+
 def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:
     """A cashier's or manager's refund, partial or full; a full refund of an unfuelled order
     cancels it so it can no longer be fuelled."""
@@ -126,6 +163,10 @@ def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> R
         )
         expected = "cancelled"
     refund = create_refund(order, amount_fen, "manual", reason, actor, expected_status=expected)
+    # Refunds that together reached the whole payment leave nothing to fuel: cancel the order.
+    order_state.move(
+        order.id, "paid", "cancelled", Order.refunded_fen >= Order.paid_fen, cancelled_at=utcnow()
+    )
     db.session.commit()
     return refund
 
@@ -137,12 +178,17 @@ def submit(refund_id: int) -> None:
     refund = db.session.get(Refund, refund_id)
     if refund is None or refund.method != "wechat" or refund.status != "PENDING":
         return
-    order = db.session.get(Order, refund.order_id)
+    # The WeChat transaction being refunded: its own number and total, whatever the order says.
+    payment = db.session.scalar(
+        select(WeChatPayment).where(
+            WeChatPayment.order_id == refund.order_id, WeChatPayment.state == "SUCCESS"
+        )
+    )
     request = dict(
         out_refund_no=refund.out_refund_no,
         amount_fen=refund.amount_fen,
-        total_fen=order.paid_fen,
-        out_trade_no=order.order_no,
+        total_fen=payment.amount_fen,
+        out_trade_no=payment.out_trade_no,
         reason=refund.reason,
         notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
     )
@@ -217,7 +263,8 @@ def apply_result(data: dict, event_id: str | None = None) -> str:
 
 
 def _close(refund: Refund, values: dict) -> str:
-    """WeChat closed the refund: the money is held for the order again."""
+    """WeChat closed the refund: the money is held for the order again, and owed."""
+    log.error("refund %s was CLOSED by WeChat: the money is owed and needs staff action", refund.id)
     if not _move(refund.id, ("PENDING", "PROCESSING"), "CLOSED", finished_at=utcnow(), **values):
         return "unchanged"
     order = db.session.get(Order, refund.order_id)

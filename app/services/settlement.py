@@ -17,6 +17,7 @@ def settle_order(order_id: int) -> bool:
     if not order_state.move(order.id, "fueled", "settled", settled_at=utcnow()):
         db.session.rollback()
         return False
+    db.session.refresh(order)  # the amounts as they are now, under this transaction's lock
     charged = order.dispensed_fen
     at_list_price = max(amount_for_volume(order.list_price_fen, order.dispensed_ml), charged)
     ledger.post(

@@ -122,3 +122,19 @@ def test_wechat_pay_answers_request_payment_params(world, api):
     params = PayResponse.model_validate(answer.get_json()).wechat_pay
     assert params.package.startswith("prepay_id=") and params.signType == "RSA"
     assert params.paySign and params.timeStamp.isdigit()
+
+
+def test_a_503_is_not_replayed_for_its_key(world, api, live_server):
+    import httpx
+
+    faults = live_server.url + "/sandbox/wechatpay/faults"
+    order = api.post("/orders", order_body(world)).get_json()
+    httpx.post(faults, json={"create": "SYSTEM_ERROR", "times": 1})
+    try:
+        first = api.post(f"/orders/{order['id']}/pay", {"method": "wechat"}, key="pay-once")
+    finally:
+        httpx.delete(faults)
+    assert_error(first, 503, "payment_unavailable")
+    again = api.post(f"/orders/{order['id']}/pay", {"method": "wechat"}, key="pay-once")
+    assert again.status_code == 200, again.get_json()
+    assert "Idempotent-Replayed" not in again.headers

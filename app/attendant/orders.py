@@ -89,5 +89,8 @@ def preview_fueling():
 @staff_required
 def confirm_fueling():
     data = parse_body(ConfirmRequest)
-    order, fueling = pickup.confirm(current_user, data.token, data.dispensed_ml)
-    return fueling_json(order, fueling)
+    order, fueling, replayed = pickup.confirm(
+        current_user, data.token, data.dispensed_ml, data.confirmation_id
+    )
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return fueling_json(order, fueling), 200, headers

@@ -77,6 +77,13 @@ class PreviewQuery(Request):
 class ConfirmRequest(Request):
     token: Token
     dispensed_ml: Millilitres
+    confirmation_id: str | None = Field(
+        None,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[0-9A-Za-z_-]+$",
+        description="手持机为每次确认生成的唯一编号（如 UUID）：重发时返回第一次的结果",
+    )
 
 
 class FuelingOut(Schema):

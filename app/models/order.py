@@ -59,6 +59,9 @@ class Order(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fueled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fueled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # Made by the handheld for each confirmation: a resend (offline queue, lost answer) is
+    # recognised and answered with the first result.
+    confirmation_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 import qrcode
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Order, PickupToken, Staff
+from app.models import Order, PickupToken, Refund, Staff
 from app.models.base import utcnow
 from app.services import audit, order_state, outbox
 from app.services.access import visible_station_ids
@@ -161,9 +161,56 @@ def confirm_fueling(staff: Staff, token: str, dispensed_ml: int) -> Order:
     return confirm(staff, token, dispensed_ml)[0]
 
 
-def confirm(staff: Staff, token: str, dispensed_ml: int) -> tuple[Order, Fueling]:
+class ConfirmationReused(Conflict):
+    code = "confirmation_id_reused"
+
+
+def _earlier_confirmation(staff: Staff, confirmation_id: str, token: str, dispensed_ml: int):
+    """The first result of a confirmation sent again (offline queue, lost answer), or None."""
+    order = db.session.scalar(select(Order).where(Order.confirmation_id == confirmation_id))
+    if order is None:
+        return None
+    _check_staff(staff, order.station_id)
+    token_hash = db.session.scalar(
+        select(PickupToken.token_hash).where(PickupToken.order_id == order.id)
+    )
+    if token_hash != hash_token(token) or order.dispensed_ml != dispensed_ml:
+        raise ConfirmationReused("该确认编号已用于另一笔加油确认")
+    settlement_refunds = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+            Refund.order_id == order.id, Refund.kind == "settlement", Refund.status != "CLOSED"
+        )
+    )
+    before = order.refunded_fen - settlement_refunds  # refunded when the pump was read
+    refund = order.paid_fen - before - order.dispensed_fen
+    return order, Fueling(order.dispensed_ml, order.dispensed_fen, refund)
+
+
+def confirm(
+    staff: Staff, token: str, dispensed_ml: int, confirmation_id: str | None = None
+) -> tuple[Order, Fueling, bool]:
     """confirm_fueling, with the reading's amount and refund as they were when confirmed (a
-    settlement job may already have run when the caller looks at the order)."""
+    settlement job may already have run when the caller looks at the order), and whether this
+    was a confirmation sent again (then nothing changed)."""
+    if confirmation_id:
+        earlier = _earlier_confirmation(staff, confirmation_id, token, dispensed_ml)
+        if earlier:
+            return (*earlier, True)
+    try:
+        return (*_confirm_now(staff, token, dispensed_ml, confirmation_id), False)
+    except Conflict:
+        # The same confirmation sent twice at once: the loser answers with the winner's result.
+        earlier = confirmation_id and _earlier_confirmation(
+            staff, confirmation_id, token, dispensed_ml
+        )
+        if earlier:
+            return (*earlier, True)
+        raise
+
+
+def _confirm_now(
+    staff: Staff, token: str, dispensed_ml: int, confirmation_id: str | None
+) -> tuple[Order, Fueling]:
     order = lookup(staff, token)
     fueling = price_fueling(order, dispensed_ml)
     dispensed_fen = fueling.dispensed_fen
@@ -187,6 +234,7 @@ def confirm(staff: Staff, token: str, dispensed_ml: int) -> tuple[Order, Fueling
         dispensed_fen=dispensed_fen,
         fueled_at=now,
         fueled_by_id=staff.id,
+        confirmation_id=confirmation_id or None,
     )
     audit.record(
         staff,

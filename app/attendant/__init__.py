@@ -75,4 +75,4 @@ def openapi_document():
     return _document
 
 
-from app.attendant import auth, orders  # noqa: E402, F401  (registers routes)
+from app.attendant import auth, live, orders  # noqa: E402, F401  (registers routes)

@@ -98,3 +98,25 @@ class PreviewResponse(FuelingOut):
 
 class ConfirmResponse(FuelingOut):
     order: PickupOrder
+
+
+class WaitingOrders(Schema):
+    cursor: int = Field(description="这些订单对应的事件序号：之后用 since=cursor 取新事件")
+    orders: list[PickupOrder] = Field(description="已支付、待加油的订单，先付的在前")
+
+
+class EventsQuery(Request):
+    since: int = Field(0, ge=0, description="上次收到的事件序号")
+    wait: int = Field(25, ge=0, le=25, description="没有新事件时最多等待的秒数（长轮询）")
+
+
+class StationEventOut(Schema):
+    id: int = Field(description="事件序号，递增")
+    kind: Literal["order.paid", "order.fueled", "order.cancelled"]
+    created_at: str
+    order: PickupOrder
+
+
+class EventsResponse(Schema):
+    cursor: int
+    events: list[StationEventOut]

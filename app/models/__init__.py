@@ -11,6 +11,7 @@ from app.models.order import (
     PaymentEvent,
     PickupToken,
     Refund,
+    StationEvent,
     WeChatPayment,
 )
 from app.models.staff import ROLE_NAMES, ROLES, Staff, StaffStation
@@ -49,6 +50,7 @@ __all__ = [
     "Staff",
     "StaffStation",
     "Station",
+    "StationEvent",
     "StationFuel",
     "StationHours",
     "StationPhoto",

@@ -142,3 +142,17 @@ class PaymentEvent(db.Model):
     event_type: Mapped[str] = mapped_column(String(40))
     reference: Mapped[str] = mapped_column(String(64))  # transaction_id or refund_id
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StationEvent(db.Model):
+    """What changed at a station, in order: the id is the sequence number handhelds resume
+    from, so one that was offline misses nothing."""
+
+    __table_args__ = (Index("ix_station_event_station_id_id", "station_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("fuel_order.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # order.paid, order.fueled, order.cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

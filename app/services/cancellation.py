@@ -3,7 +3,7 @@
 from app.extensions import db
 from app.models import Member, Order
 from app.models.base import utcnow
-from app.services import order_state, orders, outbox, payments, refunds
+from app.services import order_state, orders, outbox, payments, refunds, station_events
 from app.services.errors import Conflict
 
 
@@ -22,6 +22,7 @@ def cancel_order(member: Member, order_id: int) -> Order:
         order_state.must_move(
             order.id, "paid", "cancelled", "订单已开始加油，不能取消", cancelled_at=utcnow()
         )
+        station_events.record(order, "order.cancelled")
         left = order.paid_fen - order.refunded_fen
         if left > 0:
             refunds.create_refund(order, left, "cancel", "司机取消订单，全额退款")

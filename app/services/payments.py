@@ -11,7 +11,16 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Fuel, Member, Order, Station, WeChatPayment
 from app.models.base import utcnow
-from app.services import gateways, ledger, order_state, orders, outbox, pickup, refunds
+from app.services import (
+    gateways,
+    ledger,
+    order_state,
+    orders,
+    outbox,
+    pickup,
+    refunds,
+    station_events,
+)
 from app.services.errors import Conflict, ServiceError
 from app.services.ledger import Leg
 
@@ -52,6 +61,7 @@ def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> bool
         return False
     ledger.post(order.chain_id, kind, posting, station_id=order.station_id, order_id=order.id)
     pickup.issue(order)
+    station_events.record(order, "order.paid")
     return True
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
 from app.models.base import utcnow
-from app.services import audit, order_state, outbox
+from app.services import audit, order_state, outbox, station_events
 from app.services.access import visible_station_ids
 from app.services.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
 from app.services.money import amount_for_volume, fen_to_yuan
@@ -246,6 +246,7 @@ def _confirm_now(
         after={"dispensed_ml": dispensed_ml, "dispensed_fen": dispensed_fen},
     )
     outbox.enqueue("settle_order", {"order_id": order.id}, dedupe_key=f"settle:{order.id}")
+    station_events.record(order, "order.fueled")
     db.session.commit()
     db.session.refresh(order)
     return order, fueling

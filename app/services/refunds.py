@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
 from app.models.base import utcnow
-from app.services import audit, gateways, ledger, order_state, outbox
+from app.services import audit, gateways, ledger, order_state, outbox, station_events
 from app.services.access import visible_station_ids
 from app.services.errors import Invalid, NotFound, PermissionDenied
 from app.services.ledger import Leg
@@ -161,12 +161,14 @@ def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> R
         order_state.must_move(
             order.id, "paid", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
         )
+        station_events.record(order, "order.cancelled")
         expected = "cancelled"
     refund = create_refund(order, amount_fen, "manual", reason, actor, expected_status=expected)
     # Refunds that together reached the whole payment leave nothing to fuel: cancel the order.
-    order_state.move(
+    if order_state.move(
         order.id, "paid", "cancelled", Order.refunded_fen >= Order.paid_fen, cancelled_at=utcnow()
-    )
+    ):
+        station_events.record(order, "order.cancelled")
     db.session.commit()
     return refund
 

@@ -41,6 +41,8 @@ def test_every_attendant_route_is_documented_and_only_those(app, client):
         ("/orders/lookup", "get"),
         ("/orders/preview", "get"),
         ("/orders/confirm", "post"),
+        ("/stations/{station_id}/orders", "get"),
+        ("/stations/{station_id}/events", "get"),
     } == documented
     driver = client.get("/api/v1/openapi.json").get_json()
     assert not set(driver["paths"]) & set(doc["paths"]) - {"/me"}

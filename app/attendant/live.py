@@ -1,0 +1,70 @@
+"""The station's live order list: paid orders waiting, then new events by long polling.
+
+Long polling rather than SSE: it works through any proxy and on every worker type, a request
+is plain JSON, and `since` makes a handheld that was offline resume without missing anything."""
+
+import time
+
+from flask import current_app
+from flask_login import current_user
+
+from app.api.openapi import api_route, parse_query
+from app.api.render import local_iso
+from app.attendant import bp
+from app.attendant.auth import staff_required
+from app.attendant.orders import order_json
+from app.attendant.schemas import EventsQuery, EventsResponse, WaitingOrders
+from app.extensions import db
+from app.models import Order
+from app.services import station_events
+
+POLL_S = 0.5
+
+
+@api_route(
+    bp,
+    "/stations/<int:station_id>/orders",
+    "GET",
+    summary="本站已支付、待加油的订单",
+    tag="live",
+    response=WaitingOrders,
+    statuses=(403,),
+)
+@staff_required
+def waiting_orders(station_id: int):
+    rows, cursor = station_events.waiting_orders(current_user, station_id)
+    return {"cursor": cursor, "orders": [order_json(o) for o in rows]}
+
+
+@api_route(
+    bp,
+    "/stations/<int:station_id>/events",
+    "GET",
+    summary="本站新事件（长轮询：没有新事件时最多等 wait 秒）",
+    tag="live",
+    query=EventsQuery,
+    response=EventsResponse,
+    statuses=(403,),
+)
+@staff_required
+def station_events_since(station_id: int):
+    q = parse_query(EventsQuery)
+    deadline = time.monotonic() + min(q.wait, current_app.config.get("LIVE_WAIT_MAX_S", 25))
+    while True:
+        events = station_events.since(current_user, station_id, q.since)
+        if events or time.monotonic() >= deadline:
+            break
+        db.session.rollback()  # end the read so the next look sees new commits (SQLite too)
+        time.sleep(POLL_S)
+    return {
+        "cursor": events[-1].id if events else q.since,
+        "events": [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "created_at": local_iso(e.created_at),
+                "order": order_json(db.session.get(Order, e.order_id)),
+            }
+            for e in events
+        ],
+    }

@@ -1,0 +1,51 @@
+"""Station events in sequence (paid, fuelled, cancelled orders) for the handhelds' live list."""
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Order, Staff, StationEvent
+from app.services.access import visible_station_ids
+from app.services.errors import PermissionDenied
+
+STATION_ROLES = ("attendant", "cashier", "manager", "chain_admin")
+
+
+def record(order: Order, kind: str) -> None:
+    """Add an event in the caller's transaction, so it exists exactly when the change does."""
+    db.session.add(
+        StationEvent(
+            chain_id=order.chain_id, station_id=order.station_id, order_id=order.id, kind=kind
+        )
+    )
+
+
+def _check(staff: Staff, station_id: int) -> None:
+    if staff.role not in STATION_ROLES or station_id not in visible_station_ids(staff):
+        raise PermissionDenied("您不属于该油站")
+
+
+def waiting_orders(staff: Staff, station_id: int) -> tuple[list[Order], int]:
+    """Paid orders not yet fuelled, oldest first, and the sequence number they are current to."""
+    _check(staff, station_id)
+    cursor = db.session.scalar(
+        select(func.coalesce(func.max(StationEvent.id), 0)).where(
+            StationEvent.station_id == station_id
+        )
+    )
+    rows = db.session.scalars(
+        select(Order)
+        .where(Order.station_id == station_id, Order.status == "paid")
+        .order_by(Order.paid_at, Order.id)
+    )
+    return list(rows), cursor
+
+
+def since(staff: Staff, station_id: int, after: int, limit: int = 200) -> list[StationEvent]:
+    _check(staff, station_id)
+    query = (
+        select(StationEvent)
+        .where(StationEvent.station_id == station_id, StationEvent.id > after)
+        .order_by(StationEvent.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,78 @@
+"""The live list: waiting orders, events in sequence, and a long poll woken by a payment."""
+
+import threading
+import time
+
+from app.attendant.schemas import EventsResponse, WaitingOrders
+from app.services import cancellation, orders, payments
+from tests.api.conftest import assert_error
+from tests.attendant.conftest import paid_order
+
+
+def test_waiting_orders_and_events_follow_the_order(world, member, attendant):
+    station = world.station_a.id
+    empty = WaitingOrders.model_validate(attendant.get(f"/stations/{station}/orders").get_json())
+    assert empty.orders == [] and empty.cursor == 0
+    order, token = paid_order(world, member)
+    listed = WaitingOrders.model_validate(attendant.get(f"/stations/{station}/orders").get_json())
+    assert [o.id for o in listed.orders] == [order.id] and listed.cursor > 0
+    assert attendant.confirm(token, 15_000).status_code == 200
+    page = attendant.get(f"/stations/{station}/events", since=0, wait=0)
+    events = EventsResponse.model_validate(page.get_json())
+    assert [(e.kind, e.order.id) for e in events.events] == [
+        ("order.paid", order.id),
+        ("order.fueled", order.id),
+    ]
+    assert events.cursor == events.events[-1].id
+    later = attendant.get(f"/stations/{station}/events", since=events.cursor, wait=0).get_json()
+    assert later == {"cursor": events.cursor, "events": []}
+    assert attendant.get(f"/stations/{station}/orders").get_json()["orders"] == []
+
+
+def test_cancelled_order_leaves_the_list(world, member, attendant):
+    order, _ = paid_order(world, member)
+    cancellation.cancel_order(member, order.id)
+    kinds = [
+        e["kind"]
+        for e in attendant.get(
+            f"/stations/{world.station_a.id}/events", since=0, wait=0
+        ).get_json()["events"]
+    ]
+    assert kinds == ["order.paid", "order.cancelled"]
+
+
+def test_other_station_is_refused(world, member, attendant):
+    assert_error(attendant.get(f"/stations/{world.station_b.id}/orders"), 403, "forbidden")
+    assert_error(
+        attendant.get(f"/stations/{world.station_b.id}/events", since=0, wait=0), 403, "forbidden"
+    )
+
+
+def test_long_poll_wakes_on_a_payment(app, world, member, attendant):
+    placed = orders.place_order(
+        member,
+        world.station_a.id,
+        fuel_code="92",
+        nozzle_number=None,
+        mode="amount",
+        amount_fen=10000,
+    )
+
+    def pay_soon():
+        time.sleep(0.8)  # the driver pays while the handheld is already waiting
+        with app.app_context():
+            from app.extensions import db
+            from app.models import Member
+
+            payments.pay_with_wallet(db.session.get(Member, member.id), placed.id)
+            db.session.remove()
+
+    payer = threading.Thread(target=pay_soon)
+    started = time.monotonic()
+    payer.start()
+    answer = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=10)
+    waited = time.monotonic() - started
+    payer.join()
+    events = answer.get_json()["events"]
+    assert [(e["kind"], e["order"]["id"]) for e in events] == [("order.paid", placed.id)]
+    assert 0.8 <= waited < 9  # it waited for the payment and woke on it, not at the limit

@@ -6,6 +6,7 @@ const SHELL = [
   "/pwa/",
   "/pwa/app.js",
   "/pwa/app.css",
+  "/pwa/vendor/jsQR.js",
   "/pwa/manifest.webmanifest",
   "/pwa/icons/icon-192.png",
   "/pwa/icons/icon-512.png",

@@ -1,15 +1,18 @@
 """The attendant PWA in real Chromium: manifest, service worker, offline shell, code -> confirm."""
 
+import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from app.extensions import db
+from app.services import pickup
 from tests.attendant.conftest import paid_order, reload
-from tests.browser.conftest import shot
+from tests.browser.conftest import CHROMIUM, shot
 from tests.factories import PASSWORD, make_member
 from tests.money.helpers import credit_wallet
 
@@ -19,6 +22,16 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 @pytest.fixture
 def phone(browser, live_server, world):
     """A phone-sized tab (360 x 640, touch, zh-CN) on the live server, failing on JS errors."""
+    yield from phone_tab(browser, live_server)
+
+
+@pytest.fixture
+def second_phone(browser, live_server, world):
+    """Another handheld: its own context, cookies and session."""
+    yield from phone_tab(browser, live_server)
+
+
+def phone_tab(browser, live_server, **options):
     context = browser.new_context(
         base_url=live_server.url,
         viewport={"width": 360, "height": 640},
@@ -26,6 +39,7 @@ def phone(browser, live_server, world):
         has_touch=True,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
+        **options,
     )
     context.set_default_timeout(10_000)
     tab = context.new_page()
@@ -38,6 +52,29 @@ def phone(browser, live_server, world):
     yield tab
     context.close()
     assert not errors, f"JavaScript or CSP errors: {errors}"
+
+
+def y4m_of(token: str, path: Path) -> Path:
+    """A fake camera video (Y4M, 640 x 480 greyscale) showing the pickup QR the driver sees."""
+    qr = Image.open(io.BytesIO(pickup.qr_png(token))).convert("L")
+    qr = qr.resize((400, 400), Image.NEAREST)
+    canvas = Image.new("L", (640, 480), 255)
+    canvas.paste(qr, (120, 40))
+    y, uv = canvas.tobytes(), bytes([128]) * (320 * 240)
+    with open(path, "wb") as f:
+        f.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            f.write(b"FRAME\n" + y + uv + uv)
+    return path
+
+
+def paid(world, **how):
+    member = make_member(world.chain, openid=how.pop("openid", "o-test-driver"))
+    credit_wallet(member, 100_000)
+    db.session.commit()
+    order, token = paid_order(world, member, **how)
+    db.session.commit()
+    return order, token
 
 
 def wait_for_control(tab) -> None:
@@ -101,6 +138,11 @@ def test_service_worker_controls_the_page_and_the_shell_loads_offline(phone):
     wait_for_control(phone)
     scope = phone.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope.endswith("/pwa/")
+    cdp = phone.context.new_cdp_session(phone)
+    # Chromium's own installability check; a Playwright context is always incognito.
+    problems = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [p["errorId"] for p in problems if p["errorId"] != "in-incognito"] == []
+    assert cdp.send("Page.getAppManifest")["errors"] == []
     caches = phone.evaluate("caches.keys()")
     assert any(name.startswith("jiayou-pwa-") for name in caches)
     phone.context.set_offline(True)
@@ -108,7 +150,6 @@ def test_service_worker_controls_the_page_and_the_shell_loads_offline(phone):
         phone.reload()
         expect(phone.get_by_role("heading", name="加油员登录")).to_be_visible()
         expect(phone.get_by_role("button", name="登录")).to_be_visible()
-        expect(phone.locator("#net")).to_be_visible()
         # The API is never answered from the cache.
         status = phone.evaluate(
             "fetch('/attendant/api/me').then(r => r.status, () => 'network-error')"
@@ -127,18 +168,14 @@ def test_wrong_password_is_shown_in_chinese(phone):
 
 
 def test_enter_code_key_litres_confirm_and_a_second_confirm_is_refused(phone, world):
-    member = make_member(world.chain)
-    credit_wallet(member, 100_000)
-    db.session.commit()
-    order, token = paid_order(world, member, nozzle=1, mode="amount", amount_fen=20000)
-    db.session.commit()
+    order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000)
 
     phone.goto("/pwa/")
     shutil.copy(shot(phone, "pwa-login"), DOCS / "pwa-login.png")
     sign_in(phone)
     expect(phone.locator("#who")).to_contain_text("昆明北京路加油站")
 
-    phone.get_by_label("取油码").fill(token)
+    phone.get_by_label("或手动输入取油码").fill(token)
     phone.get_by_role("button", name="查询订单").click()
     facts = phone.locator("#order-facts")
     expect(facts).to_contain_text("昆明北京路加油站")
@@ -165,7 +202,7 @@ def test_enter_code_key_litres_confirm_and_a_second_confirm_is_refused(phone, wo
 
     # The same code again: the server refuses it and the page says so in Chinese.
     phone.get_by_role("button", name="下一单").click()
-    phone.get_by_label("取油码").fill(token)
+    phone.get_by_label("或手动输入取油码").fill(token)
     phone.get_by_role("button", name="查询订单").click()
     expect(phone.locator("#code-error")).to_contain_text("已使用")
 
@@ -176,3 +213,55 @@ def test_sign_out(phone):
     expect(phone.get_by_role("heading", name="加油员登录")).to_be_visible()
     status = phone.evaluate("fetch('/attendant/api/me').then(r => r.status)")
     assert status == 401
+
+
+def test_two_handhelds_confirm_the_same_code_and_the_second_is_told_it_is_used(
+    phone, second_phone, world
+):
+    order, token = paid(world, mode="fill_up")
+    for tab in (phone, second_phone):
+        sign_in(tab)
+        tab.get_by_label("或手动输入取油码").fill(token)
+        tab.get_by_role("button", name="查询订单").click()
+        expect(tab.locator("#order-facts")).to_contain_text("加满")
+        key_in(tab, "10")
+        expect(tab.get_by_role("button", name="确认加油")).to_be_enabled()
+    phone.get_by_role("button", name="确认加油").click()
+    expect(phone.get_by_role("heading", name="加油已确认")).to_be_visible()
+    second_phone.get_by_role("button", name="确认加油").click()
+    expect(second_phone.locator("#order-error")).to_contain_text("已使用")
+    expect(second_phone.get_by_role("button", name="确认加油")).to_be_disabled()
+    fueled = reload(order)
+    assert (fueled.status, fueled.dispensed_ml) == ("fueled", 10000)
+
+
+def test_the_camera_scans_the_drivers_qr_and_opens_the_order(browser, live_server, world, tmp_path):
+    order, token = paid(world, fuel="95", nozzle=2, mode="amount", amount_fen=10000)
+    video = y4m_of(token, tmp_path / "qr.y4m")
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        tabs = phone_tab(camera_browser, live_server, permissions=["camera"])
+        tab = next(tabs)
+        sign_in(tab)
+        tab.get_by_role("button", name="扫描二维码").click()
+        expect(tab.get_by_role("heading", name="核对订单")).to_be_visible()
+        facts = tab.locator("#order-facts")
+        expect(facts).to_contain_text(order.order_no)
+        expect(facts).to_contain_text("2 号枪")
+        expect(facts).to_contain_text("¥100.00")
+        assert tab.evaluate("document.getElementById('video').srcObject") is None
+        next(tabs, None)
+    finally:
+        camera_browser.close()

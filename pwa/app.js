@@ -145,26 +145,27 @@
     signedOut("");
   }
 
-  function fact(list, term, value) {
+  function fact(list, term, value, className) {
     const dt = document.createElement("dt");
     dt.textContent = term;
     const dd = document.createElement("dd");
     dd.textContent = value;
+    if (className) dd.className = className;
     list.append(dt, dd);
   }
 
   function renderOrder() {
     const list = $("order-facts");
     list.replaceChildren();
-    fact(list, "油站", order.station.name);
+    fact(list, "油站", order.station.name, "wide");
     fact(list, "油品", order.fuel.name);
     fact(list, "油枪", order.nozzle ? order.nozzle + " 号枪" : "任意油枪");
-    if (order.mode === "fill_up") fact(list, "方式", "加满（上限 " + yuan(order.fill_up_cap_fen) + "）");
-    else if (order.mode === "volume") fact(list, "方式", "定量 " + (order.preset_volume_ml / 1000).toFixed(2) + " 升");
-    else fact(list, "方式", "定额 " + yuan(order.preset_amount_fen || order.paid_fen));
+    if (order.mode === "fill_up") fact(list, "方式", "加满（上限 " + yuan(order.fill_up_cap_fen) + "）", "wide");
+    else if (order.mode === "volume") fact(list, "方式", "定量 " + (order.preset_volume_ml / 1000).toFixed(2) + " 升", "wide");
+    else fact(list, "方式", "定额 " + yuan(order.preset_amount_fen || order.paid_fen), "wide");
     fact(list, "已付", yuan(order.paid_fen));
     fact(list, "单价", yuan(order.unit_price_fen) + "/升");
-    fact(list, "订单号", order.order_no);
+    fact(list, "订单号", order.order_no, "wide small");
     $("litres-hint").textContent = "最多 " + (order.max_volume_ml / 1000).toFixed(2) + " 升";
   }
 
@@ -276,7 +277,7 @@
       fact(list, "升数", (data.dispensed_ml / 1000).toFixed(2) + " 升");
       fact(list, "金额", yuan(data.dispensed_fen));
       fact(list, "退还司机", yuan(data.refund_fen));
-      fact(list, "订单号", data.order.order_no);
+      fact(list, "订单号", data.order.order_no, "wide small");
       show("done");
     } catch (e) {
       setError("order-error", e.message);

@@ -220,7 +220,7 @@
       digits = digits === "0" ? key : digits + key;
     }
     const ml = litresMl();
-    $("litres").textContent = digits ? (digits.includes(".") ? digits : digits) : "0.00";
+    $("litres").textContent = digits || "0.00";
     setError("order-error", "");
     $("confirm").disabled = true;
     $("preview").hidden = true;

@@ -285,101 +285,27 @@
     }
   }
 
-  // Camera scanning: the native BarcodeDetector where present, the vendored jsQR otherwise.
-  let scanStream = null;
-  let scanning = false;
-  let detector = null;
-
+  // Camera scanning lives in scan.js; here only the screen around it.
   function stopScan() {
-    scanning = false;
-    if (scanStream) scanStream.getTracks().forEach((t) => t.stop());
-    scanStream = null;
-    $("video").srcObject = null;
+    window.JiayouScanner.stop($("video"));
     $("camera").hidden = true;
     $("scan").hidden = false;
   }
 
   async function startScan() {
     setError("scan-error", "");
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      setError("scan-error", "此设备不支持摄像头扫码，请手动输入取油码");
-      return;
-    }
-    try {
-      scanStream = await navigator.mediaDevices.getUserMedia({
-        video: { facingMode: "environment" },
-        audio: false,
-      });
-    } catch (e) {
-      setError("scan-error", "无法打开摄像头（请允许使用摄像头），可手动输入取油码");
-      return;
-    }
-    if ("BarcodeDetector" in window && !detector) {
-      try {
-        const formats = await window.BarcodeDetector.getSupportedFormats();
-        if (formats.includes("qr_code")) detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-      } catch (e) {
-        detector = null;
-      }
-    }
-    const video = $("video");
-    video.srcObject = scanStream;
+    const started = await window.JiayouScanner.start(
+      $("video"),
+      (code) => {
+        stopScan();
+        $("code").value = code;
+        $("code-form").requestSubmit();
+      },
+      (message) => setError("scan-error", message),
+    );
+    if (!started) return;
     $("camera").hidden = false;
     $("scan").hidden = true;
-    await video.play().catch(() => {});
-    scanning = true;
-    scanLoop();
-  }
-
-  async function decodeFrame(video, canvas) {
-    if (detector) {
-      const codes = await detector.detect(video);
-      return codes.length ? codes[0].rawValue : null;
-    }
-    if (typeof window.jsQR !== "function") return null;
-    const width = video.videoWidth;
-    const height = video.videoHeight;
-    if (!width || !height) return null;
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext("2d", { willReadFrequently: true });
-    ctx.drawImage(video, 0, 0, width, height);
-    const image = ctx.getImageData(0, 0, width, height);
-    const found = window.jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
-    return found ? found.data : null;
-  }
-
-  async function scanLoop() {
-    const video = $("video");
-    const canvas = document.createElement("canvas");
-    while (scanning) {
-      let text = null;
-      try {
-        text = await decodeFrame(video, canvas);
-      } catch (e) {
-        text = null;
-      }
-      if (text && scanning) {
-        stopScan();
-        if (navigator.vibrate) navigator.vibrate(80);
-        $("code").value = codeFrom(text);
-        $("code-form").requestSubmit();
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
-
-  function codeFrom(text) {
-    // The QR may hold the bare token or a URL with ?token=...
-    try {
-      const url = new URL(text);
-      const token = url.searchParams.get("token");
-      if (token) return token;
-    } catch (e) {
-      /* not a URL */
-    }
-    return text.trim();
   }
 
   function online() {

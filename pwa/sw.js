@@ -1,10 +1,11 @@
 /* 加油员助手 service worker: the app shell from a versioned cache; the API never cached. */
 "use strict";
 
-const VERSION = "jiayou-pwa-v1";
+const VERSION = "jiayou-pwa-v2";
 const SHELL = [
   "/pwa/",
   "/pwa/app.js",
+  "/pwa/scan.js",
   "/pwa/app.css",
   "/pwa/vendor/jsQR.js",
   "/pwa/manifest.webmanifest",

@@ -29,12 +29,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server, world):
-    """A fresh browser tab (own cookies) on a desktop-sized window, base URL the live server."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1366, "height": 860}, locale="zh-CN"
-    )
+def watched_tab(browser, live_server, **context_options):
+    """A fresh tab (own cookies) on the live server; fails the test on any JS or CSP error."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", **context_options)
     context.set_default_timeout(10_000)
     tab = context.new_page()
     errors = []
@@ -46,6 +43,12 @@ def page(browser, live_server, world):
     yield tab
     context.close()
     assert not errors, f"JavaScript or CSP errors: {errors}"
+
+
+@pytest.fixture
+def page(browser, live_server, world):
+    """A desktop-sized browser tab on the live server."""
+    yield from watched_tab(browser, live_server, viewport={"width": 1366, "height": 860})
 
 
 def shot(page, name: str) -> Path:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.services import pickup
 from tests.attendant.conftest import paid_order, reload
-from tests.browser.conftest import CHROMIUM, shot
+from tests.browser.conftest import CHROMIUM, shot, watched_tab
 from tests.factories import PASSWORD, make_member
 from tests.money.helpers import credit_wallet
 
@@ -32,26 +32,15 @@ def second_phone(browser, live_server, world):
 
 
 def phone_tab(browser, live_server, **options):
-    context = browser.new_context(
-        base_url=live_server.url,
+    yield from watched_tab(
+        browser,
+        live_server,
         viewport={"width": 360, "height": 640},
         is_mobile=True,
         has_touch=True,
-        locale="zh-CN",
         timezone_id="Asia/Shanghai",
         **options,
     )
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    errors = []
-    tab.on("pageerror", lambda err: errors.append(str(err)))
-    tab.on(
-        "console",
-        lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text),
-    )
-    yield tab
-    context.close()
-    assert not errors, f"JavaScript or CSP errors: {errors}"
 
 
 def y4m_of(token: str, path: Path) -> Path:

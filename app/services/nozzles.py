@@ -8,7 +8,7 @@ from app.models import Fuel, Nozzle, Staff, Station, StationFuel
 from app.services import audit
 from app.services.access import station_for_manager
 from app.services.errors import Invalid, NotFound
-from app.services.stations import mark_catalogue_changed
+from app.services.stations import record_catalogue_change
 
 
 def list_nozzles(station_id: int) -> list[Nozzle]:
@@ -61,7 +61,7 @@ def add_nozzle(
     )
     db.session.add(nozzle)
     _save(nozzle)
-    audit.record(
+    record_catalogue_change(
         actor,
         "nozzle.add",
         "nozzle",
@@ -70,7 +70,6 @@ def add_nozzle(
         station_id=station.id,
         after=_snapshot(nozzle),
     )
-    mark_catalogue_changed(station.chain_id)
     db.session.commit()
     return nozzle
 
@@ -88,7 +87,7 @@ def update_nozzle(
     _save(nozzle)
     old, new = audit.changes(before, _snapshot(nozzle))
     if new:
-        audit.record(
+        record_catalogue_change(
             actor,
             "nozzle.update",
             "nozzle",
@@ -98,7 +97,6 @@ def update_nozzle(
             before=old,
             after=new,
         )
-        mark_catalogue_changed(station.chain_id)
     db.session.commit()
     db.session.refresh(nozzle)
     return nozzle

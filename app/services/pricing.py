@@ -8,10 +8,9 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Fuel, FuelPrice, Staff, Station, StationFuel
 from app.models.base import utcnow
-from app.services import audit
 from app.services.access import station_for_manager
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.stations import mark_catalogue_changed
+from app.services.stations import record_catalogue_change
 
 # A sanity band per litre: catches a price typed in fen or with a misplaced point.
 MIN_PRICE_FEN, MAX_PRICE_FEN = 100, 5000
@@ -91,7 +90,7 @@ def set_fuel_enabled(actor: Staff, station_id: int, fuel_id: int, enabled: bool)
         link = StationFuel(chain_id=station.chain_id, station_id=station.id, fuel_id=fuel.id)
         db.session.add(link)
     link.enabled = enabled
-    audit.record(
+    record_catalogue_change(
         actor,
         "fuel.enable" if enabled else "fuel.disable",
         "fuel",
@@ -101,7 +100,6 @@ def set_fuel_enabled(actor: Staff, station_id: int, fuel_id: int, enabled: bool)
         before={"fuel": fuel.name, "enabled": before},
         after={"fuel": fuel.name, "enabled": enabled},
     )
-    mark_catalogue_changed(station.chain_id)
     db.session.commit()
 
 
@@ -156,7 +154,7 @@ def schedule_price(
     )
     db.session.add(price)
     db.session.flush()
-    audit.record(
+    record_catalogue_change(
         actor,
         "price.schedule",
         "fuel_price",
@@ -166,7 +164,6 @@ def schedule_price(
         before=_price_dict(fuel, previous) if previous else None,
         after=_price_dict(fuel, price),
     )
-    mark_catalogue_changed(station.chain_id)
     db.session.commit()
     return price
 
@@ -192,7 +189,7 @@ def cancel_price(actor: Staff, station_id: int, price_id: int) -> None:
         db.session.rollback()
         raise Conflict("该调价已生效或已取消，不能再取消")
     fuel = db.session.get(Fuel, price.fuel_id)
-    audit.record(
+    record_catalogue_change(
         actor,
         "price.cancel",
         "fuel_price",
@@ -202,7 +199,6 @@ def cancel_price(actor: Staff, station_id: int, price_id: int) -> None:
         before=_price_dict(fuel, price),
         after={"cancelled": True},
     )
-    mark_catalogue_changed(station.chain_id)
     db.session.commit()
 
 

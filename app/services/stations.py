@@ -33,6 +33,13 @@ MAX_PHOTO_SIDE = 1600
 CHINA_LAT, CHINA_LNG = (18.0, 54.0), (73.0, 135.0)
 
 
+def record_catalogue_change(actor: Staff, action: str, entity_type: str, entity_id, **details):
+    """Every catalogue change: audited, and every process's cache told to reload, in the
+    caller's transaction."""
+    audit.record(actor, action, entity_type, entity_id, **details)
+    mark_catalogue_changed(details["chain_id"])
+
+
 def mark_catalogue_changed(chain_id: int) -> None:
     """Tell every process's catalogue cache to reload (same transaction as the change)."""
     db.session.execute(
@@ -107,7 +114,7 @@ def create_station(actor: Staff, fields: dict) -> Station:
     except IntegrityError:
         db.session.rollback()
         raise Invalid({"code": "该编号已被使用"}) from None
-    audit.record(
+    record_catalogue_change(
         actor,
         "station.create",
         "station",
@@ -116,7 +123,6 @@ def create_station(actor: Staff, fields: dict) -> Station:
         station_id=station.id,
         after={"code": code, **clean},
     )
-    mark_catalogue_changed(actor.chain_id)
     db.session.commit()
     return station
 
@@ -129,7 +135,7 @@ def update_station(actor: Staff, station_id: int, fields: dict) -> Station:
         setattr(station, key, value)
     old, new = audit.changes(before, clean)
     if new:
-        audit.record(
+        record_catalogue_change(
             actor,
             "station.update",
             "station",
@@ -139,7 +145,6 @@ def update_station(actor: Staff, station_id: int, fields: dict) -> Station:
             before=old,
             after=new,
         )
-        mark_catalogue_changed(station.chain_id)
     db.session.commit()
     return station
 
@@ -176,7 +181,7 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
             )
     after = {str(k): list(v) for k, v in sorted(hours.items()) if v is not None}
     if before != after:
-        audit.record(
+        record_catalogue_change(
             actor,
             "station.hours",
             "station",
@@ -186,7 +191,6 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
             before=before,
             after=after,
         )
-        mark_catalogue_changed(station.chain_id)
     db.session.commit()
 
 
@@ -234,7 +238,7 @@ def add_photo(actor: Staff, station_id: int, data: bytes, caption: str = "") -> 
     )
     db.session.add(photo)
     db.session.flush()
-    audit.record(
+    record_catalogue_change(
         actor,
         "photo.add",
         "station_photo",
@@ -243,7 +247,6 @@ def add_photo(actor: Staff, station_id: int, data: bytes, caption: str = "") -> 
         station_id=station.id,
         after={"caption": caption, "width": width, "height": height},
     )
-    mark_catalogue_changed(station.chain_id)
     db.session.commit()
     return photo
 
@@ -258,7 +261,7 @@ def get_photo(actor: Staff, station_id: int, photo_id: int) -> StationPhoto:
 
 def delete_photo(actor: Staff, station_id: int, photo_id: int) -> None:
     photo = get_photo(actor, station_id, photo_id)
-    audit.record(
+    record_catalogue_change(
         actor,
         "photo.delete",
         "station_photo",
@@ -268,5 +271,4 @@ def delete_photo(actor: Staff, station_id: int, photo_id: int) -> None:
         before={"caption": photo.caption, "sha256": photo.sha256},
     )
     db.session.delete(photo)
-    mark_catalogue_changed(photo.chain_id)
     db.session.commit()

@@ -23,7 +23,7 @@ def idempotent(view):
             )
         endpoint = f"{request.method} {request.path}"
         digest = idempotency.fingerprint(endpoint, request.get_data())
-        record_id, replay = idempotency.begin(g.member.id, endpoint, key, digest)
+        claim, replay = idempotency.begin(g.member.id, endpoint, key, digest)
         if replay is not None:
             status, body = replay
             response = make_response(body, status)
@@ -35,17 +35,17 @@ def idempotent(view):
             code = "invalid_request" if isinstance(err, Invalid) else err.code
             body = {"error": {"code": code, "message": err.message}}
             if err.status >= 500:  # ours or a partner's trouble: a retry may run it again
-                idempotency.abandon(record_id)
+                idempotency.abandon(claim)
             else:
-                idempotency.finish(record_id, err.status, body)
+                idempotency.finish(claim, err.status, body)
             return body, err.status
         except Exception:
-            idempotency.abandon(record_id)
+            idempotency.abandon(claim)
             raise
         if response.status_code >= 500 or not response.is_json:
-            idempotency.abandon(record_id)
+            idempotency.abandon(claim)
         else:
-            idempotency.finish(record_id, response.status_code, response.get_json())
+            idempotency.finish(claim, response.status_code, response.get_json())
         return response
 
     wrapper.idempotent = True

@@ -160,23 +160,41 @@ def station_page_json(result: NearbyPage, now: datetime, base_url: str) -> str:
     )
 
 
-def order_basics(order) -> dict:
-    """What both the driver's and the attendant's view of an order show."""
+def order_names(order) -> tuple[str, str, str, int | None]:
+    """(station name, fuel code, fuel name, nozzle number) of an order: from the catalogue while
+    the station is active and sells the fuel, else from the database."""
     from app.extensions import db
     from app.models import Fuel, Nozzle, Station
+    from app.services import catalogue
+
+    stations = catalogue.for_chain(order.chain_id)
+    station = stations.stations.get(order.station_id) if stations else None
+    fuel = next((f for f in station.fuels if f.fuel_id == order.fuel_id), None) if station else None
+    nozzle = (
+        next((n for n in station.nozzle_numbers.values() if n.id == order.nozzle_id), None)
+        if station and order.nozzle_id
+        else None
+    )
+    if fuel is None or (order.nozzle_id and nozzle is None):
+        station = db.session.get(Station, order.station_id)
+        fuel = db.session.get(Fuel, order.fuel_id)
+        nozzle = db.session.get(Nozzle, order.nozzle_id) if order.nozzle_id else None
+    return station.name, fuel.code, fuel.name, nozzle.number if nozzle else None
+
+
+def order_basics(order) -> dict:
+    """What both the driver's and the attendant's view of an order show."""
     from app.services.order_state import STATUS_NAMES
 
-    station = db.session.get(Station, order.station_id)
-    fuel = db.session.get(Fuel, order.fuel_id)
-    nozzle = db.session.get(Nozzle, order.nozzle_id) if order.nozzle_id else None
+    station_name, fuel_code, fuel_name, nozzle_number = order_names(order)
     return {
         "id": order.id,
         "order_no": order.order_no,
         "status": order.status,
         "status_name": STATUS_NAMES[order.status],
-        "station": {"id": station.id, "name": station.name},
-        "fuel": {"code": fuel.code, "name": fuel.name},
-        "nozzle": nozzle.number if nozzle else None,
+        "station": {"id": order.station_id, "name": station_name},
+        "fuel": {"code": fuel_code, "name": fuel_name},
+        "nozzle": nozzle_number,
         "mode": order.mode,
         "preset_amount_fen": order.preset_amount_fen,
         "preset_volume_ml": order.preset_volume_ml,

@@ -29,3 +29,16 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_unless_exists(model, values: dict, *unique_columns: str):
+    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL or SQLite: no savepoint,
+    and a concurrent twin waits for the first writer instead of failing."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from app.extensions import db
+
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return (
+        dialect.insert(model).values(values).on_conflict_do_nothing(index_elements=unique_columns)
+    )

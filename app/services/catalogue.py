@@ -9,7 +9,7 @@ import threading
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, select, text
 
 from app.extensions import db
@@ -89,29 +89,40 @@ def _find_chain(appid: str) -> int:
 
 def current() -> Catalogue:
     """The chain's catalogue, reloaded only when its catalogue_version has changed."""
-    chain_id = current_chain_id()
-    version = db.session.execute(_VERSION_SQL, {"id": chain_id}).scalar()
-    if version is None:  # the chain row is gone: look the chain up again
+    found = for_chain(current_chain_id())
+    if found is None:  # the chain row is gone: look the chain up again
         _chain_ids.clear()
-        chain_id = current_chain_id()
-        version = db.session.execute(_VERSION_SQL, {"id": chain_id}).scalar()
-        if version is None:
+        found = for_chain(current_chain_id())
+        if found is None:
             raise ChainNotConfigured("服务尚未配置：找不到本小程序对应的连锁")
+    return found
+
+
+def for_chain(chain_id: int, *, exact: bool = False) -> Catalogue | None:
+    """A chain's catalogue at its current version (None if there is no such chain).
+
+    While one thread reloads, the others keep answering from the previous version, unless
+    `exact` (placing an order must see a price change the moment it is committed)."""
+    memo = g.setdefault("catalogues", {}) if has_request_context() else {}
+    if chain_id in memo:  # one version check per request is enough
+        return memo[chain_id]
+    version = db.session.execute(_VERSION_SQL, {"id": chain_id}).scalar()
+    if version is None:
+        return None
     now = utcnow()
     cached = _catalogues.get(chain_id)
-    if cached is not None and cached.version == version and cached.valid_from <= now:
-        return cached
-    # While one thread reloads, the others keep answering from the previous version.
-    if not _lock.acquire(blocking=cached is None):
-        return cached
-    try:
-        cached = _catalogues.get(chain_id)
-        if cached is None or cached.version != version or cached.valid_from > now:
-            cached = _load(chain_id, version, now)
-            _catalogues[chain_id] = cached
-        return cached
-    finally:
-        _lock.release()
+    if cached is None or cached.version != version or cached.valid_from > now:
+        if not _lock.acquire(blocking=cached is None or exact):
+            return cached
+        try:
+            cached = _catalogues.get(chain_id)
+            if cached is None or cached.version != version or cached.valid_from > now:
+                cached = _load(chain_id, version, now)
+                _catalogues[chain_id] = cached
+        finally:
+            _lock.release()
+    memo[chain_id] = cached
+    return cached
 
 
 def search_nearby(
@@ -174,7 +185,7 @@ def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
         hours.setdefault(row.station_id, {})[row.weekday] = (row.opens_min, row.closes_min)
     prices: dict[tuple[int, int], list[Price]] = {}
     for row in sorted(_price_rows(chain_id, since), key=lambda r: r.effective_at):
-        price = Price(row.effective_at, row.list_price_fen, row.member_price_fen)
+        price = Price(row.id, row.effective_at, row.list_price_fen, row.member_price_fen)
         prices.setdefault((row.station_id, row.fuel_id), []).append(price)
     offers: dict[int, list[FuelOffer]] = {}
     enabled = StationFuel.enabled.is_(True)
@@ -186,20 +197,28 @@ def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
         times = tuple(p.effective_at for p in rows)
         offer = FuelOffer(fuel.id, fuel.code, fuel.name, fuel.kind, times, rows)
         offers.setdefault(row.station_id, []).append(offer)
-    nozzles: dict[int, list[tuple]] = {}
-    enabled = Nozzle.enabled.is_(True)
-    for row in _rows(Nozzle, chain_id, "station_id number fuel_id", enabled, order="number"):
-        if row.fuel_id in fuels:
-            nozzles.setdefault(row.station_id, []).append((row.fuel_id, row.number))
+    nozzles: dict[int, list] = {}
+    for row in _rows(Nozzle, chain_id, "id station_id number fuel_id enabled", order="number"):
+        nozzles.setdefault(row.station_id, []).append(row)
     photos: dict[int, list[Photo]] = {}
     columns = "id station_id caption content_type width height sha256"
     for row in _rows(StationPhoto, chain_id, columns, order="position id"):
         photos.setdefault(row.station_id, []).append(Photo(*row))
     entries = []
-    columns = "id code name city address phone lat lng services"
+    columns = "id code name city address phone lat lng services fill_up_cap_fen max_order_fen"
     for row in _rows(Station, chain_id, columns, Station.is_active.is_(True)):
         station_offers = sorted(offers.get(row.id, ()), key=lambda o: order[o.fuel_id])
         selling = {offer.fuel_id: offer for offer in station_offers}
+        station_nozzles = [
+            NozzleEntry(
+                n.id,
+                n.number,
+                selling[n.fuel_id].code if n.fuel_id in selling else "",
+                fuels[n.fuel_id].name if n.fuel_id in fuels else "",
+                n.enabled,
+            )
+            for n in nozzles.get(row.id, ())
+        ]
         entries.append(
             StationEntry(
                 id=row.id,
@@ -215,12 +234,11 @@ def _load(chain_id: int, version: int, now: datetime) -> Catalogue:
                 fuels=tuple(station_offers),
                 fuel_codes=frozenset(offer.code for offer in station_offers),
                 price_times=tuple(sorted({t for offer in station_offers for t in offer.times})),
-                nozzles=tuple(
-                    NozzleEntry(number, selling[fuel_id].code, selling[fuel_id].name)
-                    for fuel_id, number in nozzles.get(row.id, ())
-                    if fuel_id in selling
-                ),
+                nozzles=tuple(n for n in station_nozzles if n.enabled and n.fuel_code),
+                nozzle_numbers=MappingProxyType({n.number: n for n in station_nozzles}),
                 photos=tuple(photos.get(row.id, ())),
+                fill_up_cap_fen=row.fill_up_cap_fen,
+                max_order_fen=row.max_order_fen,
             )
         )
     return Catalogue(
@@ -242,7 +260,7 @@ def _rows(model, chain_id: int, columns: str, *where, order: str = ""):
 
 def _price_rows(chain_id: int, since: datetime) -> list:
     """Uncancelled prices that took effect after `since`, plus the one in force at `since`."""
-    columns = "station_id fuel_id effective_at list_price_fen member_price_fen"
+    columns = "id station_id fuel_id effective_at list_price_fen member_price_fen"
     live = FuelPrice.cancelled_at.is_(None)
     recent = _rows(FuelPrice, chain_id, columns, live, FuelPrice.effective_at > since)
     last = (

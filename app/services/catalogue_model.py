@@ -17,6 +17,7 @@ _COLUMNS = round(360 / CELL_DEGREES)
 
 @dataclass(frozen=True, slots=True)
 class Price:
+    id: int
     effective_at: datetime
     list_price_fen: int
     member_price_fen: int
@@ -49,9 +50,11 @@ class FuelOffer:
 
 @dataclass(frozen=True, slots=True)
 class NozzleEntry:
+    id: int
     number: int
-    fuel_code: str
+    fuel_code: str  # "" when the station does not sell the nozzle's fuel
     fuel_name: str
+    enabled: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,14 @@ class StationEntry:
     fuels: tuple[FuelOffer, ...]
     fuel_codes: frozenset[str]
     price_times: tuple[datetime, ...]  # every moment a price of this station changes, sorted
-    nozzles: tuple[NozzleEntry, ...]
+    nozzles: tuple[NozzleEntry, ...]  # enabled, pouring a fuel on sale; by number
+    nozzle_numbers: MappingProxyType  # number -> NozzleEntry, every nozzle
     photos: tuple[Photo, ...]
+    fill_up_cap_fen: int
+    max_order_fen: int
+
+    def offer(self, fuel_code: str) -> "FuelOffer | None":
+        return next((offer for offer in self.fuels if offer.code == fuel_code), None)
 
     def is_open(self, moment: datetime) -> bool:
         return is_open(self.hours, moment)

@@ -1,14 +1,15 @@
 """Idempotency-Key for driver writes: the first answer is stored and replayed on repeats."""
 
 import hashlib
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import IdempotencyRecord
-from app.models.base import utcnow
+from app.models.base import insert_unless_exists, utcnow
 from app.services.errors import Conflict
 
 KEEP_FOR = timedelta(hours=48)
@@ -32,26 +33,33 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Claim:
+    member_id: int
+    endpoint: str
+    key: str
+    request_hash: str
+
+
 def begin(member_id: int, endpoint: str, key: str, request_hash: str):
-    """(record id, None) for a first request; (None, (status, body)) for a repeat."""
-    record = IdempotencyRecord(
-        member_id=member_id, endpoint=endpoint, key=key, request_hash=request_hash
-    )
-    db.session.add(record)
+    """(claim, None) for a first request; (None, (status, body)) for a repeat.
+
+    The claim is a row flushed, not committed: it is committed with the request's own work, and
+    a concurrent twin waits on the unique index until then. No extra commit for the key."""
+    claim = Claim(member_id, endpoint, key, request_hash)
     try:
-        db.session.flush()
-        record_id = record.id  # read now: after the commit it would cost a reload
-        db.session.commit()  # concurrent twins wait here on the unique index
-        return record_id, None
+        db.session.execute(insert(IdempotencyRecord).values(**asdict(claim)))
+        return claim, None
     except IntegrityError:
         db.session.rollback()
-    first = db.session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.member_id == member_id,
-            IdempotencyRecord.endpoint == endpoint,
-            IdempotencyRecord.key == key,
-        )
-    )
+    first = db.session.execute(
+        select(
+            IdempotencyRecord.request_hash,
+            IdempotencyRecord.status_code,
+            IdempotencyRecord.response,
+            IdempotencyRecord.created_at,
+        ).where(*_same(claim))
+    ).one()
     if first.request_hash != request_hash:
         raise KeyReused("同一个 Idempotency-Key 不能用于不同的请求")
     if first.status_code is not None:
@@ -61,32 +69,49 @@ def begin(member_id: int, endpoint: str, key: str, request_hash: str):
     took_over = db.session.execute(
         update(IdempotencyRecord)
         .where(
-            IdempotencyRecord.id == first.id,
+            *_same(claim),
             IdempotencyRecord.status_code.is_(None),
             IdempotencyRecord.created_at == first.created_at,
         )
         .values(created_at=utcnow())
     )
-    db.session.commit()
     if took_over.rowcount != 1:
+        db.session.rollback()
         raise StillRunning("相同的请求正在处理，请稍后再试")
-    return first.id, None
+    return claim, None
 
 
-def finish(record_id: int, status: int, body: dict) -> None:
+def _same(claim: Claim) -> tuple:
+    return (
+        IdempotencyRecord.member_id == claim.member_id,
+        IdempotencyRecord.endpoint == claim.endpoint,
+        IdempotencyRecord.key == claim.key,
+    )
+
+
+def finish(claim: Claim, status: int, body: dict) -> None:
+    """Store the answer. The claim row is there if the request committed its work; if it rolled
+    back (a refusal), the row went with it and the answer is stored in a new one."""
     db.session.rollback()  # whatever the view left open is not part of this
-    db.session.execute(
+    stored = db.session.execute(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
+        .where(*_same(claim), IdempotencyRecord.status_code.is_(None))
         .values(status_code=status, response=body)
     )
+    if stored.rowcount == 0:
+        values = {**asdict(claim), "status_code": status, "response": body}
+        db.session.execute(
+            insert_unless_exists(IdempotencyRecord, values, "member_id", "endpoint", "key")
+        )
     db.session.commit()
 
 
-def abandon(record_id: int) -> None:
+def abandon(claim: Claim) -> None:
     """The request failed on our side (5xx): a retry with the key may run it again."""
     db.session.rollback()
-    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    db.session.execute(
+        delete(IdempotencyRecord).where(*_same(claim), IdempotencyRecord.status_code.is_(None))
+    )
     db.session.commit()
 
 

@@ -7,10 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import FuelPrice, Member, Nozzle, Order, Station, StationFuel
+from app.models import FuelPrice, Member, Order
 from app.models.base import utcnow
-from app.services import outbox
-from app.services.clock import is_open, to_local
+from app.services import catalogue, outbox
+from app.services.catalogue_model import StationEntry
+from app.services.clock import to_local
 from app.services.errors import Invalid, NotFound, ServiceError
 from app.services.money import amount_for_volume
 
@@ -51,33 +52,26 @@ def price_in_force(station_id: int, fuel_id: int) -> FuelPrice | None:
     )
 
 
-def _station_hours(station: Station) -> dict[int, tuple[int, int]]:
-    return {h.weekday: (h.opens_min, h.closes_min) for h in station.hours}
-
-
-def _resolve_fuel(station: Station, fuel_code: str | None, nozzle_number: int | None):
-    """The fuel and (optional) nozzle of an order, checked against the station."""
+def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: int | None):
+    """The fuel offer and (optional) nozzle of an order, checked against the station."""
     nozzle = None
     if nozzle_number is not None:
-        nozzle = db.session.scalar(
-            select(Nozzle).where(Nozzle.station_id == station.id, Nozzle.number == nozzle_number)
-        )
+        nozzle = station.nozzle_numbers.get(nozzle_number)
         if nozzle is None:
             raise Invalid({"nozzle": f"本站没有{nozzle_number}号枪"})
         if not nozzle.enabled:
             raise Invalid({"nozzle": f"{nozzle_number}号枪暂停使用"})
-        if fuel_code is not None and nozzle.fuel.code != fuel_code:
-            raise Invalid({"nozzle": f"{nozzle_number}号枪加的是{nozzle.fuel.name}，不是所选油品"})
-    sold = db.session.scalars(
-        select(StationFuel).where(StationFuel.station_id == station.id, StationFuel.enabled)
-    )
-    by_code = {sf.fuel.code: sf.fuel for sf in sold}
-    code = nozzle.fuel.code if nozzle else fuel_code
+        if not nozzle.fuel_code:
+            raise Invalid({"fuel": "本站不销售该油品"})
+        if fuel_code is not None and nozzle.fuel_code != fuel_code:
+            raise Invalid({"nozzle": f"{nozzle_number}号枪加的是{nozzle.fuel_name}，不是所选油品"})
+    code = nozzle.fuel_code if nozzle else fuel_code
     if code is None:
         raise Invalid({"fuel": "请选择油品或油枪"})
-    if code not in by_code:
+    offer = station.offer(code)
+    if offer is None:
         raise Invalid({"fuel": "本站不销售该油品"})
-    return by_code[code], nozzle
+    return offer, nozzle
 
 
 def place_order(
@@ -92,14 +86,15 @@ def place_order(
     _retried: bool = False,
 ) -> Order:
     """Price an order on the server at the price in force now and store the snapshot."""
-    station = db.session.get(Station, station_id)
-    if station is None or station.chain_id != member.chain_id or not station.is_active:
+    stations = catalogue.for_chain(member.chain_id, exact=True)
+    station = stations.stations.get(station_id) if stations else None
+    if station is None:  # the catalogue holds the chain's active stations only
         raise NotFound("油站不存在")
     now = utcnow()
-    if not is_open(_station_hours(station), now):
+    if not station.is_open(now):
         raise StationClosed("油站当前不在营业时间")
     fuel, nozzle = _resolve_fuel(station, fuel_code, nozzle_number)
-    price = price_in_force(station.id, fuel.id)
+    price = fuel.price_at(now)
     if price is None:
         raise Invalid({"fuel": "该油品暂无价格，请稍后再试"})
     qualifies = member_qualifies(member)
@@ -122,11 +117,11 @@ def place_order(
     else:
         raise Invalid({"mode": "加油方式应为 amount、volume 或 fill_up"})
     order = Order(
-        chain_id=station.chain_id,
+        chain_id=member.chain_id,
         station_id=station.id,
         member_id=member.id,
         order_no=new_order_no(),
-        fuel_id=fuel.id,
+        fuel_id=fuel.fuel_id,
         nozzle_id=nozzle.id if nozzle else None,
         mode=mode,
         preset_amount_fen=amount_fen if mode == "amount" else None,

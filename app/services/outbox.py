@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import OutboxJob
-from app.models.base import utcnow
+from app.models.base import insert_unless_exists, utcnow
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[dict], None]] = {}
@@ -42,14 +41,9 @@ def enqueue(
     """Add a job in the caller's transaction; a job with the same dedupe_key is kept as is."""
     if kind not in HANDLERS:
         raise ValueError(f"no handler for job kind {kind!r}")
-    job = OutboxJob(
-        kind=kind, payload=payload, dedupe_key=dedupe_key, run_after=run_after or utcnow()
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(job)
-    except IntegrityError:
-        pass  # the same job is already there
+    values = {"kind": kind, "payload": payload, "dedupe_key": dedupe_key}
+    values["run_after"] = run_after or utcnow()
+    db.session.execute(insert_unless_exists(OutboxJob, values, "dedupe_key"))
 
 
 def claim(job_id: int, from_status: str = "pending") -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Nozzle, Order, OutboxJob, StationHours
-from app.services import orders, pricing
+from app.services import orders, pricing, stations
 from app.services.clock import SHANGHAI
 from app.services.errors import Invalid, NotFound
 from tests.factories import make_member
@@ -95,6 +95,7 @@ def test_disabled_nozzle_unknown_and_closed_station(world, member):
                 closes_min=22 * 60,
             )
         )
+    stations.mark_catalogue_changed(world.chain.id)  # as the console's hours edit does
     db.session.commit()
     late = datetime(2026, 11, 25, 23, 30, tzinfo=SHANGHAI)
     with time_machine.travel(late, tick=False), pytest.raises(orders.StationClosed):

@@ -73,14 +73,16 @@ def test_housekeeping_drops_idempotency_answers_after_48_hours(world):
     from app.services import idempotency
 
     member = make_member(world.chain)
-    record_id, _ = idempotency.begin(member.id, "POST /api/v1/orders", "k-1", "h")
-    idempotency.finish(record_id, 201, {"id": 1})
+    db.session.commit()
+    claim, _ = idempotency.begin(member.id, "POST /api/v1/orders", "k-1", "h")
+    db.session.commit()  # the request's own work commits the claim
+    idempotency.finish(claim, 201, {"id": 1})
+    stored = select(IdempotencyRecord.status_code).where(IdempotencyRecord.key == "k-1")
     jobs._last_housekeeping = 0.0
     with time_machine.travel(utcnow() + timedelta(hours=47), tick=False):
         jobs.housekeeping()
-    assert db.session.get(IdempotencyRecord, record_id) is not None
+    assert db.session.scalars(stored).all() == [201]
     jobs._last_housekeeping = 0.0
     with time_machine.travel(utcnow() + timedelta(hours=49), tick=False):
         jobs.housekeeping()
-    db.session.expire_all()
-    assert db.session.get(IdempotencyRecord, record_id) is None
+    assert db.session.scalars(stored).all() == []

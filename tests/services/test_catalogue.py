@@ -127,7 +127,7 @@ def test_old_prices_are_not_loaded_but_time_travel_back_reloads(world):
 
 def test_price_at_and_next_price_boundaries():
     base = utcnow()
-    rows = (Price(base, 700, 680), Price(base + timedelta(hours=1), 720, 700))
+    rows = (Price(1, base, 700, 680), Price(2, base + timedelta(hours=1), 720, 700))
     offer = FuelOffer(1, "92", "92#汽油", "gasoline", tuple(p.effective_at for p in rows), rows)
     assert offer.price_at(base - timedelta(microseconds=1)) is None
     assert offer.next_price(base - timedelta(microseconds=1)) == rows[0]

@@ -1,19 +1,23 @@
 """Staff login limits, shared by the console and the handheld: one account gets 5 tries a
-minute and one address 10, whichever door they knock on."""
+minute and one address 10, whichever door they knock on (a handheld's PIN unlock too)."""
 
 from flask import request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from app.extensions import limiter
 
 
 def login_username() -> str:
-    """The username being tried, from the console's form or the handheld's JSON."""
+    """The username being tried, from the console's form or the handheld's JSON; for a PIN
+    unlock, the account logged in."""
     if request.is_json:
         body = request.get_json(silent=True)
         name = body.get("username") if isinstance(body, dict) else None
     else:
         name = request.form.get("username")
+    if name is None and current_user.is_authenticated:
+        name = current_user.username
     return "staff-login:" + (name.strip().lower() if isinstance(name, str) else "")
 
 

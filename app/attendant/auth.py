@@ -1,44 +1,78 @@
-"""Staff login for the PWA (a Flask-Login session), logout, and who is logged in."""
+"""Staff login for the PWA (a Flask-Login session), logout, who is logged in, and the PIN lock.
 
+Only attendants, cashiers and managers of a station use the handheld. A session whose staff
+member has a PIN locks after ATTENDANT_LOCK_MINUTES without activity (or when the app asks);
+a locked session gets 423 on every call until the PIN is given again."""
+
+import time
 from functools import wraps
 
-from flask import session
+from flask import current_app, session
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from app.api.openapi import api_route, parse_body
 from app.attendant import bp
-from app.attendant.schemas import LoginRequest, LoginResponse, StaffProfile
+from app.attendant.schemas import (
+    LockResponse,
+    LoginRequest,
+    LoginResponse,
+    PinRequest,
+    StaffProfile,
+)
 from app.errors import ApiError
 from app.extensions import csrf, db
 from app.login_limits import staff_login_limits
 from app.models import Staff, Station
-from app.services import staff_auth
-from app.services.access import visible_station_ids
-from app.services.pickup import STATION_ROLES
+from app.services import staff_auth, staff_pin
+
+HANDHELD_ROLES = ("attendant", "cashier", "manager")
 
 
 def _failed(response) -> bool:
-    """Only attempts that did not log in count towards the limits."""
+    """Only attempts that did not log in (or unlock) count towards the limits."""
     return response.status_code != 200
 
 
 def stations_of(staff: Staff) -> list[Station]:
-    ids = visible_station_ids(staff) if staff.role in STATION_ROLES else set()
+    ids = staff.station_ids if staff.role in HANDHELD_ROLES else set()
     query = select(Station).where(Station.id.in_(ids or {-1})).order_by(Station.code)
     return list(db.session.scalars(query))
 
 
-def refusal(staff: Staff, stations: list[Station]) -> ApiError | None:
+def refusal(staff: Staff, has_station: bool) -> ApiError | None:
     """Why this (authenticated) staff member may not use the handheld, or None."""
+    if staff.role not in HANDHELD_ROLES:
+        return ApiError(
+            403,
+            "role_not_allowed",
+            "加油终端只供加油员、收银员和站长使用，总部管理员请使用管理后台",
+        )
     if staff.must_change_password:
         return ApiError(
             403, "password_change_required", "请先在管理后台修改初始密码，再登录加油终端"
         )
-    if not stations:
+    if not has_station:
         return ApiError(403, "no_station", "您还没有分配油站，请联系站长")
     return None
+
+
+def lock_after_s() -> int:
+    return int(current_app.config.get("ATTENDANT_LOCK_MINUTES", 5) * 60)
+
+
+def is_locked(staff: Staff) -> bool:
+    """A session locks only when its staff member has a PIN to unlock it with."""
+    if not staff.pin_hash:
+        return False
+    seen = session.get("seen")
+    return bool(session.get("locked")) or (seen is not None and time.time() - seen > lock_after_s())
+
+
+def _unlocked_now() -> None:
+    session["locked"] = False
+    session["seen"] = time.time()
 
 
 def profile(staff: Staff, stations: list[Station]) -> dict:
@@ -49,18 +83,29 @@ def profile(staff: Staff, stations: list[Station]) -> dict:
         "role": staff.role,
         "role_name": staff.role_name,
         "stations": [{"id": s.id, "name": s.name} for s in stations],
+        "has_pin": staff.pin_hash is not None,
+        "lock_after_s": lock_after_s(),
     }
 
 
-def staff_required(view):
-    """A logged-in staff member who may use the handheld; 401 / 403 JSON otherwise."""
+def staff_required(view=None, *, activity: bool = True):
+    """A logged-in staff member who may use the handheld, unlocked; 401 / 403 / 423 JSON
+    otherwise. activity=False for background calls (the live list) that do not keep the
+    session awake."""
+    if view is None:
+        return lambda v: staff_required(v, activity=activity)
 
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        problem = refusal(current_user, stations_of(current_user))
+        problem = refusal(current_user, bool(current_user.station_ids))
         if problem is not None:
             raise problem
+        if is_locked(current_user):
+            session["locked"] = True
+            raise ApiError(423, "locked", "已锁屏，请输入 PIN 解锁")
+        if activity or "seen" not in session:
+            session["seen"] = time.time()
         return view(*args, **kwargs)
 
     wrapper.requires_staff = True
@@ -85,21 +130,92 @@ def login():
     if staff is None:  # wrong name, wrong password or disabled: one answer for all
         raise ApiError(401, "invalid_credentials", "用户名或密码错误")
     stations = stations_of(staff)
-    problem = refusal(staff, stations)
+    problem = refusal(staff, bool(stations))
     if problem is not None:
         raise problem
+    staff_pin.reset_failures(staff)
     login_user(staff, remember=False)
     session.pop("csrf_token", None)  # a fresh token for the new session
+    _unlocked_now()
     return {**profile(staff, stations), "csrf_token": generate_csrf()}
 
 
 @api_route(bp, "/logout", "POST", summary="退出登录", tag="auth", success=204)
 def logout():
     logout_user()
+    session.pop("locked", None)
+    session.pop("seen", None)
     return "", 204
 
 
-@api_route(bp, "/me", "GET", summary="当前登录的员工", tag="auth", response=StaffProfile)
+@api_route(
+    bp,
+    "/me",
+    "GET",
+    summary="当前登录的员工",
+    tag="auth",
+    response=StaffProfile,
+    statuses=(403, 423),
+)
 @staff_required
 def me():
     return profile(current_user, stations_of(current_user))
+
+
+@api_route(
+    bp,
+    "/pin",
+    "POST",
+    summary="设置快速解锁 PIN（4–6 位数字）",
+    tag="auth",
+    body=PinRequest,
+    success=204,
+    statuses=(403, 423),
+)
+@staff_required
+def set_pin():
+    staff_pin.set_pin(current_user, parse_body(PinRequest).pin)
+    return "", 204
+
+
+@api_route(
+    bp,
+    "/lock",
+    "POST",
+    summary="锁屏：之后每个请求都返回 423，直到输入 PIN 解锁（未设置 PIN 时不锁）",
+    tag="auth",
+    response=LockResponse,
+)
+@login_required
+def lock():
+    locked = current_user.pin_hash is not None
+    if locked:
+        session["locked"] = True
+    return {"locked": locked}
+
+
+@api_route(
+    bp,
+    "/unlock",
+    "POST",
+    summary="输入 PIN 解锁；连续输错 5 次则会话结束，须用密码重新登录",
+    tag="auth",
+    body=PinRequest,
+    response=StaffProfile,
+    statuses=(401, 403, 409, 429),
+)
+@staff_login_limits(deduct_when=_failed)
+@login_required
+def unlock():
+    pin = parse_body(PinRequest).pin
+    staff = current_user
+    if not staff.pin_hash:
+        raise ApiError(409, "no_pin", "未设置 PIN，请用密码登录")
+    left = staff_pin.check_pin(staff, pin)
+    if left == 0:
+        logout_user()
+        raise ApiError(401, "pin_lockout", "PIN 连续输错 5 次，请用密码重新登录")
+    if left is not None:
+        raise ApiError(403, "wrong_pin", f"PIN 错误，还可以再试 {left} 次")
+    _unlocked_now()
+    return profile(staff, stations_of(staff))

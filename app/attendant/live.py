@@ -21,6 +21,11 @@ from app.services import station_events
 POLL_S = 0.5
 
 
+def live_json(order: Order, hashes: dict[int, str]) -> dict:
+    """An order for the live list: with its token's hash, so a scan matches it offline."""
+    return {**order_json(order), "token_sha256": hashes.get(order.id)}
+
+
 @api_route(
     bp,
     "/stations/<int:station_id>/orders",
@@ -30,10 +35,11 @@ POLL_S = 0.5
     response=WaitingOrders,
     statuses=(403,),
 )
-@staff_required
+@staff_required(activity=False)
 def waiting_orders(station_id: int):
     rows, cursor = station_events.waiting_orders(current_user, station_id)
-    return {"cursor": cursor, "orders": [order_json(o) for o in rows]}
+    hashes = station_events.token_hashes(o.id for o in rows)
+    return {"cursor": cursor, "orders": [live_json(o, hashes) for o in rows]}
 
 
 @api_route(
@@ -46,7 +52,7 @@ def waiting_orders(station_id: int):
     response=EventsResponse,
     statuses=(403,),
 )
-@staff_required
+@staff_required(activity=False)
 def station_events_since(station_id: int):
     q = parse_query(EventsQuery)
     deadline = time.monotonic() + min(q.wait, current_app.config.get("LIVE_WAIT_MAX_S", 25))
@@ -56,6 +62,7 @@ def station_events_since(station_id: int):
             break
         db.session.rollback()  # end the read so the next look sees new commits (SQLite too)
         time.sleep(POLL_S)
+    hashes = station_events.token_hashes(e.order_id for e in events)
     return {
         "cursor": events[-1].id if events else q.since,
         "events": [
@@ -63,7 +70,7 @@ def station_events_since(station_id: int):
                 "id": e.id,
                 "kind": e.kind,
                 "created_at": local_iso(e.created_at),
-                "order": order_json(db.session.get(Order, e.order_id)),
+                "order": live_json(db.session.get(Order, e.order_id), hashes),
             }
             for e in events
         ],

@@ -29,6 +29,8 @@ class StaffProfile(Schema):
     role: Literal["attendant", "cashier", "manager", "chain_admin"]
     role_name: str
     stations: list[StationRef] = Field(description="可以确认加油的油站")
+    has_pin: bool = Field(False, description="是否已设置快速解锁 PIN")
+    lock_after_s: int = Field(300, description="无操作多少秒后锁屏（设置了 PIN 时）")
 
 
 class LoginResponse(StaffProfile):
@@ -63,6 +65,20 @@ class PickupOrder(Schema):
     paid_at: str | None = Field(description="支付时间（北京时间，ISO 8601）")
     fueled_at: str | None
     member_nickname: str
+
+
+class LiveOrder(PickupOrder):
+    token_sha256: str | None = Field(
+        description="取油码的 SHA-256（十六进制，取油码先去空格、转大写）：离线时用扫到的码匹配订单"
+    )
+
+
+class PinRequest(Request):
+    pin: str = Field(min_length=1, max_length=20, description="4–6 位数字")
+
+
+class LockResponse(Schema):
+    locked: bool = Field(description="是否已锁屏（未设置 PIN 时不锁）")
 
 
 class LookupQuery(Request):
@@ -102,7 +118,7 @@ class ConfirmResponse(FuelingOut):
 
 class WaitingOrders(Schema):
     cursor: int = Field(description="这些订单对应的事件序号：之后用 since=cursor 取新事件")
-    orders: list[PickupOrder] = Field(description="已支付、待加油的订单，先付的在前")
+    orders: list[LiveOrder] = Field(description="已支付、待加油的订单，先付的在前")
 
 
 class EventsQuery(Request):
@@ -114,7 +130,7 @@ class StationEventOut(Schema):
     id: int = Field(description="事件序号，递增")
     kind: Literal["order.paid", "order.fueled", "order.cancelled"]
     created_at: str
-    order: PickupOrder
+    order: LiveOrder
 
 
 class EventsResponse(Schema):

@@ -44,6 +44,9 @@ class Staff(UserMixin, db.Model):
     login_epoch: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The handheld's quick-unlock PIN (argon2id) and wrong PINs in a row.
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     station_links: Mapped[list[StaffStation]] = relationship(cascade="all, delete-orphan")
 

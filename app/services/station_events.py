@@ -3,11 +3,12 @@
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, Staff, StationEvent
+from app.models import Order, PickupToken, Staff, StationEvent
 from app.services.access import visible_station_ids
 from app.services.errors import PermissionDenied
 
-STATION_ROLES = ("attendant", "cashier", "manager", "chain_admin")
+# The handheld's people; a chain admin works from the console.
+STATION_ROLES = ("attendant", "cashier", "manager")
 
 
 def record(order: Order, kind: str) -> None:
@@ -49,3 +50,15 @@ def since(staff: Staff, station_id: int, after: int, limit: int = 200) -> list[S
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def token_hashes(order_ids) -> dict[int, str]:
+    """The stored pickup-token hashes of these orders, for matching a scan offline."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(PickupToken.order_id, PickupToken.token_hash).where(
+            PickupToken.order_id.in_(set(order_ids))
+        )
+    )
+    return dict(rows.all())

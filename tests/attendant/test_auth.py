@@ -23,9 +23,21 @@ def test_login_gives_profile_csrf_token_and_a_strict_cookie(world, handheld):
     assert {k: v for k, v in body.items() if k != "csrf_token"} == me.get_json()
 
 
-def test_chain_admin_sees_every_station(world, handheld):
-    stations = handheld.login("admin").get_json()["stations"]
-    assert {s["id"] for s in stations} == {world.station_a.id, world.station_b.id}
+def test_chain_admin_is_refused_at_the_handheld(world, handheld):
+    message = assert_error(handheld.login("admin"), 403, "role_not_allowed")
+    assert "总部管理员" in message and "管理后台" in message
+    assert_error(handheld.get("/me"), 401, "unauthorized")
+    assert_error(handheld.get(f"/stations/{world.station_a.id}/orders"), 401, "unauthorized")
+
+
+def test_a_session_of_a_chain_admin_gets_no_handheld_call(world, app):
+    """Even logged in through the console, a chain admin gets 403 from every handheld call."""
+    from tests.console.conftest import Console
+
+    console = Console(app.test_client())
+    assert console.login("admin").status_code == 303
+    for path in ("/me", f"/stations/{world.station_a.id}/orders", "/orders/lookup?token=X"):
+        assert_error(console.client.get("/attendant/api" + path), 403, "role_not_allowed")
 
 
 @pytest.mark.parametrize(

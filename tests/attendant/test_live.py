@@ -1,5 +1,6 @@
 """The live list: waiting orders, events in sequence, and a long poll woken by a payment."""
 
+import hashlib
 import threading
 import time
 
@@ -76,3 +77,21 @@ def test_long_poll_wakes_on_a_payment(app, world, member, attendant):
     events = answer.get_json()["events"]
     assert [(e["kind"], e["order"]["id"]) for e in events] == [("order.paid", placed.id)]
     assert 0.8 <= waited < 9  # it waited for the payment and woke on it, not at the limit
+
+
+def test_live_orders_carry_the_hash_a_scan_is_matched_with_offline(world, member, attendant):
+    order, token = paid_order(world, member)
+    expected = hashlib.sha256(token.strip().upper().encode()).hexdigest()
+    station = world.station_a.id
+    listed = attendant.get(f"/stations/{station}/orders").get_json()["orders"]
+    assert [(o["id"], o["token_sha256"]) for o in listed] == [(order.id, expected)]
+    events = attendant.get(f"/stations/{station}/events", since=0, wait=0).get_json()["events"]
+    assert events[0]["order"]["token_sha256"] == expected
+    # The lookup by the token itself does not hand it out.
+    assert "token_sha256" not in attendant.get("/orders/lookup", token=token).get_json()
+
+
+def test_chain_admin_gets_no_live_list(world, member, handheld):
+    paid_order(world, member)
+    assert_error(handheld.login("admin"), 403, "role_not_allowed")
+    assert_error(handheld.get(f"/stations/{world.station_a.id}/orders"), 401, "unauthorized")

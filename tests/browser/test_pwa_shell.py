@@ -2,7 +2,6 @@
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,6 @@ from tests.attendant.conftest import paid_order, reload
 from tests.browser.conftest import CHROMIUM, shot, watched_tab
 from tests.factories import PASSWORD, make_member
 from tests.money.helpers import credit_wallet
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture
@@ -160,7 +157,7 @@ def test_enter_code_key_litres_confirm_and_a_second_confirm_is_refused(phone, wo
     order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000)
 
     phone.goto("/pwa/")
-    shutil.copy(shot(phone, "pwa-login"), DOCS / "pwa-login.png")
+    shot(phone, "pwa-login")
     sign_in(phone)
     expect(phone.locator("#who")).to_contain_text("昆明北京路加油站")
 
@@ -182,7 +179,7 @@ def test_enter_code_key_litres_confirm_and_a_second_confirm_is_refused(phone, wo
     for button in phone.locator("#keypad button, #confirm").all():
         box = button.bounding_box()
         assert box["height"] >= 48 and box["width"] >= 48
-    shutil.copy(shot(phone, "pwa-confirm"), DOCS / "pwa-confirm.png")
+    shot(phone, "pwa-confirm")
     confirm.click()
     expect(phone.get_by_role("heading", name="加油已确认")).to_be_visible()
 

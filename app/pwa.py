@@ -13,7 +13,10 @@ CSP = (
 
 
 def _root() -> str:
-    return os.path.join(os.path.dirname(current_app.root_path), "pwa")
+    """pwa/ next to app/; PWA_ROOT points elsewhere (tests serve a changed copy from there)."""
+    return current_app.config.get("PWA_ROOT") or os.path.join(
+        os.path.dirname(current_app.root_path), "pwa"
+    )
 
 
 def _send(filename: str, **kwargs):

@@ -1,10 +1,16 @@
 /* 加油员助手 service worker: the app shell from a versioned cache; the API never cached. */
 "use strict";
 
-const VERSION = "jiayou-pwa-v2";
+const VERSION = "jiayou-pwa-v3";
 const SHELL = [
   "/pwa/",
   "/pwa/app.js",
+  "/pwa/api.js",
+  "/pwa/store.js",
+  "/pwa/live.js",
+  "/pwa/offline.js",
+  "/pwa/confirm.js",
+  "/pwa/lock.js",
   "/pwa/scan.js",
   "/pwa/app.css",
   "/pwa/vendor/jsQR.js",
@@ -17,7 +23,11 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(VERSION).then((cache) => cache.addAll(SHELL.map((u) => new Request(u, { cache: "reload" }))))
   );
-  self.skipWaiting();
+  // No skipWaiting here: a new version waits until the attendant taps "有新版本，点击更新".
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {

@@ -1,0 +1,146 @@
+/* 加油员助手: calls to the attendant API, the signed-in session, and small shared helpers. */
+"use strict";
+
+window.Jiayou = window.Jiayou || {};
+
+(function (J) {
+  const API = "/attendant/api";
+  const STORE = "jiayou.pwa.session";
+  const FALLBACK = {
+    token_used: "该取油码已使用，不能重复加油",
+    other_station: "该订单不属于本站",
+    token_expired: "取油码已过期，请司机刷新",
+    not_found: "没有找到该取油码对应的订单",
+    invalid_request: "输入有误，请核对",
+    invalid_credentials: "用户名或密码错误",
+    csrf_failed: "登录已失效，请重新登录",
+    too_many_requests: "操作太频繁，请稍后再试",
+    locked: "已锁屏，请输入 PIN 解锁",
+    network: "网络不通，请检查网络后重试",
+  };
+
+  class ApiFailure extends Error {
+    constructor(code, message, status) {
+      super(message);
+      this.code = code;
+      this.status = status;
+    }
+  }
+
+  J.session = null; // {csrf_token, id, name, stations, has_pin, lock_after_s}
+
+  J.saveSession = function () {
+    if (J.session) sessionStorage.setItem(STORE, JSON.stringify(J.session));
+    else sessionStorage.removeItem(STORE);
+  };
+
+  J.loadSession = function () {
+    try {
+      J.session = JSON.parse(sessionStorage.getItem(STORE) || "null");
+    } catch (e) {
+      J.session = null;
+    }
+    return J.session;
+  };
+
+  J.emit = (name, detail) => document.dispatchEvent(new CustomEvent("jiayou:" + name, { detail }));
+  J.on = (name, fn) => document.addEventListener("jiayou:" + name, (e) => fn(e.detail));
+
+  J.call = async function (method, path, { params, body, signal } = {}) {
+    let url = API + path;
+    if (params) url += "?" + new URLSearchParams(params).toString();
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && J.session && J.session.csrf_token) headers["X-CSRFToken"] = J.session.csrf_token;
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        signal,
+        credentials: "same-origin",
+        cache: "no-store",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiFailure("network", FALLBACK.network, 0);
+    }
+    if (response.status === 204) return null;
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = null;
+    }
+    if (!response.ok) {
+      const err = (data && data.error) || {};
+      const code = err.code || "http_" + response.status;
+      const message = err.message || FALLBACK[code] || "服务器出错（" + response.status + "），请重试";
+      if (response.status === 401 && path !== "/login") J.emit("signedout", message === "请先登录" ? "登录已失效，请重新登录" : message);
+      if (response.status === 423) J.emit("locked");
+      throw new ApiFailure(code, message, response.status);
+    }
+    return data;
+  };
+
+  /* Errors that mean "try again later" rather than "the server said no". */
+  J.isTransient = (e) =>
+    e.status === 0 || e.status >= 500 || [401, 423, 429].includes(e.status) || e.code === "csrf_failed";
+
+  J.$ = (id) => document.getElementById(id);
+  J.yuan = (fen) => "¥" + (fen / 100).toFixed(2);
+  J.litres = (ml) => (ml / 1000).toFixed(2) + " 升";
+
+  J.setError = function (id, message) {
+    const el = J.$(id);
+    el.textContent = message || "";
+    el.hidden = !message;
+  };
+
+  J.show = function (name) {
+    for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== "screen-" + name;
+    window.scrollTo(0, 0);
+  };
+
+  J.current = () => {
+    const open = document.querySelector(".screen:not([hidden])");
+    return open ? open.id.replace("screen-", "") : null;
+  };
+
+  J.newId = function () {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  };
+
+  /* As the server stores it: sha256(token.strip().upper()) in hex. */
+  J.tokenHash = async function (token) {
+    const data = new TextEncoder().encode(token.trim().toUpperCase());
+    const digest = await crypto.subtle.digest("SHA-256", data);
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  };
+
+  /* The server's one rounding rule (services/money.py): half-up to the fen, integers only. */
+  J.amountForVolume = function (priceFen, volumeMl) {
+    const n = priceFen * volumeMl;
+    const q = Math.floor(n / 1000);
+    return n - q * 1000 >= 500 ? q + 1 : q;
+  };
+
+  J.fact = function (list, term, value, className) {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    if (className) dd.className = className;
+    list.append(dt, dd);
+  };
+
+  J.hhmm = (iso) => (iso ? iso.slice(11, 16) : "");
+
+  J.modeText = function (order) {
+    if (order.mode === "fill_up") return "加满（上限 " + J.yuan(order.fill_up_cap_fen) + "）";
+    if (order.mode === "volume") return "定量 " + J.litres(order.preset_volume_ml);
+    return "定额 " + J.yuan(order.preset_amount_fen || order.paid_fen);
+  };
+})(window.Jiayou);

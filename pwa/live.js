@@ -1,0 +1,143 @@
+/* 加油员助手: the station's paid orders, live. The waiting list once, then station events by
+   long polling from the last sequence number seen (kept in IndexedDB, so a handheld that was
+   offline or closed resumes without missing anything). */
+"use strict";
+
+(function (J) {
+  let run = 0; // bumped to stop the current loop
+  let station = null;
+  let audio = null;
+
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "square";
+      osc.frequency.value = 1046;
+      gain.gain.value = 0.15;
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.18);
+    } catch (e) {
+      /* no sound on this device */
+    }
+    if (navigator.vibrate) {
+      try {
+        navigator.vibrate([150, 80, 150]);
+      } catch (e) {
+        /* not allowed */
+      }
+    }
+  }
+
+  /* Browsers allow sound only after a tap: wake the audio on the first one. */
+  document.addEventListener(
+    "pointerdown",
+    () => {
+      try {
+        audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+        audio.resume();
+      } catch (e) {
+        audio = null;
+      }
+    },
+    { once: true, capture: true },
+  );
+
+  function row(order) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "order-row";
+    button.dataset.orderId = order.id;
+    const top = document.createElement("span");
+    top.className = "row-top";
+    const nozzle = document.createElement("strong");
+    nozzle.className = "nozzle";
+    nozzle.textContent = order.nozzle ? order.nozzle + " 号枪" : "任意枪";
+    const fuel = document.createElement("strong");
+    fuel.textContent = order.fuel.name;
+    const time = document.createElement("span");
+    time.className = "time";
+    time.textContent = J.hhmm(order.paid_at);
+    top.append(nozzle, fuel, time);
+    const bottom = document.createElement("span");
+    bottom.className = "row-bottom";
+    bottom.textContent = J.modeText(order) + " · " + order.member_nickname;
+    button.append(top, bottom);
+    button.addEventListener("click", () => J.openOrder(order, null));
+    return button;
+  }
+
+  J.renderOrders = async function () {
+    if (!station) return;
+    const [orders, queued] = await Promise.all([J.store.orders(station), J.store.queue()]);
+    const taken = new Set(queued.map((r) => r.order.id));
+    const waiting = orders.filter((o) => !taken.has(o.id));
+    waiting.sort((a, b) => (a.paid_at || "").localeCompare(b.paid_at || "") || a.id - b.id);
+    J.$("orders").replaceChildren(...waiting.map(row));
+    J.$("orders-empty").hidden = waiting.length > 0;
+    J.$("orders-count").textContent = waiting.length ? "（" + waiting.length + "）" : "";
+  };
+
+  async function refill(stationId) {
+    const data = await J.call("GET", "/stations/" + stationId + "/orders");
+    await J.store.replaceOrders(stationId, data.orders, data.cursor);
+    return data.cursor;
+  }
+
+  let wake = null;
+  const pause = (ms) =>
+    new Promise((r) => {
+      wake = r;
+      setTimeout(r, ms);
+    });
+
+  async function loop(mine, stationId) {
+    let since = await J.store.cursor(stationId);
+    let failures = 0;
+    while (mine === run) {
+      try {
+        if (since === undefined) since = await refill(stationId);
+        else {
+          const data = await J.call("GET", "/stations/" + stationId + "/events", {
+            params: { since, wait: 25 },
+          });
+          if (mine !== run) return;
+          await J.store.applyEvents(stationId, data.events, data.cursor);
+          since = data.cursor;
+          if (data.events.some((e) => e.kind === "order.paid")) beep();
+        }
+        failures = 0;
+        await J.renderOrders();
+      } catch (e) {
+        if (e.status === 401 || e.status === 423 || e.status === 403) return; // signed out, locked
+        failures += 1;
+        await pause(Math.min(1000 * failures, 5000));
+      }
+    }
+  }
+
+  /* Start (or restart, e.g. after unlocking) the live list of a station. */
+  J.startLive = async function (stationId) {
+    station = stationId;
+    const mine = ++run;
+    await J.renderOrders();
+    try {
+      await refill(stationId); // the list as it is now; events after it come by polling
+    } catch (e) {
+      /* offline: what was stored stays on screen */
+    }
+    if (mine !== run) return;
+    await J.renderOrders();
+    loop(mine, stationId);
+  };
+
+  J.stopLive = function () {
+    run += 1;
+    station = null;
+  };
+
+  J.on("locked", () => (run += 1));
+  window.addEventListener("online", () => wake && wake()); // resume now, from the same cursor
+})(window.Jiayou);

@@ -1,0 +1,104 @@
+"""The handheld's live order list in Chromium: a payment shows up within 2 seconds, a tap opens
+the order, a cancelled or fuelled order leaves the list."""
+
+import time
+
+from playwright.sync_api import expect
+
+from app.api.render import local_iso
+from app.extensions import db
+from app.models import Member
+from app.services import cancellation, orders, payments
+from tests.attendant.conftest import reload
+from tests.browser.pwa import (  # noqa: F401  (fixtures)
+    assert_touch_targets,
+    doc_shot,
+    key_in,
+    paid,
+    phone_fixture,
+    row_of,
+    sign_in,
+)
+from tests.factories import make_member
+from tests.money.helpers import credit_wallet
+
+
+def placed(world, openid, **how):
+    member = make_member(world.chain, openid=openid)
+    member.nickname = "云岭车主"
+    credit_wallet(member, 100_000)
+    order = orders.place_order(
+        member, world.station_a.id, fuel_code=how.pop("fuel", "92"), nozzle_number=1, **how
+    )
+    db.session.commit()
+    return member, order
+
+
+def test_a_paid_order_appears_within_two_seconds_with_a_beep(phone, world):
+    waiting, _ = paid(world, nozzle=2, fuel="95", mode="amount", amount_fen=20000)
+    sign_in(phone)
+    expect(row_of(phone, waiting)).to_be_visible()
+    phone.evaluate(
+        """() => {
+            window.beeps = 0;
+            const start = OscillatorNode.prototype.start;
+            OscillatorNode.prototype.start = function (...a) {
+                window.beeps++;
+                return start.apply(this, a);
+            };
+        }"""
+    )
+    member, order = placed(world, "o-live-1", mode="fill_up", amount_fen=30000)
+    # Let the handheld settle into its long poll, then pay while it waits.
+    phone.wait_for_timeout(500)
+    payments.pay_with_wallet(db.session.get(Member, member.id), order.id)  # commits
+    committed = time.monotonic()
+    row = row_of(phone, order)
+    expect(row).to_be_visible(timeout=2000)
+    assert time.monotonic() - committed < 2
+    expect(row).to_contain_text("1 号枪")
+    expect(row).to_contain_text("92#汽油")
+    expect(row).to_contain_text("加满（上限 ¥500.00）")
+    expect(row).to_contain_text("云岭车主")
+    expect(row).to_contain_text(local_iso(reload(order).paid_at)[11:16])  # Beijing time
+    expect(phone.locator("#orders-count")).to_have_text("（2）")
+    assert phone.evaluate("window.beeps") >= 1
+    assert_touch_targets(phone, ".order-row, #home-scan, #code-form button, #logout")
+    doc_shot(phone, "pwa-orders")
+
+
+def test_a_tap_opens_the_order_and_the_drivers_code_unlocks_confirming(phone, world):
+    order, token = paid(world, nozzle=1, mode="amount", amount_fen=10000)
+    sign_in(phone)
+    row_of(phone, order).click()
+    expect(phone.get_by_role("heading", name="核对订单")).to_be_visible()
+    expect(phone.locator("#order-facts")).to_contain_text("1 号枪")
+    key_in(phone, "10")
+    expect(phone.locator("#preview")).to_contain_text("预计加油金额 ¥74.80")
+    confirm = phone.get_by_role("button", name="确认加油")
+    expect(confirm).to_be_disabled()  # not before the driver's code is checked
+    phone.get_by_label("或输入取油码").fill("WRONGCODE")
+    phone.get_by_role("button", name="核验", exact=True).click()
+    expect(phone.locator("#verify-error")).to_contain_text("与该订单不符")
+    phone.get_by_label("或输入取油码").fill(token.lower())
+    phone.get_by_role("button", name="核验", exact=True).click()
+    expect(phone.locator("#verified")).to_be_visible()
+    expect(phone.locator("#preview")).to_contain_text("加油金额 ¥74.80")
+    confirm.click()
+    expect(phone.get_by_role("heading", name="加油已确认")).to_be_visible()
+    phone.get_by_role("button", name="下一单").click()
+    expect(row_of(phone, order)).to_have_count(0)
+    assert reload(order).status == "fueled"
+
+
+def test_cancelled_and_elsewhere_fuelled_orders_leave_the_list(phone, world):
+    member, order = placed(world, "o-live-2", mode="amount", amount_fen=10000)
+    payments.pay_with_wallet(db.session.get(Member, member.id), order.id)
+    other, _ = paid(world, mode="amount", amount_fen=5000)
+    sign_in(phone)
+    expect(row_of(phone, order)).to_be_visible()
+    expect(row_of(phone, other)).to_be_visible()
+    cancellation.cancel_order(db.session.get(Member, member.id), order.id)
+    expect(row_of(phone, order)).to_have_count(0, timeout=2000)
+    expect(row_of(phone, other)).to_be_visible()
+    expect(phone.locator("#orders-count")).to_have_text("（1）")

@@ -90,16 +90,15 @@ def relay_once(queue) -> int:
     outbox.sweep_stuck()
     moved = 0
     while True:
-        due = outbox.due_ids(BATCH)
-        for job_id in due:
-            if outbox.mark_queued(job_id):
-                queue.enqueue(run_queued, job_id, job_id=f"outbox-{job_id}-{time.time_ns()}")
-                moved += 1
-        if len(due) < BATCH:  # no backlog left: the caller sleeps until the next poll
+        queued = outbox.mark_queued(BATCH)
+        for job_id in queued:
+            queue.enqueue(run_queued, job_id, job_id=f"outbox-{job_id}-{time.time_ns()}")
+        moved += len(queued)
+        if len(queued) < BATCH:  # no backlog left: the caller sleeps until the next poll
             return moved
 
 
 def run_queued(job_id: int) -> None:
     """RQ entry point: run an outbox job that the relay queued (once, by compare-and-set)."""
-    if outbox.claim(job_id, from_status="queued"):
-        outbox.execute(job_id)
+    if job := outbox.claim(job_id, from_status="queued"):
+        outbox.execute(job)

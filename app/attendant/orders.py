@@ -14,8 +14,7 @@ from app.attendant.schemas import (
     PreviewQuery,
     PreviewResponse,
 )
-from app.extensions import db
-from app.models import Member, Order
+from app.models import Order
 from app.services import pickup
 
 # What a scanned token can go wrong with: unknown (404), another station (403), used (409),
@@ -24,13 +23,12 @@ TOKEN_ERRORS = (403, 404, 409, 410)
 
 
 def order_json(order: Order) -> dict:
-    member = db.session.get(Member, order.member_id)
     return {
         **order_basics(order),
         "fill_up_cap_fen": order.amount_fen if order.mode == "fill_up" else None,
         "available_fen": pickup.available_fen(order),
         "max_volume_ml": pickup.max_volume_ml(order),
-        "member_nickname": member.nickname,
+        "member_nickname": order.member.nickname,
     }
 
 

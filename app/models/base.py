@@ -1,4 +1,4 @@
-"""Column types shared by all models."""
+"""Column types and statement helpers shared by the models and services."""
 
 from datetime import UTC, datetime
 
@@ -42,3 +42,17 @@ def insert_unless_exists(model, values: dict, *unique_columns: str):
     return (
         dialect.insert(model).values(values).on_conflict_do_nothing(index_elements=unique_columns)
     )
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the objects the session holds. For a use case about to answer
+    with objects it wrote or re-read under lock in this transaction: they are current, and a
+    reload per object after the commit would only cost time. Later queries still see new data."""
+    from app.extensions import db
+
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
@@ -64,6 +64,10 @@ class Order(db.Model):
     confirmation_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Read-only links: loaded on first access, or filled by a query that fetched them anyway.
+    member: Mapped["Member"] = relationship(viewonly=True)  # noqa: F821
+    pickup_token: Mapped["PickupToken | None"] = relationship(viewonly=True)
 
 
 class WeChatPayment(db.Model):

@@ -69,15 +69,18 @@ def post(
 def _move_wallet(chain_id: int, member_id: int | None, delta_fen: int) -> None:
     if member_id is None:
         raise ValueError("a wallet leg needs a member")
-    if delta_fen > 0:
-        ensure_wallet(chain_id, member_id)
     statement = (
         update(Wallet)
         .where(Wallet.member_id == member_id, Wallet.balance_fen + delta_fen >= 0)
         .values(balance_fen=Wallet.balance_fen + delta_fen, updated_at=utcnow())
     )
-    if db.session.execute(statement).rowcount != 1:
-        raise InsufficientBalance("钱包余额不足")
+    if db.session.execute(statement).rowcount == 1:
+        return
+    if delta_fen > 0:  # a member's first credit: the wallet starts here
+        ensure_wallet(chain_id, member_id)
+        if db.session.execute(statement).rowcount == 1:
+            return
+    raise InsufficientBalance("钱包余额不足")
 
 
 def ensure_wallet(chain_id: int, member_id: int) -> None:

@@ -40,6 +40,19 @@ def move(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
     return result.rowcount == 1
 
 
+def take(order_id: int, from_status: str, to_status: str, *guards, **values) -> Order | None:
+    """move(), returning the order as the update left it (locked until commit), or None."""
+    if to_status not in TRANSITIONS[from_status]:
+        raise ValueError(f"no transition {from_status} -> {to_status}")
+    return db.session.scalars(
+        update(Order)
+        .where(Order.id == order_id, Order.status == from_status, *guards)
+        .values(status=to_status, **values)
+        .returning(Order),
+        execution_options={"populate_existing": True},
+    ).one_or_none()
+
+
 def must_move(
     order_id: int, from_status: str, to_status: str, message: str, *guards, **values
 ) -> None:

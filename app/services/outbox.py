@@ -4,6 +4,7 @@ compare-and-set. Every handler is idempotent."""
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -46,14 +47,24 @@ def enqueue(
     db.session.execute(insert_unless_exists(OutboxJob, values, "dedupe_key"))
 
 
-def claim(job_id: int, from_status: str = "pending") -> bool:
-    result = db.session.execute(
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    kind: str
+    payload: dict
+    attempts: int
+
+
+def claim(job_id: int, from_status: str = "pending") -> Claimed | None:
+    """Take a job by compare-and-set (committed); None when someone else has it."""
+    row = db.session.execute(
         update(OutboxJob)
         .where(OutboxJob.id == job_id, OutboxJob.status == from_status)
         .values(status="running", claimed_at=utcnow(), attempts=OutboxJob.attempts + 1)
-    )
+        .returning(OutboxJob.kind, OutboxJob.payload, OutboxJob.attempts)
+    ).first()
     db.session.commit()
-    return result.rowcount == 1
+    return Claimed(job_id, row.kind, dict(row.payload), row.attempts) if row else None
 
 
 def due_ids(limit: int, now: datetime | None = None) -> list[int]:
@@ -70,31 +81,28 @@ def run_due(limit: int = 50) -> int:
     """Claim and run the jobs that are due, here and now; returns how many ran."""
     ran = 0
     for job_id in due_ids(limit):
-        if claim(job_id):
-            execute(job_id)
+        if job := claim(job_id):
+            execute(job)
             ran += 1
     return ran
 
 
-def execute(job_id: int) -> None:
+def execute(job: Claimed) -> None:
     """Run a claimed job and record the outcome; failures are retried with backoff."""
-    job = db.session.get(OutboxJob, job_id)
-    kind, payload, attempts = job.kind, dict(job.payload), job.attempts
-    db.session.commit()
     try:
-        HANDLERS[kind](payload)
+        HANDLERS[job.kind](job.payload)
     except RetryLater as later:
         db.session.rollback()
-        _reschedule(job_id, attempts, str(later), later.delay)
+        _reschedule(job.id, job.attempts, str(later), later.delay)
         return
     except Exception as err:
         db.session.rollback()
-        log.exception("job %s (%s) failed on attempt %s", job_id, kind, attempts)
-        _reschedule(job_id, attempts, f"{type(err).__name__}: {err}"[:500])
+        log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
+        _reschedule(job.id, job.attempts, f"{type(err).__name__}: {err}"[:500])
         return
     db.session.execute(
         update(OutboxJob)
-        .where(OutboxJob.id == job_id)
+        .where(OutboxJob.id == job.id)
         .values(status="done", finished_at=utcnow(), last_error="")
     )
     db.session.commit()
@@ -130,12 +138,16 @@ def sweep_stuck(now: datetime | None = None) -> int:
     return result.rowcount
 
 
-def mark_queued(job_id: int) -> bool:
-    """Relay step: pending -> queued, before the job id goes to RQ."""
-    result = db.session.execute(
+def mark_queued(limit: int) -> list[int]:
+    """Relay step: up to `limit` due jobs pending -> queued in one statement, before their ids go
+    to RQ. Concurrent relays skip each other's rows."""
+    due = select(OutboxJob.id).where(OutboxJob.status == "pending", OutboxJob.run_after <= utcnow())
+    due = due.order_by(OutboxJob.run_after, OutboxJob.id).limit(limit)
+    ids = db.session.scalars(
         update(OutboxJob)
-        .where(OutboxJob.id == job_id, OutboxJob.status == "pending")
+        .where(OutboxJob.id.in_(due.with_for_update(skip_locked=True).scalar_subquery()))
         .values(status="queued", claimed_at=utcnow())
-    )
+        .returning(OutboxJob.id)
+    ).all()
     db.session.commit()
-    return result.rowcount == 1
+    return sorted(ids)

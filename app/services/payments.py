@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Fuel, Member, Order, Station, WeChatPayment
-from app.models.base import utcnow
+from app.models.base import commit_keeping_loaded, utcnow
 from app.services import (
     gateways,
     ledger,
@@ -40,16 +40,16 @@ def _payable(order: Order) -> None:
         raise Conflict("订单已超时，请重新下单")
 
 
-def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> bool:
+def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> Order | None:
     """created -> paid with its ledger posting and pickup token, in the caller's transaction.
 
-    False when the order had already left 'created', or another way of paying was chosen for
-    it meanwhile (someone else won)."""
+    Returns the order as paid; None when it had already left 'created', or another way of
+    paying was chosen for it meanwhile (someone else won)."""
     now = utcnow()
     chosen = (
         Order.payment_method.is_(None) if method == "wallet" else Order.payment_method == method
     )
-    if not order_state.move(
+    paid = order_state.take(
         order.id,
         "created",
         "paid",
@@ -57,12 +57,13 @@ def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> bool
         paid_fen=order.amount_fen,
         payment_method=method,
         paid_at=now,
-    ):
-        return False
-    ledger.post(order.chain_id, kind, posting, station_id=order.station_id, order_id=order.id)
-    pickup.issue(order)
-    station_events.record(order, "order.paid")
-    return True
+    )
+    if paid is None:
+        return None
+    ledger.post(paid.chain_id, kind, posting, station_id=paid.station_id, order_id=paid.id)
+    pickup.issue(paid)
+    station_events.record(paid, "order.paid")
+    return paid
 
 
 def pay_with_wallet(member: Member, order_id: int) -> Order:
@@ -75,14 +76,14 @@ def pay_with_wallet(member: Member, order_id: int) -> Order:
         Leg("prepaid_orders", -order.amount_fen, station_id=order.station_id),
     ]
     try:
-        if not _mark_paid(order, "wallet", posting, "order.pay.wallet"):
+        paid = _mark_paid(order, "wallet", posting, "order.pay.wallet")
+        if paid is None:
             raise Conflict("订单已支付或已关闭")
     except ServiceError:
         db.session.rollback()
         raise
-    db.session.commit()
-    db.session.refresh(order)
-    return order
+    commit_keeping_loaded()  # the order as the UPDATE returned it is the answer
+    return paid
 
 
 def pay_with_wechat(member: Member, order_id: int) -> dict:

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 import qrcode
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
-from app.models.base import utcnow
+from app.models.base import commit_keeping_loaded, utcnow
 from app.services import audit, order_state, outbox, station_events
 from app.services.access import visible_station_ids
 from app.services.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
@@ -51,16 +53,16 @@ def hash_token(token: str) -> str:
 def issue(order: Order) -> None:
     """Create the order's token in the caller's transaction (when it becomes paid)."""
     nonce = secrets.token_hex(16)
-    db.session.add(
-        PickupToken(
-            chain_id=order.chain_id,
-            station_id=order.station_id,
-            order_id=order.id,
-            token_hash=hash_token(_derive(order.id, nonce)),
-            nonce=nonce,
-            expires_at=utcnow() + TOKEN_TTL,
-        )
+    token = PickupToken(
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        order_id=order.id,
+        token_hash=hash_token(_derive(order.id, nonce)),
+        nonce=nonce,
+        expires_at=utcnow() + TOKEN_TTL,
     )
+    db.session.add(token)
+    set_committed_value(order, "pickup_token", token)  # no query to show it right away
 
 
 def live_token(order: Order) -> tuple[str, datetime] | None:
@@ -68,7 +70,7 @@ def live_token(order: Order) -> tuple[str, datetime] | None:
     used or expired."""
     if order.status != "paid":
         return None
-    row = db.session.scalar(select(PickupToken).where(PickupToken.order_id == order.id))
+    row = order.pickup_token
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     return _derive(order.id, row.nonce), row.expires_at
@@ -95,7 +97,14 @@ def _check_staff(staff: Staff, station_id: int) -> None:
 
 def lookup(staff: Staff, token: str) -> Order:
     """The paid order behind a scanned token, checked for this staff member's station."""
-    row = db.session.scalar(select(PickupToken).where(PickupToken.token_hash == hash_token(token)))
+    found = db.session.execute(
+        select(PickupToken, Order)
+        .join(Order, Order.id == PickupToken.order_id)
+        .join(Order.member)  # the driver's name too, for the attendant's screen
+        .options(contains_eager(Order.member))
+        .where(PickupToken.token_hash == hash_token(token))
+    ).first()
+    row, order = (found[0], found[1]) if found else (None, None)
     if row is None or row.chain_id != staff.chain_id:
         raise NotFound("二维码无效，请让司机刷新订单二维码")
     _check_staff(staff, row.station_id)
@@ -103,7 +112,6 @@ def lookup(staff: Staff, token: str) -> Order:
         raise TokenUsed("该二维码已使用，订单已加油")
     if row.expires_at <= utcnow():
         raise TokenExpired("二维码已过期，请让司机联系收银台")
-    order = db.session.get(Order, row.order_id)
     if order.status != "paid":
         raise Conflict(f"订单状态为「{order_state.STATUS_NAMES[order.status]}」，不能加油")
     return order
@@ -212,6 +220,8 @@ def _confirm_now(
     staff: Staff, token: str, dispensed_ml: int, confirmation_id: str | None
 ) -> tuple[Order, Fueling]:
     order = lookup(staff, token)
+    # Held here so the answer can name the driver after the update below without a query.
+    _driver = order.member
     fueling = price_fueling(order, dispensed_ml)
     dispensed_fen = fueling.dispensed_fen
     now = utcnow()
@@ -223,11 +233,10 @@ def _confirm_now(
     if burnt.rowcount != 1:
         db.session.rollback()
         raise TokenUsed("该二维码已使用，订单已加油")
-    order_state.must_move(
+    fueled = order_state.take(
         order.id,
         "paid",
         "fueled",
-        "订单已被处理或刚刚退款，请刷新后重试",
         # A refund may have landed since the order was read: what is left must still cover it.
         Order.paid_fen - Order.refunded_fen >= dispensed_fen,
         dispensed_ml=dispensed_ml,
@@ -236,6 +245,9 @@ def _confirm_now(
         fueled_by_id=staff.id,
         confirmation_id=confirmation_id or None,
     )
+    if fueled is None:
+        db.session.rollback()
+        raise Conflict("订单已被处理或刚刚退款，请刷新后重试")
     audit.record(
         staff,
         "order.fueled",
@@ -247,6 +259,5 @@ def _confirm_now(
     )
     outbox.enqueue("settle_order", {"order_id": order.id}, dedupe_key=f"settle:{order.id}")
     station_events.record(order, "order.fueled")
-    db.session.commit()
-    db.session.refresh(order)
-    return order, fueling
+    commit_keeping_loaded()  # the order as the UPDATE returned it is the answer
+    return fueled, fueling

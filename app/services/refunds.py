@@ -57,6 +57,8 @@ def create_refund(
         reason=reason[:80],
         actor_staff_id=actor.id if actor else None,
     )
+    if refund.method == "wallet":  # booked below, in this transaction: done at once
+        refund.status, refund.finished_at = "SUCCESS", utcnow()
     db.session.add(refund)
     db.session.flush()
     # Before settlement the money is still held for the order; after it, it leaves revenue.
@@ -77,9 +79,7 @@ def create_refund(
         order_id=order.id,
         memo=refund.out_refund_no,
     )
-    if refund.method == "wallet":
-        refund.status, refund.finished_at = "SUCCESS", utcnow()
-    else:
+    if refund.method != "wallet":
         outbox.enqueue("submit_refund", {"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}")
     audit.record(
         actor,

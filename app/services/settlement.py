@@ -2,7 +2,6 @@
 and the unused part of the payment back to where it came from."""
 
 from app.extensions import db
-from app.models import Order
 from app.models.base import utcnow
 from app.services import ledger, order_state, refunds
 from app.services.ledger import Leg
@@ -11,13 +10,10 @@ from app.services.money import amount_for_volume
 
 def settle_order(order_id: int) -> bool:
     """Job: settle once; running it again (or after a crash) changes nothing more."""
-    order = db.session.get(Order, order_id)
-    if order is None or order.status != "fueled":
-        return False
-    if not order_state.move(order.id, "fueled", "settled", settled_at=utcnow()):
+    order = order_state.take(order_id, "fueled", "settled", settled_at=utcnow())
+    if order is None:  # not fuelled (yet), or settled already
         db.session.rollback()
         return False
-    db.session.refresh(order)  # the amounts as they are now, under this transaction's lock
     charged = order.dispensed_fen
     at_list_price = max(amount_for_volume(order.list_price_fen, order.dispensed_ml), charged)
     ledger.post(

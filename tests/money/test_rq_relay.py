@@ -59,8 +59,7 @@ def test_queued_row_lost_before_rq_is_swept_back(world, redis_client):
         amount_fen=5000,
     )
     with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
-        job_id = outbox.due_ids(10)[0]
-        assert outbox.mark_queued(job_id)  # ... and then Redis was unreachable
+        assert len(outbox.mark_queued(10)) == 1  # ... and then Redis was unreachable
     with time_machine.travel(utcnow() + timedelta(minutes=16) + outbox.STUCK_AFTER, tick=False):
         assert outbox.sweep_stuck() == 1
         assert outbox.run_due() == 1

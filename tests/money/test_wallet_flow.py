@@ -291,6 +291,7 @@ def test_staff_refund_racing_a_fuelling_never_pays_out_more_than_was_paid(app, w
     """A cashier refunds 150 元 of a 200 元 order while the attendant confirms 100 元 of fuel:
     one of them must lose, every time."""
     credit_wallet(member, 10 * 20000)
+    cashier_id, attendant_id = world.cashier_a.id, world.attendant_a.id  # not read in threads
     for _ in range(10):
         order = paid_order(world, member)
         token, order_id = pickup.token_for(order), order.id
@@ -303,7 +304,7 @@ def test_staff_refund_racing_a_fuelling_never_pays_out_more_than_was_paid(app, w
                 barrier.wait()
                 try:
                     refunds.refund_order(
-                        db.session.get(Staff, world.cashier_a.id), order_id, 15000, "争议"
+                        db.session.get(Staff, cashier_id), order_id, 15000, "争议"
                     )
                     outcomes.append("refunded")
                 except (Conflict, Invalid):
@@ -318,7 +319,7 @@ def test_staff_refund_racing_a_fuelling_never_pays_out_more_than_was_paid(app, w
                 barrier.wait()
                 try:
                     pickup.confirm_fueling(
-                        db.session.get(Staff, world.attendant_a.id), token, 13_370
+                        db.session.get(Staff, attendant_id), token, 13_370
                     )  # 13.37 L x 7.48 = 100.01 元
                     outcomes.append("fueled")
                 except (Conflict, Invalid):

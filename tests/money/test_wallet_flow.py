@@ -303,9 +303,7 @@ def test_staff_refund_racing_a_fuelling_never_pays_out_more_than_was_paid(app, w
 
                 barrier.wait()
                 try:
-                    refunds.refund_order(
-                        db.session.get(Staff, cashier_id), order_id, 15000, "争议"
-                    )
+                    refunds.refund_order(db.session.get(Staff, cashier_id), order_id, 15000, "争议")
                     outcomes.append("refunded")
                 except (Conflict, Invalid):
                     outcomes.append("refund refused")

@@ -1,7 +1,7 @@
 """Writes to the append-only audit log, inside the caller's transaction."""
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import AuditLog, Staff
@@ -18,8 +18,8 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> None:
-    db.session.add(
-        AuditLog(
+    db.session.execute(
+        insert(AuditLog).values(
             chain_id=chain_id,
             station_id=station_id,
             actor_staff_id=actor.id if actor else None,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
 from app.models import LedgerEntry, LedgerTransaction, Order, Wallet
@@ -33,8 +33,8 @@ def post(
     station_id: int | None = None,
     order_id: int | None = None,
     memo: str = "",
-) -> LedgerTransaction:
-    """Write one balanced transaction in the caller's database transaction.
+) -> int:
+    """Write one balanced transaction in the caller's database transaction; returns its id.
 
     A wallet leg moves the cached balance with a guarded UPDATE, so concurrent debits can never
     take it below zero (InsufficientBalance; the caller's transaction must then roll back).
@@ -45,25 +45,28 @@ def post(
     for leg in legs:
         if leg.account == "member_wallet":
             _move_wallet(chain_id, leg.member_id, -leg.amount_fen)
-    txn = LedgerTransaction(
-        chain_id=chain_id, station_id=station_id, order_id=order_id, kind=kind, memo=memo
+    txn_id = db.session.scalar(
+        insert(LedgerTransaction)
+        .values(chain_id=chain_id, station_id=station_id, order_id=order_id, kind=kind, memo=memo)
+        .returning(LedgerTransaction.id)
     )
-    db.session.add(txn)
-    db.session.flush()
-    db.session.add_all(
-        LedgerEntry(
-            chain_id=chain_id,
-            transaction_id=txn.id,
-            account=leg.account,
-            member_id=leg.member_id,
-            station_id=leg.station_id,
-            order_id=order_id,
-            amount_fen=leg.amount_fen,
+    db.session.execute(
+        insert(LedgerEntry.__table__).values(  # one multi-row INSERT
+            [
+                {
+                    "chain_id": chain_id,
+                    "transaction_id": txn_id,
+                    "account": leg.account,
+                    "member_id": leg.member_id,
+                    "station_id": leg.station_id,
+                    "order_id": order_id,
+                    "amount_fen": leg.amount_fen,
+                }
+                for leg in legs
+            ]
         )
-        for leg in legs
     )
-    db.session.flush()
-    return txn
+    return txn_id
 
 
 def _move_wallet(chain_id: int, member_id: int | None, delta_fen: int) -> None:

@@ -9,7 +9,6 @@ Run from the repository root: `.venv/bin/python -m bench.profile_flow [-n 300]`.
 """
 
 import argparse
-import os
 import statistics
 import time
 import uuid
@@ -81,7 +80,6 @@ def profile(db_url: str, driver_token: str, flows: int, show_sql: bool) -> None:
             "JOBS_MODE": "manual",
             "RATELIMIT_ENABLED": False,
             "SANDBOX": False,
-            **({"SQLALCHEMY_ENGINE_OPTIONS": {}} if os.environ.get("NO_PING") else {}),
         }
     )
     counter = Counter()

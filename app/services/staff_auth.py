@@ -6,6 +6,7 @@ import string
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Staff
@@ -64,7 +65,8 @@ def load_session_user(session_id: str) -> Staff | None:
     staff_id, _, epoch = session_id.partition(".")
     if not staff_id.isdigit() or not epoch.isdigit():
         return None
-    staff = db.session.get(Staff, int(staff_id))
+    # With the station links: every staff view checks them, one query instead of two.
+    staff = db.session.get(Staff, int(staff_id), options=[joinedload(Staff.station_links)])
     if staff is None or staff.login_epoch != int(epoch) or not staff.is_enabled:
         return None
     return staff

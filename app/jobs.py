@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 QUEUE = "jiayou"
 POLL_S = 1.0
 BATCH = 100
+# Outbox jobs per RQ job: RQ's own bookkeeping per job costs about as much as a settlement, and
+# several `flask worker` processes still share a backlog.
+RQ_CHUNK = 10
 
 
 _last_housekeeping = 0.0
@@ -91,14 +94,16 @@ def relay_once(queue) -> int:
     moved = 0
     while True:
         queued = outbox.mark_queued(BATCH)
-        for job_id in queued:
-            queue.enqueue(run_queued, job_id, job_id=f"outbox-{job_id}-{time.time_ns()}")
+        for start in range(0, len(queued), RQ_CHUNK):
+            chunk = queued[start : start + RQ_CHUNK]
+            queue.enqueue(run_queued, chunk, job_id=f"outbox-{chunk[0]}-{time.time_ns()}")
         moved += len(queued)
         if len(queued) < BATCH:  # no backlog left: the caller sleeps until the next poll
             return moved
 
 
-def run_queued(job_id: int) -> None:
-    """RQ entry point: run an outbox job that the relay queued (once, by compare-and-set)."""
-    if job := outbox.claim(job_id, from_status="queued"):
-        outbox.execute(job)
+def run_queued(job_ids: int | list[int]) -> None:
+    """RQ entry point: run outbox jobs that the relay queued (each once, by compare-and-set)."""
+    for job_id in [job_ids] if isinstance(job_ids, int) else job_ids:
+        if job := outbox.claim(job_id, from_status="queued"):
+            outbox.execute(job)

@@ -85,3 +85,29 @@ def test_housekeeping_drops_idempotency_answers_after_48_hours(world):
     with time_machine.travel(utcnow() + timedelta(hours=49), tick=False):
         jobs.housekeeping()
     assert db.session.scalars(stored).all() == []
+
+
+def test_a_backlog_goes_to_rq_in_chunks_and_each_job_runs_once(world, redis_client):
+    member = make_member(world.chain)
+    for _ in range(12):
+        orders.place_order(
+            member,
+            world.station_a.id,
+            fuel_code="92",
+            nozzle_number=None,
+            mode="amount",
+            amount_fen=5000,
+        )
+    queue = Queue(f"test-{uuid.uuid4().hex}", connection=redis_client)
+    try:
+        with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
+            assert jobs.relay_once(queue) == 12
+            assert len(queue) == 2  # 10 + 2 outbox jobs
+            SimpleWorker([queue], connection=redis_client).work(burst=True)
+        db.session.expire_all()
+        assert set(db.session.scalars(select(Order.status))) == {"expired"}
+        done = select(OutboxJob.status, OutboxJob.attempts).where(OutboxJob.kind == "expire_order")
+        assert set(db.session.execute(done)) == {("done", 1)}
+    finally:
+        queue.empty()
+        queue.delete()

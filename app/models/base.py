@@ -31,17 +31,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def insert_unless_exists(model, values: dict, *unique_columns: str):
-    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL or SQLite: no savepoint,
-    and a concurrent twin waits for the first writer instead of failing."""
+_inserts_unless_exists: dict = {}
+
+
+def insert_unless_exists(model, *unique_columns: str):
+    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL or SQLite, to execute
+    with the row as parameters: no savepoint, and a concurrent twin waits for the first writer
+    instead of failing. Built once per table and database."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     from app.extensions import db
 
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return (
-        dialect.insert(model).values(values).on_conflict_do_nothing(index_elements=unique_columns)
-    )
+    dialect = db.session.get_bind().dialect.name
+    key = (model, dialect, unique_columns)
+    if key not in _inserts_unless_exists:
+        module = postgresql if dialect == "postgresql" else sqlite
+        statement = module.insert(model.__table__)
+        _inserts_unless_exists[key] = statement.on_conflict_do_nothing(
+            index_elements=unique_columns
+        )
+    return _inserts_unless_exists[key]
 
 
 def commit_keeping_loaded() -> None:

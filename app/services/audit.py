@@ -6,6 +6,8 @@ from sqlalchemy import insert, select
 from app.extensions import db
 from app.models import AuditLog, Staff
 
+_INSERT = insert(AuditLog.__table__)  # built once
+
 
 def record(
     actor: Staff | None,
@@ -19,18 +21,19 @@ def record(
     after: dict | None = None,
 ) -> None:
     db.session.execute(
-        insert(AuditLog).values(
-            chain_id=chain_id,
-            station_id=station_id,
-            actor_staff_id=actor.id if actor else None,
-            actor_label=f"{actor.display_name}({actor.username})" if actor else "system",
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            ip=(request.remote_addr or "") if has_request_context() else "",
-        )
+        _INSERT,
+        {
+            "chain_id": chain_id,
+            "station_id": station_id,
+            "actor_staff_id": actor.id if actor else None,
+            "actor_label": f"{actor.display_name}({actor.username})" if actor else "system",
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "ip": (request.remote_addr or "") if has_request_context() else "",
+        },
     )
 
 

@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -33,6 +33,21 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+# Built once: every driver write runs these (building them per call cost more than running them).
+_CLAIM = insert(IdempotencyRecord.__table__)
+_record = IdempotencyRecord.__table__.c
+_ANSWER = (
+    update(IdempotencyRecord.__table__)
+    .where(
+        _record.member_id == bindparam("member"),
+        _record.endpoint == bindparam("at"),
+        _record.key == bindparam("k"),
+        _record.status_code.is_(None),
+    )
+    .values(status_code=bindparam("status"), response=bindparam("body"))
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     member_id: int
@@ -48,7 +63,7 @@ def begin(member_id: int, endpoint: str, key: str, request_hash: str):
     a concurrent twin waits on the unique index until then. No extra commit for the key."""
     claim = Claim(member_id, endpoint, key, request_hash)
     try:
-        db.session.execute(insert(IdempotencyRecord).values(**asdict(claim)))
+        db.session.execute(_CLAIM, {**asdict(claim), "created_at": utcnow()})
         return claim, None
     except IntegrityError:
         db.session.rollback()
@@ -94,14 +109,19 @@ def finish(claim: Claim, status: int, body: dict) -> None:
     back (a refusal), the row went with it and the answer is stored in a new one."""
     db.session.rollback()  # whatever the view left open is not part of this
     stored = db.session.execute(
-        update(IdempotencyRecord)
-        .where(*_same(claim), IdempotencyRecord.status_code.is_(None))
-        .values(status_code=status, response=body)
+        _ANSWER,
+        {
+            "member": claim.member_id,
+            "at": claim.endpoint,
+            "k": claim.key,
+            "status": status,
+            "body": body,
+        },
     )
     if stored.rowcount == 0:
         values = {**asdict(claim), "status_code": status, "response": body}
         db.session.execute(
-            insert_unless_exists(IdempotencyRecord, values, "member_id", "endpoint", "key")
+            insert_unless_exists(IdempotencyRecord, "member_id", "endpoint", "key"), values
         )
     db.session.commit()
 

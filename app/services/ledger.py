@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from app.extensions import db
 from app.models import LedgerEntry, LedgerTransaction, Order, Wallet
@@ -13,6 +13,19 @@ from app.services.errors import ServiceError
 class InsufficientBalance(ServiceError):
     status = 409
     code = "insufficient_balance"
+
+
+# Built once: the statements every payment, settlement and refund runs (building them per call
+# cost more than running them).
+_NEW_TRANSACTION = insert(LedgerTransaction.__table__).returning(LedgerTransaction.__table__.c.id)
+_NEW_ENTRY = insert(LedgerEntry.__table__)
+_wallet = Wallet.__table__.c
+_MOVE_WALLET = (
+    update(Wallet.__table__)
+    .where(_wallet.member_id == bindparam("member"))
+    .where(_wallet.balance_fen + bindparam("delta") >= 0)
+    .values(balance_fen=_wallet.balance_fen + bindparam("delta"), updated_at=bindparam("now"))
+)
 
 
 @dataclass(frozen=True)
@@ -46,25 +59,29 @@ def post(
         if leg.account == "member_wallet":
             _move_wallet(chain_id, leg.member_id, -leg.amount_fen)
     txn_id = db.session.scalar(
-        insert(LedgerTransaction)
-        .values(chain_id=chain_id, station_id=station_id, order_id=order_id, kind=kind, memo=memo)
-        .returning(LedgerTransaction.id)
+        _NEW_TRANSACTION,
+        {
+            "chain_id": chain_id,
+            "station_id": station_id,
+            "order_id": order_id,
+            "kind": kind,
+            "memo": memo,
+        },
     )
     db.session.execute(
-        insert(LedgerEntry.__table__).values(  # one multi-row INSERT
-            [
-                {
-                    "chain_id": chain_id,
-                    "transaction_id": txn_id,
-                    "account": leg.account,
-                    "member_id": leg.member_id,
-                    "station_id": leg.station_id,
-                    "order_id": order_id,
-                    "amount_fen": leg.amount_fen,
-                }
-                for leg in legs
-            ]
-        )
+        _NEW_ENTRY,
+        [
+            {
+                "chain_id": chain_id,
+                "transaction_id": txn_id,
+                "account": leg.account,
+                "member_id": leg.member_id,
+                "station_id": leg.station_id,
+                "order_id": order_id,
+                "amount_fen": leg.amount_fen,
+            }
+            for leg in legs
+        ],
     )
     return txn_id
 
@@ -72,16 +89,12 @@ def post(
 def _move_wallet(chain_id: int, member_id: int | None, delta_fen: int) -> None:
     if member_id is None:
         raise ValueError("a wallet leg needs a member")
-    statement = (
-        update(Wallet)
-        .where(Wallet.member_id == member_id, Wallet.balance_fen + delta_fen >= 0)
-        .values(balance_fen=Wallet.balance_fen + delta_fen, updated_at=utcnow())
-    )
-    if db.session.execute(statement).rowcount == 1:
+    change = {"member": member_id, "delta": delta_fen, "now": utcnow()}
+    if db.session.execute(_MOVE_WALLET, change).rowcount == 1:
         return
     if delta_fen > 0:  # a member's first credit: the wallet starts here
         ensure_wallet(chain_id, member_id)
-        if db.session.execute(statement).rowcount == 1:
+        if db.session.execute(_MOVE_WALLET, change).rowcount == 1:
             return
     raise InsufficientBalance("钱包余额不足")
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app.extensions import db
 from app.models import OutboxJob
@@ -44,7 +44,7 @@ def enqueue(
         raise ValueError(f"no handler for job kind {kind!r}")
     values = {"kind": kind, "payload": payload, "dedupe_key": dedupe_key}
     values["run_after"] = run_after or utcnow()
-    db.session.execute(insert_unless_exists(OutboxJob, values, "dedupe_key"))
+    db.session.execute(insert_unless_exists(OutboxJob, "dedupe_key"), values)
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,25 @@ class Claimed:
     attempts: int
 
 
+# Built once: every job runs these (building them per call cost more than running them).
+_job = OutboxJob.__table__.c
+_CLAIM = (
+    update(OutboxJob.__table__)
+    .where(_job.id == bindparam("job"), _job.status == bindparam("from_status"))
+    .values(status="running", claimed_at=bindparam("now"), attempts=_job.attempts + 1)
+    .returning(_job.kind, _job.payload, _job.attempts)
+)
+_DONE = (
+    update(OutboxJob.__table__)
+    .where(_job.id == bindparam("job"))
+    .values(status="done", finished_at=bindparam("now"), last_error="")
+)
+
+
 def claim(job_id: int, from_status: str = "pending") -> Claimed | None:
     """Take a job by compare-and-set (committed); None when someone else has it."""
-    row = db.session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == job_id, OutboxJob.status == from_status)
-        .values(status="running", claimed_at=utcnow(), attempts=OutboxJob.attempts + 1)
-        .returning(OutboxJob.kind, OutboxJob.payload, OutboxJob.attempts)
-    ).first()
+    params = {"job": job_id, "from_status": from_status, "now": utcnow()}
+    row = db.session.execute(_CLAIM, params).first()
     db.session.commit()
     return Claimed(job_id, row.kind, dict(row.payload), row.attempts) if row else None
 
@@ -100,11 +111,7 @@ def execute(job: Claimed) -> None:
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
         _reschedule(job.id, job.attempts, f"{type(err).__name__}: {err}"[:500])
         return
-    db.session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == job.id)
-        .values(status="done", finished_at=utcnow(), last_error="")
-    )
+    db.session.execute(_DONE, {"job": job.id, "now": utcnow()})
     db.session.commit()
 
 

@@ -1,7 +1,7 @@
 """Fuel orders: place, pay (WeChat or wallet), show the pickup QR, cancel, and the history."""
 
 from flask import Response, current_app, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.api import bp
 from app.api.auth import require_member
@@ -22,11 +22,12 @@ from app.extensions import db
 from app.models import Order, Refund
 from app.services import cancellation, ledger, orders, payments, pickup
 
+# Built once: every order answer runs it.
+_REFUNDS = select(Refund).where(Refund.order_id == bindparam("order")).order_by(Refund.id)
+
 
 def order_json(order: Order) -> dict:
-    refunds = db.session.scalars(
-        select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)
-    )
+    refunds = db.session.scalars(_REFUNDS, {"order": order.id})
     live = pickup.live_token(order)
     base = current_app.config["PUBLIC_BASE_URL"]
     return {

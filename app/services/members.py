@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.adapters.wechat_login import (
@@ -118,13 +118,18 @@ def member_for_token(token: str) -> Member | None:
     """The member a live (unexpired, unrevoked) bearer token of this chain belongs to."""
     if not token or len(token) > 200:
         return None
-    return db.session.scalars(
-        select(Member)
-        .join(MemberToken, MemberToken.member_id == Member.id)
-        .where(
-            MemberToken.token_hash == hash_token(token),
-            MemberToken.chain_id == current_chain_id(),
-            MemberToken.revoked_at.is_(None),
-            MemberToken.expires_at > utcnow(),
-        )
-    ).one_or_none()
+    params = {"hash": hash_token(token), "chain": current_chain_id(), "now": utcnow()}
+    return db.session.scalars(_MEMBER_FOR_TOKEN, params).one_or_none()
+
+
+# Built once: every driver request runs it.
+_MEMBER_FOR_TOKEN = (
+    select(Member)
+    .join(MemberToken, MemberToken.member_id == Member.id)
+    .where(
+        MemberToken.token_hash == bindparam("hash"),
+        MemberToken.chain_id == bindparam("chain"),
+        MemberToken.revoked_at.is_(None),
+        MemberToken.expires_at > bindparam("now"),
+    )
+)

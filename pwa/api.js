@@ -30,13 +30,13 @@ window.Jiayou = window.Jiayou || {};
   J.session = null; // {csrf_token, id, name, stations, has_pin, lock_after_s}
 
   J.saveSession = function () {
-    if (J.session) sessionStorage.setItem(STORE, JSON.stringify(J.session));
-    else sessionStorage.removeItem(STORE);
+    if (J.session) localStorage.setItem(STORE, JSON.stringify(J.session));
+    else localStorage.removeItem(STORE);
   };
 
   J.loadSession = function () {
     try {
-      J.session = JSON.parse(sessionStorage.getItem(STORE) || "null");
+      J.session = JSON.parse(localStorage.getItem(STORE) || "null");
     } catch (e) {
       J.session = null;
     }
@@ -46,24 +46,30 @@ window.Jiayou = window.Jiayou || {};
   J.emit = (name, detail) => document.dispatchEvent(new CustomEvent("jiayou:" + name, { detail }));
   J.on = (name, fn) => document.addEventListener("jiayou:" + name, (e) => fn(e.detail));
 
-  J.call = async function (method, path, { params, body, signal } = {}) {
+  /* A call that gets no answer in timeoutMs fails like a dropped network: a half-dead
+     connection must not hold up the queue. */
+  J.call = async function (method, path, { params, body, timeoutMs = 15000 } = {}) {
     let url = API + path;
     if (params) url += "?" + new URLSearchParams(params).toString();
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && J.session && J.session.csrf_token) headers["X-CSRFToken"] = J.session.csrf_token;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
     let response;
     try {
       response = await fetch(url, {
         method,
         headers,
-        signal,
+        signal: abort.signal,
         credentials: "same-origin",
         cache: "no-store",
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
       throw new ApiFailure("network", FALLBACK.network, 0);
+    } finally {
+      clearTimeout(timer);
     }
     if (response.status === 204) return null;
     let data = null;

@@ -98,18 +98,23 @@
     let failures = 0;
     while (mine === run) {
       try {
-        if (since === undefined) since = await refill(stationId);
-        else {
+        if (since === undefined) {
+          since = await refill(stationId);
+          await J.renderOrders();
+        } else {
           const data = await J.call("GET", "/stations/" + stationId + "/events", {
             params: { since, wait: 25 },
+            timeoutMs: 40000,
           });
           if (mine !== run) return;
-          await J.store.applyEvents(stationId, data.events, data.cursor);
+          if (data.events.length) {
+            await J.store.applyEvents(stationId, data.events, data.cursor);
+            await J.renderOrders(); // only on news: a row must not change under a finger
+            if (data.events.some((e) => e.kind === "order.paid")) beep();
+          }
           since = data.cursor;
-          if (data.events.some((e) => e.kind === "order.paid")) beep();
         }
         failures = 0;
-        await J.renderOrders();
       } catch (e) {
         if (e.status === 401 || e.status === 423 || e.status === 403) return; // signed out, locked
         failures += 1;

@@ -18,18 +18,19 @@
     J.$("pin-unlock").value = "";
     J.setError("lock-error", "");
     J.$("lock-who").textContent = J.session.name + " · " + J.stationName();
+    J.$("lock").hidden = true;
     J.show("lock");
     J.$("pin-unlock").focus();
   }
 
   J.lockNow = async function () {
     if (!hasPin()) return;
-    showLock();
     try {
       await J.call("POST", "/lock");
     } catch (e) {
       /* offline: the server locks by itself once it has seen no activity */
     }
+    showLock();
   };
 
   async function unlock(event) {
@@ -40,6 +41,7 @@
     try {
       await J.call("POST", "/unlock", { body: { pin: J.$("pin-unlock").value } });
       lastActive = Date.now();
+      J.$("lock").hidden = false;
       J.show(before);
       J.resume();
     } catch (e) {

@@ -28,6 +28,7 @@ from app.models import Staff, Station
 from app.services import staff_auth, staff_pin
 
 HANDHELD_ROLES = ("attendant", "cashier", "manager")
+SEEN_STEP_S = 15
 
 
 def _failed(response) -> bool:
@@ -104,7 +105,10 @@ def staff_required(view=None, *, activity: bool = True):
         if is_locked(current_user):
             session["locked"] = True
             raise ApiError(423, "locked", "已锁屏，请输入 PIN 解锁")
-        if activity or "seen" not in session:
+        # Refreshed now and then rather than on every call: fewer cookies in flight that
+        # could carry an older state of the session.
+        seen = session.get("seen")
+        if seen is None or (activity and time.time() - seen > SEEN_STEP_S):
             session["seen"] = time.time()
         return view(*args, **kwargs)
 

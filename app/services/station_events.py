@@ -54,11 +54,10 @@ def since(staff: Staff, station_id: int, after: int, limit: int = 200) -> list[S
 
 def token_hashes(order_ids) -> dict[int, str]:
     """The stored pickup-token hashes of these orders, for matching a scan offline."""
-    if not order_ids:
+    ids = set(order_ids)
+    if not ids:
         return {}
     rows = db.session.execute(
-        select(PickupToken.order_id, PickupToken.token_hash).where(
-            PickupToken.order_id.in_(set(order_ids))
-        )
+        select(PickupToken.order_id, PickupToken.token_hash).where(PickupToken.order_id.in_(ids))
     )
     return dict(rows.all())

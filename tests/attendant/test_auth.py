@@ -154,3 +154,25 @@ def test_console_and_handheld_share_one_budget_of_guesses(world, handheld, app):
         assert handheld.login("attendant_a", "wrong-password1").status_code == 401
     assert_error(handheld.login("attendant_a"), 429, "too_many_requests")
     assert console.login("attendant_a").status_code == 429
+
+
+def test_a_handheld_call_does_not_load_the_stations(world, attendant, app):
+    """The per-request check reads the staff member's station ids, not every Station row."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    url = f"/stations/{world.station_a.id}/events"
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        answer = attendant.get(url, since=0, wait=0)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert answer.status_code == 200
+    assert not [s for s in statements if " FROM station " in s + " "], statements
+    assert len(statements) == 2, statements  # staff with their station ids, the events

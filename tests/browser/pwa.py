@@ -3,9 +3,12 @@
 import io
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -19,17 +22,33 @@ from tests.money.helpers import credit_wallet
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
+def drain(timeout_s: float = 5.0) -> None:
+    """Wait until the live server has no request running: a long poll outlives its closed tab,
+    and emptying the tables under it can deadlock."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in t.name for t in threading.enumerate()
+    ):
+        time.sleep(0.05)
+
+
 def phone_tab(browser, live_server, **options):
     """A phone-sized tab (360 x 640, touch, zh-CN), failing the test on JS or CSP errors."""
-    yield from watched_tab(
-        browser,
-        live_server,
-        viewport={"width": 360, "height": 640},
-        is_mobile=True,
-        has_touch=True,
-        timezone_id="Asia/Shanghai",
-        **options,
-    )
+    # Short long polls (the client polls again at once), so a closed tab's poll ends soon.
+    current_app.config["LIVE_WAIT_MAX_S"] = 1
+    try:
+        yield from watched_tab(
+            browser,
+            live_server,
+            viewport={"width": 360, "height": 640},
+            is_mobile=True,
+            has_touch=True,
+            timezone_id="Asia/Shanghai",
+            **options,
+        )
+    finally:
+        drain()
+        current_app.config.pop("LIVE_WAIT_MAX_S", None)
 
 
 @pytest.fixture(name="phone")
@@ -110,7 +129,13 @@ def y4m_of(token: str, path: Path) -> Path:
 
 def assert_touch_targets(tab, selector: str) -> None:
     """Every visible control matched is at least 48 x 48 CSS pixels."""
-    boxes = [b.bounding_box() for b in tab.locator(selector).all() if b.is_visible()]
+    boxes = tab.eval_on_selector_all(
+        selector,
+        """els => els.filter(e => e.offsetParent !== null).map(e => {
+            const r = e.getBoundingClientRect();
+            return {id: e.id || e.className, width: r.width, height: r.height};
+        })""",
+    )
     assert boxes
     small = [b for b in boxes if b["height"] < 48 or b["width"] < 48]
     assert not small, small

@@ -102,3 +102,20 @@ def test_cancelled_and_elsewhere_fuelled_orders_leave_the_list(phone, world):
     expect(row_of(phone, order)).to_have_count(0, timeout=2000)
     expect(row_of(phone, other)).to_be_visible()
     expect(phone.locator("#orders-count")).to_have_text("（1）")
+
+
+def test_back_online_the_list_catches_up_from_its_cursor(phone, world):
+    sign_in(phone)
+    expect(phone.locator("#orders-empty")).to_be_visible()
+    cursor = phone.evaluate(f"Jiayou.store.cursor({world.station_a.id})")
+    phone.context.set_offline(True)
+    expect(phone.locator("#net")).to_be_visible()
+    order, _ = paid(world, nozzle=1, mode="amount", amount_fen=10000)  # paid meanwhile
+    asked = []
+    phone.on("request", lambda r: "/attendant/api/stations/" in r.url and asked.append(r.url))
+    phone.context.set_offline(False)
+    expect(row_of(phone, order)).to_be_visible()
+    # Resumed from its cursor (a poll already under way may have brought the payment), not
+    # by reloading the whole list.
+    assert asked and all("/events?since=" in u for u in asked), asked
+    assert int(asked[0].split("since=")[1].split("&")[0]) >= cursor

@@ -37,10 +37,12 @@ def confirm_offline(tab, token: str, litres: str) -> None:
 
 def test_offline_confirmation_syncs_once_when_the_network_returns(phone, world):
     order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000)
+    other, _ = paid(world, nozzle=4, fuel="0", mode="fill_up")
     sign_in(phone)
     expect(row_of(phone, order)).to_be_visible()
 
     confirm_offline(phone, token, "20.05")
+    expect(row_of(phone, other)).to_be_visible()  # still there to confirm offline
     queued = phone.locator("#queue li")
     expect(queued).to_have_count(1)
     expect(queued).to_contain_text("待同步")

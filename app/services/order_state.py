@@ -1,6 +1,6 @@
 """The order state machine, in one place; every transition is a compare-and-set."""
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Order
@@ -44,12 +44,16 @@ def take(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
     """move(), returning the order as the update left it (locked until commit), or None."""
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"no transition {from_status} -> {to_status}")
-    return db.session.scalars(
-        update(Order)
-        .where(Order.id == order_id, Order.status == from_status, *guards)
+    table = Order.__table__
+    # A plain UPDATE ... RETURNING read into the order: the ORM's own bulk UPDATE costs more.
+    statement = (
+        update(table)
+        .where(table.c.id == order_id, table.c.status == from_status, *guards)
         .values(status=to_status, **values)
-        .returning(Order),
-        execution_options={"populate_existing": True},
+        .returning(*table.c)
+    )
+    return db.session.scalars(
+        select(Order).from_statement(statement), execution_options={"populate_existing": True}
     ).one_or_none()
 
 

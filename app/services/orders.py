@@ -3,12 +3,12 @@
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import FuelPrice, Member, Order
-from app.models.base import utcnow
+from app.models.base import commit_keeping_loaded, utcnow
 from app.services import catalogue, outbox
 from app.services.catalogue_model import StationEntry
 from app.services.clock import to_local
@@ -116,7 +116,7 @@ def place_order(
         to_pay = station.fill_up_cap_fen
     else:
         raise Invalid({"mode": "加油方式应为 amount、volume 或 fill_up"})
-    order = Order(
+    row = dict(
         chain_id=member.chain_id,
         station_id=station.id,
         member_id=member.id,
@@ -135,16 +135,11 @@ def place_order(
         expires_at=now + PAY_WITHIN,
         created_at=now,
     )
-    db.session.add(order)
-    db.session.flush()
-    outbox.enqueue(
-        "expire_order",
-        {"order_id": order.id},
-        dedupe_key=f"expire:{order.id}",
-        run_after=order.expires_at,
-    )
-    try:
-        db.session.commit()
+    table = Order.__table__
+    try:  # a plain INSERT ... RETURNING read into the order: no unit-of-work flush
+        order = db.session.scalars(
+            select(Order).from_statement(insert(table).values(row).returning(*table.c))
+        ).one()
     except IntegrityError:
         db.session.rollback()
         if _retried:
@@ -160,6 +155,13 @@ def place_order(
             volume_ml=volume_ml,
             _retried=True,
         )
+    outbox.enqueue(
+        "expire_order",
+        {"order_id": order.id},
+        dedupe_key=f"expire:{order.id}",
+        run_after=order.expires_at,
+    )
+    commit_keeping_loaded()  # the order as inserted is the answer
     return order
 
 

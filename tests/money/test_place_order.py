@@ -111,3 +111,13 @@ def test_orders_of_others_are_not_found(world, member):
         orders.get_order(other, order.id)
     assert orders.list_orders(other, 1, 20) == ([], 0)
     assert orders.list_orders(member, 1, 20)[1] == 1
+
+
+def test_a_clashing_order_number_is_drawn_again_once(world, member, monkeypatch):
+    first = place(world, member)  # committed, member and all
+    numbers = iter([first.order_no, "JY2026112510000000000001"])
+    monkeypatch.setattr(orders, "new_order_no", lambda: next(numbers))
+    second = place(world, member)
+    assert second.order_no == "JY2026112510000000000001"
+    assert db.session.scalar(select(func.count(Order.id))) == 2
+    assert db.session.scalar(select(func.count(OutboxJob.id))) == 2

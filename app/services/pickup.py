@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import qrcode
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,19 +50,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.strip().upper().encode()).hexdigest()
 
 
+_INSERT_TOKEN = insert(PickupToken.__table__)  # built once
+
+
 def issue(order: Order) -> None:
     """Create the order's token in the caller's transaction (when it becomes paid)."""
     nonce = secrets.token_hex(16)
-    token = PickupToken(
-        chain_id=order.chain_id,
-        station_id=order.station_id,
-        order_id=order.id,
-        token_hash=hash_token(_derive(order.id, nonce)),
-        nonce=nonce,
-        expires_at=utcnow() + TOKEN_TTL,
-    )
-    db.session.add(token)
-    set_committed_value(order, "pickup_token", token)  # no query to show it right away
+    values = {
+        "chain_id": order.chain_id,
+        "station_id": order.station_id,
+        "order_id": order.id,
+        "token_hash": hash_token(_derive(order.id, nonce)),
+        "nonce": nonce,
+        "expires_at": utcnow() + TOKEN_TTL,
+    }
+    db.session.execute(_INSERT_TOKEN, values)
+    # Shown in the answer right away, without a query.
+    set_committed_value(order, "pickup_token", PickupToken(**values))
 
 
 def live_token(order: Order) -> tuple[str, datetime] | None:

@@ -16,6 +16,9 @@ class PlaceOrderRequest(Request):
     )
     amount_fen: int | None = Field(None, ge=1, description=f"按金额时的金额，{FEN}")
     volume_ml: int | None = Field(None, ge=1, description="按升数时的加油量（毫升）")
+    plate: str | None = Field(
+        None, max_length=12, description="车牌号，如 云A12345（加油员据此核对车辆）"
+    )
 
     @model_validator(mode="after")
     def preset_matches_mode(self):
@@ -73,6 +76,7 @@ class OrderOut(Schema):
     station: NamedRef
     fuel: FuelRef
     nozzle: int | None
+    plate: str | None
     mode: Literal["amount", "volume", "fill_up"]
     preset_amount_fen: int | None
     preset_volume_ml: int | None

@@ -84,6 +84,7 @@ def place_order():
         mode=data.mode,
         amount_fen=data.amount_fen,
         volume_ml=data.volume_ml,
+        plate=data.plate,
     )
     return order_json(order), 201
 

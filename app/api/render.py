@@ -195,6 +195,7 @@ def order_basics(order) -> dict:
         "station": {"id": order.station_id, "name": station_name},
         "fuel": {"code": fuel_code, "name": fuel_name},
         "nozzle": nozzle_number,
+        "plate": order.plate,
         "mode": order.mode,
         "preset_amount_fen": order.preset_amount_fen,
         "preset_volume_ml": order.preset_volume_ml,

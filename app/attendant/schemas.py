@@ -50,6 +50,7 @@ class PickupOrder(Schema):
     station: StationRef
     fuel: FuelRef
     nozzle: int | None = Field(description="下单时指定的油枪号")
+    plate: str | None = Field(description="司机下单时填的车牌号")
     mode: Literal["amount", "volume", "fill_up"]
     preset_amount_fen: int | None = Field(description=f"定额加油的金额，{FEN}")
     preset_volume_ml: int | None = Field(description="定量加油的升数（毫升）")

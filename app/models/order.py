@@ -39,6 +39,7 @@ class Order(db.Model):
     order_no: Mapped[str] = mapped_column(String(32), unique=True)  # WeChat out_trade_no
     fuel_id: Mapped[int] = mapped_column(ForeignKey("fuel.id"))
     nozzle_id: Mapped[int | None] = mapped_column(ForeignKey("nozzle.id"))
+    plate: Mapped[str | None] = mapped_column(String(10))  # 车牌 as the driver gave it
     mode: Mapped[str] = mapped_column(String(10))
     preset_amount_fen: Mapped[int | None]
     preset_volume_ml: Mapped[int | None]

@@ -1,5 +1,6 @@
 """Placing, reading and cancelling a driver's fuel orders."""
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -19,6 +20,21 @@ PAY_WITHIN = timedelta(minutes=15)
 MIN_AMOUNT_FEN = 100  # 1 元
 MIN_VOLUME_ML, MAX_VOLUME_ML = 1000, 1_000_000
 VOLUME_STEP_ML = 10  # pumps show litres to two decimals
+# 车牌: province, issuing letter, then 5 characters (6 for new-energy cars); I and O are never used.
+PLATE = re.compile(
+    "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+    "[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警]"
+)
+
+
+def clean_plate(plate: str | None) -> str | None:
+    """The plate in its usual form (upper case, no spaces or dots); None if not given."""
+    if plate is None or not plate.strip():
+        return None
+    cleaned = re.sub(r"[\s·.\-]", "", plate).upper()
+    if not PLATE.fullmatch(cleaned):
+        raise Invalid({"plate": "车牌号格式不对，例如 云A12345 或 云AD12345"})
+    return cleaned
 
 
 class StationClosed(ServiceError):
@@ -83,9 +99,11 @@ def place_order(
     mode: str,
     amount_fen: int | None = None,
     volume_ml: int | None = None,
+    plate: str | None = None,
     _retried: bool = False,
 ) -> Order:
     """Price an order on the server at the price in force now and store the snapshot."""
+    plate = clean_plate(plate)
     stations = catalogue.for_chain(member.chain_id, exact=True)
     station = stations.stations.get(station_id) if stations else None
     if station is None:  # the catalogue holds the chain's active stations only
@@ -123,6 +141,7 @@ def place_order(
         order_no=new_order_no(),
         fuel_id=fuel.fuel_id,
         nozzle_id=nozzle.id if nozzle else None,
+        plate=plate,
         mode=mode,
         preset_amount_fen=amount_fen if mode == "amount" else None,
         preset_volume_ml=volume_ml if mode == "volume" else None,
@@ -153,6 +172,7 @@ def place_order(
             mode=mode,
             amount_fen=amount_fen,
             volume_ml=volume_ml,
+            plate=plate,
             _retried=True,
         )
     outbox.enqueue(

@@ -67,12 +67,23 @@ def test_place_is_idempotent_per_key(world, api):
         ({"nozzle": 2}, 400, "invalid_request"),
         ({"station_id": 99999}, 404, "not_found"),
         ({"fuel": None}, 400, "invalid_request"),
+        ({"plate": "云A1234"}, 400, "invalid_request"),
+        ({"plate": "A12345"}, 400, "invalid_request"),
     ],
 )
 def test_bad_orders_get_clear_errors(world, api, changes, status, code):
     message = assert_error(api.post("/orders", order_body(world, **changes)), status, code)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message)  # told in Chinese
     assert db.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_the_plate_is_kept_in_its_usual_form(world, api):
+    placed = api.post("/orders", order_body(world, plate=" 云a·12345 "))
+    assert placed.status_code == 201, placed.get_json()
+    assert placed.get_json()["plate"] == "云A12345"
+    without = api.post("/orders", order_body(world)).get_json()
+    assert without["plate"] is None
+    assert api.get(f"/orders/{without['id']}").get_json()["plate"] is None
 
 
 def test_wallet_pay_gives_a_qr_and_history(world, api, client):

@@ -28,10 +28,13 @@ def unchanged(order, token) -> None:
 
 
 def test_lookup_shows_the_paid_order(world, member, attendant):
-    order, token = paid_order(world, member, nozzle=1, mode="amount", amount_fen=20000)
+    order, token = paid_order(
+        world, member, nozzle=1, mode="amount", amount_fen=20000, plate="云AD12345"
+    )
     answer = attendant.get("/orders/lookup", token=token)
     assert answer.status_code == 200, answer.get_json()
     found = PickupOrder.model_validate(answer.get_json())
+    assert found.plate == "云AD12345"
     assert (found.id, found.order_no, found.status) == (order.id, order.order_no, "paid")
     assert found.station.model_dump() == {"id": world.station_a.id, "name": "昆明北京路加油站"}
     assert found.fuel.model_dump() == {"code": "92", "name": "92#汽油"}

@@ -3,7 +3,26 @@
 "use strict";
 
 (function (J) {
-  J.stationName = () => ((J.session && J.session.stations) || []).map((s) => s.name).join("、");
+  /* The station whose orders are listed: the first one unless a manager of several chose. */
+  J.station = function () {
+    const stations = J.session.stations;
+    return stations.find((s) => s.id === J.session.station_id) || stations[0];
+  };
+  J.stationName = () => (J.session && J.session.stations.length ? J.station().name : "");
+
+  function renderStations() {
+    const pick = J.$("station-pick");
+    pick.replaceChildren(
+      ...J.session.stations.map((s) => {
+        const option = new Option(s.name, s.id);
+        option.selected = s.id === J.station().id;
+        return option;
+      }),
+    );
+    J.$("station-choice").hidden = J.session.stations.length < 2;
+    J.$("station-name").hidden = J.session.stations.length > 1;
+    J.$("station-name").textContent = J.stationName();
+  }
 
   J.goHome = function () {
     J.stopScan();
@@ -18,13 +37,13 @@
     J.$("logout").hidden = false;
     J.$("lock").hidden = !J.session.has_pin;
     J.$("set-pin").hidden = !!J.session.has_pin;
-    J.$("station-name").textContent = J.stationName();
+    renderStations();
     J.goHome();
   };
 
   /* Live list and queue running again: after login, unlock or a restart. */
   J.resume = function () {
-    J.startLive(J.session.stations[0].id);
+    J.startLive(J.station().id);
     J.renderQueue();
     J.sync();
   };
@@ -165,6 +184,12 @@
     J.$("login-form").addEventListener("submit", login);
     J.$("logout").addEventListener("click", J.logout);
     J.$("code-form").addEventListener("submit", lookup);
+    J.$("station-pick").addEventListener("change", (event) => {
+      J.session.station_id = Number(event.target.value);
+      J.saveSession();
+      J.$("station-name").textContent = J.stationName();
+      J.startLive(J.session.station_id);
+    });
     J.$("home-scan").addEventListener("click", () =>
       J.startScan("home", (code) => {
         J.$("code").value = code;

@@ -19,7 +19,7 @@ from tests.browser.pwa import (  # noqa: F401  (fixtures)
     row_of,
     sign_in,
 )
-from tests.factories import make_member
+from tests.factories import make_member, make_staff
 from tests.money.helpers import credit_wallet
 
 
@@ -119,3 +119,19 @@ def test_back_online_the_list_catches_up_from_its_cursor(phone, world):
     # by reloading the whole list.
     assert asked and all("/events?since=" in u for u in asked), asked
     assert int(asked[0].split("since=")[1].split("&")[0]) >= cursor
+
+
+def test_a_manager_of_two_stations_picks_whose_orders_to_list(phone, world):
+    make_staff(world.chain, "manager", [world.station_a, world.station_b], "manager_ab")
+    db.session.commit()
+    at_a, _ = paid(world, nozzle=1, mode="amount", amount_fen=10000)
+    at_b, _ = paid(world, nozzle=1, mode="amount", amount_fen=10000, station=world.station_b)
+    sign_in(phone, "manager_ab")
+    pick = phone.get_by_label("当前油站")
+    expect(pick).to_have_value(str(world.station_b.id))  # DL001 sorts before KM001
+    expect(row_of(phone, at_b)).to_be_visible()
+    expect(row_of(phone, at_a)).to_have_count(0)
+    pick.select_option(label="昆明北京路加油站")
+    expect(row_of(phone, at_a)).to_be_visible()
+    expect(row_of(phone, at_b)).to_have_count(0)
+    assert_touch_targets(phone, "#station-pick")

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import AuditLog, PickupToken
+from app.services.money import amount_for_volume
 from tests.attendant.conftest import reload
 from tests.browser.pwa import (  # noqa: F401  (fixtures)
     doc_shot,
@@ -121,3 +122,12 @@ def test_offline_an_unknown_code_is_explained(phone, world):
     phone.get_by_role("button", name="查询订单").click()
     expect(phone.locator("#code-error")).to_contain_text("本机没有这个取油码的订单")
     phone.context.set_offline(False)
+
+
+def test_the_browser_rounds_amounts_as_the_server_does(phone):
+    prices = (1, 499, 500, 501, 748, 801, 999, 1234)
+    cases = [(p, ml) for p in prices for ml in range(10, 5000, 370)]
+    cases += [(748, 20050), (725, 99990), (929, 1), (1000, 500), (3, 500), (7, 1500)]
+    phone.goto("/pwa/")
+    answers = phone.evaluate("cs => cs.map(([p, ml]) => Jiayou.amountForVolume(p, ml))", cases)
+    assert answers == [amount_for_volume(p, ml) for p, ml in cases]

@@ -14,6 +14,7 @@
   function renderFacts() {
     const list = J.$("order-facts");
     list.replaceChildren();
+    if (order.plate) J.fact(list, "车牌", order.plate, "wide plate");
     J.fact(list, "油品", order.fuel.name);
     J.fact(list, "油枪", order.nozzle ? order.nozzle + " 号枪" : "任意油枪");
     J.fact(list, "方式", J.modeText(order), "wide");

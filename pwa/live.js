@@ -63,7 +63,12 @@
     top.append(nozzle, fuel, time);
     const bottom = document.createElement("span");
     bottom.className = "row-bottom";
-    bottom.textContent = J.modeText(order) + " · " + order.member_nickname;
+    const who = document.createElement("strong");
+    who.className = order.plate ? "plate" : "";
+    who.textContent = order.plate || order.member_nickname;
+    const mode = document.createElement("span");
+    mode.textContent = order.mode === "fill_up" ? "加满 上限" + J.yuan(order.fill_up_cap_fen) : J.modeText(order);
+    bottom.append(who, mode);
     button.append(top, bottom);
     button.addEventListener("click", () => J.openOrder(order, null));
     return button;

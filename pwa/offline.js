@@ -82,7 +82,8 @@
     const what = document.createElement("span");
     what.className = "what";
     const o = record.order;
-    what.textContent = (o.nozzle ? o.nozzle + " 号枪 · " : "") + o.fuel.name + " · " + J.litres(record.dispensed_ml);
+    what.textContent =
+      (o.plate ? o.plate + " · " : "") + (o.nozzle ? o.nozzle + " 号枪 · " : "") + o.fuel.name + " · " + J.litres(record.dispensed_ml);
     const more = document.createElement("span");
     more.className = "more";
     more.textContent = "预计 " + J.yuan(record.estimate.dispensed_fen) + " · 订单 " + o.order_no;

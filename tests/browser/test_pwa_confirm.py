@@ -39,13 +39,14 @@ def test_chain_admin_is_refused_with_a_clear_message(phone):
 
 
 def test_enter_code_key_litres_confirm_and_a_second_confirm_is_refused(phone, world):
-    order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000)
+    order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000, plate="云A23456")
     sign_in(phone)
     expect(phone.locator("#who")).to_have_text("attendant_a")
     expect(phone.locator("#station-name")).to_have_text("昆明北京路加油站")
 
     open_by_code(phone, token)
     facts = phone.locator("#order-facts")
+    expect(facts).to_contain_text("车牌云A23456")
     expect(facts).to_contain_text("92#汽油")
     expect(facts).to_contain_text("1 号枪")
     expect(facts).to_contain_text("¥200.00")

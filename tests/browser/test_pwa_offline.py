@@ -37,8 +37,8 @@ def confirm_offline(tab, token: str, litres: str) -> None:
 
 
 def test_offline_confirmation_syncs_once_when_the_network_returns(phone, world):
-    order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000)
-    other, _ = paid(world, nozzle=4, fuel="0", mode="fill_up")
+    order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000, plate="云A23456")
+    other, _ = paid(world, nozzle=4, fuel="0", mode="fill_up", plate="云AD12345")
     sign_in(phone)
     expect(row_of(phone, order)).to_be_visible()
 
@@ -47,6 +47,7 @@ def test_offline_confirmation_syncs_once_when_the_network_returns(phone, world):
     queued = phone.locator("#queue li")
     expect(queued).to_have_count(1)
     expect(queued).to_contain_text("待同步")
+    expect(queued).to_contain_text("云A23456")
     expect(queued).to_contain_text("预计 ¥149.97")  # 20.05 L at 7.48 元, rounded as the server
     expect(row_of(phone, order)).to_have_count(0)
     doc_shot(phone, "pwa-offline")

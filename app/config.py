@@ -96,6 +96,9 @@ class Config:
         self.WECHAT_TIMEOUT_S = env_int("WECHAT_TIMEOUT_S", 5)
         self._wechatpay(instance_path, production)
         self.API_TOKEN_TTL_S = env_int("API_TOKEN_TTL_S", 7 * 24 * 3600)
+        self.API_LOGIN_RATE_LIMIT = env("API_LOGIN_RATE_LIMIT", "30 per minute")
+        self.ATTENDANT_LOCK_MINUTES = env_int("ATTENDANT_LOCK_MINUTES", 5)
+        self.LIVE_WAIT_MAX_S = env_int("LIVE_WAIT_MAX_S", 25)
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.MAX_CONTENT_LENGTH = self.MAX_PHOTO_BYTES + 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True

@@ -65,7 +65,8 @@ window.Jiayou.store = (function () {
     return write(["orders", "meta"], (tx) => {
       const store = tx.objectStore("orders");
       for (const e of events) {
-        if (e.kind === "order.paid" && e.order.status === "paid") store.put(e.order);
+        // Each event carries the order as it is now: still waiting, or gone from the list.
+        if (e.order.status === "paid") store.put(e.order);
         else store.delete(e.order.id);
       }
       tx.objectStore("meta").put(cursor, "cursor:" + stationId);

@@ -8,6 +8,7 @@ import contextvars
 import os
 import re
 import threading
+import time
 
 import psycopg
 import pytest
@@ -15,6 +16,7 @@ import redis
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -83,8 +85,15 @@ def _clean_state(request):
     with application.app_context():
         db.session.remove()
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for attempt in range(5):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                break
+            except OperationalError:  # a deadlock with a live server's request still finishing
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
         limiter.reset()
     from app.services import catalogue
 

@@ -13,7 +13,7 @@ from app.services import members
 
 
 def login_rate_limit() -> str:
-    return current_app.config.get("API_LOGIN_RATE_LIMIT", "30 per minute")
+    return current_app.config["API_LOGIN_RATE_LIMIT"]
 
 
 def require_member(view):

@@ -60,7 +60,7 @@ def refusal(staff: Staff, has_station: bool) -> ApiError | None:
 
 
 def lock_after_s() -> int:
-    return int(current_app.config.get("ATTENDANT_LOCK_MINUTES", 5) * 60)
+    return int(current_app.config["ATTENDANT_LOCK_MINUTES"] * 60)
 
 
 def is_locked(staff: Staff) -> bool:

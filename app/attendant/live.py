@@ -55,7 +55,7 @@ def waiting_orders(station_id: int):
 @staff_required(activity=False)
 def station_events_since(station_id: int):
     q = parse_query(EventsQuery)
-    deadline = time.monotonic() + min(q.wait, current_app.config.get("LIVE_WAIT_MAX_S", 25))
+    deadline = time.monotonic() + min(q.wait, current_app.config["LIVE_WAIT_MAX_S"])
     while True:
         events = station_events.since(current_user, station_id, q.since)
         if events or time.monotonic() >= deadline:

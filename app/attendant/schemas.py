@@ -129,7 +129,7 @@ class EventsQuery(Request):
 
 class StationEventOut(Schema):
     id: int = Field(description="事件序号，递增")
-    kind: Literal["order.paid", "order.fueled", "order.cancelled"]
+    kind: Literal["order.paid", "order.refunded", "order.fueled", "order.cancelled"]
     created_at: str
     order: LiveOrder
 

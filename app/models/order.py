@@ -159,5 +159,5 @@ class StationEvent(db.Model):
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("fuel_order.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # order.paid, order.fueled, order.cancelled
+    kind: Mapped[str] = mapped_column(String(20))  # order.paid, .refunded, .fueled, .cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

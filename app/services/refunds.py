@@ -169,6 +169,8 @@ def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> R
         order.id, "paid", "cancelled", Order.refunded_fen >= Order.paid_fen, cancelled_at=utcnow()
     ):
         station_events.record(order, "order.cancelled")
+    elif expected == "paid":  # still to be fuelled, for less: the handhelds' lists must know
+        station_events.record(order, "order.refunded")
     db.session.commit()
     return refund
 

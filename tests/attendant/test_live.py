@@ -5,7 +5,7 @@ import threading
 import time
 
 from app.attendant.schemas import EventsResponse, WaitingOrders
-from app.services import cancellation, orders, payments
+from app.services import cancellation, orders, payments, refunds
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import paid_order
 
@@ -40,6 +40,19 @@ def test_cancelled_order_leaves_the_list(world, member, attendant):
         ).get_json()["events"]
     ]
     assert kinds == ["order.paid", "order.cancelled"]
+
+
+def test_a_partial_refund_updates_what_is_left_to_fuel(world, member, attendant):
+    order, _ = paid_order(world, member)  # 200 元
+    refunds.refund_order(world.cashier_a, order.id, 5000, "少加")
+    events = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()
+    assert [e["kind"] for e in events["events"]] == ["order.paid", "order.refunded"]
+    assert events["events"][-1]["order"]["available_fen"] == 15000
+    refunds.refund_order(world.cashier_a, order.id, 15000, "不加了")  # the rest: cancelled
+    events = attendant.get(
+        f"/stations/{world.station_a.id}/events", since=events["cursor"], wait=0
+    ).get_json()
+    assert [e["kind"] for e in events["events"]] == ["order.cancelled"]
 
 
 def test_other_station_is_refused(world, member, attendant):

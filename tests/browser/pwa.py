@@ -35,7 +35,7 @@ def drain(timeout_s: float = 5.0) -> None:
 def phone_tab(browser, live_server, **options):
     """A phone-sized tab (360 x 640, touch, zh-CN), failing the test on JS or CSP errors."""
     # Short long polls (the client polls again at once), so a closed tab's poll ends soon.
-    current_app.config["LIVE_WAIT_MAX_S"] = 1
+    usual_wait, current_app.config["LIVE_WAIT_MAX_S"] = current_app.config["LIVE_WAIT_MAX_S"], 1
     try:
         yield from watched_tab(
             browser,
@@ -48,7 +48,7 @@ def phone_tab(browser, live_server, **options):
         )
     finally:
         drain()
-        current_app.config.pop("LIVE_WAIT_MAX_S", None)
+        current_app.config["LIVE_WAIT_MAX_S"] = usual_wait
 
 
 @pytest.fixture(name="phone")

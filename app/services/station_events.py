@@ -1,9 +1,9 @@
 """Station events in sequence (paid, fuelled, cancelled orders) for the handhelds' live list."""
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 
 from app.extensions import db
-from app.models import Order, PickupToken, Staff, StationEvent
+from app.models import Order, PickupToken, Staff, Station, StationEvent
 from app.services.access import visible_station_ids
 from app.services.errors import PermissionDenied
 
@@ -12,12 +12,30 @@ STATION_ROLES = ("attendant", "cashier", "manager")
 
 
 def record(order: Order, kind: str) -> None:
-    """Add an event in the caller's transaction, so it exists exactly when the change does."""
-    db.session.add(
-        StationEvent(
-            chain_id=order.chain_id, station_id=order.station_id, order_id=order.id, kind=kind
-        )
+    """Add an event in the caller's transaction, so it exists exactly when the change does.
+
+    Handhelds read a station's events by id ("everything after the last one I saw"), so the
+    events of one station must become visible in id order: a transaction that took id 11 must
+    not commit before the one holding id 10, or a reader at 11 would never see 10. The station
+    row's lock, held until commit, keeps them in line (SQLite has one writer at a time anyway),
+    so callers record events late in their transaction, after the order row is theirs."""
+    db.session.execute(_LOCK_STATION, {"station": order.station_id})
+    db.session.execute(
+        _INSERT,
+        {
+            "chain_id": order.chain_id,
+            "station_id": order.station_id,
+            "order_id": order.id,
+            "kind": kind,
+        },
     )
+
+
+_INSERT = insert(StationEvent.__table__)
+# NO KEY UPDATE: other transactions may still insert rows that refer to the station.
+_LOCK_STATION = (
+    select(Station.id).where(Station.id == bindparam("station")).with_for_update(key_share=True)
+)
 
 
 def _check(staff: Staff, station_id: int) -> None:

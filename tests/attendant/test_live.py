@@ -108,3 +108,44 @@ def test_chain_admin_gets_no_live_list(world, member, handheld):
     paid_order(world, member)
     assert_error(handheld.login("admin"), 403, "role_not_allowed")
     assert_error(handheld.get(f"/stations/{world.station_a.id}/orders"), 401, "unauthorized")
+
+
+def test_events_of_a_station_become_visible_in_id_order(app, world, member, attendant):
+    """A payment whose event took a later id cannot commit before one holding an earlier id,
+    or a handheld reading "after the last id I saw" would skip the earlier one for good."""
+    from app.extensions import db
+    from app.models import Order
+    from app.services import station_events
+
+    first = orders.place_order(
+        member, world.station_a.id, fuel_code="92", nozzle_number=None, mode="fill_up"
+    )
+    second = orders.place_order(
+        member, world.station_a.id, fuel_code="92", nozzle_number=None, mode="fill_up"
+    )
+    ids = (first.id, second.id)
+    started, committed = threading.Event(), threading.Event()
+
+    def record(order_id, hold_s):
+        with app.app_context():
+            station_events.record(db.session.get(Order, order_id), "order.paid")
+            started.set()
+            time.sleep(hold_s)  # still open: its event id is taken but not committed
+            db.session.commit()
+            committed.set()
+            db.session.remove()
+
+    slow = threading.Thread(target=record, args=(ids[0], 0.6))
+    slow.start()
+    assert started.wait(5)
+    started.clear()
+    fast = threading.Thread(target=record, args=(ids[1], 0))
+    fast.start()
+    time.sleep(0.3)
+    # The later event waits for the earlier one's commit: nothing is visible yet.
+    seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()
+    assert seen["events"] == [] and not committed.is_set()
+    slow.join()
+    fast.join()
+    seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()
+    assert [e["order"]["id"] for e in seen["events"]] == list(ids)

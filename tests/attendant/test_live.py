@@ -8,6 +8,7 @@ from app.attendant.schemas import EventsResponse, WaitingOrders
 from app.services import cancellation, orders, payments, refunds
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import paid_order
+from tests.money.helpers import place
 
 
 def test_waiting_orders_and_events_follow_the_order(world, member, attendant):
@@ -117,13 +118,7 @@ def test_events_of_a_station_become_visible_in_id_order(app, world, member, atte
     from app.models import Order
     from app.services import station_events
 
-    first = orders.place_order(
-        member, world.station_a.id, fuel_code="92", nozzle_number=None, mode="fill_up"
-    )
-    second = orders.place_order(
-        member, world.station_a.id, fuel_code="92", nozzle_number=None, mode="fill_up"
-    )
-    ids = (first.id, second.id)
+    ids = tuple(place(member, world.station_a).id for _ in range(2))
     started, committed = threading.Event(), threading.Event()
 
     def record(order_id, hold_s):

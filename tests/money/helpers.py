@@ -2,7 +2,7 @@
 
 from app.extensions import db
 from app.models import Member
-from app.services import ledger, outbox
+from app.services import ledger, orders, outbox
 from app.services.ledger import Leg
 
 
@@ -14,6 +14,12 @@ def credit_wallet(member: Member, amount_fen: int) -> None:
         [Leg("topup_clearing", amount_fen), Leg("member_wallet", -amount_fen, member_id=member.id)],
     )
     db.session.commit()
+
+
+def place(member: Member, station, **how):
+    """An order placed through the real service: 50 元 of 92# unless told otherwise."""
+    how = {"fuel_code": "92", "nozzle_number": None, "mode": "amount", "amount_fen": 5000} | how
+    return orders.place_order(member, station.id, **how)
 
 
 def assert_ledger_ok() -> None:

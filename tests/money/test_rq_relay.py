@@ -12,22 +12,15 @@ from app import jobs
 from app.extensions import db
 from app.models import Order, OutboxJob
 from app.models.base import utcnow
-from app.services import orders, outbox, payments, pickup
+from app.services import outbox, payments, pickup
 from tests.factories import make_member
-from tests.money.helpers import assert_ledger_ok, credit_wallet
+from tests.money.helpers import assert_ledger_ok, credit_wallet, place
 
 
 def test_relay_and_rq_worker_settle_once(world, redis_client):
     member = make_member(world.chain)
     credit_wallet(member, 50_000)
-    order = orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=20000,
-    )
+    order = place(member, world.station_a, amount_fen=20000)
     order = payments.pay_with_wallet(member, order.id)
     pickup.confirm_fueling(world.attendant_a, pickup.token_for(order), 20_000)
     queue = Queue(f"test-{uuid.uuid4().hex}", connection=redis_client)
@@ -50,14 +43,7 @@ def test_relay_and_rq_worker_settle_once(world, redis_client):
 
 def test_queued_row_lost_before_rq_is_swept_back(world, redis_client):
     member = make_member(world.chain)
-    orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=5000,
-    )
+    place(member, world.station_a)
     with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):
         assert len(outbox.mark_queued(10)) == 1  # ... and then Redis was unreachable
     with time_machine.travel(utcnow() + timedelta(minutes=16) + outbox.STUCK_AFTER, tick=False):
@@ -90,14 +76,7 @@ def test_housekeeping_drops_idempotency_answers_after_48_hours(world):
 def test_a_backlog_goes_to_rq_in_chunks_and_each_job_runs_once(world, redis_client):
     member = make_member(world.chain)
     for _ in range(12):
-        orders.place_order(
-            member,
-            world.station_a.id,
-            fuel_code="92",
-            nozzle_number=None,
-            mode="amount",
-            amount_fen=5000,
-        )
+        place(member, world.station_a)
     queue = Queue(f"test-{uuid.uuid4().hex}", connection=redis_client)
     try:
         with time_machine.travel(utcnow() + timedelta(minutes=16), tick=False):

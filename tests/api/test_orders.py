@@ -149,3 +149,18 @@ def test_a_503_is_not_replayed_for_its_key(world, api, live_server):
     again = api.post(f"/orders/{order['id']}/pay", {"method": "wechat"}, key="pay-once")
     assert again.status_code == 200, again.get_json()
     assert "Idempotent-Replayed" not in again.headers
+
+
+def test_history_names_a_station_that_has_closed_down(world, api):
+    from app.models import Station
+    from app.services import stations
+
+    order = api.post("/orders", order_body(world, nozzle=1)).get_json()
+    db.session.execute(
+        Station.__table__.update().where(Station.id == world.station_a.id).values(is_active=False)
+    )
+    stations.mark_catalogue_changed(world.chain.id)
+    db.session.commit()
+    shown = api.get(f"/orders/{order['id']}").get_json()
+    assert shown["station"] == {"id": world.station_a.id, "name": "昆明北京路加油站"}
+    assert (shown["fuel"]["name"], shown["nozzle"]) == ("92#汽油", 1)

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Fuel, FuelPrice, Staff, Station, StationFuel
 from app.models.base import utcnow
 from app.services.access import station_for_manager
+from app.services.clock import to_local
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.stations import record_catalogue_change
 
@@ -207,5 +208,5 @@ def _price_dict(fuel: Fuel, price: FuelPrice) -> dict:
         "fuel": fuel.name,
         "list_price_fen": price.list_price_fen,
         "member_price_fen": price.member_price_fen,
-        "effective_at": price.effective_at.isoformat(),
+        "effective_at": to_local(price.effective_at).strftime("%Y-%m-%d %H:%M"),  # Beijing
     }

@@ -11,6 +11,8 @@ from app.extensions import db
 from app.models import Chain, Staff, Station, StationHours, StationPhoto
 from app.services import audit
 from app.services.access import require_chain_admin, station_for_manager
+from app.services.catalogue_model import hours_text
+from app.services.clock import WEEKDAY_NAMES
 from app.services.errors import Invalid, NotFound
 
 SERVICE_CHOICES = ["便利店", "洗车", "卫生间", "充电桩", "打气", "餐饮", "休息室", "ETC"]
@@ -166,7 +168,7 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
                 errors[f"day{weekday}"] = "营业时间无效：开始和结束不能相同"
     if errors:
         raise Invalid(errors)
-    before = {str(k): list(v) for k, v in station_hours(station).items()}
+    before = _hours_for_people(station_hours(station))
     station.hours.clear()
     db.session.flush()
     for weekday, span in sorted(hours.items()):
@@ -179,7 +181,7 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
                     closes_min=span[1],
                 )
             )
-    after = {str(k): list(v) for k, v in sorted(hours.items()) if v is not None}
+    after = _hours_for_people(hours)
     if before != after:
         record_catalogue_change(
             actor,
@@ -192,6 +194,11 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
             after=after,
         )
     db.session.commit()
+
+
+def _hours_for_people(hours: dict) -> dict:
+    """{"周一": "07:00-22:00", ...} for the audit log, which people read."""
+    return {WEEKDAY_NAMES[day]: hours_text(span) for day, span in sorted(hours.items()) if span}
 
 
 def list_photos(station_id: int) -> list[StationPhoto]:

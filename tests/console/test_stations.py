@@ -103,7 +103,11 @@ def test_hours_edit(manager, world):
     assert hours[5] == (1080, 120)
     assert hours[1] == (0, 1440)
     assert 6 not in hours
-    assert db.session.scalar(select(AuditLog.action)) == "station.hours"
+    entry = db.session.scalars(select(AuditLog)).one()
+    assert entry.action == "station.hours"
+    # Written for people: weekday names and clock times, not indexes and minutes.
+    assert entry.after["周一"] == "06:30-22:00" and entry.after["周六"] == "18:00-次日02:00"
+    assert "周日" not in entry.after and entry.before["周一"] == "24小时营业"
     html = page(manager.get(url(world)))
     assert 'value="06:30"' in html and 'value="02:00"' in html
 

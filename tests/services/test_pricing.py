@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import AuditLog, Chain, FuelPrice
 from app.models.base import utcnow
 from app.services import pricing
+from app.services.clock import SHANGHAI
 from app.services.errors import Conflict, Invalid, PermissionDenied
 
 
@@ -33,6 +34,8 @@ def test_price_now_replaces_current_and_is_audited(world):
     assert entry.actor_staff_id == world.manager_a.id
     assert entry.before["list_price_fen"] == 768
     assert entry.after["list_price_fen"] == 799
+    effective = current.effective_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    assert entry.after["effective_at"] == effective  # Beijing time, as people read it
     assert _version(world) == version + 1
 
 

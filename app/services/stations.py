@@ -181,8 +181,8 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
                     closes_min=span[1],
                 )
             )
-    after = _hours_for_people(hours)
-    if before != after:
+    before, after = audit.changes(before, _hours_for_people(hours))
+    if after:
         record_catalogue_change(
             actor,
             "station.hours",
@@ -197,8 +197,8 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
 
 
 def _hours_for_people(hours: dict) -> dict:
-    """{"周一": "07:00-22:00", ...} for the audit log, which people read."""
-    return {WEEKDAY_NAMES[day]: hours_text(span) for day, span in sorted(hours.items()) if span}
+    """{"周一": "07:00-22:00", ..., "周日": "休息"} for the audit log, which people read."""
+    return {name: hours_text(hours.get(day)) for day, name in enumerate(WEEKDAY_NAMES)}
 
 
 def list_photos(station_id: int) -> list[StationPhoto]:

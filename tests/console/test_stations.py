@@ -106,8 +106,9 @@ def test_hours_edit(manager, world):
     entry = db.session.scalars(select(AuditLog)).one()
     assert entry.action == "station.hours"
     # Written for people: weekday names and clock times, not indexes and minutes.
-    assert entry.after["周一"] == "06:30-22:00" and entry.after["周六"] == "18:00-次日02:00"
-    assert "周日" not in entry.after and entry.before["周一"] == "24小时营业"
+    # Only the days that changed, in weekday order.
+    assert entry.after == {"周一": "06:30-22:00", "周六": "18:00-次日02:00", "周日": "休息"}
+    assert entry.before == {"周一": "24小时营业", "周六": "24小时营业", "周日": "24小时营业"}
     html = page(manager.get(url(world)))
     assert 'value="06:30"' in html and 'value="02:00"' in html
 

@@ -560,7 +560,7 @@ UPDATE idempotency_record SET status_code = 201, response = :place_json
 COMMIT;
 
 -- 3. POST /orders/{id}/pay: the claim with payments.pay_with_wallet: paid, wallet debit,
---    ledger posting, pickup token, station event
+--    ledger posting, pickup token, station event (after the station row's lock)
 BEGIN;
 INSERT INTO idempotency_record (member_id, endpoint, key, request_hash, created_at)
 VALUES (:m, 'POST /api/v1/orders/' || :oid::text || '/pay', gen_random_uuid()::text,
@@ -583,6 +583,7 @@ INSERT INTO pickup_token (chain_id, station_id, order_id, token_hash, nonce, exp
 VALUES (:chain, :station, :oid, md5(random()::text) || md5(random()::text), md5(random()::text),
   now() + interval '24 hours')
 RETURNING id;
+SELECT id FROM station WHERE id = :station FOR NO KEY UPDATE;
 INSERT INTO station_event (chain_id, station_id, order_id, kind, created_at)
 VALUES (:chain, :station, :oid, 'order.paid', now()) RETURNING id;
 COMMIT;
@@ -594,7 +595,7 @@ UPDATE idempotency_record SET status_code = 200, response = :pay_json
   AND key = :ikey AND status_code IS NULL;
 COMMIT;
 
--- 5. pickup.confirm: token burnt, fuelled, audit, settlement job, station event
+-- 5. pickup.confirm: token burnt, fuelled, audit, settlement job, station event (after the lock)
 BEGIN;
 UPDATE pickup_token SET used_at = now(), used_by_id = :staff
   WHERE order_id = :oid AND used_at IS NULL;
@@ -614,6 +615,7 @@ VALUES ('settle_order', json_build_object('order_id', :oid::int), 'settle:' || :
   'pending', 0, now(), '', now())
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id AS job \\gset
+SELECT id FROM station WHERE id = :station FOR NO KEY UPDATE;
 INSERT INTO station_event (chain_id, station_id, order_id, kind, created_at)
 VALUES (:chain, :station, :oid, 'order.fueled', now()) RETURNING id;
 COMMIT;

@@ -21,8 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
-import re
 import resource
 import secrets
 import signal
@@ -30,8 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,76 +42,23 @@ from app.models import Chain, Fuel, Member, MemberToken, Staff, Station
 from app.models.base import utcnow
 from app.services import demo_data, ledger, members, orders
 from app.services.ledger import Leg
+from bench.flow_load import (
+    ATTENDANT,
+    FUEL_CODE,
+    ORDER_FEN,
+    STATION_CODE,
+    STEPS,
+    run_level,
+)
+from bench.flow_pgbench import make_scratch_schema, pgbench, pgbench_script
 from bench.stations import free_port, start_gunicorn
 
 REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "jiayou_bench_orders"
-SCRATCH = "pgbench_flow"  # schema of the pgbench copies of the tables
 APPID = "wxbenchorderflow001"
-STATION_CODE, FUEL_CODE, ATTENDANT = "KM001", "92", "km001.attendant"
-ORDER_FEN = 20_000  # 200 元 per order
 TOP_UP_FEN = 100_000_000  # enough for any run
-USER_AGENT = "jiayou-bench/1"
-STEPS = ("place", "pay", "lookup", "confirm")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# --- a lean HTTP/1.1 client: keep-alive, Content-Length bodies, nothing else --------------------
-
-
-class Connection:
-    """One keep-alive connection (a driver's phone or an attendant's handheld)."""
-
-    def __init__(self, port: int, headers: dict[str, str] | None = None):
-        self.port = port
-        self.headers = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-        self.reader = self.writer = None
-        self.cookies: dict[str, str] = {}
-
-    async def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:
-        payload = json.dumps(body).encode() if body is not None else b""
-        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-        head += f"User-Agent: {USER_AGENT}\r\n{self.headers}"
-        head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-        if payload:
-            head += "Content-Type: application/json\r\n"
-        head += f"Content-Length: {len(payload)}\r\n\r\n"
-        reused = self.writer is not None
-        if not reused:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        self.writer.write(head.encode() + payload)
-        try:
-            raw = await self.reader.readuntil(b"\r\n\r\n")
-        except (ConnectionError, asyncio.IncompleteReadError) as err:
-            self.close()
-            partial = getattr(err, "partial", b"")
-            if reused and not partial:  # the server closed an idle keep-alive: send again
-                return await self.request(method, path, body, headers)
-            raise
-        lines = raw.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
-        fields = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            name, value = name.strip().lower(), value.strip()
-            fields[name] = value
-            if name == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        if "content-length" in fields:
-            data = await self.reader.readexactly(int(fields["content-length"]))
-        else:
-            data = await self.reader.read()
-            fields["connection"] = "close"
-        if fields.get("connection", "").lower() == "close":
-            self.close()
-        return status, json.loads(data) if data.startswith((b"{", b"[")) else {}
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
 
 
 # --- database, drivers, servers -----------------------------------------------------------------
@@ -292,127 +235,6 @@ def cpu_share(before: dict, after: dict, seconds: float) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in used.items())
 
 
-# --- the load ----------------------------------------------------------------------------------
-
-
-class Stats:
-    def __init__(self, window: tuple[float, float]):
-        self.window = window
-        self.flows = 0
-        self.latency_ms = {step: [] for step in STEPS}
-        self.errors: Counter = Counter()
-        self.samples: list[str] = []
-        self.cpu_before: dict[str, float] = {}
-        self.cpu_after: dict[str, float] = {}
-
-    def step(self, name: str, started: float, status: int | str, expected: int) -> bool:
-        ended = time.monotonic()
-        if status != expected:
-            self.errors[name, status] += 1
-            return False
-        if self.window[0] <= ended <= self.window[1]:
-            self.latency_ms[name].append((ended - started) * 1000)
-        return True
-
-
-async def one_flow(phone, handheld, driver_token, csrf, station_id, stats, rng, first) -> None:
-    auth = {"Authorization": f"Bearer {driver_token}"}
-    order_body = {
-        "station_id": station_id,
-        "fuel": FUEL_CODE,
-        "mode": "amount",
-        "amount_fen": ORDER_FEN,
-    }
-    started = time.monotonic()
-    status, order = await phone.request(
-        "POST", "/api/v1/orders", order_body, {**auth, "Idempotency-Key": uuid.uuid4().hex}
-    )
-    if not stats.step("place", started, status, 201):
-        stats.samples.append(f"place {status} {order}")
-        return
-    started = time.monotonic()
-    status, paid = await phone.request(
-        "POST",
-        f"/api/v1/orders/{order['id']}/pay",
-        {"method": "wallet"},
-        {**auth, "Idempotency-Key": uuid.uuid4().hex},
-    )
-    if not stats.step("pay", started, status, 200):
-        stats.samples.append(f"pay {status} {paid}")
-        return
-    token = paid["order"]["pickup"]["token"]
-    started = time.monotonic()
-    status, found = await handheld.request("GET", f"/attendant/api/orders/lookup?token={token}")
-    if not stats.step("lookup", started, status, 200):
-        stats.samples.append(f"lookup {status} {found}")
-        return
-    most = found["max_volume_ml"]
-    dispensed = rng.randint(most // 2, most * 95 // 100) // 10 * 10  # always leaves a refund
-    started = time.monotonic()
-    status, confirmed = await handheld.request(
-        "POST",
-        "/attendant/api/orders/confirm",
-        {"token": token, "dispensed_ml": dispensed},
-        {"X-CSRFToken": csrf},
-    )
-    if not stats.step("confirm", started, status, 200):
-        stats.samples.append(f"confirm {status} {confirmed}")
-        return
-    if not first:  # real answers, for the pgbench script
-        first.update(place=order, pay=paid)
-    if stats.window[0] <= time.monotonic() <= stats.window[1]:
-        stats.flows += 1
-
-
-async def driver_loop(port, driver_token, handheld_headers, csrf, station_id, stats, seed, first):
-    phone = Connection(port)
-    handheld = Connection(port, handheld_headers)
-    rng = random.Random(seed)
-    try:
-        while time.monotonic() < stats.window[1]:
-            try:
-                async with asyncio.timeout(30):
-                    await one_flow(
-                        phone, handheld, driver_token, csrf, station_id, stats, rng, first
-                    )
-            except (OSError, asyncio.IncompleteReadError, TimeoutError) as err:
-                stats.errors["http", type(err).__name__] += 1
-                phone.close()
-                handheld.close()
-                await asyncio.sleep(0.1)
-    finally:
-        phone.close()
-        handheld.close()
-
-
-async def attendant_login(port: int) -> tuple[dict, str]:
-    """The handheld's session cookie and CSRF token (one station handheld, shared)."""
-    conn = Connection(port)
-    status, body = await conn.request(
-        "POST", "/attendant/api/login", {"username": ATTENDANT, "password": "demo1234"}
-    )
-    conn.close()
-    if status != 200:
-        sys.exit(f"attendant login answered {status}: {body}")
-    cookie = "; ".join(f"{k}={v}" for k, v in conn.cookies.items())
-    return {"Cookie": cookie}, body["csrf_token"]
-
-
-async def run_level(port, tokens, station_id, level, on_window, first) -> Stats:
-    clients, warmup, seconds = level
-    handheld_headers, csrf = await attendant_login(port)
-    start = time.monotonic()
-    stats = Stats((start + warmup, start + warmup + seconds))
-    loops = [
-        driver_loop(port, tokens[n], handheld_headers, csrf, station_id, stats, n, first)
-        for n in range(clients)
-    ]
-    marks = asyncio.gather(on_window(stats.window[0] - start), on_window(stats.window[1] - start))
-    results = await asyncio.gather(marks, *loops)
-    stats.cpu_before, stats.cpu_after = results[0]
-    return stats
-
-
 # --- settlement: what the jobs did -------------------------------------------------------------
 
 
@@ -466,236 +288,6 @@ def final_check(db_url: str, env: dict) -> list[str]:
     )
     lines.append(f"settle_order jobs by status: {jobs}")
     return lines
-
-
-# --- pgbench: the same write transactions, straight SQL ------------------------------------------
-
-COPIED = (
-    "idempotency_record",
-    "fuel_order",
-    "outbox_job",
-    "wallet",
-    "ledger_transaction",
-    "ledger_entry",
-    "pickup_token",
-    "audit_log",
-    "refund",
-    "station_event",
-)
-
-
-def make_scratch_schema(db_url: str) -> None:
-    """Copies of the tables a flow writes: columns, defaults, checks, indexes, foreign keys and
-    the ledger triggers; wallets copied with their balances. References to tables not copied
-    (member, station, fuel ...) point at the real ones."""
-    public = [f"public.{t}" for t in COPIED]
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        foreign_keys = conn.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
-            [public],
-        ).fetchall()
-        triggers = conn.execute(
-            "SELECT tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger "
-            "WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[])",
-            [public],
-        ).fetchall()
-        conn.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
-        conn.execute(f"CREATE SCHEMA {SCRATCH}")
-        for table in COPIED:
-            conn.execute(f"CREATE TABLE {SCRATCH}.{table} (LIKE public.{table} INCLUDING ALL)")
-        conn.execute(f"SET search_path = {SCRATCH}, public")
-        for table, name, definition in foreign_keys:
-            table = table.removeprefix("public.")
-            conn.execute(f"ALTER TABLE {SCRATCH}.{table} ADD CONSTRAINT {name} {definition}")
-        for table, definition in triggers:
-            table = table.removeprefix("public.")
-            definition = re.sub(rf" ON (public\.)?{table} ", f" ON {SCRATCH}.{table} ", definition)
-            conn.execute(definition)
-        conn.execute(f"INSERT INTO {SCRATCH}.wallet SELECT * FROM public.wallet")
-        conn.execute("ANALYZE")
-
-
-# The write transactions of one flow, in the order the app commits them (see the services).
-# :oid, :idem, :txn, :job, :refund_id are set from RETURNING with \gset.
-PGBENCH_SCRIPT = """
-\\set m :first_member + :client_id % :drivers
-\\set dispensed_ml random(:max_ml / 2, :max_ml * 95 / 100) / 10 * 10
-\\set dispensed_fen (:dispensed_ml * :unit_fen + 500) / 1000
-\\set list_total (:dispensed_ml * :list_fen + 500) / 1000
-\\set promo :list_total - :dispensed_fen
-\\set refund :amount - :dispensed_fen
-\\set neg_amount -1 * :amount
-\\set neg_list_total -1 * :list_total
-\\set neg_refund -1 * :refund
-
--- 1. POST /orders: the Idempotency-Key claim, committed with orders.place_order (prices come
---    from the per-process catalogue: one version check), and the expiry job
-BEGIN;
-INSERT INTO idempotency_record (member_id, endpoint, key, request_hash, created_at)
-VALUES (:m, 'POST /api/v1/orders', gen_random_uuid()::text,
-        md5(random()::text) || md5(random()::text), now())
-RETURNING key AS ikey \\gset
-SELECT catalogue_version FROM chain WHERE id = :chain;
-INSERT INTO fuel_order (chain_id, station_id, member_id, order_no, fuel_id, mode,
-  preset_amount_fen, price_id, list_price_fen, unit_price_fen, member_price_applied, amount_fen,
-  status, paid_fen, refunded_fen, created_at, expires_at)
-VALUES (:chain, :station, :m,
-  'JY' || to_char(now(), 'YYYYMMDDHH24MISS') || lpad(floor(random() * 1e8)::bigint::text, 8, '0'),
-  :fuel, 'amount', :amount, :price, :list_fen, :unit_fen, true, :amount, 'created', 0, 0,
-  now(), now() + interval '15 minutes')
-RETURNING id AS oid, order_no AS order_no \\gset
-INSERT INTO outbox_job (kind, payload, dedupe_key, status, attempts, run_after, last_error,
-  created_at)
-VALUES ('expire_order', json_build_object('order_id', :oid::int), 'expire:' || :oid::text,
-  'pending', 0, now() + interval '15 minutes', '', now())
-ON CONFLICT (dedupe_key) DO NOTHING;
-COMMIT;
-
--- 2. idempotency.finish: the stored answer (a real one, captured from the app)
-BEGIN;
-UPDATE idempotency_record SET status_code = 201, response = :place_json
-  WHERE member_id = :m AND endpoint = 'POST /api/v1/orders' AND key = :ikey
-  AND status_code IS NULL;
-COMMIT;
-
--- 3. POST /orders/{id}/pay: the claim with payments.pay_with_wallet: paid, wallet debit,
---    ledger posting, pickup token, station event (after the station row's lock)
-BEGIN;
-INSERT INTO idempotency_record (member_id, endpoint, key, request_hash, created_at)
-VALUES (:m, 'POST /api/v1/orders/' || :oid::text || '/pay', gen_random_uuid()::text,
-        md5(random()::text) || md5(random()::text), now())
-RETURNING key AS ikey \\gset
-SELECT * FROM fuel_order WHERE id = :oid;
-UPDATE fuel_order SET status = 'paid', paid_fen = :amount, payment_method = 'wallet',
-  paid_at = now() WHERE id = :oid AND status = 'created' AND payment_method IS NULL
-RETURNING *;
-UPDATE wallet SET balance_fen = balance_fen + :neg_amount, updated_at = now()
-  WHERE member_id = :m AND balance_fen + :neg_amount >= 0;
-INSERT INTO ledger_transaction (chain_id, station_id, order_id, kind, memo, created_at)
-VALUES (:chain, :station, :oid, 'order.pay.wallet', '', now()) RETURNING id AS txn \\gset
-INSERT INTO ledger_entry (chain_id, transaction_id, account, member_id, station_id, order_id,
-  amount_fen)
-VALUES (:chain, :txn, 'member_wallet', :m, NULL, :oid, :amount),
-       (:chain, :txn, 'prepaid_orders', NULL, :station, :oid, :neg_amount)
-RETURNING id;
-INSERT INTO pickup_token (chain_id, station_id, order_id, token_hash, nonce, expires_at)
-VALUES (:chain, :station, :oid, md5(random()::text) || md5(random()::text), md5(random()::text),
-  now() + interval '24 hours')
-RETURNING id;
-SELECT id FROM station WHERE id = :station FOR NO KEY UPDATE;
-INSERT INTO station_event (chain_id, station_id, order_id, kind, created_at)
-VALUES (:chain, :station, :oid, 'order.paid', now()) RETURNING id;
-COMMIT;
-
--- 4. idempotency.finish
-BEGIN;
-UPDATE idempotency_record SET status_code = 200, response = :pay_json
-  WHERE member_id = :m AND endpoint = 'POST /api/v1/orders/' || :oid::text || '/pay'
-  AND key = :ikey AND status_code IS NULL;
-COMMIT;
-
--- 5. pickup.confirm: token burnt, fuelled, audit, settlement job, station event (after the lock)
-BEGIN;
-UPDATE pickup_token SET used_at = now(), used_by_id = :staff
-  WHERE order_id = :oid AND used_at IS NULL;
-UPDATE fuel_order SET status = 'fueled', dispensed_ml = :dispensed_ml,
-  dispensed_fen = :dispensed_fen, fueled_at = now(), fueled_by_id = :staff
-  WHERE id = :oid AND status = 'paid' AND paid_fen - refunded_fen >= :dispensed_fen
-RETURNING *;
-INSERT INTO audit_log (chain_id, station_id, actor_staff_id, actor_label, action, entity_type,
-  entity_id, after, ip, created_at)
-VALUES (:chain, :station, :staff, '加油员(km001.attendant)', 'order.fueled', 'order', :oid,
-  json_build_object('dispensed_ml', :dispensed_ml::int, 'dispensed_fen', :dispensed_fen::int),
-  '127.0.0.1', now())
-RETURNING id;
-INSERT INTO outbox_job (kind, payload, dedupe_key, status, attempts, run_after, last_error,
-  created_at)
-VALUES ('settle_order', json_build_object('order_id', :oid::int), 'settle:' || :oid::text,
-  'pending', 0, now(), '', now())
-ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING id AS job \\gset
-SELECT id FROM station WHERE id = :station FOR NO KEY UPDATE;
-INSERT INTO station_event (chain_id, station_id, order_id, kind, created_at)
-VALUES (:chain, :station, :oid, 'order.fueled', now()) RETURNING id;
-COMMIT;
--- 6. outbox.claim, returning the job
-BEGIN;
-UPDATE outbox_job SET status = 'running', claimed_at = now(), attempts = attempts + 1
-  WHERE id = :job AND status = 'pending'
-RETURNING kind, payload, attempts;
-COMMIT;
-
--- 7. settlement.settle_order with refunds.create_refund (wallet)
-BEGIN;
-UPDATE fuel_order SET status = 'settled', settled_at = now() WHERE id = :oid AND status = 'fueled'
-RETURNING *;
-INSERT INTO ledger_transaction (chain_id, station_id, order_id, kind, memo, created_at)
-VALUES (:chain, :station, :oid, 'order.settle', '', now()) RETURNING id AS txn \\gset
-INSERT INTO ledger_entry (chain_id, transaction_id, account, member_id, station_id, order_id,
-  amount_fen)
-VALUES (:chain, :txn, 'prepaid_orders', NULL, :station, :oid, :dispensed_fen),
-       (:chain, :txn, 'promotion_expense', NULL, :station, :oid, :promo),
-       (:chain, :txn, 'fuel_revenue', NULL, :station, :oid, :neg_list_total)
-RETURNING id;
-UPDATE fuel_order SET refunded_fen = refunded_fen + :refund
-  WHERE id = :oid AND refunded_fen + :refund <= paid_fen;
-SELECT count(id) FROM refund WHERE order_id = :oid;
-INSERT INTO refund (chain_id, station_id, order_id, out_refund_no, method, kind, amount_fen,
-  status, reason, attempts, last_error, created_at, finished_at)
-VALUES (:chain, :station, :oid, :order_no::text || 'R01', 'wallet', 'settlement', :refund,
-  'SUCCESS', '加油差额退款', 0, '', now(), now())
-RETURNING id AS refund_id \\gset
-UPDATE wallet SET balance_fen = balance_fen + :refund, updated_at = now()
-  WHERE member_id = :m AND balance_fen + :refund >= 0;
-INSERT INTO ledger_transaction (chain_id, station_id, order_id, kind, memo, created_at)
-VALUES (:chain, :station, :oid, 'refund.settlement', :order_no::text || 'R01', now())
-RETURNING id AS txn \\gset
-INSERT INTO ledger_entry (chain_id, transaction_id, account, member_id, station_id, order_id,
-  amount_fen)
-VALUES (:chain, :txn, 'prepaid_orders', NULL, :station, :oid, :refund),
-       (:chain, :txn, 'member_wallet', :m, NULL, :oid, :neg_refund)
-RETURNING id;
-INSERT INTO audit_log (chain_id, station_id, actor_label, action, entity_type, entity_id, after,
-  ip, created_at)
-VALUES (:chain, :station, 'system', 'refund.create', 'refund', :refund_id,
-  json_build_object('amount_fen', :refund::int, 'method', 'wallet', 'kind', 'settlement'),
-  '', now())
-RETURNING id;
-COMMIT;
-
--- 8. outbox.execute: done
-BEGIN;
-UPDATE outbox_job SET status = 'done', finished_at = now(), last_error = '' WHERE id = :job;
-COMMIT;
-"""
-
-
-def pgbench_script() -> tuple[str, int]:
-    """The script and its number of write transactions (one run of it is one flow).
-
-    The RQ relay is left out: it queues every due job in one transaction per poll (a second),
-    a small fraction of a transaction per flow under load."""
-    return PGBENCH_SCRIPT, PGBENCH_SCRIPT.count("\nCOMMIT;")
-
-
-def pgbench(script: Path, variables: dict, clients: int, seconds: int) -> dict:
-    command = ["pgbench", "-n", "-M", "prepared"]
-    command += ["-c", str(clients), "-j", "2", "-T", str(seconds), "-f", str(script)]
-    for name, value in variables.items():
-        command += ["-D", f"{name}={value}"]
-    env = {**os.environ, "PGOPTIONS": f"-c search_path={SCRATCH},public"}
-    done = subprocess.run([*command, bench_db_url()], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        sys.exit(f"pgbench failed:\n{done.stdout}\n{done.stderr[-2000:]}")
-    tps = re.search(r"tps = ([\d.]+) \(without initial", done.stdout)
-    latency = re.search(r"latency average = ([\d.]+) ms", done.stdout)
-    failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
-    return {
-        "tps": float(tps.group(1)),
-        "latency_ms": float(latency.group(1)),
-        "failed": int(failed.group(1)) if failed else 0,
-    }
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -806,8 +398,10 @@ def run(args, levels: list[int], redis_url: str | None) -> tuple[dict, list[str]
                     variables["place_json"] = json.dumps(first["place"], ensure_ascii=False)
                     variables["pay_json"] = json.dumps(first["pay"], ensure_ascii=False)
                     script.write_text(script_text)
-                    pgbench(script, variables, 16, 3)  # warm-up
-                results[clients]["pgbench"] = pgbench(script, variables, clients, args.seconds)
+                    pgbench(db_url, script, variables, 16, 3)  # warm-up
+                results[clients]["pgbench"] = pgbench(
+                    db_url, script, variables, clients, args.seconds
+                )
                 results[clients]["pgbench_load"] = load_text()
                 print(f"  pgbench: {results[clients]['pgbench']['tps']:.0f} flows/s", flush=True)
         checks = final_check(db_url, env)

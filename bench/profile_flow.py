@@ -21,18 +21,8 @@ from app.config import normalise_db_url
 from app.extensions import db
 from app.models import OutboxJob, Station
 from app.services import outbox
-from bench.order_flow import (
-    ATTENDANT,
-    DB_NAME,
-    FUEL_CODE,
-    ORDER_FEN,
-    STATION_CODE,
-    add_drivers,
-    admin,
-    app_env,
-    bench_db_url,
-    flask,
-)
+from bench.flow_load import ATTENDANT, FUEL_CODE, ORDER_FEN, STATION_CODE
+from bench.order_flow import DB_NAME, add_drivers, admin, app_env, bench_db_url, flask
 
 STEPS = ("place", "pay", "lookup", "confirm", "settle")
 

@@ -40,7 +40,7 @@ from app.config import normalise_db_url
 from app.extensions import db
 from app.models import Chain, Fuel, Member, MemberToken, Staff, Station
 from app.models.base import utcnow
-from app.services import demo_data, ledger, members, orders
+from app.services import catalogue, demo_data, ledger, members
 from app.services.ledger import Leg
 from bench.flow_load import (
     ATTENDANT,
@@ -113,7 +113,8 @@ def add_drivers(database_url: str, count: int) -> dict:
             select(Fuel).where(Fuel.chain_id == chain.id, Fuel.code == FUEL_CODE)
         )
         staff = db.session.scalar(select(Staff).where(Staff.username == ATTENDANT))
-        price = orders.price_in_force(station.id, fuel.id)
+        offer = catalogue.for_chain(chain.id).stations[station.id].offer(FUEL_CODE)
+        price = offer.price_at(utcnow())
         tokens, member_ids = [], []
         for n in range(count):
             member = Member(chain_id=chain.id, openid=f"bench-driver-{n:04d}", nickname=f"车主{n}")

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import FuelPrice, Member, Order
+from app.models import Member, Order
 from app.models.base import commit_keeping_loaded, utcnow
 from app.services import catalogue, outbox
 from app.services.catalogue_model import StationEntry
@@ -52,20 +52,6 @@ def new_order_no() -> str:
     """JY + local time + 8 random digits: 24 characters, valid as a WeChat out_trade_no."""
     stamp = to_local(utcnow()).strftime("%Y%m%d%H%M%S")
     return f"JY{stamp}{secrets.randbelow(10**8):08d}"
-
-
-def price_in_force(station_id: int, fuel_id: int) -> FuelPrice | None:
-    return db.session.scalar(
-        select(FuelPrice)
-        .where(
-            FuelPrice.station_id == station_id,
-            FuelPrice.fuel_id == fuel_id,
-            FuelPrice.cancelled_at.is_(None),
-            FuelPrice.effective_at <= utcnow(),
-        )
-        .order_by(FuelPrice.effective_at.desc())
-        .limit(1)
-    )
 
 
 def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: int | None):

@@ -119,27 +119,29 @@ def test_events_of_a_station_become_visible_in_id_order(app, world, member, atte
     from app.services import station_events
 
     ids = tuple(place(member, world.station_a).id for _ in range(2))
-    started, committed = threading.Event(), threading.Event()
+    recorded, release, fast_committed = threading.Event(), threading.Event(), threading.Event()
 
-    def record(order_id, hold_s):
+    def record(order_id, committed=None):
         with app.app_context():
             station_events.record(db.session.get(Order, order_id), "order.paid")
-            started.set()
-            time.sleep(hold_s)  # still open: its event id is taken but not committed
+            if committed is None:  # the slow one: its event id is taken, not yet committed
+                recorded.set()
+                release.wait(10)
             db.session.commit()
-            committed.set()
+            if committed is not None:
+                committed.set()
             db.session.remove()
 
-    slow = threading.Thread(target=record, args=(ids[0], 0.6))
+    slow = threading.Thread(target=record, args=(ids[0],))
     slow.start()
-    assert started.wait(5)
-    started.clear()
-    fast = threading.Thread(target=record, args=(ids[1], 0))
+    assert recorded.wait(5)
+    fast = threading.Thread(target=record, args=(ids[1], fast_committed))
     fast.start()
     time.sleep(0.3)
     # The later event waits for the earlier one's commit: nothing is visible yet.
     seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()
-    assert seen["events"] == [] and not committed.is_set()
+    assert seen["events"] == [] and not fast_committed.is_set()
+    release.set()
     slow.join()
     fast.join()
     seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()

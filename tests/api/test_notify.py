@@ -17,10 +17,10 @@ from app.models import (
     Refund,
     WeChatPayment,
 )
-from app.services import cancellation, ledger, orders, payments
+from app.services import cancellation, ledger, payments
 from tests.api.wechat_notifications import NOTIFY_PATH, Notifier
 from tests.factories import make_member
-from tests.money.helpers import assert_ledger_ok
+from tests.money.helpers import assert_ledger_ok, place
 
 COPIES = 15  # WeChat Pay tries a notification up to 15 times
 
@@ -35,14 +35,7 @@ def order(world, live_server):
     """A created order with a real WeChat prepay at the sandbox (the driver has not paid)."""
     httpx.delete(live_server.url + "/sandbox/wechatpay/faults").raise_for_status()
     member = make_member(world.chain)
-    placed = orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=20000,
-    )
+    placed = place(member, world.station_a, amount_fen=20000)
     payments.pay_with_wechat(member, placed.id)
     assert db.session.scalars(select(WeChatPayment)).one().prepay_id
     return placed

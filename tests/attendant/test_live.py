@@ -5,7 +5,7 @@ import threading
 import time
 
 from app.attendant.schemas import EventsResponse, WaitingOrders
-from app.services import cancellation, orders, payments, refunds
+from app.services import cancellation, payments, refunds
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import paid_order
 from tests.money.helpers import place
@@ -64,14 +64,7 @@ def test_other_station_is_refused(world, member, attendant):
 
 
 def test_long_poll_wakes_on_a_payment(app, world, member, attendant):
-    placed = orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=10000,
-    )
+    placed = place(member, world.station_a, amount_fen=10000)
 
     def pay_soon():
         time.sleep(0.8)  # the driver pays while the handheld is already waiting

@@ -5,24 +5,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.services import ledger, orders, payments
+from app.services import ledger, payments
 from app.services.ledger import Leg
 from tests.factories import make_member
-from tests.money.helpers import credit_wallet
+from tests.money.helpers import credit_wallet, place
 
 
 @pytest.fixture
 def paid(world):
     member = make_member(world.chain)
     credit_wallet(member, 30_000)
-    order = orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=10_000,
-    )
+    order = place(member, world.station_a, amount_fen=10_000)
     return member, payments.pay_with_wallet(member, order.id)
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import LedgerEntry, Order, Refund, WeChatPayment
 from app.models.base import utcnow
-from app.services import cancellation, ledger, orders, payments
+from app.services import cancellation, ledger, payments
 from app.services.errors import Conflict
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
+from tests.money.helpers import place as place_at
 from tests.money.test_wechat_flow import user_pays, wait_for
 
 
@@ -33,14 +34,7 @@ def member(world):
 
 
 def place(world, member, amount_fen=20000):
-    return orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=amount_fen,
-    )
+    return place_at(member, world.station_a, amount_fen=amount_fen)
 
 
 def test_wechat_money_for_an_order_the_wallet_paid_goes_back_to_wechat(world, member, sandbox, app):

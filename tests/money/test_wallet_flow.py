@@ -13,7 +13,7 @@ from app.models.base import utcnow
 from app.services import cancellation, ledger, orders, outbox, payments, pickup, refunds
 from app.services.errors import Conflict, Invalid, PermissionDenied
 from tests.factories import make_member
-from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
+from tests.money.helpers import assert_ledger_ok, credit_wallet, place, run_jobs
 
 
 @pytest.fixture
@@ -166,17 +166,7 @@ def test_two_attendants_confirming_at_once_one_wins(app, world, member):
 def test_fifty_concurrent_wallet_payments_ten_succeed(app, world):
     member = make_member(world.chain, openid="o-rich-enough-for-ten")
     credit_wallet(member, 10 * 5000)
-    order_ids = [
-        orders.place_order(
-            member,
-            world.station_a.id,
-            fuel_code="92",
-            nozzle_number=None,
-            mode="amount",
-            amount_fen=5000,
-        ).id
-        for _ in range(50)
-    ]
+    order_ids = [place(member, world.station_a, amount_fen=5000).id for _ in range(50)]
     outcomes, barrier = [], threading.Barrier(10)
 
     def pay(ids):
@@ -206,14 +196,7 @@ def test_fifty_concurrent_wallet_payments_ten_succeed(app, world):
 
 
 def test_cancel_unpaid_and_paid_orders(world, member):
-    unpaid = orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=5000,
-    )
+    unpaid = place(member, world.station_a, amount_fen=5000)
     assert cancellation.cancel_order(member, unpaid.id).status == "cancelled"
     order = paid_order(world, member)
     cancelled = cancellation.cancel_order(member, order.id)
@@ -225,14 +208,7 @@ def test_cancel_unpaid_and_paid_orders(world, member):
 
 
 def test_unpaid_order_expires_after_fifteen_minutes(world, member):
-    order = orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=5000,
-    )
+    order = place(member, world.station_a, amount_fen=5000)
     assert run_jobs() == 0  # not due yet
     with time_machine.travel(utcnow() + timedelta(minutes=15, seconds=1), tick=False):
         assert run_jobs() == 1

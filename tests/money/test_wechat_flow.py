@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import LedgerEntry, Order, PaymentEvent, Refund, WeChatPayment
 from app.models.base import utcnow
-from app.services import cancellation, gateways, orders, payments, pickup
+from app.services import cancellation, gateways, payments, pickup
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, run_jobs
+from tests.money.helpers import place as place_at
 
 
 @pytest.fixture
@@ -41,14 +42,7 @@ def wait_for(predicate, seconds=10.0):
 
 
 def place(world, member, amount_fen=20000):
-    return orders.place_order(
-        member,
-        world.station_a.id,
-        fuel_code="92",
-        nozzle_number=None,
-        mode="amount",
-        amount_fen=amount_fen,
-    )
+    return place_at(member, world.station_a, amount_fen=amount_fen)
 
 
 def user_pays(sandbox, params):

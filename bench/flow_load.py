@@ -190,3 +190,27 @@ async def run_level(port, tokens, station_id, level, on_window, first) -> Stats:
     results = await asyncio.gather(marks, *loops)
     stats.cpu_before, stats.cpu_after = results[0]
     return stats
+
+
+async def floor_level(port: int, clients: int, warmup: float, seconds: float) -> float:
+    """Flows per second of a flow that does no work: four `GET /healthz` (one `SELECT 1` each)
+    per flow, from the same client on the same server. No app on this server can do better."""
+    start = time.monotonic()
+    window = (start + warmup, start + warmup + seconds)
+    done = [0]
+
+    async def loop() -> None:
+        conn = Connection(port)
+        try:
+            while time.monotonic() < window[1]:
+                for _ in STEPS:
+                    status, _body = await conn.request("GET", "/healthz")
+                    if status != 200:
+                        sys.exit(f"/healthz answered {status} in the floor run")
+                if window[0] <= time.monotonic() <= window[1]:
+                    done[0] += 1
+        finally:
+            conn.close()
+
+    await asyncio.gather(*(loop() for _ in range(clients)))
+    return done[0] / seconds

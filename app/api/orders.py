@@ -23,11 +23,20 @@ from app.models import Order, Refund
 from app.services import cancellation, ledger, orders, payments, pickup
 
 # Built once: every order answer runs it.
-_REFUNDS = select(Refund).where(Refund.order_id == bindparam("order")).order_by(Refund.id)
+_REFUNDS = select(Refund).where(Refund.order_id.in_(bindparam("orders"))).order_by(Refund.id)
 
 
-def order_json(order: Order) -> dict:
-    refunds = db.session.scalars(_REFUNDS, {"order": order.id})
+def refunds_by_order(order_ids: list[int]) -> dict[int, list[Refund]]:
+    found: dict[int, list[Refund]] = {order_id: [] for order_id in order_ids}
+    for refund in db.session.scalars(_REFUNDS, {"orders": order_ids}):
+        found[refund.order_id].append(refund)
+    return found
+
+
+def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
+    """refunds: the order's, when the caller has them (a new order has none)."""
+    if refunds is None:
+        refunds = refunds_by_order([order.id])[order.id]
     live = pickup.live_token(order)
     base = current_app.config["PUBLIC_BASE_URL"]
     return {
@@ -86,7 +95,7 @@ def place_order():
         volume_ml=data.volume_ml,
         plate=data.plate,
     )
-    return order_json(order), 201
+    return order_json(order, refunds=[]), 201
 
 
 @api_route(
@@ -102,8 +111,9 @@ def place_order():
 def list_orders():
     q = parse_query(OrderListQuery)
     rows, total = orders.list_orders(g.member, q.page, q.per_page)
+    refunds = refunds_by_order([o.id for o in rows])
     return {
-        "items": [order_json(o) for o in rows],
+        "items": [order_json(o, refunds[o.id]) for o in rows],
         "page": q.page,
         "per_page": q.per_page,
         "total": total,

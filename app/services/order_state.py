@@ -1,6 +1,8 @@
 """The order state machine, in one place; every transition is a compare-and-set."""
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.models import Order
@@ -45,16 +47,27 @@ def take(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"no transition {from_status} -> {to_status}")
     table = Order.__table__
-    # A plain UPDATE ... RETURNING read into the order: the ORM's own bulk UPDATE costs more.
     statement = (
         update(table)
         .where(table.c.id == order_id, table.c.status == from_status, *guards)
         .values(status=to_status, **values)
-        .returning(*table.c)
+        .returning(*_COLUMNS)
     )
-    return db.session.scalars(
-        select(Order).from_statement(statement), execution_options={"populate_existing": True}
-    ).one_or_none()
+    loaded = db.session.identity_map.get(identity_key(Order, order_id))
+    if loaded is None:  # read the returned row into a new order
+        return db.session.scalars(select(Order).from_statement(statement)).one_or_none()
+    # The order is in the session already (the caller read it): refresh it from the returned
+    # row, which costs less than the ORM loading it again.
+    row = db.session.execute(statement).first()
+    if row is None:
+        return None
+    for key, value in zip(_KEYS, row, strict=True):
+        set_committed_value(loaded, key, value)
+    return loaded
+
+
+_KEYS = [prop.key for prop in inspect(Order).column_attrs]
+_COLUMNS = [prop.columns[0] for prop in inspect(Order).column_attrs]
 
 
 def must_move(

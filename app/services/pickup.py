@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import qrcode
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -99,15 +99,25 @@ def _check_staff(staff: Staff, station_id: int) -> None:
         raise OtherStation("该订单不属于本站，请让司机到下单的油站加油")
 
 
+# Built once, as every scan runs them.
+_LOOKUP = (
+    select(PickupToken, Order)
+    .join(Order, Order.id == PickupToken.order_id)
+    .join(Order.member)  # the driver's name too, for the attendant's screen
+    .options(contains_eager(Order.member))
+    .where(PickupToken.token_hash == bindparam("hash"))
+)
+_token = PickupToken.__table__.c
+_BURN = (
+    update(PickupToken.__table__)
+    .where(_token.order_id == bindparam("order"), _token.used_at.is_(None))
+    .values(used_at=bindparam("now"), used_by_id=bindparam("staff"))
+)
+
+
 def lookup(staff: Staff, token: str) -> Order:
     """The paid order behind a scanned token, checked for this staff member's station."""
-    found = db.session.execute(
-        select(PickupToken, Order)
-        .join(Order, Order.id == PickupToken.order_id)
-        .join(Order.member)  # the driver's name too, for the attendant's screen
-        .options(contains_eager(Order.member))
-        .where(PickupToken.token_hash == hash_token(token))
-    ).first()
+    found = db.session.execute(_LOOKUP, {"hash": hash_token(token)}).first()
     row, order = (found[0], found[1]) if found else (None, None)
     if row is None or row.chain_id != staff.chain_id:
         raise NotFound("二维码无效，请让司机刷新订单二维码")
@@ -224,16 +234,11 @@ def _confirm_now(
     staff: Staff, token: str, dispensed_ml: int, confirmation_id: str | None
 ) -> tuple[Order, Fueling]:
     order = lookup(staff, token)
-    # Held here so the answer can name the driver after the update below without a query.
-    _driver = order.member
+    driver = order.member  # the answer names the driver: kept across the update below
     fueling = price_fueling(order, dispensed_ml)
     dispensed_fen = fueling.dispensed_fen
     now = utcnow()
-    burnt = db.session.execute(
-        update(PickupToken)
-        .where(PickupToken.order_id == order.id, PickupToken.used_at.is_(None))
-        .values(used_at=now, used_by_id=staff.id)
-    )
+    burnt = db.session.execute(_BURN, {"order": order.id, "now": now, "staff": staff.id})
     if burnt.rowcount != 1:
         db.session.rollback()
         raise TokenUsed("该二维码已使用，订单已加油")
@@ -252,6 +257,7 @@ def _confirm_now(
     if fueled is None:
         db.session.rollback()
         raise Conflict("订单已被处理或刚刚退款，请刷新后重试")
+    set_committed_value(fueled, "member", driver)
     audit.record(
         staff,
         "order.fueled",

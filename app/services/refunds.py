@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.extensions import db
 from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
@@ -20,6 +20,21 @@ REFUND_ROLES = ("cashier", "manager", "chain_admin")
 QUERY_AFTER = timedelta(minutes=1)
 
 
+# Built once: every settlement runs them. _ADD_REFUNDED[True] also checks the order's status.
+_order = Order.__table__.c
+_ADD_REFUNDED = {
+    with_status: update(Order.__table__)
+    .where(
+        _order.id == bindparam("order"),
+        _order.refunded_fen + bindparam("amount") <= _order.paid_fen,
+        *([_order.status == bindparam("expected")] if with_status else []),
+    )
+    .values(refunded_fen=_order.refunded_fen + bindparam("amount"))
+    for with_status in (False, True)
+}
+_COUNT_REFUNDS = select(func.count(Refund.id)).where(Refund.order_id == bindparam("order"))
+
+
 def create_refund(
     order: Order,
     amount_fen: int,
@@ -33,19 +48,12 @@ def create_refund(
     expected_status: the order must still be in it (a staff refund must not race a fuelling)."""
     if amount_fen <= 0:
         raise Invalid({"amount_fen": "退款金额必须大于 0"})
-    status_guard = () if expected_status is None else (Order.status == expected_status,)
-    guarded = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id, Order.refunded_fen + amount_fen <= Order.paid_fen, *status_guard
-        )
-        .values(refunded_fen=Order.refunded_fen + amount_fen)
-        .execution_options(synchronize_session=False)
-    )
+    change = {"order": order.id, "amount": amount_fen, "expected": expected_status}
+    guarded = db.session.execute(_ADD_REFUNDED[expected_status is not None], change)
     if guarded.rowcount != 1:
         db.session.rollback()
         raise Invalid({"amount_fen": "退款总额不能超过实付金额，或订单状态刚刚变化，请刷新"})
-    count = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id))
+    count = db.session.scalar(_COUNT_REFUNDS, {"order": order.id})
     refund = Refund(
         chain_id=order.chain_id,
         station_id=order.station_id,

@@ -30,7 +30,8 @@ def idempotent(view):
             response.headers["Idempotent-Replayed"] = "true"
             return response
         try:
-            response = make_response(view(*args, **kwargs))
+            answer = view(*args, **kwargs)
+            response = make_response(answer)
         except (ApiError, ServiceError) as err:
             code = "invalid_request" if isinstance(err, Invalid) else err.code
             body = {"error": {"code": code, "message": err.message}}
@@ -45,7 +46,10 @@ def idempotent(view):
         if response.status_code >= 500 or not response.is_json:
             idempotency.abandon(claim)
         else:
-            idempotency.finish(claim, response.status_code, response.get_json())
+            body = answer[0] if isinstance(answer, tuple) else answer
+            if not isinstance(body, dict):  # not the view's own dict: read the JSON back
+                body = response.get_json()
+            idempotency.finish(claim, response.status_code, body)
         return response
 
     wrapper.idempotent = True

@@ -160,6 +160,10 @@ def station_page_json(result: NearbyPage, now: datetime, base_url: str) -> str:
     )
 
 
+# A renamed station or fuel shows on order answers within this long (prices are always exact).
+NAMES_CHECKED_WITHIN_S = 5.0
+
+
 def order_names(order) -> tuple[str, str, str, int | None]:
     """(station name, fuel code, fuel name, nozzle number) of an order: from the catalogue while
     the station is active and sells the fuel, else from the database."""
@@ -167,7 +171,7 @@ def order_names(order) -> tuple[str, str, str, int | None]:
     from app.models import Fuel, Nozzle, Station
     from app.services import catalogue
 
-    stations = catalogue.for_chain(order.chain_id)
+    stations = catalogue.for_chain(order.chain_id, checked_within_s=NAMES_CHECKED_WITHIN_S)
     station = stations.stations.get(order.station_id) if stations else None
     fuel = next((f for f in station.fuels if f.fuel_id == order.fuel_id), None) if station else None
     nozzle = (

@@ -34,23 +34,28 @@ def utcnow() -> datetime:
 _inserts_unless_exists: dict = {}
 
 
-def insert_unless_exists(model, *unique_columns: str):
-    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, on PostgreSQL or SQLite, to execute
-    with the row as parameters: no savepoint, and a concurrent twin waits for the first writer
-    instead of failing. Built once per table and database."""
+def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict):
+    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING of one row, on PostgreSQL or SQLite, in
+    the session's transaction: no savepoint, and a concurrent twin waits for the first writer
+    instead of failing. Returns the result (rowcount 0: the row was there)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     from app.extensions import db
 
-    dialect = db.session.get_bind().dialect.name
-    key = (model, dialect, unique_columns)
-    if key not in _inserts_unless_exists:
-        module = postgresql if dialect == "postgresql" else sqlite
-        statement = module.insert(model.__table__)
-        _inserts_unless_exists[key] = statement.on_conflict_do_nothing(
+    connection = db.session.connection()
+    dialect = connection.dialect
+    key = (model, dialect.name, unique_columns, tuple(values))
+    compiled = _inserts_unless_exists.get(key)
+    if compiled is None:
+        module = postgresql if dialect.name == "postgresql" else sqlite
+        statement = module.insert(model.__table__).on_conflict_do_nothing(
             index_elements=unique_columns
         )
-    return _inserts_unless_exists[key]
+        # SQLAlchemy never caches a dialect's own INSERT: compiled on every call, it cost more
+        # than running it. Compiled here once per table, database and set of columns.
+        compiled = statement.compile(dialect=dialect, column_keys=list(values))
+        _inserts_unless_exists[key] = compiled
+    return connection.execute(compiled, values)
 
 
 def commit_keeping_loaded() -> None:

@@ -5,7 +5,9 @@ each use costs one primary-key query for that version. Prices are picked at the 
 request from every cached row, so a scheduled price takes effect exactly on time.
 """
 
+import math
 import threading
+import time
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
@@ -54,6 +56,7 @@ class ChainNotConfigured(ServiceError):
 _lock = threading.Lock()
 _chain_ids: dict[str, int] = {}
 _catalogues: dict[int, Catalogue] = {}
+_checked_at: dict[int, float] = {}  # when this process last compared a chain's version
 
 
 def clear_cache() -> None:
@@ -61,6 +64,7 @@ def clear_cache() -> None:
     with _lock:
         _chain_ids.clear()
         _catalogues.clear()
+        _checked_at.clear()
 
 
 def current_chain_id() -> int:
@@ -98,14 +102,21 @@ def current() -> Catalogue:
     return found
 
 
-def for_chain(chain_id: int, *, exact: bool = False) -> Catalogue | None:
+def for_chain(
+    chain_id: int, *, exact: bool = False, checked_within_s: float = 0
+) -> Catalogue | None:
     """A chain's catalogue at its current version (None if there is no such chain).
 
     While one thread reloads, the others keep answering from the previous version, unless
-    `exact` (placing an order must see a price change the moment it is committed)."""
+    `exact` (placing an order must see a price change the moment it is committed).
+    checked_within_s: a version compared that recently is good enough (names on an answer)."""
     memo = g.setdefault("catalogues", {}) if has_request_context() else {}
     if chain_id in memo:  # one version check per request is enough
         return memo[chain_id]
+    checked_at = time.monotonic()
+    recently = checked_at - _checked_at.get(chain_id, -math.inf) < checked_within_s
+    if recently and not exact and chain_id in _catalogues:
+        return _catalogues[chain_id]
     version = db.session.execute(_VERSION_SQL, {"id": chain_id}).scalar()
     if version is None:
         return None
@@ -121,6 +132,8 @@ def for_chain(chain_id: int, *, exact: bool = False) -> Catalogue | None:
                 _catalogues[chain_id] = cached
         finally:
             _lock.release()
+    if cached.version == version:
+        _checked_at[chain_id] = checked_at
     memo[chain_id] = cached
     return cached
 

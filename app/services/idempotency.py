@@ -120,9 +120,7 @@ def finish(claim: Claim, status: int, body: dict) -> None:
     )
     if stored.rowcount == 0:
         values = {**asdict(claim), "status_code": status, "response": body}
-        db.session.execute(
-            insert_unless_exists(IdempotencyRecord, "member_id", "endpoint", "key"), values
-        )
+        insert_unless_exists(IdempotencyRecord, ("member_id", "endpoint", "key"), values)
     db.session.commit()
 
 

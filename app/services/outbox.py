@@ -44,7 +44,7 @@ def enqueue(
         raise ValueError(f"no handler for job kind {kind!r}")
     values = {"kind": kind, "payload": payload, "dedupe_key": dedupe_key}
     values["run_after"] = run_after or utcnow()
-    db.session.execute(insert_unless_exists(OutboxJob, "dedupe_key"), values)
+    insert_unless_exists(OutboxJob, ("dedupe_key",), values)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,27 @@ def test_catalogue_is_reused_until_the_version_changes(world):
     assert catalogue.current() is not second
 
 
+def test_a_recent_check_serves_names_but_never_a_price(world, app):
+    chain_id = world.chain.id
+
+    def in_new_request(**how):  # a request of its own: its own session and memo
+        with app.app_context(), app.test_request_context():
+            found = catalogue.for_chain(chain_id, **how)
+            db.session.remove()
+            return found
+
+    first = in_new_request()
+    world.chain.catalogue_version += 1  # e.g. a station renamed
+    db.session.commit()
+    assert in_new_request(checked_within_s=5) is first  # names: a check just now will do
+    exact = in_new_request(exact=True, checked_within_s=5)  # an order's price: never stale
+    assert exact.version == first.version + 1
+    world.chain.catalogue_version += 1
+    db.session.commit()
+    catalogue._checked_at[chain_id] -= 6  # the last check is now 6 s old
+    assert in_new_request(checked_within_s=5).version == first.version + 2
+
+
 def test_concurrent_first_use_loads_once(world, app):
     results, start = [], threading.Barrier(6)
 

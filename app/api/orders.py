@@ -151,7 +151,9 @@ def pay_order(order_id: int):
     data = parse_body(PayRequest)
     if data.method == "wallet":
         order = payments.pay_with_wallet(g.member, order_id)
-        return {"order": order_json(order), "wechat_pay": None}
+        # No refund can exist yet: refunds follow a payment (or money that came too late),
+        # and the order was unpaid until this payment committed.
+        return {"order": order_json(order, refunds=[]), "wechat_pay": None}
     params = payments.pay_with_wechat(g.member, order_id)
     return {"order": order_json(orders.get_order(g.member, order_id)), "wechat_pay": params}
 

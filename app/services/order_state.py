@@ -47,12 +47,9 @@ def take(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"no transition {from_status} -> {to_status}")
     table = Order.__table__
-    statement = (
-        update(table)
-        .where(table.c.id == order_id, table.c.status == from_status, *guards)
-        .values(status=to_status, **values)
-        .returning(*_COLUMNS)
-    )
+    statement = _UPDATE_RETURNING.where(
+        table.c.id == order_id, table.c.status == from_status, *guards
+    ).values(status=to_status, **values)
     loaded = db.session.identity_map.get(identity_key(Order, order_id))
     if loaded is None:  # read the returned row into a new order
         return db.session.scalars(select(Order).from_statement(statement)).one_or_none()
@@ -67,7 +64,10 @@ def take(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
 
 
 _KEYS = [prop.key for prop in inspect(Order).column_attrs]
-_COLUMNS = [prop.columns[0] for prop in inspect(Order).column_attrs]
+# The RETURNING list built once: coercing its columns on every call cost more than the rest.
+_UPDATE_RETURNING = update(Order.__table__).returning(
+    *(prop.columns[0] for prop in inspect(Order).column_attrs)
+)
 
 
 def must_move(

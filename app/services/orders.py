@@ -4,7 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -76,6 +76,10 @@ def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: i
     return offer, nozzle
 
 
+# A plain INSERT ... RETURNING read into the order (no unit-of-work flush), built once.
+_INSERT_ORDER = select(Order).from_statement(insert(Order.__table__).returning(*Order.__table__.c))
+
+
 def place_order(
     member: Member,
     station_id: int,
@@ -140,11 +144,8 @@ def place_order(
         expires_at=now + PAY_WITHIN,
         created_at=now,
     )
-    table = Order.__table__
-    try:  # a plain INSERT ... RETURNING read into the order: no unit-of-work flush
-        order = db.session.scalars(
-            select(Order).from_statement(insert(table).values(row).returning(*table.c))
-        ).one()
+    try:
+        order = db.session.scalars(_INSERT_ORDER, row).one()
     except IntegrityError:
         db.session.rollback()
         if _retried:
@@ -171,9 +172,12 @@ def place_order(
     return order
 
 
+_ORDER_BY_ID = select(Order).where(Order.id == bindparam("id"))  # built once: cheaper than get()
+
+
 def get_order(member: Member, order_id: int) -> Order:
     """A driver's own order; anyone else's is 'not found' (no hint that it exists)."""
-    order = db.session.get(Order, order_id)
+    order = db.session.scalars(_ORDER_BY_ID, {"id": order_id}).one_or_none()
     if order is None or order.member_id != member.id:
         raise NotFound("订单不存在")
     return order

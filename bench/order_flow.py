@@ -12,7 +12,9 @@ Creates a throwaway database, migrates it, loads the demo, adds drivers with a w
 serves the app with gunicorn (jobs by `flask worker` through Redis, as in production, or inline)
 and drives it from this process with a lean asyncio HTTP client at 16 and 64 concurrent drivers.
 In the same run, pgbench replays the same write transactions per flow (counted from the code)
-against copies of the same tables in a scratch schema. Prints figures; asserts nothing.
+against copies of the same tables in a scratch schema, and the same client sends four bare
+`GET /healthz` per flow to the same server: the floor that no app on this server can beat.
+Prints figures; asserts nothing.
 
 Run from the repository root: `make bench-orders`, or `.venv/bin/python -m bench.order_flow -h`.
 """

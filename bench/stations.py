@@ -214,7 +214,7 @@ def flask_env(database_url: str, base_url: str) -> dict:
 
 
 def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
-    worker_class = ["-k", "gthread", "--threads", str(threads)] if threads > 0 else []
+    worker_class = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
     bind = ["-b", f"127.0.0.1:{port}", "--backlog", "2048", "--log-level", "warning"]
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), *worker_class, *bind, "wsgi:app"],

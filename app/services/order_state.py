@@ -1,6 +1,6 @@
 """The order state machine, in one place; every transition is a compare-and-set."""
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -42,20 +42,24 @@ def move(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
     return result.rowcount == 1
 
 
-def take(order_id: int, from_status: str, to_status: str, *guards, **values) -> Order | None:
-    """move(), returning the order as the update left it (locked until commit), or None."""
+def take(
+    order_id: int, from_status: str, to_status: str, *guards, params: dict | None = None, **values
+) -> Order | None:
+    """move(), returning the order as the update left it (locked until commit), or None.
+
+    guards: conditions built once (module constants, such as COVERS), their bind parameters
+    in params; the statement for each kind of move is then built once too."""
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"no transition {from_status} -> {to_status}")
-    table = Order.__table__
-    statement = _UPDATE_RETURNING.where(
-        table.c.id == order_id, table.c.status == from_status, *guards
-    ).values(status=to_status, **values)
+    statement, load = _take_statements(from_status, to_status, guards, tuple(values))
+    bound = {"order_id": order_id, **(params or {})}
+    bound.update((f"new_{key}", value) for key, value in values.items())
     loaded = db.session.identity_map.get(identity_key(Order, order_id))
     if loaded is None:  # read the returned row into a new order
-        return db.session.scalars(select(Order).from_statement(statement)).one_or_none()
+        return db.session.scalars(load, bound).one_or_none()
     # The order is in the session already (the caller read it): refresh it from the returned
     # row, which costs less than the ORM loading it again.
-    row = db.session.execute(statement).first()
+    row = db.session.execute(statement, bound).first()
     if row is None:
         return None
     for key, value in zip(_KEYS, row, strict=True):
@@ -63,11 +67,36 @@ def take(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
     return loaded
 
 
+# A refund may land between reading an order and fuelling it: what is left must still cover
+# the fuel. Bind needed_fen.
+COVERS = Order.paid_fen - Order.refunded_fen >= bindparam("needed_fen")
+NO_PAYMENT_METHOD_YET = Order.payment_method.is_(None)
+PAYMENT_METHOD_IS = Order.payment_method == bindparam("payment_method_is")
+
 _KEYS = [prop.key for prop in inspect(Order).column_attrs]
-# The RETURNING list built once: coercing its columns on every call cost more than the rest.
-_UPDATE_RETURNING = update(Order.__table__).returning(
-    *(prop.columns[0] for prop in inspect(Order).column_attrs)
-)
+_COLUMNS = [prop.columns[0] for prop in inspect(Order).column_attrs]
+_statements: dict = {}
+
+
+def _take_statements(from_status: str, to_status: str, guards: tuple, keys: tuple) -> tuple:
+    """UPDATE ... RETURNING for one kind of move, and the same read into an order. Built once:
+    building one per call (with its 30-column RETURNING) cost more than running it."""
+    # The guards are kept in the value, so their ids in the key stay theirs.
+    found = _statements.get((from_status, to_status, tuple(map(id, guards)), keys))
+    if found is None:
+        table = Order.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("order_id"), table.c.status == from_status, *guards)
+            .values(
+                status=to_status,
+                **{key: bindparam(f"new_{key}", type_=table.c[key].type) for key in keys},
+            )
+            .returning(*_COLUMNS)
+        )
+        found = (statement, select(Order).from_statement(statement), guards)
+        _statements[(from_status, to_status, tuple(map(id, guards)), keys)] = found
+    return found[0], found[1]
 
 
 def must_move(

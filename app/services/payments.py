@@ -46,14 +46,16 @@ def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> Orde
     Returns the order as paid; None when it had already left 'created', or another way of
     paying was chosen for it meanwhile (someone else won)."""
     now = utcnow()
-    chosen = (
-        Order.payment_method.is_(None) if method == "wallet" else Order.payment_method == method
-    )
+    if method == "wallet":  # only an order no other way of paying was chosen for
+        chosen, params = order_state.NO_PAYMENT_METHOD_YET, None
+    else:
+        chosen, params = order_state.PAYMENT_METHOD_IS, {"payment_method_is": method}
     paid = order_state.take(
         order.id,
         "created",
         "paid",
         chosen,
+        params=params,
         paid_fen=order.amount_fen,
         payment_method=method,
         paid_at=now,

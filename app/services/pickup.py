@@ -246,8 +246,8 @@ def _confirm_now(
         order.id,
         "paid",
         "fueled",
-        # A refund may have landed since the order was read: what is left must still cover it.
-        Order.paid_fen - Order.refunded_fen >= dispensed_fen,
+        order_state.COVERS,
+        params={"needed_fen": dispensed_fen},
         dispensed_ml=dispensed_ml,
         dispensed_fen=dispensed_fen,
         fueled_at=now,

@@ -1,16 +1,12 @@
 """The Jiayou service: create_app builds one app with the driver API, console and sandbox."""
 
 import os
-import time
 
 from flask import Flask, redirect, url_for
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.pool import Pool
+from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import logs
+from app import database, logs
 from app.config import Config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -33,6 +29,7 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -85,39 +82,3 @@ def register_commands(app: Flask) -> None:
         @app.before_request
         def start_jobs():
             jobs.start_inline_runner(app)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record):
-    """SQLite: enforce foreign keys, use WAL and wait on locks instead of failing at once."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-
-# A pooled connection idle for longer than this is checked before use (the database may have
-# restarted meanwhile). One in steady use is not: a ping on every checkout cost a round trip per
-# commit, about a tenth of the order flow's database work.
-PING_IDLE_AFTER_S = 10.0
-
-
-@event.listens_for(Pool, "checkin")
-def _note_checkin(_dbapi_connection, record):
-    record.info["checked_in_at"] = time.monotonic()
-
-
-@event.listens_for(Pool, "checkout")
-def _ping_if_idle(dbapi_connection, record, _proxy):
-    checked_in = record.info.get("checked_in_at")
-    if checked_in is None or time.monotonic() - checked_in < PING_IDLE_AFTER_S:
-        return
-    try:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("SELECT 1")
-        cursor.close()
-        dbapi_connection.rollback()
-    except Exception as err:
-        raise DisconnectionError("stale pooled connection") from err  # the pool reconnects

@@ -34,10 +34,10 @@ def utcnow() -> datetime:
 _inserts_unless_exists: dict = {}
 
 
-def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict):
+def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -> None:
     """INSERT ... ON CONFLICT (unique_columns) DO NOTHING of one row, on PostgreSQL or SQLite, in
     the session's transaction: no savepoint, and a concurrent twin waits for the first writer
-    instead of failing. Returns the result (rowcount 0: the row was there)."""
+    instead of failing."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     from app.extensions import db
@@ -55,7 +55,7 @@ def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict):
         # than running it. Compiled here once per table, database and set of columns.
         compiled = statement.compile(dialect=dialect, column_keys=list(values))
         _inserts_unless_exists[key] = compiled
-    return connection.execute(compiled, values)
+    connection.execute(compiled, values)
 
 
 def commit_keeping_loaded() -> None:

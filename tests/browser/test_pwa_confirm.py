@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import AuditLog
 from tests.attendant.conftest import reload
-from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.pwa import (  # noqa: F401  (fixtures)
     assert_touch_targets,
     doc_shot,
@@ -125,10 +125,7 @@ def test_the_camera_scans_the_drivers_qr_and_opens_the_order(browser, live_serve
         executable_path=CHROMIUM,
         headless=True,
         args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
+            *CHROMIUM_ARGS,
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}",

@@ -47,8 +47,8 @@ def take(
 ) -> Order | None:
     """move(), returning the order as the update left it (locked until commit), or None.
 
-    guards: conditions built once (module constants, such as COVERS), their bind parameters
-    in params; the statement for each kind of move is then built once too."""
+    guards: this module's constants (COVERS, ...), their bind parameters in params, so the
+    statement for each kind of move is built once."""
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"no transition {from_status} -> {to_status}")
     statement, load = _take_statements(from_status, to_status, guards, tuple(values))
@@ -67,11 +67,12 @@ def take(
     return loaded
 
 
-# A refund may land between reading an order and fuelling it: what is left must still cover
-# the fuel. Bind needed_fen.
+# The guards take() accepts, built once. A refund may land between reading an order and
+# fuelling it: what is left must still cover the fuel (bind needed_fen).
 COVERS = Order.paid_fen - Order.refunded_fen >= bindparam("needed_fen")
 NO_PAYMENT_METHOD_YET = Order.payment_method.is_(None)
 PAYMENT_METHOD_IS = Order.payment_method == bindparam("payment_method_is")
+_GUARD_IDS = {id(COVERS), id(NO_PAYMENT_METHOD_YET), id(PAYMENT_METHOD_IS)}
 
 _KEYS = [prop.key for prop in inspect(Order).column_attrs]
 _COLUMNS = [prop.columns[0] for prop in inspect(Order).column_attrs]
@@ -81,22 +82,23 @@ _statements: dict = {}
 def _take_statements(from_status: str, to_status: str, guards: tuple, keys: tuple) -> tuple:
     """UPDATE ... RETURNING for one kind of move, and the same read into an order. Built once:
     building one per call (with its 30-column RETURNING) cost more than running it."""
-    # The guards are kept in the value, so their ids in the key stay theirs.
-    found = _statements.get((from_status, to_status, tuple(map(id, guards)), keys))
+    key = (from_status, to_status, tuple(map(id, guards)), keys)
+    found = _statements.get(key)
     if found is None:
+        if not {id(guard) for guard in guards} <= _GUARD_IDS:
+            raise ValueError("take() accepts the guards of order_state only")
         table = Order.__table__
         statement = (
             update(table)
             .where(table.c.id == bindparam("order_id"), table.c.status == from_status, *guards)
             .values(
                 status=to_status,
-                **{key: bindparam(f"new_{key}", type_=table.c[key].type) for key in keys},
+                **{name: bindparam(f"new_{name}", type_=table.c[name].type) for name in keys},
             )
             .returning(*_COLUMNS)
         )
-        found = (statement, select(Order).from_statement(statement), guards)
-        _statements[(from_status, to_status, tuple(map(id, guards)), keys)] = found
-    return found[0], found[1]
+        found = _statements[key] = (statement, select(Order).from_statement(statement))
+    return found
 
 
 def must_move(

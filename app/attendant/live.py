@@ -60,9 +60,12 @@ def station_events_since(station_id: int):
         events = station_events.since(current_user, station_id, q.since)
         if events or time.monotonic() >= deadline:
             break
-        db.session.rollback()  # end the read so the next look sees new commits (SQLite too)
+        # End the read so the next look sees new commits (SQLite too). COMMIT, as it only read:
+        # a ROLLBACK would also drop the connection's prepared statements.
+        db.session.commit()
         time.sleep(POLL_S)
     hashes = station_events.token_hashes(e.order_id for e in events)
+    orders = station_events.orders_of(events)
     return {
         "cursor": events[-1].id if events else q.since,
         "events": [
@@ -70,7 +73,7 @@ def station_events_since(station_id: int):
                 "id": e.id,
                 "kind": e.kind,
                 "created_at": local_iso(e.created_at),
-                "order": live_json(db.session.get(Order, e.order_id), hashes),
+                "order": live_json(orders[e.order_id], hashes),
             }
             for e in events
         ],

@@ -78,14 +78,18 @@ def claim(job_id: int, from_status: str = "pending") -> Claimed | None:
     return Claimed(job_id, row.kind, dict(row.payload), row.attempts) if row else None
 
 
-def due_ids(limit: int, now: datetime | None = None) -> list[int]:
-    query = (
+def _due(limit: int, now: datetime | None = None):
+    """The ids of pending jobs whose time has come, oldest first."""
+    return (
         select(OutboxJob.id)
         .where(OutboxJob.status == "pending", OutboxJob.run_after <= (now or utcnow()))
         .order_by(OutboxJob.run_after, OutboxJob.id)
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+
+
+def due_ids(limit: int, now: datetime | None = None) -> list[int]:
+    return list(db.session.scalars(_due(limit, now)))
 
 
 def run_due(limit: int = 50) -> int:
@@ -148,11 +152,10 @@ def sweep_stuck(now: datetime | None = None) -> int:
 def mark_queued(limit: int) -> list[int]:
     """Relay step: up to `limit` due jobs pending -> queued in one statement, before their ids go
     to RQ. Concurrent relays skip each other's rows."""
-    due = select(OutboxJob.id).where(OutboxJob.status == "pending", OutboxJob.run_after <= utcnow())
-    due = due.order_by(OutboxJob.run_after, OutboxJob.id).limit(limit)
+    due = _due(limit).with_for_update(skip_locked=True).scalar_subquery()
     ids = db.session.scalars(
         update(OutboxJob)
-        .where(OutboxJob.id.in_(due.with_for_update(skip_locked=True).scalar_subquery()))
+        .where(OutboxJob.id.in_(due))
         .values(status="queued", claimed_at=utcnow())
         .returning(OutboxJob.id)
     ).all()

@@ -1,6 +1,7 @@
 """Station events in sequence (paid, fuelled, cancelled orders) for the handhelds' live list."""
 
 from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Order, PickupToken, Staff, Station, StationEvent
@@ -53,10 +54,20 @@ def waiting_orders(staff: Staff, station_id: int) -> tuple[list[Order], int]:
     )
     rows = db.session.scalars(
         select(Order)
+        .options(selectinload(Order.member))  # each row names its driver
         .where(Order.station_id == station_id, Order.status == "paid")
         .order_by(Order.paid_at, Order.id)
     )
     return list(rows), cursor
+
+
+def orders_of(events: list[StationEvent]) -> dict[int, Order]:
+    """The events' orders with their drivers, by id, in two queries whatever their number."""
+    ids = {event.order_id for event in events}
+    if not ids:
+        return {}
+    query = select(Order).options(selectinload(Order.member)).where(Order.id.in_(ids))
+    return {order.id: order for order in db.session.scalars(query)}
 
 
 def since(staff: Staff, station_id: int, after: int, limit: int = 200) -> list[StationEvent]:

@@ -234,7 +234,6 @@ def _confirm_now(
     staff: Staff, token: str, dispensed_ml: int, confirmation_id: str | None
 ) -> tuple[Order, Fueling]:
     order = lookup(staff, token)
-    driver = order.member  # the answer names the driver: kept across the update below
     fueling = price_fueling(order, dispensed_ml)
     dispensed_fen = fueling.dispensed_fen
     now = utcnow()
@@ -257,7 +256,6 @@ def _confirm_now(
     if fueled is None:
         db.session.rollback()
         raise Conflict("订单已被处理或刚刚退款，请刷新后重试")
-    set_committed_value(fueled, "member", driver)
     audit.record(
         staff,
         "order.fueled",

@@ -13,6 +13,7 @@ import time
 import psycopg
 import pytest
 import redis
+import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -21,6 +22,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db, limiter
+from app.models.base import utcnow
+from tests.timing import next_local
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -98,6 +101,23 @@ def _clean_state(request):
     from app.services import catalogue
 
     catalogue.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def travel(request):
+    """The stopped clock of a test marked `@pytest.mark.travel(weekday=None, hour=0, minute=0)`.
+
+    The clock stops at the next such moment in Shanghai (at the real now if the marker has no
+    arguments) before any of the test's data is built, as autouse fixtures come first: the world
+    is made at the moment the test travels to. The test moves on with travel.move_to(moment) or
+    travel.shift(delta); unmarked tests get None and the real clock."""
+    marker = request.node.get_closest_marker("travel")
+    if marker is None:
+        yield None
+        return
+    start = next_local(**marker.kwargs) if marker.kwargs else utcnow()
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

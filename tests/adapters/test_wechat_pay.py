@@ -299,13 +299,14 @@ def test_what_a_request_carries(app):
     impostor = Impostor(200, b'{"prepay_id":"wx1"}')
     try:
         client = pay_client(app, impostor.url, WECHATPAY_NOTIFY_URL="https://j.example.com/n")
-        expire = datetime(2030, 6, 1, 4, 0, 0, tzinfo=UTC)
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        expire = tomorrow.replace(hour=4, minute=0, second=0, microsecond=0)
         with pytest.raises(SignatureInvalid):
             client.create_jsapi("JY|2030*06", "0号柴油", 100, "o-1", time_expire=expire)
         headers, raw_uri, body = impostor.seen
         assert raw_uri == "/sandbox/wechatpay/v3/pay/transactions/jsapi"
         sent = json.loads(body)
-        assert sent["time_expire"] == "2030-06-01T12:00:00+08:00"
+        assert sent["time_expire"] == f"{expire:%Y-%m-%d}T12:00:00+08:00"  # China time
         assert sent["amount"] == {"total": 100, "currency": "CNY"}
         assert sent["notify_url"] == "https://j.example.com/n" and "attach" not in sent
         assert b" " not in body and "0号柴油".encode() in body  # compact, UTF-8 as signed

@@ -10,6 +10,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 
 from app.adapters.wechat_pay import WeChatPayClient
+from app.sandbox.wechatpay_notify import RETRY_AFTER_S, dispatcher
 
 
 class Receiver:
@@ -79,13 +80,26 @@ def paid_order(wxpay, sandbox, notify_url, total=25000) -> str:
     return out_trade_no
 
 
+def nothing_more_within(app, delay_s: float) -> None:
+    """Return once the sandbox has sent all it would send within delay_s from now.
+
+    The sandbox runs its deliveries one at a time, in the order they are due: a marker queued
+    behind the task running now (so that task has finished and queued any retry of its own),
+    then a second marker due delay_s later, runs after every delivery due before it."""
+    with app.app_context():
+        queue = dispatcher()
+    done = threading.Event()
+    queue.schedule(0, lambda: queue.schedule(delay_s, lambda: done.set()) and None)
+    assert done.wait(10 + delay_s), "the sandbox's deliveries did not move on"
+
+
 def log_of(sandbox, **filters) -> list[dict]:
     answer = httpx.get(sandbox + "/notifications", params=filters)
     answer.raise_for_status()
     return answer.json()["notifications"]
 
 
-def test_payment_notification_is_retried_until_acknowledged(wxpay, fast_sandbox, receiver):
+def test_payment_notification_is_retried_until_acknowledged(app, wxpay, fast_sandbox, receiver):
     receiver.fail_first = 2
     out_trade_no = paid_order(wxpay, fast_sandbox, receiver.url)
     deliveries = receiver.wait_for(3)
@@ -112,7 +126,8 @@ def test_payment_notification_is_retried_until_acknowledged(wxpay, fast_sandbox,
         time.sleep(0.02)
     assert entry["status"] == "delivered"
     assert [attempt["result"] for attempt in entry["attempts"]] == [500, 500, 204]
-    time.sleep(0.2)  # nothing more comes once acknowledged
+    # Nothing more comes once acknowledged, not even when a fourth try would have been due.
+    nothing_more_within(app, RETRY_AFTER_S[2] / app.config["SANDBOX_WECHATPAY_RETRY_SCALE"])
     assert len(receiver.received) == 3
 
 
@@ -129,7 +144,7 @@ def test_unreachable_endpoint_is_retried(wxpay, fast_sandbox):
     assert entry["status"] == "pending" and entry["attempts"][0]["result"] == "ConnectError"
 
 
-def test_refund_notifications_success_and_abnormal(wxpay, fast_sandbox, receiver):
+def test_refund_notifications_success_and_abnormal(app, wxpay, fast_sandbox, receiver):
     out_trade_no = paid_order(wxpay, fast_sandbox, receiver.url, total=9000)
     receiver.wait_for(1)
     out_refund_no = "R" + uuid.uuid4().hex[:20]
@@ -138,7 +153,8 @@ def test_refund_notifications_success_and_abnormal(wxpay, fast_sandbox, receiver
     abnormal_no = "R" + uuid.uuid4().hex[:20]
     wxpay.refund(abnormal_no, 1000, 9000, out_trade_no=out_trade_no, notify_url=receiver.url)
     # A refund without notify_url is not notified.
-    wxpay.refund("R" + uuid.uuid4().hex[:20], 500, 9000, out_trade_no=out_trade_no)
+    silent_no = "R" + uuid.uuid4().hex[:20]
+    wxpay.refund(silent_no, 500, 9000, out_trade_no=out_trade_no)
 
     events = {}
     for headers, body in receiver.wait_for(3)[1:]:
@@ -156,7 +172,9 @@ def test_refund_notifications_success_and_abnormal(wxpay, fast_sandbox, receiver
     assert events[abnormal_no]["event_type"] == "REFUND.ABNORMAL"
     assert events[abnormal_no]["resource"]["associated_data"] == "refund"
     assert wxpay.query_refund(abnormal_no)["status"] == "ABNORMAL"
-    time.sleep(0.2)
+    assert wxpay.query_refund(silent_no)["status"] == "SUCCESS"  # settled, so it would be sent
+    # Nothing more: no notification of the silent refund, no repeat of an acknowledged one.
+    nothing_more_within(app, RETRY_AFTER_S[0] / app.config["SANDBOX_WECHATPAY_RETRY_SCALE"])
     assert len(receiver.received) == 3
 
 

@@ -3,7 +3,7 @@
 import base64
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from cryptography import x509
@@ -31,6 +31,8 @@ KNOWN_CIPHERTEXT = (
     "rpf+XRQ0l+NIMi1naTLABr/6rhgj4YRUd6TeKklP3JAqgojMi3wN"
     "SU0/3wL5egLtSb+WYgS5OTaO52lWW6pKFkr5tQaZB/k="
 )
+
+CHINA = timezone(timedelta(hours=8))
 
 
 def rsa_key() -> rsa.RSAPrivateKey:
@@ -236,7 +238,7 @@ def client(keys, verifier):
 def notification(resource: dict) -> bytes:
     body = {
         "id": "EV-2018022511223320873",
-        "create_time": "2024-06-01T12:00:00+08:00",
+        "create_time": datetime.now(UTC).astimezone(CHINA).isoformat(timespec="seconds"),
         "resource_type": "encrypt-resource",
         "event_type": "TRANSACTION.SUCCESS",
         "summary": "支付成功",

@@ -2,15 +2,16 @@
 
 import hashlib
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import time_machine
+import pytest
 from PIL import Image
 
 from app.api.schemas import StationDetail, StationPage
 from app.extensions import db
 from app.models import FuelPrice, Nozzle, StationHours, StationPhoto
-from app.services.clock import SHANGHAI
+from app.models.base import utcnow
+from app.services.clock import to_local
 from tests.api.conftest import assert_error, bump_catalogue, make_station
 from tests.factories import ChainFactory, StationFactory
 
@@ -73,8 +74,9 @@ def test_detail_lists_fuels_prices_nozzles_and_hours(world, client):
     assert body.location.coord == "gcj02" and body.location.lat == station.lat
 
 
-def test_detail_shows_the_next_scheduled_price(world, client):
-    midnight = datetime(2026, 11, 28, 0, 0, tzinfo=SHANGHAI)
+@pytest.mark.travel(hour=23)
+def test_detail_shows_the_next_scheduled_price(world, client, travel):
+    midnight = utcnow() + timedelta(hours=1)  # the world was made at 23:00 in Shanghai
     db.session.add(
         FuelPrice(
             chain_id=world.chain.id,
@@ -86,14 +88,13 @@ def test_detail_shows_the_next_scheduled_price(world, client):
         )
     )
     db.session.commit()
-    with time_machine.travel(midnight - timedelta(hours=1), tick=False):
-        fuels = {f.code: f for f in detail(client, world.station_a.id).fuels}
-        assert fuels["95"].list_price_fen == 821
-        assert fuels["95"].next_price.list_price_fen == 835
-        assert fuels["95"].next_price.effective_at == "2026-11-28T00:00:00+08:00"
-    with time_machine.travel(midnight, tick=False):
-        fuels = {f.code: f for f in detail(client, world.station_a.id).fuels}
-        assert (fuels["95"].list_price_fen, fuels["95"].next_price) == (835, None)
+    fuels = {f.code: f for f in detail(client, world.station_a.id).fuels}
+    assert fuels["95"].list_price_fen == 821
+    assert fuels["95"].next_price.list_price_fen == 835
+    assert fuels["95"].next_price.effective_at == f"{to_local(midnight):%Y-%m-%d}T00:00:00+08:00"
+    travel.move_to(midnight)
+    fuels = {f.code: f for f in detail(client, world.station_a.id).fuels}
+    assert (fuels["95"].list_price_fen, fuels["95"].next_price) == (835, None)
 
 
 def test_detail_404_for_unknown_inactive_or_other_chains_station(world, client, app):

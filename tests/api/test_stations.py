@@ -1,14 +1,14 @@
 """GET /api/v1/stations: nearby search, distances, filters, hours, prices and paging."""
 
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 
 from app.api.schemas import StationPage
 from app.extensions import db
 from app.models import FuelPrice, StationFuel
+from app.models.base import utcnow
 from app.services.clock import SHANGHAI
 from app.services.geo import gcj02_to_wgs84
 from tests.api.conftest import assert_error, bump_catalogue, make_station
@@ -133,12 +133,19 @@ def hours_world(world):
     }
 
 
-def status_at(client, moment):
-    with time_machine.travel(moment, tick=False):
-        items = search(client, lat=KUNMING[0], lng=KUNMING[1]).items
+def status_at(client, travel, moment):
+    travel.move_to(moment)
+    items = search(client, lat=KUNMING[0], lng=KUNMING[1]).items
     return {s.id: (s.open_now, s.hours_today) for s in items}
 
 
+def today_at(hour, minute=0, days=0):
+    """A wall-clock time in Shanghai, on the day the clock stands at (or `days` later)."""
+    today = utcnow().astimezone(SHANGHAI) + timedelta(days=days)
+    return today.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+@pytest.mark.travel(weekday=2)  # the stations are made at 00:00 on a Wednesday
 @pytest.mark.parametrize(
     ("hour", "minute", "open_ids"),
     [
@@ -153,20 +160,21 @@ def status_at(client, moment):
         (23, 30, {"all", "night"}),
     ],
 )
-def test_open_now_follows_local_hours(hours_world, client, hour, minute, open_ids):
-    wednesday = datetime(2026, 11, 25, hour, minute, tzinfo=SHANGHAI)
+def test_open_now_follows_local_hours(hours_world, client, travel, hour, minute, open_ids):
+    wednesday = today_at(hour, minute)
     assert wednesday.weekday() == 2
-    status = status_at(client, wednesday)
+    status = status_at(client, travel, wednesday)
     assert {name for name, sid in hours_world.items() if status[sid][0]} == open_ids
 
 
-def test_hours_today_text(hours_world, client):
-    status = status_at(client, datetime(2026, 11, 25, 3, 0, tzinfo=SHANGHAI))
+@pytest.mark.travel(weekday=2)
+def test_hours_today_text(hours_world, client, travel):
+    status = status_at(client, travel, today_at(3))
     assert status[hours_world["day"]][1] == "06:00-22:00"
     assert status[hours_world["night"]][1] == "20:00-次日02:00"
     assert status[hours_world["wed_off"]] == (False, "休息")
     assert status[hours_world["all"]][1] == "24小时营业"
-    thursday = status_at(client, datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI))
+    thursday = status_at(client, travel, today_at(9, days=1))
     assert thursday[hours_world["wed_off"]] == (True, "08:00-18:00")
 
 
@@ -188,8 +196,9 @@ def price_92(client):
     return next((f.list_price_fen, f.member_price_fen) for f in item.fuels if f.code == "92")
 
 
-def test_scheduled_price_takes_effect_exactly_on_time(world, client):
-    midnight = datetime(2026, 11, 28, 0, 0, tzinfo=SHANGHAI)
+@pytest.mark.travel(hour=12)
+def test_scheduled_price_takes_effect_exactly_on_time(world, client, travel):
+    midnight = today_at(0, days=1)
     a_price(world, world.station_a, "92", 790, 770, midnight)
     a_price(world, world.station_a, "92", 800, 780, midnight + timedelta(days=10))
     cancelled = FuelPrice(
@@ -199,23 +208,23 @@ def test_scheduled_price_takes_effect_exactly_on_time(world, client):
         list_price_fen=999,
         member_price_fen=999,
         effective_at=midnight + timedelta(hours=1),
-        cancelled_at=midnight - timedelta(days=1),
+        cancelled_at=utcnow(),
     )
     db.session.add(cancelled)
     db.session.commit()
-    with time_machine.travel(midnight - timedelta(seconds=1), tick=False):
-        assert price_92(client) == (768, 748)
-    with time_machine.travel(midnight, tick=False):
-        assert price_92(client) == (790, 770)
-    with time_machine.travel(midnight + timedelta(hours=2), tick=False):
-        assert price_92(client) == (790, 770)  # the cancelled row never applies
-    with time_machine.travel(midnight + timedelta(days=10), tick=False):
-        assert price_92(client) == (800, 780)
+    travel.move_to(midnight - timedelta(seconds=1))
+    assert price_92(client) == (768, 748)
+    travel.move_to(midnight)
+    assert price_92(client) == (790, 770)
+    travel.move_to(midnight + timedelta(hours=2))
+    assert price_92(client) == (790, 770)  # the cancelled row never applies
+    travel.move_to(midnight + timedelta(days=10))
+    assert price_92(client) == (800, 780)
 
 
 def test_console_change_is_seen_on_the_next_request(world, client):
     assert price_92(client) == (768, 748)
-    a_price(world, world.station_a, "92", 777, 757, datetime.now(SHANGHAI) - timedelta(minutes=1))
+    a_price(world, world.station_a, "92", 777, 757, utcnow() - timedelta(minutes=1))
     db.session.commit()
     # Without a version bump the cached catalogue is kept (that is the point of the cache) ...
     assert price_92(client) == (768, 748)

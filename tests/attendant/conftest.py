@@ -9,6 +9,7 @@ from tests.factories import PASSWORD, make_member, make_staff
 from tests.money.helpers import credit_wallet
 
 BASE = "/attendant/api"
+EVENTS_QUERY = "ORDER BY station_event.id"  # one look of the live list's long poll
 
 
 class Handheld:

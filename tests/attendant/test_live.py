@@ -4,11 +4,30 @@ import hashlib
 import threading
 import time
 
+from sqlalchemy import text
+
 from app.attendant.schemas import EventsResponse, WaitingOrders
+from app.extensions import db
+from app.models import Member, Order
 from app.services import cancellation, payments, refunds
 from tests.api.conftest import assert_error
-from tests.attendant.conftest import paid_order
+from tests.attendant.conftest import EVENTS_QUERY, paid_order
 from tests.money.helpers import place
+from tests.timing import statements, wait_until
+
+
+def blocked_on_a_lock(engine) -> bool:
+    """Whether a session of this test's database waits for a row lock (asked afresh each time:
+    pg_stat_activity is a snapshot for the length of a transaction)."""
+    with engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE%'"
+                )
+            )
+        )
 
 
 def test_waiting_orders_and_events_follow_the_order(world, member, attendant):
@@ -66,24 +85,23 @@ def test_other_station_is_refused(world, member, attendant):
 def test_long_poll_wakes_on_a_payment(app, world, member, attendant):
     placed = place(member, world.station_a, amount_fen=10000)
 
-    def pay_soon():
-        time.sleep(0.8)  # the driver pays while the handheld is already waiting
+    def pay_while_the_handheld_waits(looks):
+        looks.wait_beyond(0)  # the poll has looked once and found nothing: it is waiting
         with app.app_context():
-            from app.extensions import db
-            from app.models import Member
-
             payments.pay_with_wallet(db.session.get(Member, member.id), placed.id)
             db.session.remove()
 
-    payer = threading.Thread(target=pay_soon)
-    started = time.monotonic()
-    payer.start()
-    answer = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=10)
-    waited = time.monotonic() - started
-    payer.join()
+    with statements(db.engine, EVENTS_QUERY) as looks:
+        payer = threading.Thread(target=pay_while_the_handheld_waits, args=(looks,))
+        started = time.monotonic()
+        payer.start()
+        answer = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=10)
+        waited = time.monotonic() - started
+        payer.join()
     events = answer.get_json()["events"]
     assert [(e["kind"], e["order"]["id"]) for e in events] == [("order.paid", placed.id)]
-    assert 0.8 <= waited < 9  # it waited for the payment and woke on it, not at the limit
+    assert looks.count >= 2  # it looked again after the payment and woke on it ...
+    assert waited < 9  # ... not at the limit
 
 
 def test_live_orders_carry_the_hash_a_scan_is_matched_with_offline(world, member, attendant):
@@ -107,8 +125,6 @@ def test_chain_admin_gets_no_live_list(world, member, handheld):
 def test_events_of_a_station_become_visible_in_id_order(app, world, member, attendant):
     """A payment whose event took a later id cannot commit before one holding an earlier id,
     or a handheld reading "after the last id I saw" would skip the earlier one for good."""
-    from app.extensions import db
-    from app.models import Order
     from app.services import station_events
 
     ids = tuple(place(member, world.station_a).id for _ in range(2))
@@ -130,7 +146,7 @@ def test_events_of_a_station_become_visible_in_id_order(app, world, member, atte
     assert recorded.wait(5)
     fast = threading.Thread(target=record, args=(ids[1], fast_committed))
     fast.start()
-    time.sleep(0.3)
+    wait_until(lambda: blocked_on_a_lock(db.engine))
     # The later event waits for the earlier one's commit: nothing is visible yet.
     seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()
     assert seen["events"] == [] and not fast_committed.is_set()

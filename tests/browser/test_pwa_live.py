@@ -9,7 +9,7 @@ from app.api.render import local_iso
 from app.extensions import db
 from app.models import Member
 from app.services import cancellation, orders, payments
-from tests.attendant.conftest import reload
+from tests.attendant.conftest import EVENTS_QUERY, reload
 from tests.browser.pwa import (  # noqa: F401  (fixtures)
     assert_touch_targets,
     doc_shot,
@@ -21,6 +21,7 @@ from tests.browser.pwa import (  # noqa: F401  (fixtures)
 )
 from tests.factories import make_member, make_staff
 from tests.money.helpers import credit_wallet
+from tests.timing import statements
 
 
 def placed(world, openid, **how):
@@ -48,8 +49,9 @@ def test_a_paid_order_appears_within_two_seconds_with_a_beep(phone, world):
         }"""
     )
     member, order = placed(world, "o-live-1", mode="fill_up", plate="云A·12345")
-    # Let the handheld settle into its long poll, then pay while it waits.
-    phone.wait_for_timeout(500)
+    # Pay while the handheld waits: once its long poll has looked and found nothing new.
+    with statements(db.engine, EVENTS_QUERY) as looks:
+        looks.wait_beyond(0)
     payments.pay_with_wallet(db.session.get(Member, member.id), order.id)  # commits
     committed = time.monotonic()
     row = row_of(phone, order)

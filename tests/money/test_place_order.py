@@ -1,17 +1,16 @@
 """Placing orders: server-side pricing, the snapshot, and every refusal."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Nozzle, Order, OutboxJob, StationHours
 from app.services import orders, pricing, stations
-from app.services.clock import SHANGHAI
 from app.services.errors import Invalid, NotFound
 from tests.factories import make_member
+from tests.timing import next_local
 
 
 @pytest.fixture
@@ -77,7 +76,8 @@ def test_bad_orders_are_refused_and_nothing_is_stored(world, member, kwargs, fie
     assert db.session.scalar(select(func.count(Order.id))) == 0
 
 
-def test_disabled_nozzle_unknown_and_closed_station(world, member):
+@pytest.mark.travel(hour=23, minute=30)
+def test_disabled_nozzle_unknown_and_closed_station(world, member, travel):
     db.session.execute(Nozzle.__table__.update().where(Nozzle.number == 1).values(enabled=False))
     db.session.commit()
     with pytest.raises(Invalid, match="暂停使用"):
@@ -97,11 +97,10 @@ def test_disabled_nozzle_unknown_and_closed_station(world, member):
         )
     stations.mark_catalogue_changed(world.chain.id)  # as the console's hours edit does
     db.session.commit()
-    late = datetime(2026, 11, 25, 23, 30, tzinfo=SHANGHAI)
-    with time_machine.travel(late, tick=False), pytest.raises(orders.StationClosed):
+    with pytest.raises(orders.StationClosed):  # 23:30, the station opens 07:00-22:00
         place(world, member)
-    with time_machine.travel(datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI), tick=False):
-        assert place(world, member).status == "created"
+    travel.move_to(next_local(hour=9))
+    assert place(world, member).status == "created"
 
 
 def test_orders_of_others_are_not_found(world, member):

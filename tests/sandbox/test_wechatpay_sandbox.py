@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from werkzeug.serving import make_server
 
 SCHEMA = "WECHATPAY2-SHA256-RSA2048"
+CHINA = timezone(timedelta(hours=8))
+TOMORROW = datetime.now(CHINA).replace(microsecond=0) + timedelta(days=1)
 
 
 class Merchant:
@@ -205,8 +208,8 @@ def test_a_missing_field_is_named(merchant, field, named):
         ({"amount": {"total": True, "currency": "CNY"}}, "amount.total"),
         ({"amount": {"total": 100, "currency": "USD"}}, "currency"),
         ({"payer": {"openid": ""}}, "openid"),
-        ({"time_expire": "2030-01-01 10:00:00"}, "time_expire"),
-        ({"time_expire": "2020-01-01T10:00:00+08:00"}, "time_expire"),
+        ({"time_expire": f"{TOMORROW:%Y-%m-%d %H:%M:%S}"}, "time_expire"),  # no T, no zone
+        ({"time_expire": (TOMORROW - timedelta(days=2)).isoformat()}, "time_expire"),  # past
         ({"attach": "a" * 129}, "attach"),
     ],
 )
@@ -223,7 +226,7 @@ def test_a_bad_field_is_named(merchant, changes, named):
         {"notify_url": "https://jiayou.example.com/api/v1/payments/wechat/notify"},
         {"notify_url": "http://localhost/notify"},
         {"amount": {"total": 1}},  # currency defaults to CNY
-        {"time_expire": "2099-01-01T10:00:00+08:00", "attach": "a" * 128},
+        {"time_expire": TOMORROW.isoformat(), "attach": "a" * 128},
     ],
 )
 def test_edge_values_are_accepted(merchant, changes):

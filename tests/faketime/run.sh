@@ -15,6 +15,9 @@ root=$(cd "$here/../.." && pwd)
 lib=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
 [ -f "$lib" ] || { echo "$lib is missing: apt-get install faketime" >&2; exit 2; }
 cd "$root"
-# The monotonic clock stays real (timeouts and waits keep working); see sitecustomize.py.
+# The monotonic clock stays real (timeouts and waits keep working); see sitecustomize.py and
+# chromium beside this script.
 exec env TZ=UTC FAKETIME="$spec" FAKETIME_DONT_FAKE_MONOTONIC=1 LD_PRELOAD="$lib" \
-    PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "${PYTEST:-.venv/bin/pytest}" "$@"
+    PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" \
+    FAKETIME_REAL_CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}" CHROMIUM_PATH="$here/chromium" \
+    "${PYTEST:-.venv/bin/pytest}" "$@"

@@ -64,6 +64,10 @@ class RefundOut(Schema):
 
 class PickupOut(Schema):
     token: str = Field(description="一次性取油码（二维码内容），加油后失效")
+    code: str | None = Field(
+        description="8 位数字取油码，印在二维码下方：加油员的摄像头不能用时手动输入，"
+        "只在下单的油站有效，加油后失效（建议按 4+4 位分组显示）",
+    )
     qr_url: str = Field(description="二维码 PNG 图片地址（需登录令牌）")
     expires_at: str
 

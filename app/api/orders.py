@@ -45,9 +45,10 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
         "amount_fen": order.amount_fen,
         "payment_method": order.payment_method,
         "pickup": {
-            "token": live[0],
+            "token": live.token,
+            "code": live.code,
             "qr_url": f"{base}/api/v1/orders/{order.id}/qr.png",
-            "expires_at": local_iso(live[1]),
+            "expires_at": local_iso(live.expires_at),
         }
         if live
         else None,

@@ -23,6 +23,7 @@ ACTION_NAMES = {
     "staff.disable": "停用员工",
     "staff.reset_password": "重置密码",
     "staff.change_password": "修改本人密码",
+    "pickup_code.lockout": "取油码连续输错，暂停手动输入",
 }
 
 

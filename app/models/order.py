@@ -125,7 +125,13 @@ class Refund(db.Model):
 
 
 class PickupToken(db.Model):
-    """The one-time QR token of a paid order: only its SHA-256 is stored."""
+    """The one-time QR token of a paid order: only its SHA-256 is stored. With it, the short
+    code typed when the camera fails: only its keyed hash, unique within the station while
+    set (NULLs never collide), cleared when the token is burnt."""
+
+    __table_args__ = (
+        Index("uq_pickup_token_station_code", "station_id", "code_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
@@ -137,6 +143,18 @@ class PickupToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PickupCodeGuard(db.Model):
+    """Wrong short codes typed by one staff member: too many in a row lock them out of typing
+    codes for a while. In the database, so every web process counts the same misses."""
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    misses: Mapped[int] = mapped_column(default=0)
+    last_miss_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PaymentEvent(db.Model):

@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.services import ledger, payments
-from app.services.ledger import Leg
+from app.services.ledger.postings import Leg
 from tests.factories import make_member
 from tests.money.helpers import credit_wallet, place
 

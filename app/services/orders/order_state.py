@@ -6,7 +6,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.models import Order
-from app.services.errors import Conflict
+from app.services.platform.errors import Conflict
 
 # created -> paid -> fueled -> settled; created -> cancelled | expired; paid -> cancelled
 TRANSITIONS = {

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from app.extensions import db
 from app.models import LedgerEntry, LedgerTransaction, Order, Wallet
 from app.models.base import utcnow
-from app.services.errors import ServiceError
+from app.services.platform.errors import ServiceError
 
 
 class InsufficientBalance(ServiceError):

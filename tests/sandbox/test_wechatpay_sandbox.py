@@ -37,8 +37,9 @@ class Merchant:
         data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
         timestamp = str(int(time.time()) if timestamp is None else timestamp)
         nonce = secrets.token_hex(16)
+        # Signed as for WeChat Pay's own host: the path below the base URL, not the mount path.
         url_path = "/sandbox/wechatpay" + path
-        message = f"{method}\n{sign_path or url_path}\n{timestamp}\n{nonce}\n".encode()
+        message = f"{method}\n{sign_path or path}\n{timestamp}\n{nonce}\n".encode()
         signature = self.key.sign(message + data + b"\n", padding.PKCS1v15(), hashes.SHA256())
         auth = (
             f'{SCHEMA} mchid="{self.mchid}",nonce_str="{nonce}",timestamp="{timestamp}",'
@@ -127,7 +128,15 @@ def test_every_answer_is_signed(app, merchant):
 
 @pytest.mark.parametrize(
     "change",
-    ["another key", "another serial", "another mchid", "stale", "other path", "body changed"],
+    [
+        "another key",
+        "another serial",
+        "another mchid",
+        "stale",
+        "mount path",
+        "other path",
+        "body changed",
+    ],
 )
 def test_badly_signed_requests_get_401_sign_error(app, merchant, change):
     body = merchant.order_body()
@@ -143,7 +152,10 @@ def test_badly_signed_requests_get_401_sign_error(app, merchant, change):
         path,
         body,
         timestamp=int(time.time()) - 300 if change == "stale" else None,
-        sign_path="/v3/pay/transactions/jsapi" if change == "other path" else None,
+        sign_path={
+            "mount path": "/sandbox/wechatpay/v3/pay/transactions/jsapi",
+            "other path": "/v3/refund/domestic/refunds",
+        }.get(change),
     )
     if change == "body changed":
         # Sign one body, send another: re-send with the signature of the first.

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Nozzle, Order, OutboxJob, StationHours
-from app.services import orders, pricing, stations
-from app.services.clock import SHANGHAI
-from app.services.errors import Invalid, NotFound
+from app.services import orders
+from app.services.catalogue import pricing, stations
+from app.services.platform.clock import SHANGHAI
+from app.services.platform.errors import Invalid, NotFound
 from tests.factories import make_member
 
 

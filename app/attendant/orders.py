@@ -17,7 +17,7 @@ from app.attendant.schemas import (
     PreviewResponse,
 )
 from app.models import Order
-from app.services import pickup, pickup_code
+from app.services.orders import pickup, pickup_code
 
 # What a scanned token can go wrong with: unknown (404), another station (403), used (409),
 # expired (410).

@@ -16,7 +16,9 @@ from app.attendant.schemas import CodeLookupResponse
 from app.extensions import db
 from app.models import AuditLog, Member, Order, PickupCodeGuard, PickupToken
 from app.models.base import utcnow
-from app.services import cancellation, orders, payments, pickup
+from app.services import orders, payments
+from app.services.orders import pickup
+from app.services.payments import cancellation
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import Handheld, paid_order, reload
 from tests.money.helpers import assert_ledger_ok, run_jobs

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Member
-from app.services import pickup, refunds
+from app.services.orders import pickup
+from app.services.payments import refunds
 from tests.api.conftest import Driver
 from tests.attendant.conftest import reload
 from tests.browser.pwa import (  # noqa: F401  (fixtures)

@@ -17,8 +17,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import Order, PickupCodeGuard, PickupToken, Staff
 from app.models.base import commit_keeping_loaded, insert_unless_exists, utcnow
-from app.services import audit, pickup
-from app.services.errors import Invalid, NotFound, ServiceError
+from app.services.orders import pickup
+from app.services.platform import audit
+from app.services.platform.errors import Invalid, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 

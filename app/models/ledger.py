@@ -16,6 +16,7 @@ ACCOUNTS = (
     "fuel_revenue",  # income at list price (station_id)
     "promotion_expense",  # member price cuts and other discounts (station_id)
     "refunds_payable",  # refunds sent to WeChat, not yet confirmed
+    "refunds_owed",  # WeChat refunds CLOSED or ABNORMAL: owed to the driver until followed up
     "topup_clearing",  # money received for wallet top-ups (later issues)
 )
 

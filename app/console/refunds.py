@@ -40,7 +40,7 @@ class WalletForm(ConsoleForm):
     consent_note = TextAreaField("沟通说明")
 
 
-@bp.context_processor
+@bp.app_context_processor  # error pages outside the blueprint show the navigation too
 def owed_refund_count():
     """The navigation's count of refunds waiting, computed only where a page shows it."""
 

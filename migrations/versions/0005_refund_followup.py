@@ -1,7 +1,7 @@
 """follow-up of WeChat refunds that did not reach the driver; finished_at after created_at
 
 Revision ID: 0005_refund_followup
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 09:00:00.000000
 
 """
@@ -11,14 +11,34 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_refund_followup'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
 NEEDS_FOLLOWUP = sa.text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
+ACCOUNTS = (
+    'member_wallet',
+    'wechat_clearing',
+    'prepaid_orders',
+    'fuel_revenue',
+    'promotion_expense',
+    'refunds_payable',
+    'topup_clearing',
+)
+OWED = 'refunds_owed'  # the new account: refunds WeChat gave up on, owed to the driver
+
+
+def accounts_check(batch_op, accounts):
+    batch_op.drop_constraint('ck_ledger_entry_account_known', type_='check')
+    batch_op.create_check_constraint(
+        'ck_ledger_entry_account_known',
+        'account IN (' + ', '.join(f"'{name}'" for name in accounts) + ')',
+    )
 
 
 def upgrade():
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        accounts_check(batch_op, (*ACCOUNTS, OWED))
     # Wallet refunds took finished_at a moment before their created_at default: same moment now.
     op.execute("UPDATE refund SET finished_at = created_at WHERE finished_at < created_at")
     with op.batch_alter_table('refund', schema=None) as batch_op:
@@ -62,6 +82,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        accounts_check(batch_op, ACCOUNTS)
     op.drop_table('refund_followup')
     op.drop_index('ix_refund_needs_followup', table_name='refund')
     with op.batch_alter_table('refund', schema=None) as batch_op:

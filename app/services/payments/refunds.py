@@ -272,8 +272,8 @@ def apply_result(data: dict, event_id: str | None = None) -> str:
                 memo=refund.out_refund_no,
             )
             outcome = "success"
-        elif refund.status in OWED_STATUSES:  # handled at WeChat by hand? never paid twice
-            log.error("refund %s: WeChat says SUCCESS after %s", refund.id, refund.status)
+        elif refund.status in OWED_STATUSES:  # settled by hand at WeChat's merchant platform?
+            log.error("refund %s: WeChat says SUCCESS after %s; check it", refund.id, refund.status)
     elif status in OWED_STATUSES:
         outcome = _close(refund, status, values)
     db.session.commit()

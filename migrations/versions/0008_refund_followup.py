@@ -1,6 +1,6 @@
 """follow-up of WeChat refunds that did not reach the driver; finished_at after created_at
 
-Revision ID: 0005_refund_followup
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30 09:00:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_refund_followup'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
@@ -29,9 +29,9 @@ OWED = 'refunds_owed'  # the new account: refunds WeChat gave up on, owed to the
 
 
 def accounts_check(batch_op, accounts):
-    batch_op.drop_constraint('ck_ledger_entry_account_known', type_='check')
+    batch_op.drop_constraint(op.f('ck_ledger_entry_account_known'), type_='check')
     batch_op.create_check_constraint(
-        'ck_ledger_entry_account_known',
+        op.f('ck_ledger_entry_account_known'),
         'account IN (' + ', '.join(f"'{name}'" for name in accounts) + ')',
     )
 

@@ -12,6 +12,7 @@ from app.models.order import (
     PickupCodeGuard,
     PickupToken,
     Refund,
+    RefundFollowup,
     StationEvent,
     WeChatPayment,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "PickupCodeGuard",
     "PickupToken",
     "Refund",
+    "RefundFollowup",
     "Staff",
     "StaffStation",
     "Station",

@@ -1,7 +1,7 @@
 """the short pickup code typed when the camera fails, and its lock-out counter
 
 Revision ID: 0003_pickup_code
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 06:40:48.127899
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_pickup_code'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

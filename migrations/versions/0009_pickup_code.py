@@ -1,6 +1,6 @@
 """the short pickup code typed when the camera fails, and its lock-out counter
 
-Revision ID: 0003_pickup_code
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30 06:40:48.127899
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_pickup_code'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

@@ -1,10 +1,14 @@
 """Writes to the append-only audit log, inside the caller's transaction."""
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
 from flask import has_request_context, request
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import AuditLog, Staff
+from app.services.clock import from_local
 
 _INSERT = insert(AuditLog.__table__)  # built once
 
@@ -43,16 +47,68 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def recent(actor: Staff, station_id: int | None = None, limit: int = 200) -> list[AuditLog]:
-    """Newest entries the actor may read: a chain admin every station's, a manager their own."""
+@dataclass
+class Filters:
+    """What the audit log is narrowed to; None means any. Days are local (Beijing) dates."""
+
+    station_id: int | None = None
+    actor_staff_id: int | None = None
+    system_only: bool = False  # entries no staff member made (jobs, commands)
+    action: str | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+
+
+def _visible(actor: Staff):
+    """The entries the actor may read: a chain admin every station's, a manager their own."""
     from app.services.access import visible_station_ids
     from app.services.errors import PermissionDenied
 
     if actor.role not in ("chain_admin", "manager"):
         raise PermissionDenied("只有站长和总部管理员可以查看操作日志")
     query = select(AuditLog).where(AuditLog.chain_id == actor.chain_id)
-    if station_id is not None:
-        query = query.where(AuditLog.station_id == station_id)
     if actor.role != "chain_admin":
         query = query.where(AuditLog.station_id.in_(visible_station_ids(actor) or {-1}))
-    return list(db.session.scalars(query.order_by(AuditLog.id.desc()).limit(limit)))
+    return query
+
+
+@dataclass
+class Page:
+    entries: list[AuditLog]
+    number: int  # from 1
+    count: int  # pages, at least 1
+    total: int  # matching entries
+
+
+def search(actor: Staff, filters: Filters, page: int = 1, per_page: int = 50) -> Page:
+    """One page of the entries the actor may read that match, newest first; a page past the
+    end is the last one."""
+    query = _visible(actor)
+    if filters.station_id is not None:
+        query = query.where(AuditLog.station_id == filters.station_id)
+    if filters.system_only:
+        query = query.where(AuditLog.actor_staff_id.is_(None))
+    elif filters.actor_staff_id is not None:
+        query = query.where(AuditLog.actor_staff_id == filters.actor_staff_id)
+    if filters.action:
+        query = query.where(AuditLog.action == filters.action)
+    if filters.day_from:
+        start = from_local(datetime.combine(filters.day_from, time()))
+        query = query.where(AuditLog.created_at >= start)
+    if filters.day_to:
+        end = from_local(datetime.combine(filters.day_to + timedelta(days=1), time()))
+        query = query.where(AuditLog.created_at < end)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    count = max(1, -(-total // per_page))
+    page = min(max(page, 1), count)
+    page_query = query.order_by(AuditLog.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    return Page(list(db.session.scalars(page_query)), page, count, total)
+
+
+def actors(actor: Staff) -> list[tuple[int | None, str]]:
+    """Who appears in the entries the actor may read: (staff id or None, label), by label."""
+    seen = _visible(actor).subquery()
+    query = select(seen.c.actor_staff_id, func.max(seen.c.actor_label)).group_by(
+        seen.c.actor_staff_id
+    )
+    return sorted(db.session.execute(query).tuples(), key=lambda row: row[1])

@@ -7,7 +7,8 @@ from app.console import bp
 from app.console.audit_text import ACTION_NAMES, describe
 from app.console.forms import AuditFilterForm
 from app.console.web import actor, catalogue_required, fragment, is_partial
-from app.services import access, audit
+from app.services.platform import audit
+from app.services.staff import access
 
 PER_PAGE = 50
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
-from app.services.money import fen_to_yuan
+from app.services.platform.money import fen_to_yuan
 
 ACTION_NAMES = {
     "station.create": "新建油站",

@@ -20,7 +20,8 @@ from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, PasswordInput
 
-from app.services import clock, money, pricing
+from app.services.catalogue import pricing
+from app.services.platform import clock, money
 
 REQUIRED = "必填"
 

@@ -11,8 +11,9 @@ from app.console import bp
 from app.console.web import go_to, is_partial, page_url, safe_next
 from app.extensions import db
 from app.models import Station
-from app.services import access, clock, money
-from app.services.errors import Invalid, ServiceError
+from app.services.platform import clock, money
+from app.services.platform.errors import Invalid, ServiceError
+from app.services.staff import access
 
 PUBLIC_ENDPOINTS = {"console.login"}
 SESSION_ENDED = "登录已过期，请重新登录，登录后回到原页面"

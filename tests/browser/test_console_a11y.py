@@ -12,7 +12,9 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Nozzle
-from app.services import clock, nozzles, pricing, staff_admin
+from app.services.catalogue import nozzles, pricing
+from app.services.platform import clock
+from app.services.staff import accounts
 from tests.browser import axe
 from tests.browser.conftest import login
 from tests.browser.screens import check
@@ -33,8 +35,8 @@ def busy_station(world):
     pricing.set_fuel_enabled(admin, a.id, world.fuels["98"].id, False)
     nozzle = db.session.query(Nozzle).filter_by(station_id=a.id, number=4).one()
     nozzles.update_nozzle(admin, a.id, nozzle.id, 4, nozzle.fuel_id, False)
-    staff_admin.create_staff(admin, "li_new", "李新", "", "attendant", [a.id], "Start2026x")
-    staff_admin.set_enabled(admin, world.cashier_a.id, False)
+    accounts.create_staff(admin, "li_new", "李新", "", "attendant", [a.id], "Start2026x")
+    accounts.set_enabled(admin, world.cashier_a.id, False)
 
 
 def submit(tab, button: str, scope=None) -> None:

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Nozzle
-from app.services import audit, clock, nozzles, pricing, staff_admin, stations
+from app.services.catalogue import nozzles, pricing, stations
+from app.services.platform import audit, clock
+from app.services.staff import accounts
 from tests.console.conftest import page
 
 
@@ -71,11 +73,11 @@ def every_kind_of_change(world, png: bytes):
         select(Nozzle).where(Nozzle.station_id == a.id).order_by(Nozzle.number)
     ).first()
     nozzles.update_nozzle(admin, a.id, nozzle.id, 12, world.fuels["0"].id, False)
-    person = staff_admin.create_staff(
+    person = accounts.create_staff(
         admin, "wang_cashier", "王收银", "", "cashier", [a.id, world.station_b.id], "Start2026x"
     )
-    staff_admin.set_enabled(admin, person.id, False)
-    staff_admin.reset_password(admin, world.cashier_a.id)
+    accounts.set_enabled(admin, person.id, False)
+    accounts.reset_password(admin, world.cashier_a.id)
 
 
 RAW = [

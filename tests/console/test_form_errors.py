@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, FuelPrice, Staff, Station
-from app.services import clock
+from app.services.platform import clock
 from tests.console.conftest import page
 
 

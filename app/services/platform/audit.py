@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import AuditLog, Staff
-from app.services.clock import from_local
+from app.services.platform.clock import from_local
 
 _INSERT = insert(AuditLog.__table__)  # built once
 
@@ -61,8 +61,8 @@ class Filters:
 
 def _visible(actor: Staff):
     """The entries the actor may read: a chain admin every station's, a manager their own."""
-    from app.services.access import visible_station_ids
-    from app.services.errors import PermissionDenied
+    from app.services.platform.errors import PermissionDenied
+    from app.services.staff.access import visible_station_ids
 
     if actor.role not in ("chain_admin", "manager"):
         raise PermissionDenied("只有站长和总部管理员可以查看操作日志")

@@ -10,9 +10,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditLog, Nozzle
 from app.services.catalogue import nozzles, pricing, stations
+from app.services.orders import pickup
+from app.services.payments import refunds
 from app.services.platform import audit, clock
 from app.services.staff import accounts
+from tests.attendant.conftest import paid_order
 from tests.console.conftest import page
+from tests.factories import make_member
+from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 
 
 def make_changes(world):
@@ -232,3 +237,30 @@ def test_bad_filters_are_a_clear_400(as_staff, world, query, message):
 def test_another_managers_station_is_refused(as_staff, world):
     console = as_staff("manager_a")
     assert console.get(f"/console/audit?station_id={world.station_b.id}").status_code == 403
+
+
+def test_a_fuelling_and_a_refund_read_as_words(as_staff, world):
+    member = make_member(world.chain)
+    credit_wallet(member, 100_000)
+    db.session.commit()
+    order, token = paid_order(world, member)
+    pickup.confirm_fueling(world.attendant_a, token, 10_000)
+    run_jobs()
+    refunds.refund_order(world.manager_a, order.id, 500, "油枪计量误差")
+    run_jobs()
+    html = rows(page(as_staff("manager_a").get("/console/audit")))
+    shown = words(html)
+    for text in (
+        f"确认加油 订单 {order.order_no}",
+        "加油量 10.00 升",
+        "加油金额 74.80 元",
+        f"发起退款 订单 {order.order_no} 的退款",
+        "金额 5.00 元",
+        "退款方式 退回钱包",
+        "退款类型 人工退款",
+        "原因 油枪计量误差",
+    ):
+        assert text in shown, text
+    for pattern in RAW:
+        assert not re.search(pattern, shown), pattern
+    assert_ledger_ok()

@@ -19,9 +19,10 @@ def _filter_form(me) -> AuditFilterForm:
     form.station_id.choices = [SelectChoice("", "全部油站")] + [
         SelectChoice(str(s.id), s.name) for s in stations
     ]
-    form.person.choices = [SelectChoice("", "全部人员")] + [
-        SelectChoice("system", "系统") if staff_id is None else SelectChoice(str(staff_id), label)
-        for staff_id, label in audit.actors(me)
+    form.person.choices = [
+        SelectChoice("", "全部人员"),
+        *(SelectChoice(str(s.id), f"{s.display_name}（{s.username}）") for s in audit.actors(me)),
+        SelectChoice("system", "系统（自动任务）"),
     ]
     form.action.choices = [SelectChoice("", "全部操作")] + [
         SelectChoice(code, name) for code, name in ACTION_NAMES.items()

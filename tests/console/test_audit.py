@@ -29,6 +29,11 @@ def rows(html: str) -> str:
     return html[html.index('<section id="audit-rows"') :]
 
 
+def count(html: str) -> int:
+    """Entries listed on the page."""
+    return html.count('data-label="时间"')
+
+
 def words(html: str) -> str:
     """The text people see, without the markup, spaces collapsed."""
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
@@ -164,26 +169,27 @@ def test_filter_by_person_action_and_date(as_staff, world):
     console = as_staff("admin")
 
     html = page(console.get("/console/audit"))
-    assert f'<option value="{world.manager_a.id}">manager_a(manager_a)</option>' in html
-    assert '<option value="system">系统</option>' in html
+    assert f'<option value="{world.manager_a.id}">manager_a（manager_a）</option>' in html
+    assert '<option value="system">系统（自动任务）</option>' in html
     html = rows(page(console.get(f"/console/audit?person={world.manager_a.id}")))
-    assert "共 2 条" in html and "7号枪" not in html
+    assert count(html) == 2 and "7号枪" not in html
     html = rows(page(console.get("/console/audit?action=nozzle.add")))
-    assert "共 2 条" in html and "7号枪" in html and "8号枪" in html
+    assert count(html) == 2 and "7号枪" in html and "8号枪" in html
     html = rows(page(console.get(f"/console/audit?day_from={day_one}&day_to={day_one}")))
-    assert "共 1 条" in html and "7号枪" in html
+    assert count(html) == 1 and "7号枪" in html
     query = f"person={world.manager_a.id}&action=nozzle.add&day_from={day_two}"
     html = rows(page(console.get(f"/console/audit?{query}")))
-    assert "共 1 条" in html and "8号枪" in html
+    assert count(html) == 1 and "8号枪" in html
     html = rows(page(console.get("/console/audit?person=system")))
-    assert "共 1 条" in html and "订单 JY0001 的退款" in html
+    assert count(html) == 1 and "订单 JY0001 的退款" in html
     assert "金额 5.00 元" in words(html) and "退款类型 重复支付" in words(html)
 
 
-def test_manager_filters_offer_only_their_stations(as_staff, world):
+def test_manager_filters_offer_only_their_stations_and_people(as_staff, world):
     make_changes(world)
     html = page(as_staff("manager_a").get("/console/audit"))
-    assert "大理古城加油站" not in html
+    assert "大理古城加油站" not in html and "manager_b" not in html
+    assert "admin（admin）" in html and "cashier_a（cashier_a）" in html
     assert '<option value="nozzle.add">添加油枪</option>' in html
 
 
@@ -202,15 +208,15 @@ def test_pages_of_fifty(as_staff, world):
     db.session.commit()
     console = as_staff("admin")
     html = page(console.get("/console/audit?action=nozzle.update"))
-    assert "共 120 条" in html and "第 1 / 3 页" in html
-    assert html.count("<tr>") == 1 + 50  # the head and fifty entries
-    assert "枪号 119 → 120" in words(html)
+    assert "第 1 页" in html and count(html) == 50
+    assert "枪号 119 → 120" in words(html) and "枪号 69 → 70" not in words(html)
     assert 'href="/console/audit?action=nozzle.update&amp;page=2"' in html
+    assert "上一页" not in html
     html = page(console.get("/console/audit?action=nozzle.update&page=3"))
-    assert "第 3 / 3 页" in html and html.count("<tr>") == 1 + 20
+    assert "第 3 页" in html and count(html) == 20 and "枪号 0 → 1" in words(html)
     assert "上一页" in html and "下一页" not in html
     html = page(console.get("/console/audit?action=nozzle.update&page=99"))
-    assert "第 3 / 3 页" in html
+    assert count(html) == 0 and "暂无记录" in html and "上一页" in html
 
 
 @pytest.mark.parametrize(

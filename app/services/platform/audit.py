@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, or_, select
 
 from app.extensions import db
-from app.models import AuditLog, Staff
+from app.models import AuditLog, Staff, StaffStation
 from app.services.platform.clock import from_local
 
 _INSERT = insert(AuditLog.__table__)  # built once
@@ -76,13 +76,12 @@ def _visible(actor: Staff):
 class Page:
     entries: list[AuditLog]
     number: int  # from 1
-    count: int  # pages, at least 1
-    total: int  # matching entries
+    has_next: bool
 
 
 def search(actor: Staff, filters: Filters, page: int = 1, per_page: int = 50) -> Page:
-    """One page of the entries the actor may read that match, newest first; a page past the
-    end is the last one."""
+    """One page of the entries the actor may read that match, newest first. No total count:
+    counting a chain's whole log on every look would cost more than the page itself."""
     query = _visible(actor)
     if filters.station_id is not None:
         query = query.where(AuditLog.station_id == filters.station_id)
@@ -98,17 +97,20 @@ def search(actor: Staff, filters: Filters, page: int = 1, per_page: int = 50) ->
     if filters.day_to:
         end = from_local(datetime.combine(filters.day_to + timedelta(days=1), time()))
         query = query.where(AuditLog.created_at < end)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    count = max(1, -(-total // per_page))
-    page = min(max(page, 1), count)
-    page_query = query.order_by(AuditLog.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    return Page(list(db.session.scalars(page_query)), page, count, total)
+    query = query.order_by(AuditLog.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
+    entries = list(db.session.scalars(query))
+    return Page(entries[:per_page], page, len(entries) > per_page)
 
 
-def actors(actor: Staff) -> list[tuple[int | None, str]]:
-    """Who appears in the entries the actor may read: (staff id or None, label), by label."""
-    seen = _visible(actor).subquery()
-    query = select(seen.c.actor_staff_id, func.max(seen.c.actor_label)).group_by(
-        seen.c.actor_staff_id
-    )
-    return sorted(db.session.execute(query).tuples(), key=lambda row: row[1])
+def actors(actor: Staff) -> list[Staff]:
+    """Who may appear in the entries the actor reads: the whole chain's staff for a chain
+    admin; for a manager, the staff of their stations and the chain admins."""
+    from app.services.staff.access import visible_station_ids
+
+    query = select(Staff).where(Staff.chain_id == actor.chain_id)
+    if actor.role != "chain_admin":
+        linked = select(StaffStation.staff_id).where(
+            StaffStation.station_id.in_(visible_station_ids(actor) or {-1})
+        )
+        query = query.where(or_(Staff.role == "chain_admin", Staff.id.in_(linked)))
+    return list(db.session.scalars(query.order_by(Staff.display_name, Staff.username)))

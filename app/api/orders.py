@@ -59,6 +59,7 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
                 "method": r.method,
                 "kind": r.kind,
                 "status": r.status,
+                "followup": r.followup,
                 "reason": r.reason,
                 "created_at": local_iso(r.created_at),
                 "finished_at": local_iso(r.finished_at),

@@ -30,6 +30,8 @@ ACTION_NAMES = {
     "staff.pin_lockout": "PIN 连续输错被锁定",
     "order.fueled": "确认加油",
     "refund.create": "发起退款",
+    "refund.reissue": "重新发起微信退款",
+    "refund.to_wallet": "退款退回钱包",
 }
 
 LABELS = {
@@ -65,6 +67,10 @@ LABELS = {
     "method": "退款方式",
     "kind": "退款类型",
     "reason": "原因",
+    "out_refund_no": "退款单号",
+    "status": "退款状态",
+    "consent": "车主同意方式",
+    "consent_note": "同意说明",
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
@@ -80,6 +86,13 @@ WORDS = {
         "stray": "重复支付",
     },
     "via": {"create-admin": "命令行"},
+    "status": {
+        "PENDING": "待提交",
+        "PROCESSING": "处理中",
+        "SUCCESS": "已到账",
+        "ABNORMAL": "微信退款异常",
+        "CLOSED": "微信已关闭",
+    },
 }
 ENTITY_NAMES = {
     "station": "油站",

@@ -11,6 +11,7 @@ from app.models.order import (
     PaymentEvent,
     PickupToken,
     Refund,
+    RefundFollowup,
     StationEvent,
     WeChatPayment,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "PaymentEvent",
     "PickupToken",
     "Refund",
+    "RefundFollowup",
     "Staff",
     "StaffStation",
     "Station",

@@ -74,6 +74,8 @@ LABELS = {
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
+# Fields the object's name already says.
+NAMED_BY = {"fuel": {"fuel"}, "fuel_price": {"fuel"}, "refund": {"order_no"}}
 PER_LITRE = {"list_price_fen", "member_price_fen"}
 ENABLED_WORDS = {"fuel": ("在售", "停售"), "nozzle": ("启用", "停用"), "staff": ("正常", "已停用")}
 WORDS = {
@@ -185,7 +187,7 @@ def target(entry: AuditLog, names: Names) -> str:
 def changes(entry: AuditLog, names: Names) -> list[Change]:
     """Each field, before and after; a field the object's name already says is left out."""
     before, after = entry.before or {}, entry.after or {}
-    hidden = HIDDEN | ({"fuel"} if entry.entity_type in ("fuel", "fuel_price") else set())
+    hidden = HIDDEN | NAMED_BY.get(entry.entity_type, set())
     result = []
     for key in [*before, *(k for k in after if k not in before)]:
         if key in hidden:

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
@@ -18,6 +19,9 @@ from app.services.staff import accounts
 from tests.browser import axe
 from tests.browser.conftest import login
 from tests.browser.screens import check
+from tests.factories import make_member
+from tests.money.helpers import assert_ledger_ok, run_jobs
+from tests.money.refund_helpers import owed_refund_at_wechat
 
 
 @pytest.fixture
@@ -193,3 +197,41 @@ def test_expired_session_leads_to_login_and_back(tab, world):
     tab.get_by_role("button", name="登录").click()
     tab.wait_for_url(f"**{prices}")
     expect(tab.get_by_role("heading", name="调价")).to_be_visible()
+
+
+@pytest.fixture
+def sandbox(live_server):
+    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
+    yield live_server.url + "/sandbox/wechatpay"
+    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
+
+
+def test_refunds_to_follow_up(tab, world, sandbox):
+    """待处理退款 with its forms' errors, then both follow-ups as the audit log tells them."""
+    driver = make_member(world.chain)
+    closed = owed_refund_at_wechat(sandbox, driver, world.station_a, "CLOSED")
+    abnormal = owed_refund_at_wechat(sandbox, driver, world.station_a, "ABNORMAL")
+    tab.on("dialog", lambda dialog: dialog.accept())
+    login(tab, "manager_a")
+    tab.goto("/console/refunds")
+    check(tab, "refunds")
+    card = tab.locator(f"#refund-{abnormal.id}")
+    card.get_by_text("退回车主钱包…").click()
+    submit(tab, "确认退回钱包", card)
+    check(tab, "refunds-wallet-errors")
+    card.get_by_label("电话联系").check()
+    card.get_by_label("沟通说明").fill("14:20 电话联系车主，同意退回钱包")
+    card.get_by_role("button", name="确认退回钱包").click()
+    expect(tab.locator("#flash")).to_contain_text("已将 200.00 元退回车主钱包")
+    tab.locator(f"#refund-{closed.id}").get_by_role("button", name="重新发起微信退款").click()
+    expect(tab.locator(".empty-state")).to_contain_text("暂无待处理退款")
+    check(tab, "refunds-done")
+
+    tab.goto("/console/audit")
+    log = tab.locator("#audit-rows")
+    expect(log).to_contain_text("重新发起微信退款")
+    expect(log).to_contain_text("退款状态：微信已关闭")
+    expect(log).to_contain_text("车主同意方式：电话联系")
+    check(tab, "audit-refunds")
+    run_jobs()
+    assert_ledger_ok()

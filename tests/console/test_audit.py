@@ -36,14 +36,14 @@ def count(html: str) -> int:
 
 def words(html: str) -> str:
     """The text people see, without the markup, spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("：", " ").split())
 
 
 def test_manager_sees_own_station_entries_only(as_staff, world):
     make_changes(world)
     html = rows(page(as_staff("manager_a").get("/console/audit")))
     assert "调价" in html and "92#汽油 价格" in html
-    assert re.search(r"挂牌价</span>\s*7.68 元/升\s*<span[^>]*>→</span>\s*7.90 元/升", html)
+    assert re.search(r"挂牌价：</span>7.68 元/升\s*<span[^>]*>→</span>\s*7.90 元/升", html)
     assert "添加油枪" not in html
     assert "admin" in html
 
@@ -150,7 +150,7 @@ def test_before_of_a_scheduled_price_is_the_price_in_force(as_staff, world):
     entry = db.session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
     assert entry.before["list_price_fen"] == 768 and entry.after["list_price_fen"] == 820
     html = rows(page(as_staff("admin").get("/console/audit")))
-    assert re.search(r"挂牌价</span>\s*7.68 元/升\s*<span[^>]*>→</span>\s*8.20 元/升", html)
+    assert re.search(r"挂牌价：</span>7.68 元/升\s*<span[^>]*>→</span>\s*8.20 元/升", html)
 
 
 def test_filter_by_person_action_and_date(as_staff, world):

@@ -86,9 +86,13 @@ def test_manager_of_another_station_is_refused(as_staff, owed, world):
 def test_post_without_csrf_token_changes_nothing(as_staff, owed):
     closed, _ = owed
     console = as_staff("manager_a")
-    assert console.post(f"{URL}/{closed.id}/reissue", csrf=False).status_code == 400
+    # Refused, and back to the page with the reason (a stale page, not a bare 400).
+    response = console.post(f"{URL}/{closed.id}/reissue", csrf=False)
+    assert (response.status_code, response.headers["Location"]) == (303, "/console/")
     wallet = {"consent_channel": "phone", "consent_note": NOTE}
-    assert console.post(f"{URL}/{closed.id}/wallet", wallet, csrf=False).status_code == 400
+    response = console.post(f"{URL}/{closed.id}/wallet", wallet, csrf=False)
+    assert response.status_code == 303
+    assert "页面已过期，请重新操作" in page(console.get(response.headers["Location"]))
     db.session.expire_all()
     assert db.session.get(Refund, closed.id).followup is None
 

@@ -2,8 +2,6 @@
 
 from flask_login import current_user
 
-from app.api.openapi import api_route, parse_body, parse_query
-from app.api.render import order_basics
 from app.attendant import bp
 from app.attendant.auth import staff_required
 from app.attendant.schemas import (
@@ -14,12 +12,22 @@ from app.attendant.schemas import (
     PreviewQuery,
     PreviewResponse,
 )
+from app.jsonapi.openapi import api_route
+from app.jsonapi.parsing import parse_body, parse_query
+from app.jsonapi.render import order_basics
 from app.models import Order
 from app.services import pickup
 
-# What a scanned token can go wrong with: unknown (404), another station (403), used (409),
-# expired (410).
-TOKEN_ERRORS = (403, 404, 409, 410)
+# What a scanned token can go wrong with: a role that may not confirm, another station, unknown,
+# used, an order no longer paid, expired.
+TOKEN_ERRORS = (
+    "forbidden",
+    "other_station",
+    "not_found",
+    "token_used",
+    "conflict",
+    "token_expired",
+)
 
 
 def order_json(order: Order) -> dict:
@@ -46,10 +54,12 @@ def fueling_json(order: Order, fueling: pickup.Fueling) -> dict:
     "/orders/lookup",
     "GET",
     summary="扫码：取油码对应的已支付订单（只限本站）",
+    description="扫到的取油码对应的订单：车牌、油品、油枪、预付金额和最多可加的升数。"
+    "别的油站的订单答 403 other_station，已用过的答 409 token_used，过期的答 410。",
     tag="orders",
     query=LookupQuery,
     response=PickupOrder,
-    statuses=TOKEN_ERRORS,
+    errors=TOKEN_ERRORS,
 )
 @staff_required
 def lookup_order():
@@ -62,10 +72,12 @@ def lookup_order():
     "/orders/preview",
     "GET",
     summary="预览：按油机读数计算加油金额和退款，不做任何更改",
+    description="按油机显示的升数计算加油金额和将退给司机的差额，不做任何更改。"
+    "读数折合的金额超过已付金额时答 409 rejected。",
     tag="orders",
     query=PreviewQuery,
     response=PreviewResponse,
-    statuses=TOKEN_ERRORS,
+    errors=(*TOKEN_ERRORS, "rejected"),
 )
 @staff_required
 def preview_fueling():
@@ -79,10 +91,13 @@ def preview_fueling():
     "/orders/confirm",
     "POST",
     summary="确认加油：记录油机读数，取油码作废，差额在结算后退给司机",
+    description="记录油机读数（dispensed_ml，10 毫升一档），取油码作废，订单进入结算，"
+    "未加完的差额结算后退给司机。读数折合的金额超过已付金额时答 409 rejected。"
+    "带 confirmation_id 时可以安全重发：同一编号答第一次的结果（Idempotent-Replayed: true）。",
     tag="orders",
     body=ConfirmRequest,
     response=ConfirmResponse,
-    statuses=TOKEN_ERRORS,
+    errors=(*TOKEN_ERRORS, "rejected", "confirmation_id_reused"),
 )
 @staff_required
 def confirm_fueling():

@@ -124,9 +124,9 @@ def test_revoked_token_and_other_chains_token_are_refused(world, driver, app):
 def test_reused_and_unknown_codes_are_invalid_code(world, driver):
     code = driver.js_code()
     assert driver.login(code).status_code == 200
-    message = assert_error(driver.login(code), 400, "invalid_code")
+    message = assert_error(driver.login(code), 401, "invalid_code")
     assert "登录" in message
-    assert_error(driver.login("never-issued-code"), 400, "invalid_code")
+    assert_error(driver.login("never-issued-code"), 401, "invalid_code")
     assert db.session.scalar(select(func.count(MemberToken.id))) == 1
 
 

@@ -48,7 +48,7 @@ PLACE_EXAMPLES = [
 
 class PlaceOrderRequest(Request):
     model_config = ConfigDict(json_schema_extra={**ORDER_RULES, "examples": PLACE_EXAMPLES})
-    messages: ClassVar[dict[str, str]] = {
+    messages: ClassVar[dict] = {
         "mode": "请选择加满、金额或升数",
         "amount_fen": f"加油金额应为 {MIN_AMOUNT_FEN // 100} 元到 "
         f"{MAX_ORDER_RANGE_FEN[1] // 100} 元之间的整数分（如 20000 即 200 元）",
@@ -109,7 +109,7 @@ class PayRequest(Request):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"method": "wallet"}, {"method": "wechat"}]}
     )
-    messages: ClassVar[dict[str, str]] = {"method": "请选择微信支付或钱包支付"}
+    messages: ClassVar[dict] = {"method": "请选择微信支付或钱包支付"}
 
     method: Literal["wechat", "wallet"] = Field(
         title="支付方式", description="wechat 微信支付，wallet 钱包余额"

@@ -55,7 +55,7 @@ def session_then_csrf():
 
 @bp.errorhandler(429)
 def too_many_requests(err):
-    return body("too_many_requests", "尝试次数过多，请一分钟后再试"), 429
+    return body("too_many_requests", "登录尝试次数过多，请一分钟后再试"), 429
 
 
 _document: dict | None = None

@@ -27,7 +27,13 @@ READING = dict(
     description="油机显示的升数 × 1000（毫升），10 毫升一档（油机显示两位小数）",
     examples=[30250],
 )
-READING_MESSAGE = "油机读数应为 10 毫升一档的整数毫升（如 30.25 升填 30250），不超过 1000 升"
+READING_MESSAGES = {
+    "missing": "请输入加油升数",
+    "greater_than_equal": "请输入加油升数",
+    "multiple_of": "升数精确到两位小数（10 毫升一档）",
+    "less_than_equal": f"升数不能超过 {MAX_VOLUME_ML // 1000} 升",
+    "*": "油机读数应为整数毫升（如 30.25 升填 30250）",
+}
 Millilitres = Annotated[JsonInt, Field(**READING)]
 PIN_FORMAT = "^[0-9]{4,6}$"
 # The PINs staff_pin refuses as too simple (one digit repeated, or a run up or down), listed so
@@ -173,14 +179,14 @@ class LiveOrder(PickupOrder):
 
 class PinRequest(Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"pin": "2580"}]})
-    messages: ClassVar[dict[str, str]] = {"pin": "请输入 4 到 6 位数字的 PIN"}
+    messages: ClassVar[dict] = {"pin": "请输入 4 到 6 位数字的 PIN"}
 
     pin: str = Field(pattern=PIN_FORMAT, title="PIN", description="4–6 位数字")
 
 
 class NewPinRequest(Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"pin": "2580"}]})
-    messages: ClassVar[dict[str, str]] = {
+    messages: ClassVar[dict] = {
         "pin": "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"
     }
 
@@ -210,7 +216,7 @@ class LookupQuery(Request):
 
 
 class PreviewQuery(Request):
-    messages: ClassVar[dict[str, str]] = {"dispensed_ml": READING_MESSAGE}
+    messages: ClassVar[dict] = {"dispensed_ml": READING_MESSAGES}
 
     token: Token
     dispensed_ml: int = Field(**READING)
@@ -228,7 +234,7 @@ class ConfirmRequest(Request):
             ]
         }
     )
-    messages: ClassVar[dict[str, str]] = {"dispensed_ml": READING_MESSAGE}
+    messages: ClassVar[dict] = {"dispensed_ml": READING_MESSAGES}
 
     token: Token
     dispensed_ml: Millilitres

@@ -56,6 +56,8 @@ def describe(model: type[BaseModel], err: ValidationError) -> str:
     name = str(first["loc"][0]) if first["loc"] else ""
     info = model.model_fields.get(name)
     own = getattr(model, "messages", {}).get(name)
+    if isinstance(own, dict):
+        own = own.get(first["type"], own.get("*"))
     if own:
         return own
     if first["type"] == "value_error":  # a model's own rule: its message says it all

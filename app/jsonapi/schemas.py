@@ -22,11 +22,12 @@ class Schema(BaseModel):
 class Request(BaseModel):
     """A request: fields the schema does not know are ignored.
 
-    messages: a field's own message for any error on it, where the generic one would say less
-    (a choice among modes says what to choose)."""
+    messages: a field's own message for any error on it, or per error type ({"multiple_of": ...,
+    "*": the others}), where the generic one would say less (a choice among modes says what to
+    choose)."""
 
     model_config = ConfigDict(extra="ignore")
-    messages: ClassVar[dict[str, str]] = {}
+    messages: ClassVar[dict[str, str | dict[str, str]]] = {}
 
     @model_validator(mode="before")
     @classmethod

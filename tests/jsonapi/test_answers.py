@@ -1,5 +1,6 @@
 """Clear answers on both JSON faces: Chinese messages naming the field, 401 without a session,
-4xx (never 500) for ids and cursors past the database's integers and NUL characters, Allow on 405."""
+4xx (never 500) for ids and cursors past the database's integers and for NUL characters, and
+the Allow header on a 405."""
 
 import re
 import uuid

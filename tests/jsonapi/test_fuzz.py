@@ -51,7 +51,9 @@ def schemathesis(tmp_path, name: str, url: str, config: str, *options: str) -> d
         *options,
     ]
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(  # in tmp_path: its cache stays out of the work tree
+        command, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path
+    )
     if os.environ.get("FUZZ_OUTPUT"):  # a place to read the whole output while working on it
         with open(os.environ["FUZZ_OUTPUT"] + name, "w") as out:
             out.write(done.stdout + done.stderr)

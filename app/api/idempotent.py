@@ -6,8 +6,8 @@ from flask import g, make_response, request
 
 from app.jsonapi.errors import ApiError, status_and_body
 from app.jsonapi.openapi import IDEMPOTENCY_KEY, declare
-from app.services import idempotency
-from app.services.errors import ServiceError
+from app.services.platform import idempotency
+from app.services.platform.errors import ServiceError
 
 HEADER = "Idempotency-Key"
 

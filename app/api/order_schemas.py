@@ -5,8 +5,15 @@ from typing import ClassVar, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
-from app.services.orders import MAX_VOLUME_ML, MIN_AMOUNT_FEN, MIN_VOLUME_ML, PLATE, VOLUME_STEP_ML
-from app.services.stations import MAX_ORDER_RANGE_FEN
+from app.models.order import ORDER_STATUSES
+from app.services.catalogue.stations import MAX_ORDER_RANGE_FEN
+from app.services.orders.placing import (
+    MAX_VOLUME_ML,
+    MIN_AMOUNT_FEN,
+    MIN_VOLUME_ML,
+    PLATE,
+    VOLUME_STEP_ML,
+)
 
 ISO = "北京时间，ISO 8601"
 
@@ -190,7 +197,7 @@ class OrderOut(Schema):
 
     id: int
     order_no: str
-    status: Literal["created", "paid", "fueled", "settled", "cancelled", "expired"]
+    status: Literal[tuple(ORDER_STATUSES)]
     status_name: str
     station: NamedRef
     fuel: FuelRef

@@ -21,7 +21,9 @@ from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
 from app.jsonapi.render import local_iso, order_basics
 from app.models import Order, Refund
-from app.services import cancellation, ledger, orders, payments, pickup
+from app.services import ledger, orders, payments
+from app.services.orders import pickup
+from app.services.payments import cancellation
 
 # The operations an order answer leads to, for the documents and for tools that follow them.
 ORDER_LINKS = {

@@ -8,14 +8,14 @@ from datetime import datetime
 
 from app.jsonapi.render import local_iso
 from app.models import Member
-from app.services.catalogue import (
+from app.services.catalogue.read_model import (
     FuelOffer,
     NearbyPage,
     Photo,
     StationEntry,
     hours_text,
 )
-from app.services.clock import WEEKDAY_NAMES, minutes_to_hhmm, to_local
+from app.services.platform.clock import WEEKDAY_NAMES, minutes_to_hhmm, to_local
 
 
 def member_profile(member: Member) -> dict:

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from app.jsonapi.schemas import FEN, Request, Schema
-from app.services.catalogue import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from app.services.catalogue.read_model import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
 ISO = "北京时间，ISO 8601"
 MEMBER_EXAMPLE = {

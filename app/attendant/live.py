@@ -17,7 +17,7 @@ from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_query
 from app.jsonapi.render import local_iso
 from app.models import Order
-from app.services import station_events
+from app.services.orders import station_events
 
 POLL_S = 0.5
 

@@ -16,7 +16,7 @@ from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
 from app.jsonapi.render import order_basics
 from app.models import Order
-from app.services import pickup
+from app.services.orders import pickup
 
 # What a scanned token can go wrong with: a role that may not confirm, another station, unknown,
 # used, an order no longer paid, expired.

@@ -5,8 +5,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
-from app.services.orders import MAX_VOLUME_ML, VOLUME_STEP_ML
-from app.services.staff_pin import pin_problem
+from app.services.orders.placing import MAX_VOLUME_ML, VOLUME_STEP_ML
+from app.services.staff.pin_lock import pin_problem
 
 TOKEN_EXAMPLE = "K7Q2M9XW4TJ8RCBN5HVD3PYG6F"
 Token = Annotated[
@@ -36,7 +36,7 @@ READING_MESSAGES = {
 }
 Millilitres = Annotated[JsonInt, Field(**READING)]
 PIN_FORMAT = "^[0-9]{4,6}$"
-# The PINs staff_pin refuses as too simple (one digit repeated, or a run up or down), listed so
+# The PINs pin_lock refuses as too simple (one digit repeated, or a run up or down), listed so
 # the document states the rule.
 SIMPLE_PINS = sorted(
     pin

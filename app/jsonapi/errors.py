@@ -3,7 +3,7 @@ they answer with, and the one place that turns a raised error into that answer."
 
 from flask import Blueprint
 
-from app.services.errors import Invalid, ServiceError
+from app.services.platform.errors import Invalid, ServiceError
 
 
 class ApiError(Exception):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from app.services.clock import to_local
+from app.services.platform.clock import to_local
 
 
 def local_iso(moment: datetime | None) -> str | None:
@@ -37,7 +37,7 @@ def order_names(order) -> tuple[str, str, str, int | None]:
 
 def order_basics(order) -> dict:
     """What both the driver's and the attendant's view of an order show."""
-    from app.services.order_state import STATUS_NAMES
+    from app.services.orders.order_state import STATUS_NAMES
 
     station_name, fuel_code, fuel_name, nozzle_number = order_names(order)
     return {

@@ -15,7 +15,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Member
-from app.services import cancellation, orders, payments, pickup, stations
+from app.services import orders, payments
+from app.services.catalogue import stations
+from app.services.orders import pickup
+from app.services.payments import cancellation
 from tests.api.conftest import Driver
 from tests.factories import PASSWORD, make_staff
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs

@@ -186,9 +186,7 @@ class PinRequest(Request):
 
 class NewPinRequest(Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"pin": "2580"}]})
-    messages: ClassVar[dict] = {
-        "pin": "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"
-    }
+    messages: ClassVar[dict] = {"pin": "PIN 须为 4 到 6 位数字"}
 
     pin: str = Field(
         pattern=PIN_FORMAT,
@@ -200,8 +198,9 @@ class NewPinRequest(Request):
     @field_validator("pin")
     @classmethod
     def not_too_simple(cls, pin: str) -> str:
-        if pin_problem(pin):
-            raise ValueError(cls.messages["pin"])
+        problem = pin_problem(pin)
+        if problem:
+            raise ValueError(problem)
         return pin
 
 

@@ -55,13 +55,13 @@ def describe(model: type[BaseModel], err: ValidationError) -> str:
     context = first.get("ctx") or {}
     name = str(first["loc"][0]) if first["loc"] else ""
     info = model.model_fields.get(name)
+    if first["type"] == "value_error":  # a model's own rule: its message says it all
+        return str(context.get("error", first["msg"]))
     own = getattr(model, "messages", {}).get(name)
     if isinstance(own, dict):
         own = own.get(first["type"], own.get("*"))
     if own:
         return own
-    if first["type"] == "value_error":  # a model's own rule: its message says it all
-        return str(context.get("error", first["msg"]))
     field = info.title if info is not None and info.title else "请求内容"
     if first["type"] == "string_too_short" and context.get("min_length") == 1:
         return f"请填写{field}"

@@ -186,15 +186,18 @@ def test_a_nul_or_control_character_in_a_username_is_400(world, handheld, userna
     assert assert_error(answer, 400, "invalid_request") == "用户名格式不对"
 
 
+FORMAT, SIMPLE = "PIN 须为 4 到 6 位数字", "PIN 太简单（如 1111、1234），请换一个"
+
+
 @pytest.mark.parametrize(
     ("pin", "message"),
     [
-        ("123", "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"),
-        ("1234567", "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"),
-        ("12a4", "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"),
-        ("٢٥٨٠", "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"),
-        ("0000", "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"),
-        ("654321", "PIN 须为 4 到 6 位数字，不能是重复或连续的数字（如 1111、1234）"),
+        ("123", FORMAT),
+        ("1234567", FORMAT),
+        ("12a4", FORMAT),
+        ("٢٥٨٠", FORMAT),  # digits, but not the 0-9 a keypad sends
+        ("0000", SIMPLE),
+        ("654321", SIMPLE),
     ],
 )
 def test_a_new_pin_is_4_to_6_digits_and_not_too_simple(world, attendant, pin, message):

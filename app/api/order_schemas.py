@@ -144,7 +144,15 @@ class RefundOut(Schema):
     kind: Literal["settlement", "cancel", "manual"] = Field(
         description="settlement 加油差额，cancel 取消订单，manual 人工退款"
     )
-    status: Literal["PENDING", "PROCESSING", "SUCCESS", "ABNORMAL", "CLOSED"]
+    status: Literal["PENDING", "PROCESSING", "SUCCESS", "ABNORMAL", "CLOSED"] = Field(
+        description="PENDING/PROCESSING 退款中，SUCCESS 已到账；"
+        "ABNORMAL 退款异常、CLOSED 退款关闭：钱未到账，仍欠车主，等油站处理（见 followup）"
+    )
+    followup: Literal["reissued", "wallet"] | None = Field(
+        description="微信未能退回（ABNORMAL/CLOSED）后油站的处理："
+        "reissued 已重新发起微信退款，wallet 已经车主同意退回钱包（各为列表中新的一笔退款）；"
+        "null 且状态为 ABNORMAL/CLOSED 时表示待处理"
+    )
     reason: str
     created_at: str
     finished_at: str | None
@@ -152,6 +160,10 @@ class RefundOut(Schema):
 
 class PickupOut(Schema):
     token: str = Field(description="一次性取油码（二维码内容），加油后失效")
+    code: str | None = Field(
+        description="8 位数字取油码，印在二维码下方：加油员的摄像头不能用时手动输入，"
+        "只在下单的油站有效，加油后失效（建议按 4+4 位分组显示）",
+    )
     qr_url: str = Field(description="二维码 PNG 图片地址（需登录令牌）")
     expires_at: str
 

@@ -65,9 +65,10 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
         "amount_fen": order.amount_fen,
         "payment_method": order.payment_method,
         "pickup": {
-            "token": live[0],
+            "token": live.token,
+            "code": live.code,
             "qr_url": f"{base}/api/v1/orders/{order.id}/qr.png",
-            "expires_at": local_iso(live[1]),
+            "expires_at": local_iso(live.expires_at),
         }
         if live
         else None,
@@ -77,6 +78,7 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
                 "method": r.method,
                 "kind": r.kind,
                 "status": r.status,
+                "followup": r.followup,
                 "reason": r.reason,
                 "created_at": local_iso(r.created_at),
                 "finished_at": local_iso(r.finished_at),

@@ -7,7 +7,7 @@ a locked session gets 423 on every call until the PIN is given again."""
 import time
 from functools import wraps
 
-from flask import current_app, session
+from flask import current_app, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -53,8 +53,13 @@ def refusal(staff: Staff, has_station: bool) -> ApiError | None:
             "加油终端只供加油员、收银员和站长使用，总部管理员请使用管理后台",
         )
     if staff.must_change_password:
+        # The address this handheld reached the service at, so it works from the same network.
+        address = url_for("console.change_password", _external=True)
         return ApiError(
-            403, "password_change_required", "请先在管理后台修改初始密码，再登录加油终端"
+            403,
+            "password_change_required",
+            "初始密码须先修改：请在浏览器中用同一账号登录管理后台修改密码，再回到加油终端登录。"
+            f"管理后台地址：{address}",
         )
     if not has_station:
         return ApiError(403, "no_station", "您还没有分配油站，请联系站长")

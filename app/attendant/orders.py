@@ -5,6 +5,8 @@ from flask_login import current_user
 from app.attendant import bp
 from app.attendant.auth import staff_required
 from app.attendant.schemas import (
+    CodeLookupRequest,
+    CodeLookupResponse,
     ConfirmRequest,
     ConfirmResponse,
     LookupQuery,
@@ -16,7 +18,7 @@ from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
 from app.jsonapi.render import order_basics
 from app.models import Order
-from app.services.orders import pickup
+from app.services.orders import pickup, pickup_code
 
 # What a scanned token can go wrong with: a role that may not confirm, another station, unknown,
 # used, an order no longer paid, expired.
@@ -65,6 +67,26 @@ def fueling_json(order: Order, fueling: pickup.Fueling) -> dict:
 def lookup_order():
     q = parse_query(LookupQuery)
     return order_json(pickup.lookup(current_user, q.token))
+
+
+@api_route(
+    bp,
+    "/orders/by-code",
+    "POST",
+    summary=(
+        "手动输入 8 位取油码：只查本站已支付的订单，返回订单和二维码取油码；"
+        "连续输错 5 次暂停手动输入 10 分钟（429）"
+    ),
+    tag="orders",
+    body=CodeLookupRequest,
+    response=CodeLookupResponse,
+    statuses=(403, 404, 429),
+)
+@staff_required
+def lookup_by_code():
+    data = parse_body(CodeLookupRequest)
+    order, token = pickup_code.lookup_by_code(current_user, data.station_id, data.code)
+    return {"order": order_json(order), "token": token}
 
 
 @api_route(

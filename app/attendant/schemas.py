@@ -214,6 +214,20 @@ class LookupQuery(Request):
     token: Token
 
 
+class CodeLookupRequest(Request):
+    station_id: int = Field(description="手持机当前所在油站：只在本站已支付的订单中查找")
+    code: str = Field(
+        min_length=1,
+        max_length=20,
+        description="司机二维码下方的 8 位数字取油码（空格、连字符会被忽略）",
+    )
+
+
+class CodeLookupResponse(Schema):
+    order: PickupOrder
+    token: str = Field(description="该订单二维码里的取油码：之后预览、确认加油都用它，与扫码相同")
+
+
 class PreviewQuery(Request):
     messages: ClassVar[dict] = {"dispensed_ml": READING_MESSAGES}
 

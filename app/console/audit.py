@@ -24,6 +24,10 @@ ACTION_NAMES = {
     "staff.disable": "停用员工",
     "staff.reset_password": "重置密码",
     "staff.change_password": "修改本人密码",
+    "refund.create": "退款",
+    "refund.reissue": "重新发起微信退款",
+    "refund.to_wallet": "退款退回钱包",
+    "pickup_code.lockout": "取油码连续输错，暂停手动输入",
 }
 
 

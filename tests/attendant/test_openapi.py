@@ -42,6 +42,7 @@ def test_every_attendant_route_is_documented_and_only_those(app, client):
         ("/lock", "post"),
         ("/unlock", "post"),
         ("/orders/lookup", "get"),
+        ("/orders/by-code", "post"),
         ("/orders/preview", "get"),
         ("/orders/confirm", "post"),
         ("/stations/{station_id}/orders", "get"),

@@ -191,6 +191,7 @@ ORDER_EXAMPLE = {
     "dispensed_fen": None,
     "pickup": {
         "token": "K7Q2M9XW4TJ8RCBN5HVD3PYG6F",
+        "code": "38170426",
         "qr_url": "https://jiayou.example.com/api/v1/orders/5021/qr.png",
         "expires_at": "2026-03-09T18:02:40+08:00",
     },

@@ -73,14 +73,15 @@ def lookup_order():
     bp,
     "/orders/by-code",
     "POST",
-    summary=(
-        "手动输入 8 位取油码：只查本站已支付的订单，返回订单和二维码取油码；"
-        "连续输错 5 次暂停手动输入 10 分钟（429）"
-    ),
+    summary="手动输入 8 位取油码：只查本站已支付的订单，返回订单和二维码取油码",
+    description="摄像头不能用时，输入司机二维码下方的 8 位数字取油码（可带空格或连字符）。"
+    "只在 station_id 这个油站已支付、未加油的订单中查找；答复里的 token 之后用于预览和确认加油，"
+    "与扫码相同。连续输错 5 次，这个账号暂停手动输入 10 分钟（429 pickup_code_locked），"
+    "扫码不受影响。",
     tag="orders",
     body=CodeLookupRequest,
     response=CodeLookupResponse,
-    statuses=(403, 404, 429),
+    errors=("forbidden", "other_station", "pickup_code_not_found", "pickup_code_locked"),
 )
 @staff_required
 def lookup_by_code():

@@ -5,6 +5,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
+from app.services.orders.pickup import CODE_DIGITS
 from app.services.orders.placing import MAX_VOLUME_ML, VOLUME_STEP_ML
 from app.services.staff.pin_lock import pin_problem
 
@@ -215,15 +216,30 @@ class LookupQuery(Request):
 
 
 class CodeLookupRequest(Request):
-    station_id: int = Field(description="手持机当前所在油站：只在本站已支付的订单中查找")
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"station_id": 1, "code": "3817 0426"}]}
+    )
+    messages: ClassVar[dict] = {"code": f"取油码为 {CODE_DIGITS} 位数字，请核对"}
+
+    station_id: JsonInt = Field(
+        ge=1,
+        le=MAX_ID,
+        title="油站",
+        description="手持机当前所在油站：只在本站已支付的订单中查找",
+    )
     code: str = Field(
-        min_length=1,
         max_length=20,
-        description="司机二维码下方的 8 位数字取油码（空格、连字符会被忽略）",
+        pattern=f"^[ -]*(?:[0-9][ -]*){{{CODE_DIGITS}}}$",
+        title="取油码",
+        description=f"司机二维码下方的 {CODE_DIGITS} 位数字取油码（空格、连字符会被忽略）",
     )
 
 
 class CodeLookupResponse(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"order": PICKUP_EXAMPLE, "token": TOKEN_EXAMPLE}]}
+    )
+
     order: PickupOrder
     token: str = Field(description="该订单二维码里的取油码：之后预览、确认加油都用它，与扫码相同")
 

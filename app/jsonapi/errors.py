@@ -32,6 +32,7 @@ CODES: dict[str, tuple[int, str]] = {
     "wrong_pin": (403, "PIN 错误（message 说明还可以再试几次）"),
     "not_found": (404, "对象不存在（或不属于当前用户）"),
     "no_pickup_code": (404, "订单没有可用的取油码（未支付、已加油或已取消）"),
+    "pickup_code_not_found": (404, "本站没有这个 8 位取油码的待加油订单（计入连续输错次数）"),
     "conflict": (409, "订单状态已变化，不能这样操作（message 说明原因）"),
     "rejected": (
         409,
@@ -48,6 +49,7 @@ CODES: dict[str, tuple[int, str]] = {
     "token_expired": (410, "取油码已过期"),
     "locked": (423, "已锁屏，须先用 PIN 解锁"),
     "too_many_requests": (429, "请求过于频繁，请稍后再试"),
+    "pickup_code_locked": (429, "取油码连续输错 5 次，手动输入暂停 10 分钟（扫码不受影响）"),
     "wechat_rate_limited": (429, "微信登录人数过多，请稍后再试"),
     "wechat_unavailable": (503, "微信登录暂时不可用"),
     "payment_unavailable": (503, "微信支付暂时不可用，可稍后再试或使用钱包"),

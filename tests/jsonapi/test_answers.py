@@ -156,7 +156,7 @@ def attendant_operations(client) -> list[tuple[str, str]]:
 
 def test_every_attendant_call_without_a_session_is_401(world, client):
     operations = attendant_operations(client)
-    assert len(operations) == 10
+    assert len(operations) == 11
     for method, path in operations:
         answer = client.open("/attendant/api" + path, method=method, json={})
         assert_error(answer, 401, "unauthorized")

@@ -163,8 +163,9 @@ values = {}
 "query.token" = {{ dictionary = "tokens", probability = {} }}
 "body.token" = {{ dictionary = "tokens", probability = {} }}
 "path.station_id" = {{ dictionary = "stations", probability = {} }}
+"body.station_id" = {{ dictionary = "stations", probability = {} }}
 """
-    values = (toml(data.pickup_tokens), toml(data.station_ids), REAL, REAL, REAL)
+    values = (toml(data.pickup_tokens), toml(data.station_ids), REAL, REAL, REAL, REAL)
     # Logging out, locking, setting a PIN and wrong PINs end or change the session they run in:
     # they get a session of their own, so the others keep theirs.
     session_changing = "^/(logout|lock|unlock|pin)$"

@@ -65,7 +65,7 @@ def test_place_is_idempotent_per_key(world, api):
     [
         ({"amount_fen": 50}, 400, "invalid_request"),
         ({"mode": "volume", "amount_fen": None}, 400, "invalid_request"),
-        ({"nozzle": 2}, 400, "invalid_request"),
+        ({"nozzle": 2}, 409, "rejected"),
         ({"station_id": 99999}, 404, "not_found"),
         ({"fuel": None}, 400, "invalid_request"),
         ({"plate": "云A1234"}, 400, "invalid_request"),

@@ -5,8 +5,8 @@ import time
 
 from playwright.sync_api import expect
 
-from app.api.render import local_iso
 from app.extensions import db
+from app.jsonapi.render import local_iso
 from app.models import Member
 from app.services import orders, payments
 from app.services.payments import cancellation

@@ -7,8 +7,10 @@ import time
 from flask import Flask
 
 from app.extensions import db
-from app.services import cancellation, idempotency, outbox, payments, refunds, settlement
-from app.services.outbox import handler
+from app.services import payments
+from app.services.payments import cancellation, refunds, settlement
+from app.services.platform import idempotency, outbox
+from app.services.platform.outbox import handler
 
 
 @handler("expire_order")

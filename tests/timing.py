@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from app.models.base import utcnow
-from app.services.clock import SHANGHAI
+from app.services.platform.clock import SHANGHAI
 
 
 def next_local(weekday: int | None = None, hour: int = 0, minute: int = 0) -> datetime:

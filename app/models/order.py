@@ -2,14 +2,25 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, one_of, utcnow
 
-ORDER_STATUSES = ("created", "paid", "fueled", "settled", "cancelled", "expired")
+# Every status an order can have, and what people see for it: the one list. The state machine
+# (services/orders/order_state.py) says which moves between them are allowed.
+ORDER_STATUSES = {
+    "created": "待支付",
+    "paid": "已支付，待加油",
+    "fueled": "已加油，结算中",
+    "settled": "已完成",
+    "cancelled": "已取消",
+    "expired": "已过期",
+}
 ORDER_MODES = ("amount", "volume", "fill_up")
+# A WeChat refund that did not reach the driver and that staff have not followed up yet.
+NEEDS_FOLLOWUP = text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
 
 
 class Order(db.Model):
@@ -17,11 +28,8 @@ class Order(db.Model):
 
     __tablename__ = "fuel_order"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('created', 'paid', 'fueled', 'settled', 'cancelled', 'expired')",
-            name="status_valid",
-        ),
-        CheckConstraint("mode IN ('amount', 'volume', 'fill_up')", name="mode_valid"),
+        CheckConstraint(one_of("status", ORDER_STATUSES), name="status_valid"),
+        CheckConstraint(one_of("mode", ORDER_MODES), name="mode_valid"),
         CheckConstraint("payment_method IN ('wechat', 'wallet')", name="method_valid"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_range"),
@@ -104,6 +112,15 @@ class Refund(db.Model):
             name="status_valid",
         ),
         CheckConstraint("kind IN ('settlement', 'cancel', 'manual')", name="kind_valid"),
+        CheckConstraint("followup IN ('reissued', 'wallet')", name="followup_valid"),
+        CheckConstraint("finished_at IS NULL OR finished_at >= created_at", name="finished_after"),
+        # The few refunds staff must follow up, found without reading every refund.
+        Index(
+            "ix_refund_needs_followup",
+            "station_id",
+            postgresql_where=NEEDS_FOLLOWUP,
+            sqlite_where=NEEDS_FOLLOWUP,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,10 +139,43 @@ class Refund(db.Model):
     last_error: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once, by compare-and-set, when staff follow up a CLOSED or ABNORMAL WeChat refund.
+    followup: Mapped[str | None] = mapped_column(String(10))
+
+
+class RefundFollowup(db.Model):
+    """What staff did about a WeChat refund that did not reach the driver: a new refund
+    (re-issued through WeChat, or paid into the wallet with the driver's consent)."""
+
+    __table_args__ = (
+        CheckConstraint("action IN ('reissued', 'wallet')", name="action_valid"),
+        CheckConstraint(
+            "action = 'reissued' OR (consent_channel IS NOT NULL AND consent_note <> '')",
+            name="wallet_consent",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id"), unique=True)
+    new_refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id"), unique=True)
+    action: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # How the driver agreed to the wallet (phone, in person, message) and the staff's note.
+    consent_channel: Mapped[str | None] = mapped_column(String(12))
+    consent_note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PickupToken(db.Model):
-    """The one-time QR token of a paid order: only its SHA-256 is stored."""
+    """The one-time QR token of a paid order: only its SHA-256 is stored. With it, the short
+    code typed when the camera fails: only its keyed hash, unique within the station while
+    set (NULLs never collide), cleared when the token is burnt."""
+
+    __table_args__ = (
+        Index("uq_pickup_token_station_code", "station_id", "code_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
@@ -137,6 +187,18 @@ class PickupToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PickupCodeGuard(db.Model):
+    """Wrong short codes typed by one staff member: too many in a row lock them out of typing
+    codes for a while. In the database, so every web process counts the same misses."""
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    misses: Mapped[int] = mapped_column(default=0)
+    last_miss_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PaymentEvent(db.Model):

@@ -11,7 +11,7 @@ from app.api.schemas import StationDetail, StationPage
 from app.extensions import db
 from app.models import FuelPrice, Nozzle, StationHours, StationPhoto
 from app.models.base import utcnow
-from app.services.clock import to_local
+from app.services.platform.clock import to_local
 from tests.api.conftest import assert_error, bump_catalogue, make_station
 from tests.factories import ChainFactory, StationFactory
 

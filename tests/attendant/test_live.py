@@ -9,7 +9,8 @@ from sqlalchemy import text
 from app.attendant.schemas import EventsResponse, WaitingOrders
 from app.extensions import db
 from app.models import Member, Order
-from app.services import cancellation, payments, refunds
+from app.services import payments
+from app.services.payments import cancellation, refunds
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import EVENTS_QUERY, paid_order
 from tests.money.helpers import place
@@ -125,7 +126,7 @@ def test_chain_admin_gets_no_live_list(world, member, handheld):
 def test_events_of_a_station_become_visible_in_id_order(app, world, member, attendant):
     """A payment whose event took a later id cannot commit before one holding an earlier id,
     or a handheld reading "after the last id I saw" would skip the earlier one for good."""
-    from app.services import station_events
+    from app.services.orders import station_events
 
     ids = tuple(place(member, world.station_a).id for _ in range(2))
     recorded, release, fast_committed = threading.Event(), threading.Event(), threading.Event()

@@ -95,7 +95,7 @@ def test_manager_a_cannot_post_to_station_b(as_staff, world):
 
 
 def test_manager_a_cannot_see_or_delete_station_b_photos(as_staff, world, png_bytes):
-    from app.services import stations
+    from app.services.catalogue import stations
 
     photo = stations.add_photo(world.admin, world.station_b.id, png_bytes, "大理")
     console = as_staff("manager_a")
@@ -126,3 +126,10 @@ def test_htmx_error_replaces_the_page(as_staff, world):
     response = console.get(f"/console/stations/{world.station_b.id}/nozzles", htmx=True)
     assert response.status_code == 403
     assert response.headers["HX-Retarget"] == "body"
+
+
+def test_favicon(console):
+    response = console.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -12,7 +12,9 @@ from app import jobs
 from app.extensions import db
 from app.models import Order, OutboxJob
 from app.models.base import utcnow
-from app.services import outbox, payments, pickup
+from app.services import payments
+from app.services.orders import pickup
+from app.services.platform import outbox
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, place
 
@@ -55,7 +57,7 @@ def test_queued_row_lost_before_rq_is_swept_back(world, redis_client):
 
 def test_housekeeping_drops_idempotency_answers_after_48_hours(world):
     from app.models import IdempotencyRecord
-    from app.services import idempotency
+    from app.services.platform import idempotency
 
     member = make_member(world.chain)
     db.session.commit()

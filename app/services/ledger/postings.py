@@ -1,0 +1,182 @@
+"""The double-entry ledger: balanced postings, wallet balances that follow them, and the check."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, insert, select, update
+
+from app.extensions import db
+from app.models import ACCOUNTS, LedgerEntry, LedgerTransaction, Order, Refund, Wallet
+from app.models.base import utcnow
+from app.services.platform.errors import ServiceError
+
+
+class InsufficientBalance(ServiceError):
+    status = 409
+    code = "insufficient_balance"
+
+
+# Built once: the statements every payment, settlement and refund runs (building them per call
+# cost more than running them).
+_NEW_TRANSACTION = insert(LedgerTransaction.__table__).returning(LedgerTransaction.__table__.c.id)
+_NEW_ENTRY = insert(LedgerEntry.__table__)
+_wallet = Wallet.__table__.c
+_MOVE_WALLET = (
+    update(Wallet.__table__)
+    .where(_wallet.member_id == bindparam("member"))
+    .where(_wallet.balance_fen + bindparam("delta") >= 0)
+    .values(balance_fen=_wallet.balance_fen + bindparam("delta"), updated_at=bindparam("now"))
+)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One entry: debit positive, credit negative, on one of the ledger's ACCOUNTS."""
+
+    account: str
+    amount_fen: int
+    member_id: int | None = None
+    station_id: int | None = None
+
+    def __post_init__(self):
+        if self.account not in ACCOUNTS:
+            raise ValueError(f"no ledger account named {self.account!r}")
+
+
+def post(
+    chain_id: int,
+    kind: str,
+    legs: list[Leg],
+    *,
+    station_id: int | None = None,
+    order_id: int | None = None,
+    memo: str = "",
+) -> int:
+    """Write one balanced transaction in the caller's database transaction; returns its id.
+
+    A wallet leg moves the cached balance with a guarded UPDATE, so concurrent debits can never
+    take it below zero (InsufficientBalance; the caller's transaction must then roll back).
+    """
+    legs = [leg for leg in legs if leg.amount_fen != 0]
+    if not legs or sum(leg.amount_fen for leg in legs) != 0:
+        raise ValueError(f"unbalanced ledger posting {kind}: {legs}")
+    for leg in legs:
+        if leg.account == "member_wallet":
+            _move_wallet(chain_id, leg.member_id, -leg.amount_fen)
+    txn_id = db.session.scalar(
+        _NEW_TRANSACTION,
+        {
+            "chain_id": chain_id,
+            "station_id": station_id,
+            "order_id": order_id,
+            "kind": kind,
+            "memo": memo,
+        },
+    )
+    db.session.execute(
+        _NEW_ENTRY,
+        [
+            {
+                "chain_id": chain_id,
+                "transaction_id": txn_id,
+                "account": leg.account,
+                "member_id": leg.member_id,
+                "station_id": leg.station_id,
+                "order_id": order_id,
+                "amount_fen": leg.amount_fen,
+            }
+            for leg in legs
+        ],
+    )
+    return txn_id
+
+
+def _move_wallet(chain_id: int, member_id: int | None, delta_fen: int) -> None:
+    if member_id is None:
+        raise ValueError("a wallet leg needs a member")
+    change = {"member": member_id, "delta": delta_fen, "now": utcnow()}
+    if db.session.execute(_MOVE_WALLET, change).rowcount == 1:
+        return
+    if delta_fen > 0:  # a member's first credit: the wallet starts here
+        ensure_wallet(chain_id, member_id)
+        if db.session.execute(_MOVE_WALLET, change).rowcount == 1:
+            return
+    raise InsufficientBalance("钱包余额不足")
+
+
+def ensure_wallet(chain_id: int, member_id: int) -> None:
+    if db.session.scalar(select(Wallet.id).where(Wallet.member_id == member_id)) is None:
+        db.session.add(Wallet(chain_id=chain_id, member_id=member_id, balance_fen=0))
+        db.session.flush()
+
+
+def wallet_balance(member_id: int) -> int:
+    return db.session.scalar(select(Wallet.balance_fen).where(Wallet.member_id == member_id)) or 0
+
+
+def check() -> list[str]:
+    """Every problem found: unbalanced transactions, wallets off their entries, orders whose
+    paid - refunded differs from what the ledger holds for them, refund accounts off their
+    refunds. Empty means all is well."""
+    problems = []
+    unbalanced = db.session.execute(
+        select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount_fen))
+        .group_by(LedgerEntry.transaction_id)
+        .having(func.sum(LedgerEntry.amount_fen) != 0)
+    )
+    problems += [f"transaction {t} sums to {s}, not 0" for t, s in unbalanced]
+
+    from_entries = dict(
+        db.session.execute(
+            select(LedgerEntry.member_id, -func.sum(LedgerEntry.amount_fen))
+            .where(LedgerEntry.account == "member_wallet")
+            .group_by(LedgerEntry.member_id)
+        ).all()
+    )
+    cached = dict(db.session.execute(select(Wallet.member_id, Wallet.balance_fen)).all())
+    for member_id in sorted(set(from_entries) | set(cached)):
+        expected, actual = from_entries.get(member_id, 0), cached.get(member_id, 0)
+        if expected != actual:
+            problems.append(f"wallet of member {member_id}: balance {actual}, entries {expected}")
+
+    # For each order: what it still holds as prepaid plus its net revenue = paid - refunded.
+    held = dict(
+        db.session.execute(
+            select(LedgerEntry.order_id, -func.sum(LedgerEntry.amount_fen))
+            .where(
+                LedgerEntry.order_id.is_not(None),
+                LedgerEntry.account.in_(("prepaid_orders", "fuel_revenue", "promotion_expense")),
+            )
+            .group_by(LedgerEntry.order_id)
+        ).all()
+    )
+    for order_id, paid, refunded in db.session.execute(
+        select(Order.id, Order.paid_fen, Order.refunded_fen)
+    ):
+        in_ledger = held.get(order_id, 0)
+        if in_ledger != paid - refunded:
+            problems.append(f"order {order_id}: paid {paid} - refunded {refunded} != {in_ledger}")
+    return problems + _refund_accounts()
+
+
+def _refund_accounts() -> list[str]:
+    """refunds_payable holds the WeChat refunds still under way; refunds_owed those WeChat
+    gave up on that staff have not followed up yet."""
+    problems = []
+    waiting = {
+        "refunds_payable": (
+            Refund.method == "wechat",
+            Refund.status.in_(("PENDING", "PROCESSING")),
+        ),
+        "refunds_owed": (Refund.status.in_(("CLOSED", "ABNORMAL")), Refund.followup.is_(None)),
+    }
+    for account, where in waiting.items():
+        expected = db.session.scalar(select(func.sum(Refund.amount_fen)).where(*where)) or 0
+        booked = -(
+            db.session.scalar(
+                select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account == account)
+            )
+            or 0
+        )
+        if booked != expected:
+            problems.append(f"{account}: {booked} in the ledger, {expected} in the refunds")
+    return problems

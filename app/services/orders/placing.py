@@ -1,0 +1,193 @@
+"""Placing, reading and cancelling a driver's fuel orders."""
+
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Member, Order
+from app.models.base import commit_keeping_loaded, utcnow
+from app.services import catalogue
+from app.services.catalogue.entries import StationEntry
+from app.services.platform import outbox
+from app.services.platform.clock import to_local
+from app.services.platform.errors import Invalid, NotFound, ServiceError
+from app.services.platform.money import amount_for_volume
+
+PAY_WITHIN = timedelta(minutes=15)
+MIN_AMOUNT_FEN = 100  # 1 元
+MIN_VOLUME_ML, MAX_VOLUME_ML = 1000, 1_000_000
+VOLUME_STEP_ML = 10  # pumps show litres to two decimals
+# 车牌: province, issuing letter, then 5 characters (6 for new-energy cars); I and O are never used.
+PLATE = re.compile(
+    "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+    "[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警]"
+)
+
+
+def clean_plate(plate: str | None) -> str | None:
+    """The plate in its usual form (upper case, no spaces or dots); None if not given."""
+    if plate is None or not plate.strip():
+        return None
+    cleaned = re.sub(r"[\s·.\-]", "", plate).upper()
+    if not PLATE.fullmatch(cleaned):
+        raise Invalid({"plate": "车牌号格式不对，例如 云A12345 或 云AD12345"})
+    return cleaned
+
+
+class StationClosed(ServiceError):
+    status = 409
+    code = "station_closed"
+
+
+def member_qualifies(member: Member) -> bool:
+    """Member prices (直降) are for registered mini-program members; every logged-in driver is one
+    until tiers arrive."""
+    return member is not None
+
+
+def new_order_no() -> str:
+    """JY + local time + 8 random digits: 24 characters, valid as a WeChat out_trade_no."""
+    stamp = to_local(utcnow()).strftime("%Y%m%d%H%M%S")
+    return f"JY{stamp}{secrets.randbelow(10**8):08d}"
+
+
+def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: int | None):
+    """The fuel offer and (optional) nozzle of an order, checked against the station."""
+    nozzle = None
+    if nozzle_number is not None:
+        nozzle = station.nozzle_numbers.get(nozzle_number)
+        if nozzle is None:
+            raise Invalid({"nozzle": f"本站没有{nozzle_number}号枪"})
+        if not nozzle.enabled:
+            raise Invalid({"nozzle": f"{nozzle_number}号枪暂停使用"})
+        if not nozzle.fuel_code:
+            raise Invalid({"fuel": "本站不销售该油品"})
+        if fuel_code is not None and nozzle.fuel_code != fuel_code:
+            raise Invalid({"nozzle": f"{nozzle_number}号枪加的是{nozzle.fuel_name}，不是所选油品"})
+    code = nozzle.fuel_code if nozzle else fuel_code
+    if code is None:
+        raise Invalid({"fuel": "请选择油品或油枪"})
+    offer = station.offer(code)
+    if offer is None:
+        raise Invalid({"fuel": "本站不销售该油品"})
+    return offer, nozzle
+
+
+# A plain INSERT ... RETURNING read into the order (no unit-of-work flush), built once.
+_INSERT_ORDER = select(Order).from_statement(insert(Order.__table__).returning(*Order.__table__.c))
+
+
+def place_order(
+    member: Member,
+    station_id: int,
+    *,
+    fuel_code: str | None,
+    nozzle_number: int | None,
+    mode: str,
+    amount_fen: int | None = None,
+    volume_ml: int | None = None,
+    plate: str | None = None,
+    _retried: bool = False,
+) -> Order:
+    """Price an order on the server at the price in force now and store the snapshot."""
+    plate = clean_plate(plate)
+    stations = catalogue.for_chain(member.chain_id, exact=True)
+    station = stations.stations.get(station_id) if stations else None
+    if station is None:  # the catalogue holds the chain's active stations only
+        raise NotFound("油站不存在")
+    now = utcnow()
+    if not station.is_open(now):
+        raise StationClosed("油站当前不在营业时间")
+    fuel, nozzle = _resolve_fuel(station, fuel_code, nozzle_number)
+    price = fuel.price_at(now)
+    if price is None:
+        raise Invalid({"fuel": "该油品暂无价格，请稍后再试"})
+    qualifies = member_qualifies(member)
+    unit_price = price.member_price_fen if qualifies else price.list_price_fen
+    limit = station.max_order_fen
+    if mode == "amount":
+        if amount_fen is None or not MIN_AMOUNT_FEN <= amount_fen <= limit:
+            raise Invalid({"amount_fen": f"金额应在 1 元到 {limit // 100} 元之间"})
+        to_pay = amount_fen
+    elif mode == "volume":
+        if volume_ml is None or not MIN_VOLUME_ML <= volume_ml <= MAX_VOLUME_ML:
+            raise Invalid({"volume_ml": "加油量应不少于 1 升"})
+        if volume_ml % VOLUME_STEP_ML:
+            raise Invalid({"volume_ml": "加油量精确到 0.01 升"})
+        to_pay = amount_for_volume(unit_price, volume_ml)
+        if to_pay > limit:
+            raise Invalid({"volume_ml": f"该加油量超过单笔上限 {limit // 100} 元"})
+    elif mode == "fill_up":
+        to_pay = station.fill_up_cap_fen
+    else:
+        raise Invalid({"mode": "加油方式应为 amount、volume 或 fill_up"})
+    row = dict(
+        chain_id=member.chain_id,
+        station_id=station.id,
+        member_id=member.id,
+        order_no=new_order_no(),
+        fuel_id=fuel.fuel_id,
+        nozzle_id=nozzle.id if nozzle else None,
+        plate=plate,
+        mode=mode,
+        preset_amount_fen=amount_fen if mode == "amount" else None,
+        preset_volume_ml=volume_ml if mode == "volume" else None,
+        price_id=price.id,
+        list_price_fen=price.list_price_fen,
+        unit_price_fen=unit_price,
+        member_price_applied=qualifies and unit_price < price.list_price_fen,
+        amount_fen=to_pay,
+        status="created",
+        expires_at=now + PAY_WITHIN,
+        created_at=now,
+    )
+    try:
+        order = db.session.scalars(_INSERT_ORDER, row).one()
+    except IntegrityError:
+        db.session.rollback()
+        if _retried:
+            raise
+        # A clash of random order numbers: astronomically rare, worth exactly one more try.
+        return place_order(
+            member,
+            station_id,
+            fuel_code=fuel_code,
+            nozzle_number=nozzle_number,
+            mode=mode,
+            amount_fen=amount_fen,
+            volume_ml=volume_ml,
+            plate=plate,
+            _retried=True,
+        )
+    outbox.enqueue(
+        "expire_order",
+        {"order_id": order.id},
+        dedupe_key=f"expire:{order.id}",
+        run_after=order.expires_at,
+    )
+    commit_keeping_loaded()  # the order as inserted is the answer
+    return order
+
+
+_ORDER_BY_ID = select(Order).where(Order.id == bindparam("id"))  # built once: cheaper than get()
+
+
+def get_order(member: Member, order_id: int) -> Order:
+    """A driver's own order; anyone else's is 'not found' (no hint that it exists)."""
+    order = db.session.scalars(_ORDER_BY_ID, {"id": order_id}).one_or_none()
+    if order is None or order.member_id != member.id:
+        raise NotFound("订单不存在")
+    return order
+
+
+def list_orders(member: Member, page: int, per_page: int) -> tuple[list[Order], int]:
+    base = select(Order).where(Order.member_id == member.id)
+    total = db.session.scalar(select(db.func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(
+        base.order_by(Order.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(rows), total

@@ -1,0 +1,274 @@
+"""Paying an order: from the wallet in one transaction, or through WeChat Pay (prepay, then the
+notification or a query job makes it paid, exactly once)."""
+
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Fuel, Member, Order, Station, WeChatPayment
+from app.models.base import commit_keeping_loaded, utcnow
+from app.services import ledger, orders
+from app.services.ledger.postings import Leg
+from app.services.orders import order_state, pickup, station_events
+from app.services.payments import refunds
+from app.services.platform import gateways, outbox
+from app.services.platform.errors import Conflict, ServiceError
+
+log = logging.getLogger(__name__)
+RECONCILE_AFTER = timedelta(minutes=3)
+
+
+class PaymentUnavailable(ServiceError):
+    status = 503
+    code = "payment_unavailable"
+
+
+def _payable(order: Order) -> None:
+    if order.status != "created":
+        raise Conflict(f"订单{order_state.STATUS_NAMES[order.status]}，不能支付")
+    if order.expires_at <= utcnow():
+        raise Conflict("订单已超时，请重新下单")
+
+
+def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> Order | None:
+    """created -> paid with its ledger posting and pickup token, in the caller's transaction.
+
+    Returns the order as paid; None when it had already left 'created', or another way of
+    paying was chosen for it meanwhile (someone else won)."""
+    now = utcnow()
+    if method == "wallet":  # only an order no other way of paying was chosen for
+        chosen, params = order_state.NO_PAYMENT_METHOD_YET, None
+    else:
+        chosen, params = order_state.PAYMENT_METHOD_IS, {"payment_method_is": method}
+    paid = order_state.take(
+        order.id,
+        "created",
+        "paid",
+        chosen,
+        params=params,
+        paid_fen=order.amount_fen,
+        payment_method=method,
+        paid_at=now,
+    )
+    if paid is None:
+        return None
+    ledger.post(paid.chain_id, kind, posting, station_id=paid.station_id, order_id=paid.id)
+    pickup.issue(paid)
+    station_events.record(paid, "order.paid")
+    return paid
+
+
+def pay_with_wallet(member: Member, order_id: int) -> Order:
+    order = orders.get_order(member, order_id)
+    _payable(order)
+    if order.payment_method == "wechat":
+        _abandon_wechat(order)
+    posting = [
+        Leg("member_wallet", order.amount_fen, member_id=member.id),
+        Leg("prepaid_orders", -order.amount_fen, station_id=order.station_id),
+    ]
+    try:
+        paid = _mark_paid(order, "wallet", posting, "order.pay.wallet")
+        if paid is None:
+            raise Conflict("订单已支付或已关闭")
+    except ServiceError:
+        db.session.rollback()
+        raise
+    commit_keeping_loaded()  # the order as the UPDATE returned it is the answer
+    return paid
+
+
+def pay_with_wechat(member: Member, order_id: int) -> dict:
+    """wx.requestPayment parameters for the order; the same prepay is reused on repeats."""
+    from app.adapters.wechat_pay import WeChatPayException
+
+    order = orders.get_order(member, order_id)
+    _payable(order)
+    payment = _wechat_payment(order, member)
+    if payment.prepay_id is None:
+        station = db.session.get(Station, order.station_id)
+        fuel = db.session.get(Fuel, order.fuel_id)
+        request = dict(
+            out_trade_no=payment.out_trade_no,
+            description=f"{station.name}-{fuel.name}"[:127],
+            amount_fen=payment.amount_fen,
+            payer_openid=payment.payer_openid,
+            notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
+            time_expire=order.expires_at,
+            attach=str(order.id),
+        )
+        db.session.commit()  # nothing stays locked while WeChat answers
+        try:
+            prepay_id = gateways.wechat_pay().create_jsapi(**request)
+        except WeChatPayException as err:  # an error answer, or one we could not trust
+            log.warning("WeChat prepay for order %s failed: %s", order.id, type(err).__name__)
+            raise PaymentUnavailable("微信支付暂时不可用，请稍后再试或使用钱包支付") from err
+        db.session.execute(
+            update(WeChatPayment)
+            .where(WeChatPayment.id == payment.id, WeChatPayment.prepay_id.is_(None))
+            .values(prepay_id=prepay_id)
+        )
+        outbox.enqueue(
+            "reconcile_payment",
+            {"order_id": order.id},
+            dedupe_key=f"reconcile:{order.id}",
+            run_after=utcnow() + RECONCILE_AFTER,
+        )
+        db.session.commit()
+        db.session.refresh(payment)
+    return gateways.wechat_pay().jsapi_pay_params(payment.prepay_id)
+
+
+def _wechat_payment(order: Order, member: Member) -> WeChatPayment:
+    payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order.id))
+    if payment is not None and payment.state != "CLOSED":
+        return payment
+    chosen = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "created", Order.payment_method.is_(None))
+        .values(payment_method="wechat")
+        .execution_options(synchronize_session=False)
+    )
+    if chosen.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("订单支付方式已变化，请刷新")
+    if payment is not None:
+        # The last prepay was closed (the driver tried the wallet): WeChat needs a new number.
+        reopened = db.session.execute(
+            update(WeChatPayment)
+            .where(WeChatPayment.id == payment.id, WeChatPayment.state == "CLOSED")
+            .values(
+                state="NOTPAY",
+                prepay_id=None,
+                out_trade_no=f"{order.order_no}P{secrets.token_hex(2)}",
+            )
+        )
+        if reopened.rowcount != 1:
+            db.session.rollback()
+            raise Conflict("订单支付状态已变化，请刷新")
+        db.session.commit()
+        db.session.refresh(payment)
+        return payment
+    payment = WeChatPayment(
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        order_id=order.id,
+        out_trade_no=order.order_no,
+        amount_fen=order.amount_fen,
+        payer_openid=member.openid,
+    )
+    db.session.add(payment)
+    db.session.commit()
+    return payment
+
+
+def _abandon_wechat(order: Order) -> None:
+    """Before paying another way: close the WeChat order, or learn that it was paid."""
+    settled = close_wechat(order)
+    if settled == "paid":
+        raise Conflict("该订单已通过微信支付")
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "created")
+        .values(payment_method=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(order)
+
+
+def close_wechat(order: Order) -> str:
+    """Close the order's WeChat prepay: 'closed', 'paid' (it was paid: now applied) or 'none'."""
+    from app.adapters.wechat_pay import OrderAlreadyPaid, OrderNotFound
+
+    payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order.id))
+    if payment is None or payment.state == "CLOSED":
+        return "none" if payment is None else "closed"
+    if payment.state == "SUCCESS":
+        return "paid"
+    out_trade_no = payment.out_trade_no
+    db.session.commit()
+    client = gateways.wechat_pay()
+    try:
+        client.close(out_trade_no)
+    except OrderAlreadyPaid:
+        apply_transaction(client.query(out_trade_no))
+        return "paid"
+    except OrderNotFound:
+        pass  # the prepay never reached WeChat: nothing there to close
+    db.session.execute(
+        update(WeChatPayment)
+        .where(WeChatPayment.id == payment.id, WeChatPayment.state == "NOTPAY")
+        .values(state="CLOSED")
+    )
+    db.session.commit()
+    return "closed"
+
+
+def apply_transaction(tx: dict, event_id: str | None = None) -> str:
+    """Apply a WeChat transaction (notification or query) at most once; returns what happened."""
+    config = current_app.config
+    payment = db.session.scalar(
+        select(WeChatPayment).where(WeChatPayment.out_trade_no == tx.get("out_trade_no"))
+    )
+    if payment is None:
+        log.warning("WeChat transaction for an unknown out_trade_no")
+        return "unknown"
+    amount = tx.get("amount") or {}
+    if (
+        tx.get("mchid") != config["WECHATPAY_MCHID"]
+        or tx.get("appid") != config["WECHATPAY_APPID"]
+        or amount.get("total") != payment.amount_fen
+        or amount.get("currency", "CNY") != "CNY"
+    ):
+        log.error(
+            "WeChat transaction for order %s does not match it; not applied", payment.order_id
+        )
+        return "mismatch"
+    if tx.get("trade_state") != "SUCCESS":
+        return tx.get("trade_state", "unknown").lower()
+    if event_id and not refunds.record_event(event_id, "TRANSACTION.SUCCESS", tx["transaction_id"]):
+        db.session.commit()
+        return "duplicate"
+    won = db.session.execute(
+        update(WeChatPayment)
+        .where(WeChatPayment.id == payment.id, WeChatPayment.state != "SUCCESS")
+        .values(state="SUCCESS", transaction_id=tx["transaction_id"], paid_at=utcnow())
+    )
+    if won.rowcount != 1:
+        db.session.commit()  # keeps the event row: this event is now known
+        return "duplicate"
+    order = db.session.get(Order, payment.order_id)
+    posting = [
+        Leg("wechat_clearing", payment.amount_fen),
+        Leg("prepaid_orders", -payment.amount_fen, station_id=order.station_id),
+    ]
+    if _mark_paid(order, "wechat", posting, "order.pay.wechat"):
+        db.session.commit()
+        return "paid"
+    # The money arrived for an order that expired, was cancelled or was paid another way
+    # meanwhile: it never becomes the order's; it is booked and sent straight back to WeChat.
+    refunds.refund_stray_payment(order, payment)
+    db.session.commit()
+    return "refunded_late_payment"
+
+
+def reconcile(order_id: int) -> str:
+    """Job: ask WeChat about an order whose notification may never come."""
+    order = db.session.get(Order, order_id)
+    payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order_id))
+    if order is None or payment is None or payment.state != "NOTPAY":
+        return "nothing"
+    out_trade_no = payment.out_trade_no
+    db.session.commit()
+    from app.adapters.wechat_pay import OrderNotFound
+
+    try:
+        tx = gateways.wechat_pay().query(out_trade_no)
+    except OrderNotFound:
+        return "not_at_wechat"
+    return apply_transaction(tx)

@@ -1,0 +1,340 @@
+"""Refunds: to the wallet at once, or to WeChat Pay tracked to SUCCESS, ABNORMAL or CLOSED.
+
+A WeChat refund that ends ABNORMAL or CLOSED never reached the driver: its money is owed to them
+on `refunds_owed` until staff follow it up (refund_followup: re-issued, or into the wallet)."""
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, case, func, literal, select, update
+
+from app.extensions import db
+from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
+from app.models.base import UTCDateTime, utcnow
+from app.services import ledger
+from app.services.ledger.postings import Leg
+from app.services.orders import order_state, station_events
+from app.services.platform import audit, gateways, outbox
+from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.platform.money import fen_to_yuan
+from app.services.staff.access import visible_station_ids
+
+log = logging.getLogger(__name__)
+REFUND_ROLES = ("cashier", "manager", "chain_admin")
+QUERY_AFTER = timedelta(minutes=1)
+OWED_STATUSES = ("ABNORMAL", "CLOSED")  # WeChat's final word, and the driver has no money
+
+
+# Built once: every settlement runs them. _ADD_REFUNDED[True] also checks the order's status.
+_order = Order.__table__.c
+_ADD_REFUNDED = {
+    with_status: update(Order.__table__)
+    .where(
+        _order.id == bindparam("order"),
+        _order.refunded_fen + bindparam("amount") <= _order.paid_fen,
+        *([_order.status == bindparam("expected")] if with_status else []),
+    )
+    .values(refunded_fen=_order.refunded_fen + bindparam("amount"))
+    for with_status in (False, True)
+}
+_COUNT_REFUNDS = select(func.count(Refund.id)).where(Refund.order_id == bindparam("order"))
+
+
+def create_refund(
+    order: Order,
+    amount_fen: int,
+    kind: str,
+    reason: str,
+    actor: Staff | None = None,
+    expected_status: str | None = None,
+) -> Refund:
+    """Book a refund in the caller's transaction; a WeChat refund is sent by a job.
+
+    expected_status: the order must still be in it (a staff refund must not race a fuelling)."""
+    if amount_fen <= 0:
+        raise Invalid({"amount_fen": "退款金额必须大于 0"})
+    change = {"order": order.id, "amount": amount_fen, "expected": expected_status}
+    guarded = db.session.execute(_ADD_REFUNDED[expected_status is not None], change)
+    if guarded.rowcount != 1:
+        db.session.rollback()
+        raise Invalid({"amount_fen": "退款总额不能超过实付金额，或订单状态刚刚变化，请刷新"})
+    count = db.session.scalar(_COUNT_REFUNDS, {"order": order.id})
+    now = utcnow()
+    refund = Refund(
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        order_id=order.id,
+        out_refund_no=f"{order.order_no}R{count + 1:02d}",
+        method=order.payment_method,
+        kind=kind,
+        amount_fen=amount_fen,
+        reason=reason[:80],
+        actor_staff_id=actor.id if actor else None,
+        created_at=now,  # not the column default, taken later at the INSERT
+    )
+    if refund.method == "wallet":  # booked below, in this transaction: done at once
+        refund.status, refund.finished_at = "SUCCESS", now
+    db.session.add(refund)
+    db.session.flush()
+    # Before settlement the money is still held for the order; after it, it leaves revenue.
+    source = "fuel_revenue" if kind == "manual" and order.status == "settled" else "prepaid_orders"
+    target = "member_wallet" if refund.method == "wallet" else "refunds_payable"
+    ledger.post(
+        order.chain_id,
+        f"refund.{kind}",
+        [
+            Leg(source, amount_fen, station_id=order.station_id),
+            Leg(
+                target,
+                -amount_fen,
+                member_id=order.member_id if target == "member_wallet" else None,
+            ),
+        ],
+        station_id=order.station_id,
+        order_id=order.id,
+        memo=refund.out_refund_no,
+    )
+    if refund.method != "wallet":
+        outbox.enqueue("submit_refund", {"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}")
+    audit.record(
+        actor,
+        "refund.create",
+        "refund",
+        refund.id,
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        after={
+            "order_no": order.order_no,
+            "amount_fen": amount_fen,
+            "method": refund.method,
+            "kind": kind,
+            "reason": reason,
+        },
+    )
+    return refund
+
+
+def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
+    """WeChat money that arrived for an order no longer taking it (expired, cancelled, or paid
+    from the wallet at the same moment): booked in and straight back out, the order untouched."""
+    log.warning("WeChat payment for order %s arrived after it stopped taking money", order.id)
+    count = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id))
+    refund = Refund(
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        order_id=order.id,
+        out_refund_no=f"{order.order_no}R{count + 1:02d}",
+        method="wechat",
+        kind="cancel",
+        amount_fen=payment.amount_fen,
+        reason="订单已关闭，微信付款原路退回",
+    )
+    db.session.add(refund)
+    db.session.flush()
+    ledger.post(
+        order.chain_id,
+        "refund.stray_payment",
+        [Leg("wechat_clearing", payment.amount_fen), Leg("refunds_payable", -payment.amount_fen)],
+        station_id=order.station_id,
+        memo=refund.out_refund_no,
+    )
+    outbox.enqueue("submit_refund", {"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}")
+    audit.record(
+        None,
+        "refund.create",
+        "refund",
+        refund.id,
+        chain_id=order.chain_id,
+        station_id=order.station_id,
+        after={"order_no": order.order_no, "amount_fen": payment.amount_fen, "kind": "stray"},
+    )
+    return refund
+
+
+def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:
+    """A cashier's or manager's refund, partial or full; a full refund of an unfuelled order
+    cancels it so it can no longer be fuelled."""
+    if actor.role not in REFUND_ROLES:
+        raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
+    order = db.session.get(Order, order_id)
+    if order is None or order.chain_id != actor.chain_id:
+        raise NotFound("订单不存在")
+    if order.station_id not in visible_station_ids(actor):
+        raise PermissionDenied("该订单不属于您的油站")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": "请填写退款原因"})
+    if order.status == "fueled":
+        raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
+    if order.status not in ("paid", "settled"):
+        raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
+    left = order.paid_fen - order.refunded_fen
+    if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
+        raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
+    expected = order.status
+    if order.status == "paid" and amount_fen == left:
+        order_state.must_move(
+            order.id, "paid", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
+        )
+        station_events.record(order, "order.cancelled")
+        expected = "cancelled"
+    refund = create_refund(order, amount_fen, "manual", reason, actor, expected_status=expected)
+    # Refunds that together reached the whole payment leave nothing to fuel: cancel the order.
+    if order_state.move(
+        order.id, "paid", "cancelled", Order.refunded_fen >= Order.paid_fen, cancelled_at=utcnow()
+    ):
+        station_events.record(order, "order.cancelled")
+    elif expected == "paid":  # still to be fuelled, for less: the handhelds' lists must know
+        station_events.record(order, "order.refunded")
+    db.session.commit()
+    return refund
+
+
+def submit(refund_id: int) -> None:
+    """Job: send a WeChat refund (again, with the same out_refund_no, until WeChat has it)."""
+    from app.adapters.wechat_pay import WeChatPayError
+
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.method != "wechat" or refund.status != "PENDING":
+        return
+    # The WeChat transaction being refunded: its own number and total, whatever the order says.
+    payment = db.session.scalar(
+        select(WeChatPayment).where(
+            WeChatPayment.order_id == refund.order_id, WeChatPayment.state == "SUCCESS"
+        )
+    )
+    request = dict(
+        out_refund_no=refund.out_refund_no,
+        amount_fen=refund.amount_fen,
+        total_fen=payment.amount_fen,
+        out_trade_no=payment.out_trade_no,
+        reason=refund.reason,
+        notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
+    )
+    db.session.commit()  # no transaction stays open while WeChat answers
+    try:
+        answer = gateways.wechat_pay().refund(**request)
+    except WeChatPayError as err:
+        db.session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id)
+            .values(attempts=Refund.attempts + 1, last_error=f"{err.code}: {err}"[:200])
+        )
+        db.session.commit()
+        if err.retryable:
+            raise outbox.RetryLater(f"WeChat refund: {err.code}") from err
+        raise
+    apply_result(answer)
+
+
+def apply_result(data: dict, event_id: str | None = None) -> str:
+    """Apply a refund's state from WeChat (an answer, a query or a notification), once."""
+    refund = db.session.scalar(
+        select(Refund).where(Refund.out_refund_no == data.get("out_refund_no"))
+    )
+    if refund is None:
+        log.warning("refund result for an unknown out_refund_no")
+        return "unknown"
+    refunded = (data.get("amount") or {}).get("refund")
+    if refunded != refund.amount_fen:
+        log.error(
+            "refund %s: WeChat says %s fen, we booked %s", refund.id, refunded, refund.amount_fen
+        )
+        return "mismatch"
+    if event_id and not record_event(
+        event_id, f"REFUND.{data.get('refund_status')}", data.get("refund_id", "")
+    ):
+        return "duplicate"
+    status = data.get("status") or data.get("refund_status")
+    values = {"wechat_refund_id": data.get("refund_id") or refund.wechat_refund_id}
+    outcome = "unchanged"
+    if status == "PROCESSING":
+        if _move(refund.id, ("PENDING",), "PROCESSING", **values):
+            outbox.enqueue(
+                "query_refund",
+                {"refund_id": refund.id},
+                dedupe_key=f"refund-query:{refund.id}",
+                run_after=utcnow() + QUERY_AFTER,
+            )
+            outcome = "processing"
+    elif status == "SUCCESS":
+        if _move(refund.id, ("PENDING", "PROCESSING"), "SUCCESS", finished_at=finished(), **values):
+            ledger.post(
+                refund.chain_id,
+                "refund.wechat.success",
+                [
+                    Leg("refunds_payable", refund.amount_fen),
+                    Leg("wechat_clearing", -refund.amount_fen),
+                ],
+                station_id=refund.station_id,
+                order_id=refund.order_id,
+                memo=refund.out_refund_no,
+            )
+            outcome = "success"
+        elif refund.status in OWED_STATUSES:  # settled by hand at WeChat's merchant platform?
+            log.error("refund %s: WeChat says SUCCESS after %s; check it", refund.id, refund.status)
+    elif status in OWED_STATUSES:
+        outcome = _close(refund, status, values)
+    db.session.commit()
+    return outcome
+
+
+def _close(refund: Refund, status: str, values: dict) -> str:
+    """WeChat closed the refund (CLOSED) or could not pay it out (ABNORMAL, e.g. the driver's
+    card is gone). The order keeps it as refunded; the money is owed to the driver on
+    refunds_owed until staff re-issue it or pay it into the wallet (refund_followup)."""
+    if not _move(refund.id, ("PENDING", "PROCESSING"), status, finished_at=finished(), **values):
+        return "unchanged"
+    log.error("refund %s is %s: the money is owed and needs staff action", refund.id, status)
+    ledger.post(
+        refund.chain_id,
+        f"refund.wechat.{status.lower()}",
+        [Leg("refunds_payable", refund.amount_fen), Leg("refunds_owed", -refund.amount_fen)],
+        station_id=refund.station_id,
+        order_id=refund.order_id,
+        memo=refund.out_refund_no,
+    )
+    return status.lower()
+
+
+def finished():
+    """Now, or the refund's created_at if that is later: another process's clock may be behind
+    the one that created the refund, and a refund never finishes before it began."""
+    now = literal(utcnow(), UTCDateTime())
+    return case((Refund.created_at > now, Refund.created_at), else_=now)
+
+
+def _move(refund_id: int, from_statuses: tuple[str, ...], to_status: str, **values) -> bool:
+    result = db.session.execute(
+        update(Refund)
+        .where(Refund.id == refund_id, Refund.status.in_(from_statuses))
+        .values(status=to_status, **values)
+    )
+    return result.rowcount == 1
+
+
+def record_event(event_id: str, event_type: str, reference: str) -> bool:
+    """Record a notification event; False when it was applied before."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                PaymentEvent(event_id=event_id, event_type=event_type, reference=reference or "-")
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def query(refund_id: int) -> None:
+    """Job: ask WeChat about a refund still PROCESSING."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.status != "PROCESSING":
+        return
+    out_refund_no = refund.out_refund_no
+    db.session.commit()
+    answer = gateways.wechat_pay().query_refund(out_refund_no)
+    if apply_result(answer) == "unchanged" and answer.get("status") == "PROCESSING":
+        raise outbox.RetryLater("refund still processing", QUERY_AFTER)

@@ -1,0 +1,143 @@
+"""Idempotency-Key for driver writes: the first answer is stored and replayed on repeats."""
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import IdempotencyRecord
+from app.models.base import insert_unless_exists, utcnow
+from app.services.platform.errors import Conflict
+
+KEEP_FOR = timedelta(hours=48)
+# A first request still unanswered after this long died with its process: a repeat takes over.
+STALE_AFTER = timedelta(minutes=2)
+
+
+class KeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+class StillRunning(Conflict):
+    code = "request_in_progress"
+
+
+def fingerprint(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+# Built once: every driver write runs these (building them per call cost more than running them).
+_CLAIM = insert(IdempotencyRecord.__table__)
+_record = IdempotencyRecord.__table__.c
+_ANSWER = (
+    update(IdempotencyRecord.__table__)
+    .where(
+        _record.member_id == bindparam("member"),
+        _record.endpoint == bindparam("at"),
+        _record.key == bindparam("k"),
+        _record.status_code.is_(None),
+    )
+    .values(status_code=bindparam("status"), response=bindparam("body"))
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    member_id: int
+    endpoint: str
+    key: str
+    request_hash: str
+
+
+def begin(member_id: int, endpoint: str, key: str, request_hash: str):
+    """(claim, None) for a first request; (None, (status, body)) for a repeat.
+
+    The claim is a row flushed, not committed: it is committed with the request's own work, and
+    a concurrent twin waits on the unique index until then. No extra commit for the key."""
+    claim = Claim(member_id, endpoint, key, request_hash)
+    try:
+        db.session.execute(_CLAIM, {**asdict(claim), "created_at": utcnow()})
+        return claim, None
+    except IntegrityError:
+        db.session.rollback()
+    first = db.session.execute(
+        select(
+            IdempotencyRecord.request_hash,
+            IdempotencyRecord.status_code,
+            IdempotencyRecord.response,
+            IdempotencyRecord.created_at,
+        ).where(*_same(claim))
+    ).one()
+    if first.request_hash != request_hash:
+        raise KeyReused("同一个 Idempotency-Key 不能用于不同的请求")
+    if first.status_code is not None:
+        return None, (first.status_code, first.response)
+    if first.created_at > utcnow() - STALE_AFTER:
+        raise StillRunning("相同的请求正在处理，请稍后再试")
+    took_over = db.session.execute(
+        update(IdempotencyRecord)
+        .where(
+            *_same(claim),
+            IdempotencyRecord.status_code.is_(None),
+            IdempotencyRecord.created_at == first.created_at,
+        )
+        .values(created_at=utcnow())
+    )
+    if took_over.rowcount != 1:
+        db.session.rollback()
+        raise StillRunning("相同的请求正在处理，请稍后再试")
+    return claim, None
+
+
+def _same(claim: Claim) -> tuple:
+    return (
+        IdempotencyRecord.member_id == claim.member_id,
+        IdempotencyRecord.endpoint == claim.endpoint,
+        IdempotencyRecord.key == claim.key,
+    )
+
+
+def finish(claim: Claim, status: int, body: dict) -> None:
+    """Store the answer. The claim row is there if the request committed its work; if it rolled
+    back (a refusal), the row went with it and the answer is stored in a new one."""
+    db.session.rollback()  # whatever the view left open is not part of this
+    stored = db.session.execute(
+        _ANSWER,
+        {
+            "member": claim.member_id,
+            "at": claim.endpoint,
+            "k": claim.key,
+            "status": status,
+            "body": body,
+        },
+    )
+    if stored.rowcount == 0:
+        values = {**asdict(claim), "status_code": status, "response": body}
+        insert_unless_exists(IdempotencyRecord, ("member_id", "endpoint", "key"), values)
+    db.session.commit()
+
+
+def abandon(claim: Claim) -> None:
+    """The request failed on our side (5xx): a retry with the key may run it again."""
+    db.session.rollback()
+    db.session.execute(
+        delete(IdempotencyRecord).where(*_same(claim), IdempotencyRecord.status_code.is_(None))
+    )
+    db.session.commit()
+
+
+def purge_old() -> int:
+    """Drop answers older than KEEP_FOR (at least 24 h are kept, as promised to clients)."""
+    cutoff = utcnow() - KEEP_FOR
+    result = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+    )
+    db.session.commit()
+    return result.rowcount

@@ -37,9 +37,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "console.login"
     login_manager.login_message = "请先登录"
     login_manager.session_protection = "basic"
-    from app.services import staff_auth
+    from app.services.staff import passwords
 
-    login_manager.user_loader(staff_auth.load_session_user)
+    login_manager.user_loader(passwords.load_session_user)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,8 +3,9 @@
 import click
 from flask import Flask, current_app
 
-from app.services import demo_data, setup
-from app.services.errors import Invalid
+from app import demo_data
+from app.services.catalogue import setup
+from app.services.platform.errors import Invalid
 
 
 def init_app(app: Flask) -> None:
@@ -74,7 +75,7 @@ def jobs_group() -> None:
 @jobs_group.command("run-due")
 def jobs_run_due() -> None:
     """Run every job that is due now, here, once."""
-    from app.services import outbox
+    from app.services.platform import outbox
 
     outbox.sweep_stuck()
     click.echo(f"ran {outbox.run_due(limit=1000)} job(s)")
@@ -84,7 +85,7 @@ def jobs_run_due() -> None:
 @click.option("--max-late", default=120, show_default=True, help="seconds a job may be late")
 def jobs_status(max_late: int) -> None:
     """Jobs by status and how late the latest is; exit 1 if later than --max-late (monitoring)."""
-    from app.services import outbox
+    from app.services.platform import outbox
 
     counts, late = outbox.backlog()
     click.echo(" ".join(f"{status}={n}" for status, n in sorted(counts.items())) or "no jobs")

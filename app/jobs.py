@@ -10,8 +10,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
-from app.services import cancellation, idempotency, outbox, payments, refunds, settlement
-from app.services.outbox import handler
+from app.services import payments
+from app.services.payments import cancellation, refunds, settlement
+from app.services.platform import idempotency, outbox
+from app.services.platform.outbox import handler
 
 
 @handler("expire_order")

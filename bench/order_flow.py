@@ -37,13 +37,13 @@ import psycopg
 import redis
 from sqlalchemy import select
 
-from app import create_app
+from app import create_app, demo_data
 from app.config import normalise_db_url
 from app.extensions import db
 from app.models import Chain, Fuel, Member, MemberToken, Staff, Station
 from app.models.base import utcnow
-from app.services import catalogue, demo_data, ledger, members
-from app.services.ledger import Leg
+from app.services import catalogue, ledger, members
+from app.services.ledger.postings import Leg
 from bench.flow_load import (
     ATTENDANT,
     FUEL_CODE,

@@ -20,7 +20,7 @@ from app import create_app
 from app.config import normalise_db_url
 from app.extensions import db
 from app.models import OutboxJob, Station
-from app.services import outbox
+from app.services.platform import outbox
 from bench.flow_load import ATTENDANT, FUEL_CODE, ORDER_FEN, STATION_CODE
 from bench.order_flow import DB_NAME, add_drivers, admin, app_env, bench_db_url, flask
 

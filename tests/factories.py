@@ -19,7 +19,7 @@ from app.models import (
     StationHours,
 )
 from app.models.base import utcnow
-from app.services.staff_auth import hash_password
+from app.services.staff.passwords import hash_password
 
 PASSWORD = "Jiayou2026"
 _HASH_CACHE: dict[str, str] = {}

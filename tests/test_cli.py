@@ -2,10 +2,13 @@
 
 from sqlalchemy import func, select
 
+from app import demo_data
 from app.extensions import db
 from app.models import Fuel, FuelPrice, Member, Nozzle, Staff, Station, StationPhoto
 from app.models.base import utcnow
-from app.services import demo_data, ledger, pricing, staff_auth
+from app.services import ledger
+from app.services.catalogue import pricing
+from app.services.staff import passwords
 
 
 def test_seed_demo_is_complete_and_idempotent(app, app_ctx):
@@ -45,7 +48,7 @@ def test_seed_demo_is_complete_and_idempotent(app, app_ctx):
         db.session.scalar(select(func.count(FuelPrice.id)).where(FuelPrice.effective_at > utcnow()))
         > 0
     ), "a scheduled price change shows the feature in the demo"
-    assert staff_auth.authenticate("km001.manager", "demo1234") is not None
+    assert passwords.authenticate("km001.manager", "demo1234") is not None
     driver = db.session.scalar(select(Member).where(Member.openid == "demo-driver-1"))
     assert ledger.wallet_balance(driver.id) == demo_data.DEMO_WALLET_FEN
     assert ledger.check() == []
@@ -67,7 +70,7 @@ def test_create_admin_creates_chain_and_refuses_weak_password(app, app_ctx):
         ]
     )
     assert result.exit_code == 0, result.output
-    admin = staff_auth.authenticate("boss", "Strong2026pw")
+    admin = passwords.authenticate("boss", "Strong2026pw")
     assert admin.role == "chain_admin"
     assert (
         db.session.scalar(select(func.count(Fuel.id)).where(Fuel.chain_id == admin.chain_id)) == 4

@@ -113,6 +113,8 @@ class WeChatPayClient:
         timeout_s: float = 10,
     ):
         self.api_base = api_base.rstrip("/")
+        # The path of the base URL itself (a gateway's or the sandbox's prefix) is not signed.
+        self._base_path = httpx.URL(self.api_base).raw_path.rstrip(b"/")
         self.appid, self.mchid, self.merchant_serial = appid, mchid, merchant_serial
         self._private_key = load_private_key(private_key_path)
         self._apiv3_key = apiv3_key.encode()
@@ -254,7 +256,7 @@ class WeChatPayClient:
             # These exact bytes are both signed and sent.
             content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         request = httpx.Request(method, self.api_base + path, content=content or None)
-        url = request.url.raw_path.decode("ascii")
+        url = self._signed_url(request)
         request.headers["Authorization"] = authorization(
             self._private_key, self.mchid, self.merchant_serial, method, url, content
         )
@@ -274,6 +276,17 @@ class WeChatPayClient:
         if status == expect:
             return self._json(response) if status == 200 else {}
         raise self._error(response, missing)
+
+    def _signed_url(self, request: httpx.Request) -> str:
+        """The path and query as sent, below the base URL: /v3/... (WeChat Pay's canonical URL).
+
+        The official SDKs sign the request's path and query with the API at the host's root;
+        a base URL with a path of its own (a gateway, the sandbox) does not change what is signed.
+        """
+        raw = request.url.raw_path
+        if not raw.startswith(self._base_path + b"/"):
+            raise ValueError(f"{raw!r} is not below the base URL {self.api_base!r}")
+        return raw[len(self._base_path) :].decode("ascii")
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         try:

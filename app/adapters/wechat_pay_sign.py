@@ -84,7 +84,8 @@ def authorization(
     timestamp: int | None = None,
     nonce: str | None = None,
 ) -> str:
-    """The Authorization header for one request; url is the path and query as sent."""
+    """The Authorization header for one request; url is its path and query below the API's base
+    URL, as sent (/v3/..., percent-escapes kept)."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     nonce = nonce or new_nonce()
     message = f"{method}\n{url}\n{timestamp}\n{nonce}\n".encode() + body + b"\n"

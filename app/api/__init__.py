@@ -4,7 +4,7 @@ from flask import Blueprint
 
 from app.errors import ApiError
 from app.extensions import csrf
-from app.services.errors import Invalid, ServiceError
+from app.services.platform.errors import Invalid, ServiceError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, no cookies: nothing for a cross-site form to ride on

@@ -5,8 +5,8 @@ from functools import wraps
 from flask import g, make_response, request
 
 from app.errors import ApiError
-from app.services import idempotency
-from app.services.errors import Invalid, ServiceError
+from app.services.platform import idempotency
+from app.services.platform.errors import Invalid, ServiceError
 
 HEADER = "Idempotency-Key"
 

@@ -5,7 +5,9 @@ import logging
 from flask import request
 
 from app.api import bp
-from app.services import gateways, payments, refunds
+from app.services import payments
+from app.services.payments import refunds
+from app.services.platform import gateways
 
 log = logging.getLogger(__name__)
 

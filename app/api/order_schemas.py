@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from app.api.schemas import FEN, Request, Schema
+from app.models.order import ORDER_STATUSES
 
 
 class PlaceOrderRequest(Request):
@@ -71,7 +72,7 @@ class PickupOut(Schema):
 class OrderOut(Schema):
     id: int
     order_no: str
-    status: Literal["created", "paid", "fueled", "settled", "cancelled", "expired"]
+    status: Literal[tuple(ORDER_STATUSES)]
     status_name: str
     station: NamedRef
     fuel: FuelRef

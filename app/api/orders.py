@@ -20,7 +20,9 @@ from app.api.render import local_iso, order_basics
 from app.errors import ApiError
 from app.extensions import db
 from app.models import Order, Refund
-from app.services import cancellation, ledger, orders, payments, pickup
+from app.services import ledger, orders, payments
+from app.services.orders import pickup
+from app.services.payments import cancellation
 
 # Built once: every order answer runs it.
 _REFUNDS = select(Refund).where(Refund.order_id.in_(bindparam("orders"))).order_by(Refund.id)

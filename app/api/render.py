@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.models import Member
-from app.services.catalogue import (
+from app.services.catalogue.read_model import (
     FuelOffer,
     NearbyPage,
     Photo,
     StationEntry,
     hours_text,
 )
-from app.services.clock import WEEKDAY_NAMES, minutes_to_hhmm, to_local
+from app.services.platform.clock import WEEKDAY_NAMES, minutes_to_hhmm, to_local
 
 
 def local_iso(moment: datetime | None) -> str | None:
@@ -188,7 +188,7 @@ def order_names(order) -> tuple[str, str, str, int | None]:
 
 def order_basics(order) -> dict:
     """What both the driver's and the attendant's view of an order show."""
-    from app.services.order_state import STATUS_NAMES
+    from app.services.orders.order_state import STATUS_NAMES
 
     station_name, fuel_code, fuel_name, nozzle_number = order_names(order)
     return {

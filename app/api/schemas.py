@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.services.catalogue import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from app.services.catalogue.read_model import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
 FEN = "分（1 元 = 100 分）"
 

@@ -5,7 +5,7 @@ from flask import Blueprint
 from app.api import openapi
 from app.errors import ApiError
 from app.extensions import login_manager
-from app.services.errors import Invalid, ServiceError
+from app.services.platform.errors import Invalid, ServiceError
 
 bp = Blueprint("attendant", __name__, url_prefix="/attendant/api")
 # Not logged in: Flask-Login aborts with 401 (answered as JSON) instead of redirecting to the

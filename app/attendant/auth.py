@@ -25,7 +25,7 @@ from app.errors import ApiError
 from app.extensions import csrf, db
 from app.login_limits import staff_login_limits
 from app.models import Staff, Station
-from app.services import staff_auth, staff_pin
+from app.services.staff import passwords, pin_lock
 
 HANDHELD_ROLES = ("attendant", "cashier", "manager")
 SEEN_STEP_S = 15
@@ -130,14 +130,14 @@ def staff_required(view=None, *, activity: bool = True):
 @staff_login_limits(deduct_when=_failed)
 def login():
     data = parse_body(LoginRequest)
-    staff = staff_auth.authenticate(data.username, data.password)
+    staff = passwords.authenticate(data.username, data.password)
     if staff is None:  # wrong name, wrong password or disabled: one answer for all
         raise ApiError(401, "invalid_credentials", "用户名或密码错误")
     stations = stations_of(staff)
     problem = refusal(staff, bool(stations))
     if problem is not None:
         raise problem
-    staff_pin.reset_failures(staff)
+    pin_lock.reset_failures(staff)
     login_user(staff, remember=False)
     session.pop("csrf_token", None)  # a fresh token for the new session
     _unlocked_now()
@@ -178,7 +178,7 @@ def me():
 )
 @staff_required
 def set_pin():
-    staff_pin.set_pin(current_user, parse_body(PinRequest).pin)
+    pin_lock.set_pin(current_user, parse_body(PinRequest).pin)
     return "", 204
 
 
@@ -215,7 +215,7 @@ def unlock():
     staff = current_user
     if not staff.pin_hash:
         raise ApiError(409, "no_pin", "未设置 PIN，请用密码登录")
-    left = staff_pin.check_pin(staff, pin)
+    left = pin_lock.check_pin(staff, pin)
     if left == 0:
         logout_user()
         raise ApiError(401, "pin_lockout", "PIN 连续输错 5 次，请用密码重新登录")

@@ -16,7 +16,7 @@ from app.attendant.orders import order_json
 from app.attendant.schemas import EventsQuery, EventsResponse, WaitingOrders
 from app.extensions import db
 from app.models import Order
-from app.services import station_events
+from app.services.orders import station_events
 
 POLL_S = 0.5
 

@@ -15,7 +15,7 @@ from app.attendant.schemas import (
     PreviewResponse,
 )
 from app.models import Order
-from app.services import pickup
+from app.services.orders import pickup
 
 # What a scanned token can go wrong with: unknown (404), another station (403), used (409),
 # expired (410).

@@ -4,7 +4,8 @@ from flask import render_template, request
 
 from app.console import bp
 from app.console.web import actor, catalogue_required, fragment, is_partial
-from app.services import access, audit
+from app.services.platform import audit
+from app.services.staff import access
 
 ACTION_NAMES = {
     "station.create": "新建油站",

@@ -7,8 +7,8 @@ from app.console import bp
 from app.console.forms import ChangePasswordForm, LoginForm
 from app.console.web import actor, done, show_errors
 from app.login_limits import staff_login_limits
-from app.services import staff_admin, staff_auth
-from app.services.errors import Invalid
+from app.services.platform.errors import Invalid
+from app.services.staff import accounts, passwords
 
 LOGIN_ERROR = "用户名或密码错误"
 
@@ -38,7 +38,7 @@ def login():
         if current_user.is_authenticated:
             return done(safe_next(form.next.data) or url_for("console.home"))
     if form.validate_on_submit():
-        staff = staff_auth.authenticate(form.username.data, form.password.data)
+        staff = passwords.authenticate(form.username.data, form.password.data)
         if staff is not None:
             login_user(staff, remember=False)
             return done(safe_next(form.next.data) or url_for("console.home"))
@@ -62,9 +62,7 @@ def change_password():
     if form.validate_on_submit():
         staff = actor()
         try:
-            staff_admin.change_own_password(
-                staff, form.current_password.data, form.new_password.data
-            )
+            accounts.change_own_password(staff, form.current_password.data, form.new_password.data)
         except Invalid as err:
             show_errors(form, err)
         else:

@@ -18,8 +18,9 @@ from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.services import clock, money, pricing
-from app.services.errors import Invalid
+from app.services.catalogue import pricing
+from app.services.platform import clock, money
+from app.services.platform.errors import Invalid
 
 REQUIRED = "必填"
 

@@ -10,8 +10,9 @@ from app.console import bp
 from app.console.web import is_partial
 from app.extensions import db
 from app.models import Station
-from app.services import access, clock, money
-from app.services.errors import Invalid, ServiceError
+from app.services.platform import clock, money
+from app.services.platform.errors import Invalid, ServiceError
+from app.services.staff import access
 
 PUBLIC_ENDPOINTS = {"console.login"}
 # Reachable while a password change is pending.

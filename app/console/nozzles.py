@@ -13,8 +13,8 @@ from app.console.web import (
     managed_station,
     show_errors,
 )
-from app.services import nozzles
-from app.services.errors import Invalid
+from app.services.catalogue import nozzles
+from app.services.platform.errors import Invalid
 
 
 def _form(station, nozzle=None, posted: bool = False) -> NozzleForm:

@@ -13,8 +13,8 @@ from app.console.web import (
     managed_station,
     show_errors,
 )
-from app.services import pricing
-from app.services.errors import Conflict, Invalid
+from app.services.catalogue import pricing
+from app.services.platform.errors import Conflict, Invalid
 
 
 def _price_form(station, posted: bool = False) -> PriceForm:

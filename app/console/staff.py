@@ -9,24 +9,24 @@ from app.console.forms import StaffForm, ToggleForm
 from app.console.web import actor, catalogue_required, done, fragment, is_partial, show_errors
 from app.extensions import db
 from app.models import ROLE_NAMES, Staff, Station
-from app.services import staff_admin
-from app.services.errors import Invalid
+from app.services.platform.errors import Invalid
+from app.services.staff import accounts
 
 
 def _form(posted: bool = False) -> StaffForm:
     me = actor()
     form = StaffForm() if posted else StaffForm(formdata=None)
-    form.role.choices = [SelectChoice(r, ROLE_NAMES[r]) for r in staff_admin.manageable_roles(me)]
-    form.station_ids.choices = [SelectChoice(s.id, s.name) for s in staff_admin.station_choices(me)]
+    form.role.choices = [SelectChoice(r, ROLE_NAMES[r]) for r in accounts.manageable_roles(me)]
+    form.station_ids.choices = [SelectChoice(s.id, s.name) for s in accounts.station_choices(me)]
     return form
 
 
 def _context(form=None) -> dict:
     me = actor()
     query = select(Station.id, Station.name).where(Station.chain_id == me.chain_id)
-    people = staff_admin.list_staff(me)
+    people = accounts.list_staff(me)
     return {
-        "people": [(p, staff_admin.can_manage(me, p)) for p in people],
+        "people": [(p, accounts.can_manage(me, p)) for p in people],
         "station_names": dict(db.session.execute(query).all()),
         "form": form or _form(),
         "toggle_form": ToggleForm(formdata=None),
@@ -52,7 +52,7 @@ def staff_create():
     status = 400
     if form.validate_on_submit():
         try:
-            person = staff_admin.create_staff(
+            person = accounts.create_staff(
                 actor(),
                 form.username.data,
                 form.display_name.data,
@@ -79,7 +79,7 @@ def staff_create():
 def staff_enabled(staff_id: int):
     form = ToggleForm()
     if form.validate_on_submit():
-        person = staff_admin.set_enabled(actor(), staff_id, form.on)
+        person = accounts.set_enabled(actor(), staff_id, form.on)
         flash(f"已{'启用' if form.on else '停用'}账号 {person.display_name}", "success")
     return _table_or_back()
 
@@ -88,7 +88,7 @@ def staff_enabled(staff_id: int):
 @catalogue_required
 def staff_reset_password(staff_id: int):
     """A new temporary password, shown once among the next messages and never stored in clear."""
-    password = staff_admin.reset_password(actor(), staff_id)
+    password = accounts.reset_password(actor(), staff_id)
     name = db.session.get(Staff, staff_id).display_name
     flash(f"{name} 的临时密码：{password}（只显示这一次，请当面告知；登录后需修改）", "password")
     return _table_or_back()

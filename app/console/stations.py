@@ -14,8 +14,10 @@ from app.console.web import (
     managed_station,
     show_errors,
 )
-from app.services import access, clock, pricing, stations
-from app.services.errors import Invalid
+from app.services.catalogue import pricing, stations
+from app.services.platform import clock
+from app.services.platform.errors import Invalid
+from app.services.staff import access
 
 
 def _station_form(station=None, formdata=None) -> StationForm:

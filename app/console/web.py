@@ -6,8 +6,8 @@ from flask import abort, g, redirect, render_template, request
 from flask_login import current_user
 
 from app.models import Staff, Station
-from app.services import access
-from app.services.errors import Invalid
+from app.services.platform.errors import Invalid
+from app.services.staff import access
 
 
 def actor() -> Staff:

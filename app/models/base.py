@@ -70,3 +70,9 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def one_of(column: str, values) -> str:
+    """The SQL of a CHECK that the column holds one of the values (plain words, no quotes)."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"

@@ -6,9 +6,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, one_of, utcnow
 
-ORDER_STATUSES = ("created", "paid", "fueled", "settled", "cancelled", "expired")
+# Every status an order can have, and what people see for it: the one list. The state machine
+# (services/orders/order_state.py) says which moves between them are allowed.
+ORDER_STATUSES = {
+    "created": "待支付",
+    "paid": "已支付，待加油",
+    "fueled": "已加油，结算中",
+    "settled": "已完成",
+    "cancelled": "已取消",
+    "expired": "已过期",
+}
 ORDER_MODES = ("amount", "volume", "fill_up")
 
 
@@ -17,11 +26,8 @@ class Order(db.Model):
 
     __tablename__ = "fuel_order"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('created', 'paid', 'fueled', 'settled', 'cancelled', 'expired')",
-            name="status_valid",
-        ),
-        CheckConstraint("mode IN ('amount', 'volume', 'fill_up')", name="mode_valid"),
+        CheckConstraint(one_of("status", ORDER_STATUSES), name="status_valid"),
+        CheckConstraint(one_of("mode", ORDER_MODES), name="mode_valid"),
         CheckConstraint("payment_method IN ('wechat', 'wallet')", name="method_valid"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_range"),

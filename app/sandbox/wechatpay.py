@@ -1,8 +1,10 @@
-"""A fake WeChat Pay API v3 (JSAPI orders and refunds) at the real paths, under /sandbox/wechatpay.
+"""A fake WeChat Pay API v3 (JSAPI orders and refunds, the platform certificates) at the real
+paths below its base URL, /sandbox/wechatpay: an SDK pointed at that base URL works unchanged.
 
 It checks the merchant's signature and every field, keeps its own orders and refunds, signs every
-answer with its platform key and notifies the merchant as WeChat Pay does. Sandbox-only helpers
-(paying as the user, faults, the notification log, a page) are in wechatpay_tools.
+answer with its platform key and notifies the merchant as WeChat Pay does. A path it does not know
+answers in WeChat Pay's error shape. Sandbox-only helpers (paying as the user, faults, the
+notification log, a page) are in wechatpay_tools.
 """
 
 import functools
@@ -11,9 +13,10 @@ import secrets
 import time
 
 from flask import Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from app.sandbox import bp
-from app.sandbox.wechatpay_crypto import platform_keys, signed_headers
+from app.sandbox.wechatpay_crypto import certificate_list, platform_keys, signed_headers
 from app.sandbox.wechatpay_notify import china_now, dispatcher, notify
 from app.sandbox.wechatpay_rules import (
     Refused,
@@ -26,7 +29,9 @@ from app.sandbox.wechatpay_rules import (
 )
 from app.sandbox.wechatpay_store import store
 
-PREFIX = "/wechatpay/v3"
+BASE = "/wechatpay"
+PREFIX = BASE + "/v3"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PREPAY_TTL_S = 2 * 3600
 FAULT_STATUS = {"SYSTEM_ERROR": 500, "BANK_ERROR": 500, "FREQUENCY_LIMITED": 429}
 STATE_DESC = {
@@ -53,7 +58,7 @@ def v3(operation: str):
         @functools.wraps(view)
         def endpoint(**kwargs):
             try:
-                mchid = check_merchant(platform_keys(current_app.config))
+                mchid = check_merchant(platform_keys(current_app.config), bp.url_prefix + BASE)
                 code = take_fault(operation)
                 if code:
                     raise Refused(FAULT_STATUS.get(code, 500), code, "系统错误，请稍后重试")
@@ -81,6 +86,36 @@ def use_fault(name: str) -> str | None:
     fault["times"] -= 1
     store().put("fault", name, fault)
     return fault["value"]
+
+
+@bp.route(BASE + "/", defaults={"unknown": ""}, methods=METHODS)
+@bp.route(BASE + "/<path:unknown>", methods=METHODS)
+def unknown_path(unknown: str):
+    """A path or method the fake does not serve: 404 (or 405), signed, in WeChat Pay's shape."""
+    allowed = [method for method in METHODS if served(method)]
+    if allowed:
+        message = f"该 URL 不支持 {request.method} 请求，应为 {'、'.join(allowed)}"
+        response = signed(405, {"code": "INVALID_REQUEST", "message": message})
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+    message = f"请求的资源不存在，请检查请求 URL：{request.method} /{unknown}"
+    return signed(404, {"code": "RESOURCE_NOT_EXISTS", "message": message})
+
+
+def served(method: str) -> bool:
+    """Does another endpoint serve this request's path with this method?"""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        return adapter.match(method=method)[0] != request.endpoint
+    except HTTPException:
+        return False
+
+
+@bp.get(PREFIX + "/certificates")
+@v3("certificates")
+def certificates(mchid: str):
+    """The platform certificate list, for SDKs that verify answers with downloaded certificates."""
+    return 200, certificate_list(platform_keys(current_app.config))
 
 
 @bp.post(PREFIX + "/pay/transactions/jsapi")

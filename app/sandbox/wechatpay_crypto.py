@@ -10,6 +10,7 @@ import secrets
 import string
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from cryptography import x509
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 SCHEMA = "WECHATPAY2-SHA256-RSA2048"
 AUTH_FIELD = re.compile(r'(\w+)="([^"]*)"')
 ALNUM = string.ascii_letters + string.digits
+CHINA = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class PlatformKeys:
     """What the fake WeChat Pay holds: its own private key, and the merchant's certificate."""
 
     platform_key: rsa.RSAPrivateKey
+    platform_cert: x509.Certificate
     platform_serial: str
     public_key_id: str
     merchant_key: rsa.RSAPublicKey
@@ -66,6 +69,7 @@ def _load(paths, _stamps, public_key_id: str, apiv3_key: str) -> PlatformKeys:
     assert isinstance(merchant_key, rsa.RSAPublicKey)
     return PlatformKeys(
         platform_key=platform_key,
+        platform_cert=platform_cert,
         platform_serial=f"{platform_cert.serial_number:X}",
         public_key_id=public_key_id,
         merchant_key=merchant_key,
@@ -135,6 +139,27 @@ def signed_headers(keys: PlatformKeys, mode: str, body: bytes) -> dict[str, str]
         "Wechatpay-Signature-Type": SCHEMA,
         "Request-ID": "08" + secrets.token_hex(16).upper(),
     }
+
+
+def certificate_list(keys: PlatformKeys) -> dict:
+    """GET /v3/certificates: the platform certificate, its PEM encrypted with the APIv3 key."""
+    cert = keys.platform_cert
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    sealed = encrypt_resource(keys.apiv3_key, pem, "certificate")
+    return {
+        "data": [
+            {
+                "serial_no": keys.platform_serial,
+                "effective_time": china_time(cert.not_valid_before_utc),
+                "expire_time": china_time(cert.not_valid_after_utc),
+                "encrypt_certificate": sealed,
+            }
+        ]
+    }
+
+
+def china_time(moment: datetime) -> str:
+    return moment.astimezone(CHINA).isoformat(timespec="seconds")
 
 
 def encrypt_resource(apiv3_key: bytes, plaintext: bytes, associated_data: str) -> dict:

@@ -33,8 +33,11 @@ def registered(name: str) -> str:
     return current_app.config.get("SANDBOX_" + name) or current_app.config[name]
 
 
-def check_merchant(keys: PlatformKeys) -> str:
-    """The mchid of a correctly signed request; Refused(401 SIGN_ERROR) otherwise."""
+def check_merchant(keys: PlatformKeys, base_path: str) -> str:
+    """The mchid of a correctly signed request; Refused(401 SIGN_ERROR) otherwise.
+
+    base_path is where the fake is mounted (/sandbox/wechatpay): the signed URL is below it.
+    """
     fields = parse_authorization(request.headers.get("Authorization", ""))
     if fields is None:
         raise Refused(
@@ -52,7 +55,8 @@ def check_merchant(keys: PlatformKeys) -> str:
         or abs(time.time() - int(fields["timestamp"])) >= MAX_SKEW_S
     ):
         raise Refused(401, "SIGN_ERROR", "timestamp 与当前时间相差 5 分钟或以上")
-    if not merchant_signed(keys, request.method, raw_url(), fields, request.get_data()):
+    url = canonical_url(base_path)
+    if not merchant_signed(keys, request.method, url, fields, request.get_data()):
         raise Refused(401, "SIGN_ERROR", "签名错误，请检查签名串和商户私钥")
     serial = request.headers.get("Wechatpay-Serial")
     if serial is not None and serial not in (keys.public_key_id, keys.platform_serial):
@@ -60,13 +64,21 @@ def check_merchant(keys: PlatformKeys) -> str:
     return fields["mchid"]
 
 
-def raw_url() -> str:
-    """The path and query exactly as the client sent them (that is what it signed)."""
+def canonical_url(base_path: str) -> str:
+    """The URL a client signs: the path and query as sent, less the base URL's own path.
+
+    At WeChat Pay the API sits at the host's root, so a client signs /v3/...; the fake sits under
+    base_path, and a client pointed at it still signs /v3/..., the path below its base URL.
+    """
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if raw:
-        return raw
-    query = request.query_string.decode()
-    return quote(request.path) + ("?" + query if query else "")
+    if not raw:
+        query = request.query_string.decode()
+        raw = quote(request.path) + ("?" + query if query else "")
+    # A proxy may hand the app its path with or without the app's own script root.
+    for base in (request.script_root + base_path, base_path):
+        if raw.startswith(base + "/"):
+            return raw[len(base) :]
+    return raw
 
 
 def json_body() -> dict:

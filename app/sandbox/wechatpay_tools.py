@@ -3,7 +3,7 @@
 - POST /sandbox/wechatpay/pay {"prepay_id"} (or the wx.requestPayment parameters, whose paySign
   is then checked as the WeChat client does): the user pays; TRANSACTION.SUCCESS is notified.
 - POST /sandbox/wechatpay/faults {"refund": "SYSTEM_ERROR", "times": 1}: the next call(s) of an
-  operation (create, query, close, refund, refund_query) answer that error;
+  operation (certificates, create, query, close, refund, refund_query) answer that error;
   {"refund_outcome": "ABNORMAL"}: the next refund ends ABNORMAL. DELETE clears every fault.
 - GET /sandbox/wechatpay/notifications[?out_trade_no=&out_refund_no=&status=]: what was sent,
   with each try's result and status pending, delivered or failed.
@@ -23,7 +23,7 @@ from app.sandbox.wechatpay_notify import china_now, deliveries, dispatcher, noti
 from app.sandbox.wechatpay_rules import registered
 from app.sandbox.wechatpay_store import store
 
-OPERATIONS = ("create", "query", "close", "refund", "refund_query")
+OPERATIONS = ("certificates", "create", "query", "close", "refund", "refund_query")
 
 
 class PayRefused(Exception):

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -11,6 +12,7 @@ import httpx
 import pytest
 import time_machine
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from werkzeug.serving import make_server
@@ -295,6 +297,20 @@ def test_unsigned_answers_are_not_believed(app, status, headers, expected):
         impostor.server.shutdown()
 
 
+def assert_signed_url(app, headers, method: str, url: str, body: bytes) -> None:
+    """The merchant key signed METHOD, url, timestamp, nonce and body: WeChat Pay's message."""
+    auth = dict(re.findall(r'(\w+)="([^"]*)"', headers["Authorization"]))
+    with open(app.config["SANDBOX_WECHATPAY_MERCHANT_CERT"], "rb") as handle:
+        merchant_key = x509.load_pem_x509_certificate(handle.read()).public_key()
+    message = f"{method}\n{url}\n{auth['timestamp']}\n{auth['nonce_str']}\n".encode()
+    merchant_key.verify(
+        base64.b64decode(auth["signature"]),
+        message + body + b"\n",
+        padding.PKCS1v15(),
+        hashes.SHA256(),
+    )
+
+
 def test_what_a_request_carries(app):
     impostor = Impostor(200, b'{"prepay_id":"wx1"}')
     try:
@@ -304,6 +320,8 @@ def test_what_a_request_carries(app):
             client.create_jsapi("JY|2030*06", "0号柴油", 100, "o-1", time_expire=expire)
         headers, raw_uri, body = impostor.seen
         assert raw_uri == "/sandbox/wechatpay/v3/pay/transactions/jsapi"
+        # Signed as WeChat Pay checks it: the path below the base URL, without the base's own path.
+        assert_signed_url(app, headers, "POST", "/v3/pay/transactions/jsapi", body)
         sent = json.loads(body)
         assert sent["time_expire"] == "2030-06-01T12:00:00+08:00"
         assert sent["amount"] == {"total": 100, "currency": "CNY"}
@@ -328,6 +346,27 @@ def test_what_a_request_carries(app):
             f"?mchid={app.config['WECHATPAY_MCHID']}"
         )
         assert body == b""
+        query = raw_uri.removeprefix("/sandbox/wechatpay")
+        assert query.startswith("/v3/pay/transactions/out-trade-no/JY%7C2030%2A06?mchid=")
+        assert_signed_url(app, headers, "GET", query, b"")
+        with pytest.raises(InvalidSignature):
+            assert_signed_url(app, headers, "GET", raw_uri, b"")
+    finally:
+        impostor.server.shutdown()
+
+
+@pytest.mark.parametrize("base_path", ["", "/", "/gateway/wechatpay/"])
+def test_the_signed_url_is_the_path_below_the_base_url(app, base_path):
+    impostor = Impostor(200, b"{}")
+    path = "/v3/pay/transactions/out-trade-no/JY20300601/close"
+    try:
+        base = impostor.url + base_path
+        client = WeChatPayClient.from_config({**app.config, "WECHATPAY_API_BASE": base})
+        with pytest.raises(SignatureInvalid):
+            client.close("JY20300601")
+        headers, raw_uri, body = impostor.seen
+        assert raw_uri == base_path.rstrip("/") + path
+        assert_signed_url(app, headers, "POST", path, body)
     finally:
         impostor.server.shutdown()
 

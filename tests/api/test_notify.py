@@ -17,7 +17,8 @@ from app.models import (
     Refund,
     WeChatPayment,
 )
-from app.services import cancellation, ledger, payments
+from app.services import ledger, payments
+from app.services.payments import cancellation
 from tests.api.wechat_notifications import NOTIFY_PATH, Notifier
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, place

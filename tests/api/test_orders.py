@@ -153,7 +153,7 @@ def test_a_503_is_not_replayed_for_its_key(world, api, live_server):
 
 def test_history_names_a_station_that_has_closed_down(world, api):
     from app.models import Station
-    from app.services import stations
+    from app.services.catalogue import stations
 
     order = api.post("/orders", order_body(world, nozzle=1)).get_json()
     db.session.execute(

@@ -10,7 +10,7 @@ from PIL import Image
 from app.api.schemas import StationDetail, StationPage
 from app.extensions import db
 from app.models import FuelPrice, Nozzle, StationHours, StationPhoto
-from app.services.clock import SHANGHAI
+from app.services.platform.clock import SHANGHAI
 from tests.api.conftest import assert_error, bump_catalogue, make_station
 from tests.factories import ChainFactory, StationFactory
 

@@ -9,8 +9,8 @@ import time_machine
 from app.api.schemas import StationPage
 from app.extensions import db
 from app.models import FuelPrice, StationFuel
-from app.services.clock import SHANGHAI
-from app.services.geo import gcj02_to_wgs84
+from app.services.catalogue.geo import gcj02_to_wgs84
+from app.services.platform.clock import SHANGHAI
 from tests.api.conftest import assert_error, bump_catalogue, make_station
 
 KUNMING = (25.0406, 102.7123)  # world.station_a

@@ -4,7 +4,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Order
-from app.services import orders, payments, pickup
+from app.services import orders, payments
+from app.services.orders import pickup
 from tests.factories import PASSWORD, make_member, make_staff
 from tests.money.helpers import credit_wallet
 

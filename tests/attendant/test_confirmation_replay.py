@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, OutboxJob
-from app.services import pickup
+from app.services.orders import pickup
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import paid_order, reload
 from tests.money.helpers import assert_ledger_ok, run_jobs

@@ -5,7 +5,8 @@ import threading
 import time
 
 from app.attendant.schemas import EventsResponse, WaitingOrders
-from app.services import cancellation, payments, refunds
+from app.services import payments
+from app.services.payments import cancellation, refunds
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import paid_order
 from tests.money.helpers import place
@@ -109,7 +110,7 @@ def test_events_of_a_station_become_visible_in_id_order(app, world, member, atte
     or a handheld reading "after the last id I saw" would skip the earlier one for good."""
     from app.extensions import db
     from app.models import Order
-    from app.services import station_events
+    from app.services.orders import station_events
 
     ids = tuple(place(member, world.station_a).id for _ in range(2))
     recorded, release, fast_committed = threading.Event(), threading.Event(), threading.Event()

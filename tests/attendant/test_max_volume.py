@@ -3,8 +3,8 @@
 import pytest
 
 from app.models import Order
-from app.services import pickup
-from app.services.money import amount_for_volume
+from app.services.orders import pickup
+from app.services.platform.money import amount_for_volume
 
 
 def brute_force(price: int, available: int) -> int:

@@ -187,7 +187,7 @@ def test_unknown_and_expired_tokens(world, member, attendant):
 
 
 def test_cancelled_order_cannot_be_fuelled(world, member, attendant):
-    from app.services import cancellation
+    from app.services.payments import cancellation
 
     order, token = paid_order(world, member)
     cancellation.cancel_order(member, order.id)

@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.services import pickup
+from app.services.orders import pickup
 from tests.attendant.conftest import paid_order
 from tests.browser.conftest import shot, watched_tab
 from tests.factories import PASSWORD, make_member

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FuelPrice, Nozzle
-from app.services import clock, pricing
+from app.services.catalogue import pricing
+from app.services.platform import clock
 from tests.browser.conftest import login, shot
 
 

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from app.api.render import local_iso
 from app.extensions import db
 from app.models import Member
-from app.services import cancellation, orders, payments
+from app.services import orders, payments
+from app.services.payments import cancellation
 from tests.attendant.conftest import reload
 from tests.browser.pwa import (  # noqa: F401  (fixtures)
     assert_touch_targets,

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import AuditLog, PickupToken
-from app.services.money import amount_for_volume
+from app.services.platform.money import amount_for_volume
 from tests.attendant.conftest import reload
 from tests.browser.pwa import (  # noqa: F401  (fixtures)
     doc_shot,

@@ -95,7 +95,7 @@ def test_manager_a_cannot_post_to_station_b(as_staff, world):
 
 
 def test_manager_a_cannot_see_or_delete_station_b_photos(as_staff, world, png_bytes):
-    from app.services import stations
+    from app.services.catalogue import stations
 
     photo = stations.add_photo(world.admin, world.station_b.id, png_bytes, "大理")
     console = as_staff("manager_a")

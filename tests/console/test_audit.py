@@ -1,6 +1,6 @@
 """The audit log page: the actor's stations only, filter by station."""
 
-from app.services import nozzles, pricing
+from app.services.catalogue import nozzles, pricing
 from tests.console.conftest import page
 
 
@@ -33,7 +33,7 @@ def test_times_are_in_shanghai(as_staff, world):
     make_changes(world)
     from app.extensions import db
     from app.models import AuditLog
-    from app.services import clock
+    from app.services.platform import clock
 
     entry = db.session.query(AuditLog).first()
     html = page(as_staff("admin").get("/console/audit"))

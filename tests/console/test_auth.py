@@ -4,7 +4,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditLog, Staff
-from app.services.staff_auth import hash_password
+from app.services.staff.passwords import hash_password
 from tests.console.conftest import page
 from tests.factories import PASSWORD
 

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, FuelPrice, StationFuel
-from app.services import clock, pricing
+from app.services.catalogue import pricing
+from app.services.platform import clock
 from tests.console.conftest import page
 
 
@@ -200,7 +201,7 @@ def test_effective_time_is_read_as_shanghai(as_staff, world):
 
 
 def test_a_new_station_lists_the_chain_fuels_to_enable(as_staff, world):
-    from app.services import stations
+    from app.services.catalogue import stations
 
     station = stations.create_station(
         world.admin,

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Staff
-from app.services import staff_auth
+from app.services.staff import passwords
 from tests.console.conftest import page
 
 
@@ -121,7 +121,7 @@ def test_reset_password_shows_it_once(manager, world):
     db.session.expire_all()
     staff = db.session.get(Staff, target)
     assert staff.must_change_password
-    assert staff_auth.authenticate("attendant_a", password) is not None
+    assert passwords.authenticate("attendant_a", password) is not None
     # Not shown again.
     assert password not in page(manager.get("/console/staff"))
     assert db.session.scalar(select(AuditLog.action)) == "staff.reset_password"

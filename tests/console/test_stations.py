@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Station, StationPhoto
-from app.services import stations
+from app.services.catalogue import stations
 from tests.console.conftest import page
 
 PROFILE = {

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from app import jobs
 from app.extensions import db
 from app.models import OutboxJob
-from app.services import payments, pickup
+from app.services import payments
+from app.services.orders import pickup
 from tests.factories import make_member
 from tests.faults.load import Load, assert_ledger_check_passes, wait_all_final
 from tests.faults.processes import app_env, wait_until

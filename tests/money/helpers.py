@@ -2,8 +2,9 @@
 
 from app.extensions import db
 from app.models import Member
-from app.services import ledger, orders, outbox
-from app.services.ledger import Leg
+from app.services import ledger, orders
+from app.services.ledger.postings import Leg
+from app.services.platform import outbox
 
 
 def credit_wallet(member: Member, amount_fen: int) -> None:

@@ -2,13 +2,15 @@
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.extensions import db
+from app.models.order import ORDER_STATUSES
 from app.services import ledger, payments
-from app.services.ledger import Leg
+from app.services.ledger.postings import Leg
+from app.services.orders import order_state
 from tests.factories import make_member
-from tests.money.helpers import credit_wallet, place
+from tests.money.helpers import assert_ledger_ok, credit_wallet, place
 
 
 @pytest.fixture
@@ -62,3 +64,31 @@ def test_database_refuses_an_unbalanced_transaction_at_commit(paid):
         db.session.commit()
     db.session.rollback()
     assert ledger.check() == []
+
+
+def test_a_misspelt_account_is_refused_in_python_and_by_the_database(paid):
+    member, order = paid
+    with pytest.raises(ValueError, match="no ledger account named 'member_walet'"):
+        Leg("member_walet", 100, member_id=member.id)
+    transaction_id = db.session.scalar(text("SELECT max(id) FROM ledger_transaction"))
+    with pytest.raises(IntegrityError, match="account_known"):
+        db.session.execute(
+            text(
+                "INSERT INTO ledger_entry (chain_id, transaction_id, account, amount_fen)"
+                " VALUES (:chain, :txn, 'member_walet', 100)"
+            ),
+            {"chain": order.chain_id, "txn": transaction_id},
+        )
+    db.session.rollback()
+    assert_ledger_ok()
+
+
+def test_the_state_machine_and_the_model_know_the_same_statuses(paid):
+    _member, order = paid
+    assert order_state.TRANSITIONS.keys() == ORDER_STATUSES.keys()
+    with pytest.raises(IntegrityError, match="status_valid"):
+        db.session.execute(
+            text("UPDATE fuel_order SET status = 'fuelled' WHERE id = :id"), {"id": order.id}
+        )
+    db.session.rollback()
+    assert_ledger_ok()

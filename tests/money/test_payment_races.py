@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import LedgerEntry, Order, Refund, WeChatPayment
 from app.models.base import utcnow
-from app.services import cancellation, ledger, payments
-from app.services.errors import Conflict
+from app.services import ledger, payments
+from app.services.payments import cancellation, paying
+from app.services.platform.errors import Conflict
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 from tests.money.helpers import place as place_at
@@ -77,7 +78,7 @@ def test_wallet_cannot_pay_an_order_that_chose_wechat_meanwhile(world, member):
     # The WeChat request marked the order after the wallet request had read it.
     db.session.execute(update(Order).where(Order.id == order.id).values(payment_method="wechat"))
     db.session.commit()
-    assert not payments._mark_paid(order, "wallet", [], "order.pay.wallet")
+    assert not paying._mark_paid(order, "wallet", [], "order.pay.wallet")
     db.session.rollback()
     assert db.session.get(Order, order.id).status == "created"
     assert ledger.wallet_balance(member.id) == 50_000

@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Nozzle, Order, OutboxJob, StationHours
-from app.services import orders, pricing, stations
-from app.services.clock import SHANGHAI
-from app.services.errors import Invalid, NotFound
+from app.services import orders
+from app.services.catalogue import pricing, stations
+from app.services.orders import placing
+from app.services.platform.clock import SHANGHAI
+from app.services.platform.errors import Invalid, NotFound
 from tests.factories import make_member
 
 
@@ -116,7 +118,7 @@ def test_orders_of_others_are_not_found(world, member):
 def test_a_clashing_order_number_is_drawn_again_once(world, member, monkeypatch):
     first = place(world, member)  # committed, member and all
     numbers = iter([first.order_no, "JY2026112510000000000001"])
-    monkeypatch.setattr(orders, "new_order_no", lambda: next(numbers))
+    monkeypatch.setattr(placing, "new_order_no", lambda: next(numbers))
     second = place(world, member)
     assert second.order_no == "JY2026112510000000000001"
     assert db.session.scalar(select(func.count(Order.id))) == 2

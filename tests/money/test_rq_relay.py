@@ -18,7 +18,8 @@ from app import jobs
 from app.extensions import db
 from app.models import Order, OutboxJob
 from app.models.base import utcnow
-from app.services import payments, pickup
+from app.services import payments
+from app.services.orders import pickup
 from tests.factories import make_member
 from tests.faults.processes import free_port
 from tests.money.helpers import assert_ledger_ok, credit_wallet, place
@@ -134,7 +135,7 @@ def test_a_duplicate_rq_job_runs_nothing_twice(world, queue):
 
 def test_housekeeping_drops_idempotency_answers_after_48_hours(world):
     from app.models import IdempotencyRecord
-    from app.services import idempotency
+    from app.services.platform import idempotency
 
     member = make_member(world.chain)
     db.session.commit()

@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditLog, LedgerEntry, Order, OutboxJob, PickupToken, Refund
 from app.models.base import utcnow
-from app.services import cancellation, ledger, orders, outbox, payments, pickup, refunds
-from app.services.errors import Conflict, Invalid, PermissionDenied
+from app.services import ledger, orders, payments
+from app.services.orders import pickup
+from app.services.payments import cancellation, refunds
+from app.services.platform import outbox
+from app.services.platform.errors import Conflict, Invalid, PermissionDenied
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, place, run_jobs
 
@@ -256,7 +259,7 @@ def test_worker_crash_between_payment_and_settlement(world, member):
         assert run_jobs() == 1
     db.session.refresh(order)
     assert order.status == "settled"
-    from app.services import settlement
+    from app.services.payments import settlement
 
     assert settlement.settle_order(order.id) is False  # a second run changes nothing
     assert db.session.scalar(select(func.count(Refund.id))) == 1

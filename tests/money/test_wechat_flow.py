@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import LedgerEntry, Order, PaymentEvent, Refund, WeChatPayment
 from app.models.base import utcnow
-from app.services import cancellation, gateways, payments, pickup
+from app.services import payments
+from app.services.orders import pickup
+from app.services.payments import cancellation
+from app.services.platform import gateways
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, run_jobs
 from tests.money.helpers import place as place_at

@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
-from app.services import pricing
+from app.services.catalogue import pricing
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(world):

@@ -11,8 +11,9 @@ from app.extensions import db
 from app.models import FuelPrice, Station
 from app.models.base import utcnow
 from app.services import catalogue
-from app.services.catalogue import ChainNotConfigured, FuelOffer, Price, hours_text
-from app.services.geo import haversine_m
+from app.services.catalogue import read_model
+from app.services.catalogue.geo import haversine_m
+from app.services.catalogue.read_model import ChainNotConfigured, FuelOffer, Price, hours_text
 from tests.factories import ChainFactory, StationFactory
 
 
@@ -68,7 +69,7 @@ def test_a_recent_check_serves_names_but_never_a_price(world, app):
     assert exact.version == first.version + 1
     world.chain.catalogue_version += 1
     db.session.commit()
-    catalogue._checked_at[chain_id] -= 6  # the last check is now 6 s old
+    read_model._checked_at[chain_id] -= 6  # the last check is now 6 s old
     assert in_new_request(checked_within_s=5).version == first.version + 2
 
 
@@ -174,7 +175,7 @@ def test_hours_text(span, text):
 
 
 def test_unknown_station_and_photo_are_not_found(world):
-    from app.services.errors import NotFound
+    from app.services.platform.errors import NotFound
 
     with pytest.raises(NotFound):
         catalogue.get_station(12345)

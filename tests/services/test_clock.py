@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.services.clock import (
+from app.services.platform.clock import (
     SHANGHAI,
     from_local,
     hhmm_to_minutes,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services.geo import gcj02_to_wgs84, haversine_m, outside_china, wgs84_to_gcj02
+from app.services.catalogue.geo import gcj02_to_wgs84, haversine_m, outside_china, wgs84_to_gcj02
 
 # WGS-84 and GCJ-02 pairs published with the widely used open-source transform.
 PAIRS = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.services.money import amount_for_volume, fen_to_yuan, round_half_up, yuan_to_fen
+from app.services.platform.money import amount_for_volume, fen_to_yuan, round_half_up, yuan_to_fen
 
 
 @pytest.mark.parametrize(

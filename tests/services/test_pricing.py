@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditLog, Chain, FuelPrice
 from app.models.base import utcnow
-from app.services import pricing
-from app.services.clock import SHANGHAI
-from app.services.errors import Conflict, Invalid, PermissionDenied
+from app.services.catalogue import pricing
+from app.services.platform.clock import SHANGHAI
+from app.services.platform.errors import Conflict, Invalid, PermissionDenied
 
 
 def _current(world, station, code):

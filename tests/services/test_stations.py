@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, Nozzle, Station, StationPhoto
-from app.services import nozzles, stations
-from app.services.errors import Invalid, NotFound, PermissionDenied
+from app.services.catalogue import nozzles, stations
+from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 
 
 def _profile(station, **changes):
@@ -112,7 +112,7 @@ def test_nozzle_rules(world):
 
 
 def test_nozzle_needs_a_fuel_the_station_sells(world):
-    from app.services import pricing
+    from app.services.catalogue import pricing
 
     pricing.set_fuel_enabled(world.manager_a, world.station_a.id, world.fuels["98"].id, False)
     with pytest.raises(Invalid) as err:

@@ -6,7 +6,8 @@ from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.models import Order
-from app.services.errors import Conflict
+from app.models.order import ORDER_STATUSES
+from app.services.platform.errors import Conflict
 
 # created -> paid -> fueled -> settled; created -> cancelled | expired; paid -> cancelled
 TRANSITIONS = {
@@ -17,15 +18,12 @@ TRANSITIONS = {
     "cancelled": set(),
     "expired": set(),
 }
+if TRANSITIONS.keys() != ORDER_STATUSES.keys() or set().union(*TRANSITIONS.values()) - set(
+    ORDER_STATUSES
+):
+    raise RuntimeError("the state machine names a status the order model does not know")
 
-STATUS_NAMES = {
-    "created": "待支付",
-    "paid": "已支付，待加油",
-    "fueled": "已加油，结算中",
-    "settled": "已完成",
-    "cancelled": "已取消",
-    "expired": "已过期",
-}
+STATUS_NAMES = ORDER_STATUSES
 
 
 def move(order_id: int, from_status: str, to_status: str, *guards, **values) -> bool:

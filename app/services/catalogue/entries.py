@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from app.services import geo
-from app.services.clock import is_open, minutes_to_hhmm, to_local
+from app.services.catalogue import geo
+from app.services.platform.clock import is_open, minutes_to_hhmm, to_local
 
 _M_PER_DEGREE = geo.EARTH_RADIUS_M * math.pi / 180
 # Stations are bucketed into cells of this many degrees (about 5.5 km north-south) for search.

@@ -11,18 +11,12 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Fuel, Member, Order, Station, WeChatPayment
 from app.models.base import commit_keeping_loaded, utcnow
-from app.services import (
-    gateways,
-    ledger,
-    order_state,
-    orders,
-    outbox,
-    pickup,
-    refunds,
-    station_events,
-)
-from app.services.errors import Conflict, ServiceError
-from app.services.ledger import Leg
+from app.services import ledger, orders
+from app.services.ledger.postings import Leg
+from app.services.orders import order_state, pickup, station_events
+from app.services.payments import refunds
+from app.services.platform import gateways, outbox
+from app.services.platform.errors import Conflict, ServiceError
 
 log = logging.getLogger(__name__)
 RECONCILE_AFTER = timedelta(minutes=3)

@@ -26,8 +26,8 @@ from app.models import (
     StationPhoto,
 )
 from app.models.base import utcnow
-from app.services import geo
-from app.services.catalogue_model import (  # noqa: F401  (re-exported for the API)
+from app.services.catalogue import geo
+from app.services.catalogue.entries import (  # noqa: F401  (re-exported for the API)
     Catalogue,
     FuelOffer,
     Hit,
@@ -39,7 +39,7 @@ from app.services.catalogue_model import (  # noqa: F401  (re-exported for the A
     _grid,
     hours_text,
 )
-from app.services.errors import NotFound, ServiceError
+from app.services.platform.errors import NotFound, ServiceError
 
 DEFAULT_RADIUS_M = 10_000
 MAX_RADIUS_M = 50_000

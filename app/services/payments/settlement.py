@@ -3,9 +3,11 @@ and the unused part of the payment back to where it came from."""
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.services import ledger, order_state, refunds
-from app.services.ledger import Leg
-from app.services.money import amount_for_volume
+from app.services import ledger
+from app.services.ledger.postings import Leg
+from app.services.orders import order_state
+from app.services.payments import refunds
+from app.services.platform.money import amount_for_volume
 
 
 def settle_order(order_id: int) -> bool:

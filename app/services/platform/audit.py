@@ -45,8 +45,8 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
 
 def recent(actor: Staff, station_id: int | None = None, limit: int = 200) -> list[AuditLog]:
     """Newest entries the actor may read: a chain admin every station's, a manager their own."""
-    from app.services.access import visible_station_ids
-    from app.services.errors import PermissionDenied
+    from app.services.platform.errors import PermissionDenied
+    from app.services.staff.access import visible_station_ids
 
     if actor.role not in ("chain_admin", "manager"):
         raise PermissionDenied("只有站长和总部管理员可以查看操作日志")

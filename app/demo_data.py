@@ -24,10 +24,10 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import ledger
-from app.services.clock import from_local, to_local
-from app.services.ledger import Leg
-from app.services.setup import ensure_chain
-from app.services.staff_auth import hash_password
+from app.services.catalogue.setup import ensure_chain
+from app.services.ledger.postings import Leg
+from app.services.platform.clock import from_local, to_local
+from app.services.staff.passwords import hash_password
 
 CHAIN_CODE, CHAIN_NAME = "yunling", "云岭能源"
 DEMO_PASSWORD = "demo1234"

@@ -5,8 +5,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Order, PickupToken, Staff, Station, StationEvent
-from app.services.access import visible_station_ids
-from app.services.errors import PermissionDenied
+from app.services.platform.errors import PermissionDenied
+from app.services.staff.access import visible_station_ids
 
 # The handheld's people; a chain admin works from the console.
 STATION_ROLES = ("attendant", "cashier", "manager")

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Staff, Station
-from app.services.errors import NotFound, PermissionDenied
+from app.services.platform.errors import NotFound, PermissionDenied
 
 CATALOGUE_ROLES = ("chain_admin", "manager")
 

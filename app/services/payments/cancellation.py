@@ -3,14 +3,17 @@
 from app.extensions import db
 from app.models import Member, Order
 from app.models.base import utcnow
-from app.services import order_state, orders, outbox, payments, refunds, station_events
-from app.services.errors import Conflict
+from app.services import orders
+from app.services.orders import order_state, station_events
+from app.services.payments import paying, refunds
+from app.services.platform import outbox
+from app.services.platform.errors import Conflict
 
 
 def cancel_order(member: Member, order_id: int) -> Order:
     """Unpaid: closed (and its WeChat prepay too). Paid, not yet fuelled: refunded in full."""
     order = orders.get_order(member, order_id)
-    if order.status == "created" and payments.close_wechat(order) != "paid":
+    if order.status == "created" and paying.close_wechat(order) != "paid":
         order_state.must_move(
             order.id, "created", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
         )
@@ -38,7 +41,7 @@ def expire_order(order_id: int) -> str:
         return "nothing"
     if order.expires_at > utcnow():
         raise outbox.RetryLater("not due yet", order.expires_at - utcnow())
-    if payments.close_wechat(order) == "paid":
+    if paying.close_wechat(order) == "paid":
         return "paid"
     moved = order_state.move(order.id, "created", "expired")
     db.session.commit()

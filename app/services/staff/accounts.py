@@ -7,10 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import ROLES, Staff, StaffStation, Station
-from app.services import audit
-from app.services.access import visible_station_ids
-from app.services.errors import Invalid, NotFound, PermissionDenied
-from app.services.staff_auth import hash_password, password_problem, temporary_password, verify
+from app.services.platform import audit
+from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.staff.access import visible_station_ids
+from app.services.staff.passwords import hash_password, password_problem, temporary_password, verify
 
 USERNAME = re.compile(r"^[a-z0-9_.]{3,30}$")
 STATION_ROLES = ("manager", "cashier", "attendant")

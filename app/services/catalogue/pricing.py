@@ -8,10 +8,10 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Fuel, FuelPrice, Staff, Station, StationFuel
 from app.models.base import utcnow
-from app.services.access import station_for_manager
-from app.services.clock import to_local
-from app.services.errors import Conflict, Invalid, NotFound
-from app.services.stations import record_catalogue_change
+from app.services.catalogue.stations import record_catalogue_change
+from app.services.platform.clock import to_local
+from app.services.platform.errors import Conflict, Invalid, NotFound
+from app.services.staff.access import station_for_manager
 
 # A sanity band per litre: catches a price typed in fen or with a misplaced point.
 MIN_PRICE_FEN, MAX_PRICE_FEN = 100, 5000

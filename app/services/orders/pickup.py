@@ -17,10 +17,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
 from app.models.base import commit_keeping_loaded, utcnow
-from app.services import audit, order_state, outbox, station_events
-from app.services.access import visible_station_ids
-from app.services.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
-from app.services.money import amount_for_volume, fen_to_yuan
+from app.services.orders import order_state, station_events
+from app.services.platform import audit, outbox
+from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
+from app.services.platform.money import amount_for_volume, fen_to_yuan
+from app.services.staff.access import visible_station_ids
 
 TOKEN_TTL = timedelta(hours=24)
 STATION_ROLES = ("attendant", "cashier", "manager", "chain_admin")

@@ -5,10 +5,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Fuel, Nozzle, Staff, Station, StationFuel
-from app.services import audit
-from app.services.access import station_for_manager
-from app.services.errors import Invalid, NotFound
-from app.services.stations import record_catalogue_change
+from app.services.catalogue.stations import record_catalogue_change
+from app.services.platform import audit
+from app.services.platform.errors import Invalid, NotFound
+from app.services.staff.access import station_for_manager
 
 
 def list_nozzles(station_id: int) -> list[Nozzle]:

@@ -4,10 +4,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Chain, Fuel, Staff
-from app.services import audit
-from app.services.errors import Invalid
-from app.services.staff_admin import USERNAME
-from app.services.staff_auth import hash_password, password_problem
+from app.services.platform import audit
+from app.services.platform.errors import Invalid
+from app.services.staff.accounts import USERNAME
+from app.services.staff.passwords import hash_password, password_problem
 
 STANDARD_FUELS = [
     ("92", "92#汽油", "gasoline"),

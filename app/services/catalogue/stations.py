@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Chain, Staff, Station, StationHours, StationPhoto
-from app.services import audit
-from app.services.access import require_chain_admin, station_for_manager
-from app.services.catalogue_model import hours_text
-from app.services.clock import WEEKDAY_NAMES
-from app.services.errors import Invalid, NotFound
+from app.services.catalogue.entries import hours_text
+from app.services.platform import audit
+from app.services.platform.clock import WEEKDAY_NAMES
+from app.services.platform.errors import Invalid, NotFound
+from app.services.staff.access import require_chain_admin, station_for_manager
 
 SERVICE_CHOICES = ["便利店", "洗车", "卫生间", "充电桩", "打气", "餐饮", "休息室", "ETC"]
 PROFILE_FIELDS = (

@@ -22,8 +22,8 @@ from app.adapters.wechat_login import (
 from app.extensions import db
 from app.models import Member, MemberToken
 from app.models.base import utcnow
-from app.services.catalogue import current_chain_id
-from app.services.errors import Invalid, ServiceError
+from app.services.catalogue.read_model import current_chain_id
+from app.services.platform.errors import Invalid, ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Member, Order
 from app.models.base import commit_keeping_loaded, utcnow
-from app.services import catalogue, outbox
-from app.services.catalogue_model import StationEntry
-from app.services.clock import to_local
-from app.services.errors import Invalid, NotFound, ServiceError
-from app.services.money import amount_for_volume
+from app.services import catalogue
+from app.services.catalogue.entries import StationEntry
+from app.services.platform import outbox
+from app.services.platform.clock import to_local
+from app.services.platform.errors import Invalid, NotFound, ServiceError
+from app.services.platform.money import amount_for_volume
 
 PAY_WITHIN = timedelta(minutes=15)
 MIN_AMOUNT_FEN = 100  # 1 元

@@ -8,9 +8,9 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Staff
-from app.services import audit
-from app.services.errors import Invalid
-from app.services.staff_auth import hash_password, verify
+from app.services.platform import audit
+from app.services.platform.errors import Invalid
+from app.services.staff.passwords import hash_password, verify
 
 MAX_FAILURES = 5
 PIN_FORMAT = re.compile(r"\d{4,6}")

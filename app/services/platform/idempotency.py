@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import insert_unless_exists, utcnow
-from app.services.errors import Conflict
+from app.services.platform.errors import Conflict
 
 KEEP_FOR = timedelta(hours=48)
 # A first request still unanswered after this long died with its process: a repeat takes over.

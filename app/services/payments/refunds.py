@@ -9,11 +9,13 @@ from sqlalchemy import bindparam, func, select, update
 from app.extensions import db
 from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
 from app.models.base import utcnow
-from app.services import audit, gateways, ledger, order_state, outbox, station_events
-from app.services.access import visible_station_ids
-from app.services.errors import Invalid, NotFound, PermissionDenied
-from app.services.ledger import Leg
-from app.services.money import fen_to_yuan
+from app.services import ledger
+from app.services.ledger.postings import Leg
+from app.services.orders import order_state, station_events
+from app.services.platform import audit, gateways, outbox
+from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.platform.money import fen_to_yuan
+from app.services.staff.access import visible_station_ids
 
 log = logging.getLogger(__name__)
 REFUND_ROLES = ("cashier", "manager", "chain_admin")

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, insert, select, update
 
 from app.extensions import db
-from app.models import LedgerEntry, LedgerTransaction, Order, Wallet
+from app.models import ACCOUNTS, LedgerEntry, LedgerTransaction, Order, Wallet
 from app.models.base import utcnow
-from app.services.errors import ServiceError
+from app.services.platform.errors import ServiceError
 
 
 class InsufficientBalance(ServiceError):
@@ -30,12 +30,16 @@ _MOVE_WALLET = (
 
 @dataclass(frozen=True)
 class Leg:
-    """One entry: debit positive, credit negative."""
+    """One entry: debit positive, credit negative, on one of the ledger's ACCOUNTS."""
 
     account: str
     amount_fen: int
     member_id: int | None = None
     station_id: int | None = None
+
+    def __post_init__(self):
+        if self.account not in ACCOUNTS:
+            raise ValueError(f"no ledger account named {self.account!r}")
 
 
 def post(

@@ -1,0 +1,11 @@
+"""Members (drivers): WeChat login, API tokens, and, to come, wallet top-ups, cards, tiers,
+vehicles and the member code."""
+
+from app.services.members.drivers import (
+    TOKEN_BYTES,
+    hash_token,
+    login_with_wechat,
+    member_for_token,
+)
+
+__all__ = ["TOKEN_BYTES", "hash_token", "login_with_wechat", "member_for_token"]

@@ -1,0 +1,19 @@
+"""Payments: paying an order from the wallet or with WeChat Pay and applying WeChat's
+notifications (`paying`), refunds (`refunds`), cancelling and expiring orders
+(`cancellation`) and settling fuelled ones (`settlement`)."""
+
+from app.services.payments.paying import (
+    PaymentUnavailable,
+    apply_transaction,
+    pay_with_wallet,
+    pay_with_wechat,
+    reconcile,
+)
+
+__all__ = [
+    "PaymentUnavailable",
+    "apply_transaction",
+    "pay_with_wallet",
+    "pay_with_wechat",
+    "reconcile",
+]

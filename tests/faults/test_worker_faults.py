@@ -2,6 +2,8 @@
 Redis stopped (losing what waited in it) and started again. Every job must run within the
 lease (JOBS_LEASE_S, 2 s here) of a worker or Redis coming back, and the books must balance."""
 
+import signal
+
 import pytest
 from redis import Redis
 from rq import Queue
@@ -52,6 +54,8 @@ def test_a_worker_killed_mid_chunk_leaves_no_job_behind(app, world, worker, lock
     first = settle_job(orders[0])
     assert (first.status, first.attempts) == ("done", 2)  # killed once, run again once
     assert_ledger_check_passes(app)
+    worker.process.send_signal(signal.SIGTERM)  # how a supervisor stops it
+    assert worker.process.wait(timeout=30) == 0
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 PING_IDLE_AFTER_S = 10.0
 # session.info key: the session's transaction has begun on a connection.
 _BEGUN = "jiayou.begun"
-_NOTHING_WRITTEN = "SELECT pg_current_xact_id_if_assigned() IS NULL"
+NOTHING_WRITTEN = "SELECT pg_current_xact_id_if_assigned() IS NULL"
 
 
 def init_app(app: Flask) -> None:
@@ -68,7 +68,7 @@ def _only_read(session: Session) -> bool:
         return False  # the database dropped it: nothing to commit, the close cleans up
     if connection.dialect.name != "postgresql":
         return False  # SQLite keeps its statements across a rollback
-    return bool(connection.exec_driver_sql(_NOTHING_WRITTEN).scalar())
+    return bool(connection.exec_driver_sql(NOTHING_WRITTEN).scalar())
 
 
 def _invalidate(session: Session) -> None:

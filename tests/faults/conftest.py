@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 
+from tests.conftest import PG_ADMIN_URL
 from tests.faults.processes import FlaskWorker, Gunicorn, RedisServer, app_env, wait_until
 
 
@@ -41,34 +42,27 @@ def web(tmp_path, env):
 @pytest.fixture
 def lock(database_url):
     """lock(sql, params): a context holding the row lock the statement takes, in a transaction
-    of its own; .wait() returns once someone waits for it (a request or a job held mid-way)."""
-    name = database_url.rsplit("/", 1)[1]
+    of its own; .wait() returns once someone waits for that lock (a request or a job held
+    mid-way)."""
 
     @contextmanager
     def holding(sql: str, params: list):
         with psycopg.connect(database_url) as conn:
             assert conn.execute(sql, params).fetchone(), "nothing to lock"
-            yield Waiters(name)
+            yield Holder(conn.info.backend_pid)
             conn.rollback()
 
     return holding
 
 
-class Waiters:
-    def __init__(self, database: str):
-        self.database = database
+class Holder:
+    def __init__(self, backend_pid: int):
+        self.backend_pid = backend_pid
 
     def wait(self, seconds: float = 30) -> None:
-        from tests.conftest import PG_ADMIN_URL
-
         def someone_waits() -> bool:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                return bool(
-                    admin.execute(
-                        "SELECT 1 FROM pg_stat_activity"
-                        " WHERE datname = %s AND wait_event_type = 'Lock'",
-                        [self.database],
-                    ).fetchone()
-                )
+                blocked = "SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
+                return bool(admin.execute(blocked, [self.backend_pid]).fetchone())
 
         wait_until(someone_waits, seconds, "a request or a job waits on the lock", every=0.05)

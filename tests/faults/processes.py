@@ -34,18 +34,15 @@ def wait_until(condition, seconds: float, what: str, every: float = 0.05):
 
 def terminate_backends(admin_url: str, database: str) -> int:
     """pg_terminate_backend of every connection to `database` (the app's), as an administrator
-    or a failover does; returns how many."""
+    or a failover does, in one statement; returns how many."""
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        pids = [
-            pid
-            for (pid,) in admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        return len(
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
                 [database],
-            )
-        ]
-        for pid in pids:
-            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
-    return len(pids)
+            ).fetchall()
+        )
 
 
 class Process:
@@ -105,7 +102,8 @@ def _pings(client) -> bool:
 
 def app_env(database_url: str, redis_url: str, **settings: str) -> dict[str, str]:
     """The environment of a production-like process: PostgreSQL, Redis, short job timings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOBS_", "RATELIMIT_"))}
+    foreign = ("JOBS_", "RATELIMIT_", "WECHAT", "PUBLIC_BASE_URL")  # from a developer's shell
+    env = {k: v for k, v in os.environ.items() if not k.startswith(foreign)}
     env.update(
         JIAYOU_ENV="development",
         SANDBOX="true",

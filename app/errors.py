@@ -1,8 +1,10 @@
 """Error answers: JSON {"error": {"code", "message"}} for API clients, a page for people."""
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.jsonapi.errors import ApiError, body, status_and_body
 
 MESSAGES = {
     400: "请求有误",
@@ -16,14 +18,7 @@ MESSAGES = {
     500: "服务器出错了，请稍后再试",
     503: "服务暂时不可用，请稍后再试",
 }
-
-
-class ApiError(Exception):
-    """An error the driver API answers with its own code, message and status."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+JSON_MESSAGES = {**MESSAGES, 404: "请求的地址或对象不存在"}
 
 
 def wants_json() -> bool:
@@ -32,14 +27,15 @@ def wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str):
     if wants_json():
-        return {"error": {"code": code, "message": message}}, status
+        return body(code, message), status
     return render_template("error.html", status=status, message=message), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(err: ApiError):
-        return {"error": {"code": err.code, "message": err.message}}, err.status
+        status, answer = status_and_body(err)
+        return answer, status
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
@@ -49,7 +45,15 @@ def init_app(app: Flask) -> None:
     def http_error(err: HTTPException):
         status = err.code or 500
         code = (err.name or "error").lower().replace(" ", "_")
-        return error_response(status, code, MESSAGES.get(status, err.description or ""))
+        messages = JSON_MESSAGES if wants_json() else MESSAGES
+        response = make_response(
+            error_response(status, code, messages.get(status, err.description or ""))
+        )
+        # The exception's own headers (Allow on a 405, Retry-After, WWW-Authenticate) stay.
+        for name, value in err.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

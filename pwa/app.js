@@ -90,9 +90,26 @@
       J.resume();
     } catch (e) {
       J.setError("login-error", e.message);
+      if (e.code === "password_change_required") linkAddresses(J.$("login-error"));
     } finally {
       button.disabled = false;
     }
+  }
+
+  /* Web addresses in a message become links (the console's, to change the password). */
+  function linkAddresses(el) {
+    const parts = el.textContent.split(/(https?:\/\/[^\s，。）]+)/);
+    el.replaceChildren(
+      ...parts.map((part, i) => {
+        if (i % 2 === 0) return part;
+        const link = document.createElement("a");
+        link.href = part;
+        link.textContent = part;
+        link.target = "_blank";
+        link.rel = "noopener";
+        return link;
+      }),
+    );
   }
 
   J.logout = async function () {
@@ -104,17 +121,23 @@
     signedOut("");
   };
 
-  /* A typed or scanned code: the server's answer when online, else an order stored here. */
+  /* A typed or scanned code: the server's answer when online, else an order stored here.
+     The short 8-digit code is looked up on the server only. */
   async function lookup(event) {
     event.preventDefault();
     J.setError("code-error", "");
-    const token = J.$("code").value.replace(/\s+/g, "").toUpperCase();
+    const token = J.$("code").value.replace(/[\s-]+/g, "").toUpperCase();
     if (!token) return;
     const button = J.$("code-form").querySelector("button");
     button.disabled = true;
     try {
+      if (J.isShortCode(token)) {
+        const data = await J.lookupShortCode(token);
+        return await J.openOrder(data.order, data.token);
+      }
       await J.openOrder(await J.call("GET", "/orders/lookup", { params: { token } }), token);
     } catch (e) {
+      if (J.isShortCode(token)) return J.setError("code-error", e.message);
       if (e.status !== 0) return J.setError("code-error", e.message);
       const stored = await J.store.orderByHash(await J.tokenHash(token));
       if (stored) await J.openOrder(stored, token);
@@ -153,6 +176,7 @@
 
   function online() {
     J.$("net").hidden = navigator.onLine;
+    document.body.classList.toggle("offline", !navigator.onLine);
   }
 
   /* A new service worker waits until the attendant taps the banner. */

@@ -113,6 +113,7 @@
           });
           if (mine !== run) return;
           if (data.events.length) {
+            data.events.forEach((e) => J.emit("orderevent", e)); // the open order, at once
             await J.store.applyEvents(stationId, data.events, data.cursor);
             await J.renderOrders(); // only on news: a row must not change under a finger
             if (data.events.some((e) => e.kind === "order.paid")) beep();

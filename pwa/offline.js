@@ -40,7 +40,8 @@
       if (J.isTransient(e)) return { state: "pending", record };
       // Refused while the attendant is looking: the error is shown on the order screen.
       await J.store.dropRecord(record.confirmation_id);
-      if (e.status === 400) await J.store.putOrder(order); // a bad reading: the order still waits
+      // A bad reading (400, or 409 rejected: more than was paid): the order still waits.
+      if (e.status === 400 || e.code === "rejected") await J.store.putOrder(order);
       throw e;
     } finally {
       J.renderQueue();

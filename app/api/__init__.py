@@ -2,25 +2,27 @@
 
 from flask import Blueprint
 
-from app.errors import ApiError
 from app.extensions import csrf
-from app.services.platform.errors import Invalid, ServiceError
+from app.jsonapi import init_blueprint, openapi
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, no cookies: nothing for a cross-site form to ride on
+init_blueprint(bp, www_authenticate="Bearer")
 
-
-@bp.errorhandler(ApiError)
-def api_error(err: ApiError):
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else {}
-    return {"error": {"code": err.code, "message": err.message}}, err.status, headers
-
-
-@bp.errorhandler(ServiceError)
-def service_error(err: ServiceError):
-    code = "invalid_request" if isinstance(err, Invalid) else err.code
-    return {"error": {"code": code, "message": err.message}}, err.status
-
+BEARER = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "POST /auth/wechat 得到的 token，放在 Authorization: Bearer <token> 中",
+    }
+}
+DESCRIPTION = (
+    "加油小程序调用的接口。金额都是整数分（1 元 = 100 分），升数都是整数毫升，"
+    "时间是北京时间的 ISO 8601。出错时答 "
+    '{"error": {"code": "...", "message": "..."}}：code 供程序判断（每个接口列出它可能的取值），'
+    "message 是给司机看的中文说明。每个写操作（POST）都要带 Idempotency-Key 请求头："
+    "网络不好时用同一个键重发，只执行一次，并得到第一次的结果。"
+)
 
 _document: dict | None = None
 
@@ -29,8 +31,10 @@ _document: dict | None = None
 def openapi_document():
     global _document
     if _document is None:
-        _document = openapi.build_document("加油 Jiayou 车主接口", "1.0.0", bp.url_prefix)
+        _document = openapi.build_document(
+            "加油 Jiayou 车主接口", "1.0.0", bp.url_prefix, bp.name, BEARER, DESCRIPTION
+        )
     return _document
 
 
-from app.api import auth, notify, openapi, orders, stations  # noqa: E402, F401  (registers routes)
+from app.api import auth, notify, orders, stations  # noqa: E402, F401  (registers routes)

@@ -5,10 +5,11 @@ from functools import wraps
 from flask import current_app, g, request
 
 from app.api import bp, render
-from app.api.openapi import api_route, parse_body
 from app.api.schemas import LoginResponse, MemberProfile, WechatLoginRequest
-from app.errors import ApiError
 from app.extensions import limiter
+from app.jsonapi.errors import ApiError
+from app.jsonapi.openapi import api_route, declare
+from app.jsonapi.parsing import parse_body
 from app.services import members
 
 
@@ -30,8 +31,7 @@ def require_member(view):
         g.member = member
         return view(*args, **kwargs)
 
-    wrapper.requires_member = True
-    return wrapper
+    return declare(wrapper, view, codes=("unauthorized",), security=("bearer",))
 
 
 @api_route(
@@ -39,10 +39,20 @@ def require_member(view):
     "/auth/wechat",
     "POST",
     summary="用微信 js_code 登录，换取访问令牌",
+    description="用 wx.login() 得到的 js_code 换取访问令牌（有效 expires_in 秒）；"
+    "第一次登录时创建会员。js_code 只能用一次，每次登录都要重新取。"
+    "按来源地址限制频率（too_many_requests）。",
     tag="auth",
     body=WechatLoginRequest,
     response=LoginResponse,
-    statuses=(403, 429, 503),
+    errors=(
+        "invalid_code",
+        "user_blocked",
+        "too_many_requests",
+        "wechat_rate_limited",
+        "wechat_unavailable",
+        "chain_not_configured",
+    ),
 )
 @limiter.limit(login_rate_limit)
 def wechat_login():
@@ -58,7 +68,15 @@ def wechat_login():
     }
 
 
-@api_route(bp, "/me", "GET", summary="当前会员资料", tag="auth", response=MemberProfile)
+@api_route(
+    bp,
+    "/me",
+    "GET",
+    summary="当前会员资料",
+    description="当前登录的会员：昵称、手机号、注册和最近登录时间。",
+    tag="auth",
+    response=MemberProfile,
+)
 @require_member
 def me():
     return render.member_profile(g.member)

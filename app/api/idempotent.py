@@ -4,9 +4,10 @@ from functools import wraps
 
 from flask import g, make_response, request
 
-from app.errors import ApiError
+from app.jsonapi.errors import ApiError, status_and_body
+from app.jsonapi.openapi import IDEMPOTENCY_KEY, declare
 from app.services.platform import idempotency
-from app.services.platform.errors import Invalid, ServiceError
+from app.services.platform.errors import ServiceError
 
 HEADER = "Idempotency-Key"
 
@@ -16,10 +17,12 @@ def idempotent(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER, "").strip()
-        if not key or len(key) > 100 or not key.isascii() or not key.isprintable():
+        key = request.headers.get(HEADER, "")
+        if not IDEMPOTENCY_KEY.fullmatch(key):
             raise ApiError(
-                400, "idempotency_key_required", "请求头需要 Idempotency-Key（最长 100 个字符）"
+                400,
+                "idempotency_key_required",
+                "请求头需要 Idempotency-Key（1 到 100 个英文字母、数字或符号，不含空格，如 UUID）",
             )
         endpoint = f"{request.method} {request.path}"
         digest = idempotency.fingerprint(endpoint, request.get_data())
@@ -33,13 +36,12 @@ def idempotent(view):
             answer = view(*args, **kwargs)
             response = make_response(answer)
         except (ApiError, ServiceError) as err:
-            code = "invalid_request" if isinstance(err, Invalid) else err.code
-            body = {"error": {"code": code, "message": err.message}}
-            if err.status >= 500:  # ours or a partner's trouble: a retry may run it again
+            status, body = status_and_body(err)
+            if status >= 500:  # ours or a partner's trouble: a retry may run it again
                 idempotency.abandon(claim)
             else:
-                idempotency.finish(claim, err.status, body)
-            return body, err.status
+                idempotency.finish(claim, status, body)
+            return body, status
         except Exception:
             idempotency.abandon(claim)
             raise
@@ -53,5 +55,8 @@ def idempotent(view):
         return response
 
     wrapper.idempotent = True
-    wrapper.requires_member = getattr(view, "requires_member", False)
-    return wrapper
+    return declare(
+        wrapper,
+        view,
+        codes=("idempotency_key_required", "idempotency_key_reused", "request_in_progress"),
+    )

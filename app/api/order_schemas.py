@@ -1,44 +1,131 @@
 """Request and response schemas of orders, payment and the wallet."""
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from app.api.schemas import FEN, Request, Schema
+from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.models.order import ORDER_STATUSES
+from app.services.catalogue.stations import MAX_ORDER_RANGE_FEN
+from app.services.orders.placing import (
+    MAX_VOLUME_ML,
+    MIN_AMOUNT_FEN,
+    MIN_VOLUME_ML,
+    PLATE,
+    VOLUME_STEP_ML,
+)
+
+ISO = "北京时间，ISO 8601"
+
+# The plate as a driver may type it: the service's form (PLATE) with spaces, dots or dashes
+# between characters and lower-case letters; blank means no plate.
+_PROVINCES = PLATE.pattern[1 : PLATE.pattern.index("]")]
+_SEP = "[ ·.-]*"
+_LETTER = "A-HJ-NP-Za-hj-np-z"
+PLATE_INPUT = (
+    f"^{_SEP}(?:[{_PROVINCES}]{_SEP}[{_LETTER}]{_SEP}(?:[{_LETTER}0-9]{_SEP}){{4,5}}"
+    f"[{_LETTER}0-9挂学警]{_SEP})?$"
+)
+
+# What the document says of the fields that depend on each other (the validator below enforces it).
+ORDER_RULES = {
+    "allOf": [
+        {
+            "if": {"properties": {"mode": {"const": "amount"}}, "required": ["mode"]},
+            "then": {"properties": {"amount_fen": {"type": "integer"}}, "required": ["amount_fen"]},
+        },
+        {
+            "if": {"properties": {"mode": {"const": "volume"}}, "required": ["mode"]},
+            "then": {"properties": {"volume_ml": {"type": "integer"}}, "required": ["volume_ml"]},
+        },
+        {
+            "anyOf": [
+                {"properties": {"fuel": {"type": "string"}}, "required": ["fuel"]},
+                {"properties": {"nozzle": {"type": "integer"}}, "required": ["nozzle"]},
+            ]
+        },
+    ]
+}
+PLACE_EXAMPLES = [
+    {"station_id": 1, "fuel": "92", "mode": "amount", "amount_fen": 20000, "plate": "云A12345"},
+    {"station_id": 1, "nozzle": 2, "mode": "volume", "volume_ml": 30000},
+    {"station_id": 1, "fuel": "0", "mode": "fill_up", "plate": "云AD12345"},
+]
 
 
 class PlaceOrderRequest(Request):
-    station_id: int = Field(ge=1)
-    fuel: str | None = Field(None, min_length=1, max_length=10, description="油品代码，如 92")
-    nozzle: int | None = Field(None, ge=1, le=99, description="枪号；不填则由加油员选枪")
-    mode: Literal["amount", "volume", "fill_up"] = Field(
-        description="amount 按金额，volume 按升数，fill_up 加满（预付上限，多退）"
+    model_config = ConfigDict(json_schema_extra={**ORDER_RULES, "examples": PLACE_EXAMPLES})
+    messages: ClassVar[dict] = {
+        "mode": "请选择加满、金额或升数",
+        "amount_fen": f"加油金额应为 {MIN_AMOUNT_FEN // 100} 元到 "
+        f"{MAX_ORDER_RANGE_FEN[1] // 100} 元之间的整数分（如 20000 即 200 元）",
+        "volume_ml": f"升数应在 {MIN_VOLUME_ML // 1000} 到 {MAX_VOLUME_ML // 1000} 升之间，"
+        "精确到 0.01 升（以毫升计，10 毫升一档）",
+        "plate": "车牌号格式不对，例如 云A12345 或 云AD12345",
+    }
+
+    station_id: JsonInt = Field(ge=1, le=MAX_ID, title="油站", examples=[1])
+    fuel: str | None = Field(
+        None, min_length=1, max_length=10, title="油品", description="油品代码，如 92"
     )
-    amount_fen: int | None = Field(None, ge=1, description=f"按金额时的金额，{FEN}")
-    volume_ml: int | None = Field(None, ge=1, description="按升数时的加油量（毫升）")
+    nozzle: JsonInt | None = Field(
+        None, ge=1, le=99, title="油枪号", description="枪号；不填则由加油员选枪"
+    )
+    mode: Literal["amount", "volume", "fill_up"] = Field(
+        title="加油方式",
+        description="amount 按金额（填 amount_fen），volume 按升数（填 volume_ml），"
+        "fill_up 加满（按油站的加满上限预付，多退）",
+    )
+    amount_fen: JsonInt | None = Field(
+        None,
+        ge=MIN_AMOUNT_FEN,
+        le=MAX_ORDER_RANGE_FEN[1],
+        title="加油金额",
+        description=f"mode=amount 时必填，{FEN}；不能超过油站的单笔上限（否则答 409 rejected）",
+    )
+    volume_ml: JsonInt | None = Field(
+        None,
+        ge=MIN_VOLUME_ML,
+        le=MAX_VOLUME_ML,
+        multiple_of=VOLUME_STEP_ML,
+        title="升数",
+        description="mode=volume 时必填：毫升，10 毫升一档（油机显示两位小数）；"
+        "折合金额不能超过油站的单笔上限",
+    )
     plate: str | None = Field(
-        None, max_length=12, description="车牌号，如 云A12345（加油员据此核对车辆）"
+        None,
+        max_length=12,
+        pattern=PLATE_INPUT,
+        title="车牌号",
+        description="车牌号，如 云A12345、云AD12345（新能源）；可带空格或点，不区分大小写；"
+        "加油员据此核对车辆",
     )
 
     @model_validator(mode="after")
     def preset_matches_mode(self):
         if self.mode == "amount" and self.amount_fen is None:
-            raise ValueError("按金额加油需要 amount_fen")
+            raise ValueError("按金额加油，请填写加油金额")
         if self.mode == "volume" and self.volume_ml is None:
-            raise ValueError("按升数加油需要 volume_ml")
+            raise ValueError("按升数加油，请填写升数")
         if self.fuel is None and self.nozzle is None:
-            raise ValueError("请选择油品 fuel 或油枪 nozzle")
+            raise ValueError("请选择油品或油枪")
         return self
 
 
 class PayRequest(Request):
-    method: Literal["wechat", "wallet"] = Field(description="wechat 微信支付，wallet 钱包余额")
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"method": "wallet"}, {"method": "wechat"}]}
+    )
+    messages: ClassVar[dict] = {"method": "请选择微信支付或钱包支付"}
+
+    method: Literal["wechat", "wallet"] = Field(
+        title="支付方式", description="wechat 微信支付，wallet 钱包余额"
+    )
 
 
 class OrderListQuery(Request):
-    page: int = Field(1, ge=1, le=1000)
-    per_page: int = Field(20, ge=1, le=50)
+    page: int = Field(1, ge=1, le=1000, title="页码")
+    per_page: int = Field(20, ge=1, le=50, title="每页条数")
 
 
 class NamedRef(Schema):
@@ -57,7 +144,15 @@ class RefundOut(Schema):
     kind: Literal["settlement", "cancel", "manual"] = Field(
         description="settlement 加油差额，cancel 取消订单，manual 人工退款"
     )
-    status: Literal["PENDING", "PROCESSING", "SUCCESS", "ABNORMAL", "CLOSED"]
+    status: Literal["PENDING", "PROCESSING", "SUCCESS", "ABNORMAL", "CLOSED"] = Field(
+        description="PENDING/PROCESSING 退款中，SUCCESS 已到账；"
+        "ABNORMAL 退款异常、CLOSED 退款关闭：钱未到账，仍欠车主，等油站处理（见 followup）"
+    )
+    followup: Literal["reissued", "wallet"] | None = Field(
+        description="微信未能退回（ABNORMAL/CLOSED）后油站的处理："
+        "reissued 已重新发起微信退款，wallet 已经车主同意退回钱包（各为列表中新的一笔退款）；"
+        "null 且状态为 ABNORMAL/CLOSED 时表示待处理"
+    )
     reason: str
     created_at: str
     finished_at: str | None
@@ -65,11 +160,54 @@ class RefundOut(Schema):
 
 class PickupOut(Schema):
     token: str = Field(description="一次性取油码（二维码内容），加油后失效")
+    code: str | None = Field(
+        description="8 位数字取油码，印在二维码下方：加油员的摄像头不能用时手动输入，"
+        "只在下单的油站有效，加油后失效（建议按 4+4 位分组显示）",
+    )
     qr_url: str = Field(description="二维码 PNG 图片地址（需登录令牌）")
     expires_at: str
 
 
+ORDER_EXAMPLE = {
+    "id": 5021,
+    "order_no": "JY2026030818021112345678",
+    "status": "paid",
+    "status_name": "已支付，待加油",
+    "station": {"id": 1, "name": "昆明北京路加油站"},
+    "fuel": {"code": "92", "name": "92#汽油"},
+    "nozzle": None,
+    "plate": "云A12345",
+    "mode": "amount",
+    "preset_amount_fen": 20000,
+    "preset_volume_ml": None,
+    "list_price_fen": 768,
+    "unit_price_fen": 748,
+    "member_price_applied": True,
+    "amount_fen": 20000,
+    "payment_method": "wallet",
+    "paid_fen": 20000,
+    "refunded_fen": 0,
+    "dispensed_ml": None,
+    "dispensed_fen": None,
+    "pickup": {
+        "token": "K7Q2M9XW4TJ8RCBN5HVD3PYG6F",
+        "code": "38170426",
+        "qr_url": "https://jiayou.example.com/api/v1/orders/5021/qr.png",
+        "expires_at": "2026-03-09T18:02:40+08:00",
+    },
+    "refunds": [],
+    "created_at": "2026-03-08T18:02:11+08:00",
+    "expires_at": "2026-03-08T18:17:11+08:00",
+    "paid_at": "2026-03-08T18:02:40+08:00",
+    "fueled_at": None,
+    "settled_at": None,
+    "cancelled_at": None,
+}
+
+
 class OrderOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+
     id: int
     order_no: str
     status: Literal[tuple(ORDER_STATUSES)]
@@ -92,8 +230,8 @@ class OrderOut(Schema):
     dispensed_fen: int | None
     pickup: PickupOut | None = Field(description="已支付、未加油时的取油码")
     refunds: list[RefundOut]
-    created_at: str
-    expires_at: str
+    created_at: str = Field(description=ISO)
+    expires_at: str = Field(description="未支付时在此时关闭")
     paid_at: str | None
     fueled_at: str | None
     settled_at: str | None
@@ -101,6 +239,14 @@ class OrderOut(Schema):
 
 
 class OrderPage(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"items": [ORDER_EXAMPLE], "page": 1, "per_page": 20, "total": 1, "has_more": False}
+            ]
+        }
+    )
+
     items: list[OrderOut]
     page: int
     per_page: int
@@ -119,10 +265,42 @@ class WechatPayParams(Schema):
     paySign: str
 
 
+UNPAID_EXAMPLE = {
+    **ORDER_EXAMPLE,
+    "status": "created",
+    "status_name": "待支付",
+    "payment_method": "wechat",
+    "paid_fen": 0,
+    "pickup": None,
+    "paid_at": None,
+}
+
+
 class PayResponse(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"order": ORDER_EXAMPLE, "wechat_pay": None},
+                {
+                    "order": UNPAID_EXAMPLE,
+                    "wechat_pay": {
+                        "appId": "wx8888888888888888",
+                        "timeStamp": "1772964131",
+                        "nonceStr": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+                        "package": "prepay_id=wx201410272009395522657a690389285100",
+                        "signType": "RSA",
+                        "paySign": "oR9d8PuhnIc+YZ8cBHFCwfgpaK9gd7vaRvkYD7rthRAZ...",
+                    },
+                },
+            ]
+        }
+    )
+
     order: OrderOut
     wechat_pay: WechatPayParams | None = Field(description="method=wechat 时的支付参数")
 
 
 class WalletOut(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"balance_fen": 35000}]})
+
     balance_fen: int = Field(description=FEN)

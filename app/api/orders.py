@@ -6,7 +6,6 @@ from sqlalchemy import bindparam, select
 from app.api import bp
 from app.api.auth import require_member
 from app.api.idempotent import idempotent
-from app.api.openapi import api_route, parse_body, parse_query
 from app.api.order_schemas import (
     OrderListQuery,
     OrderOut,
@@ -16,13 +15,32 @@ from app.api.order_schemas import (
     PlaceOrderRequest,
     WalletOut,
 )
-from app.api.render import local_iso, order_basics
-from app.errors import ApiError
 from app.extensions import db
+from app.jsonapi.errors import ApiError
+from app.jsonapi.openapi import api_route
+from app.jsonapi.parsing import parse_body, parse_query
+from app.jsonapi.render import local_iso, order_basics
 from app.models import Order, Refund
 from app.services import ledger, orders, payments
 from app.services.orders import pickup
 from app.services.payments import cancellation
+
+# The operations an order answer leads to, for the documents and for tools that follow them.
+ORDER_LINKS = {
+    "GetOrder": ("get_order", {"order_id": "$response.body#/id"}),
+    "PayOrder": ("pay_order", {"order_id": "$response.body#/id"}),
+    "CancelOrder": ("cancel_order", {"order_id": "$response.body#/id"}),
+    "PickupQr": ("order_qr", {"order_id": "$response.body#/id"}),
+}
+PAID_LINKS = {
+    "GetOrder": ("get_order", {"order_id": "$response.body#/order/id"}),
+    "PickupQr": ("order_qr", {"order_id": "$response.body#/order/id"}),
+    "CancelOrder": ("cancel_order", {"order_id": "$response.body#/order/id"}),
+}
+FIRST_ORDER_LINKS = {
+    "GetFirstOrder": ("get_order", {"order_id": "$response.body#/items/0/id"}),
+    "FirstPickupQr": ("order_qr", {"order_id": "$response.body#/items/0/id"}),
+}
 
 # Built once: every order answer runs it.
 _REFUNDS = select(Refund).where(Refund.order_id.in_(bindparam("orders"))).order_by(Refund.id)
@@ -47,9 +65,10 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
         "amount_fen": order.amount_fen,
         "payment_method": order.payment_method,
         "pickup": {
-            "token": live[0],
+            "token": live.token,
+            "code": live.code,
             "qr_url": f"{base}/api/v1/orders/{order.id}/qr.png",
-            "expires_at": local_iso(live[1]),
+            "expires_at": local_iso(live.expires_at),
         }
         if live
         else None,
@@ -59,6 +78,7 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
                 "method": r.method,
                 "kind": r.kind,
                 "status": r.status,
+                "followup": r.followup,
                 "reason": r.reason,
                 "created_at": local_iso(r.created_at),
                 "finished_at": local_iso(r.finished_at),
@@ -77,11 +97,16 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
     "/orders",
     "POST",
     summary="下单：服务器按当前价格计价",
+    description="在营业中的油站下一笔订单，由服务器按此刻的价格计价（会员价直降）。"
+    "mode 决定另外要填的字段：amount 按金额填 amount_fen，"
+    "volume 按升数填 volume_ml（10 毫升一档），fill_up 加满（按油站的加满上限预付，加完多退）；"
+    "fuel 和 nozzle 至少填一个。订单 15 分钟内未支付则关闭。",
     tag="orders",
     body=PlaceOrderRequest,
     response=OrderOut,
-    statuses=(404, 409),
+    errors=("not_found", "station_closed", "rejected"),
     success=201,
+    links=ORDER_LINKS,
 )
 @require_member
 @idempotent
@@ -105,9 +130,11 @@ def place_order():
     "/orders",
     "GET",
     summary="我的订单（新的在前）",
+    description="当前会员的订单，新的在前，分页。",
     tag="orders",
     query=OrderListQuery,
     response=OrderPage,
+    links=FIRST_ORDER_LINKS,
 )
 @require_member
 def list_orders():
@@ -125,12 +152,12 @@ def list_orders():
 
 @api_route(
     bp,
-    "/orders/<int:order_id>",
+    "/orders/<id:order_id>",
     "GET",
     summary="订单详情",
+    description="一笔自己的订单：状态、金额、取油码（已支付未加油时）和退款。别人的订单答 404。",
     tag="orders",
     response=OrderOut,
-    statuses=(404,),
 )
 @require_member
 def get_order(order_id: int):
@@ -139,13 +166,17 @@ def get_order(order_id: int):
 
 @api_route(
     bp,
-    "/orders/<int:order_id>/pay",
+    "/orders/<id:order_id>/pay",
     "POST",
     summary="支付订单：微信支付或钱包",
+    description="method=wallet 从钱包余额扣款，答已支付的订单和取油码；"
+    "method=wechat 答 wx.requestPayment 的参数，支付结果以微信的通知为准（之后查订单详情）。"
+    "只能支付未超时的待支付订单。",
     tag="orders",
     body=PayRequest,
     response=PayResponse,
-    statuses=(404, 409, 503),
+    errors=("conflict", "insufficient_balance", "payment_unavailable"),
+    links=PAID_LINKS,
 )
 @require_member
 @idempotent
@@ -162,12 +193,14 @@ def pay_order(order_id: int):
 
 @api_route(
     bp,
-    "/orders/<int:order_id>/cancel",
+    "/orders/<id:order_id>/cancel",
     "POST",
     summary="取消订单：未支付的关闭，已支付未加油的全额退款",
+    description="未支付的订单直接关闭；已支付、还没加油的订单全额退回原支付方式。已加油的订单不能取消。"
+    "没有请求体。",
     tag="orders",
     response=OrderOut,
-    statuses=(404, 409),
+    errors=("conflict",),
 )
 @require_member
 @idempotent
@@ -177,12 +210,14 @@ def cancel_order(order_id: int):
 
 @api_route(
     bp,
-    "/orders/<int:order_id>/qr.png",
+    "/orders/<id:order_id>/qr.png",
     "GET",
     summary="取油二维码图片",
+    description="已支付、未加油的订单的取油二维码（PNG），内容就是订单里的 pickup.token；"
+    "加油员扫码确认加油。没有可用取油码时答 404 no_pickup_code。",
     tag="orders",
     media_type="image/png",
-    statuses=(404,),
+    errors=("no_pickup_code",),
 )
 @require_member
 def order_qr(order_id: int):
@@ -194,7 +229,15 @@ def order_qr(order_id: int):
     return response
 
 
-@api_route(bp, "/wallet", "GET", summary="钱包余额", tag="wallet", response=WalletOut)
+@api_route(
+    bp,
+    "/wallet",
+    "GET",
+    summary="钱包余额",
+    description="当前会员的钱包余额（分），可用于钱包支付。",
+    tag="wallet",
+    response=WalletOut,
+)
 @require_member
 def wallet():
     return {"balance_fen": ledger.wallet_balance(g.member.id)}

@@ -2,70 +2,92 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from app.jsonapi.schemas import FEN, Request, Schema
 from app.services.catalogue.read_model import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
-FEN = "分（1 元 = 100 分）"
-
-
-class Schema(BaseModel):
-    """An answer: every field is listed, so the document says exactly what is sent."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Request(BaseModel):
-    """A request: fields the schema does not know are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-
-class ErrorBody(Schema):
-    code: str = Field(description="英文错误码，如 invalid_request")
-    message: str = Field(description="给用户看的中文说明")
-
-
-class ErrorResponse(Schema):
-    error: ErrorBody
+ISO = "北京时间，ISO 8601"
+MEMBER_EXAMPLE = {
+    "id": 1024,
+    "nickname": "微信用户",
+    "phone": "",
+    "created_at": "2026-03-01T09:15:00+08:00",
+    "last_login_at": "2026-03-08T18:02:11+08:00",
+}
 
 
 class WechatLoginRequest(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"js_code": "0a3Xk7000Qb1sT1dGk300D"}]}
+    )
+
     js_code: str = Field(
         min_length=1,
         max_length=128,
         pattern=r"^[\x21-\x7e]+$",
+        title="登录凭证 js_code",
         description="wx.login() 得到的临时登录凭证，只能用一次",
     )
 
 
 class MemberProfile(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [MEMBER_EXAMPLE]})
+
     id: int
     nickname: str
     phone: str
-    created_at: str = Field(description="注册时间（北京时间，ISO 8601）")
+    created_at: str = Field(description=f"注册时间（{ISO}）")
     last_login_at: str | None
 
 
 class LoginResponse(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "q1Jm4u0p9yYb2V3n8Wc5RZk7tXs6eHa0LdGfPiOwMvE",
+                    "token_type": "Bearer",
+                    "expires_at": "2026-04-07T18:02:11+08:00",
+                    "expires_in": 2592000,
+                    "is_new_member": False,
+                    "member": MEMBER_EXAMPLE,
+                }
+            ]
+        }
+    )
+
     token: str = Field(description="放在 Authorization: Bearer <token> 中")
     token_type: Literal["Bearer"]
-    expires_at: str = Field(description="过期时间（北京时间，ISO 8601）")
+    expires_at: str = Field(description=f"过期时间（{ISO}）")
     expires_in: int = Field(description="有效秒数")
     is_new_member: bool
     member: MemberProfile
 
 
 class StationSearchQuery(Request):
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="纬度")
-    lng: float = Field(ge=-180, le=180, allow_inf_nan=False, description="经度")
-    radius_m: int = Field(DEFAULT_RADIUS_M, ge=1, le=MAX_RADIUS_M, description="搜索半径（米）")
-    fuel: str | None = Field(None, min_length=1, max_length=10, description="只看卖该油品的油站")
-    coord: Literal["gcj02", "wgs84"] = Field(
-        "gcj02", description="坐标系：gcj02（wx.getLocation type=gcj02）或 wgs84"
+    lat: float = Field(
+        ge=-90, le=90, allow_inf_nan=False, title="纬度", description="纬度", examples=[25.04]
     )
-    page: int = Field(1, ge=1, le=1000)
-    per_page: int = Field(20, ge=1, le=50)
+    lng: float = Field(
+        ge=-180, le=180, allow_inf_nan=False, title="经度", description="经度", examples=[102.71]
+    )
+    radius_m: int = Field(
+        DEFAULT_RADIUS_M, ge=1, le=MAX_RADIUS_M, title="搜索半径", description="搜索半径（米）"
+    )
+    fuel: str | None = Field(
+        None,
+        min_length=1,
+        max_length=10,
+        title="油品",
+        description="只看卖该油品的油站（油品代码，如 92）",
+        examples=["92"],
+    )
+    coord: Literal["gcj02", "wgs84"] = Field(
+        "gcj02", title="坐标系", description="坐标系：gcj02（wx.getLocation type=gcj02）或 wgs84"
+    )
+    page: int = Field(1, ge=1, le=1000, title="页码")
+    per_page: int = Field(20, ge=1, le=50, title="每页条数")
 
 
 class GeoPoint(Schema):
@@ -77,7 +99,7 @@ class GeoPoint(Schema):
 class NextPrice(Schema):
     list_price_fen: int = Field(description="挂牌价，" + FEN + "/升")
     member_price_fen: int = Field(description="会员价，" + FEN + "/升")
-    effective_at: str = Field(description="生效时间（北京时间，ISO 8601）")
+    effective_at: str = Field(description=f"生效时间（{ISO}）")
 
 
 class FuelPriceOut(Schema):
@@ -115,7 +137,56 @@ class StationSummary(Schema):
     photos: list[PhotoOut]
 
 
+STATION_EXAMPLE = {
+    "id": 1,
+    "name": "昆明北京路加油站",
+    "city": "昆明",
+    "address": "盘龙区北京路 1088 号",
+    "phone": "0871-65550000",
+    "services": ["便利店", "洗车"],
+    "location": {"lat": 25.0406, "lng": 102.7123, "coord": "gcj02"},
+    "photos": [
+        {
+            "id": 3,
+            "url": "https://jiayou.example.com/api/v1/photos/3?v=1a2b3c4d5e6f",
+            "caption": "站前",
+            "width": 1280,
+            "height": 960,
+        }
+    ],
+    "open_now": True,
+}
+FUEL_EXAMPLE = {
+    "code": "92",
+    "name": "92#汽油",
+    "kind": "gasoline",
+    "list_price_fen": 768,
+    "member_price_fen": 748,
+}
+
+
 class StationPage(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            **STATION_EXAMPLE,
+                            "distance_m": 850,
+                            "hours_today": "24小时营业",
+                            "fuels": [FUEL_EXAMPLE],
+                        }
+                    ],
+                    "page": 1,
+                    "per_page": 20,
+                    "total": 1,
+                    "has_more": False,
+                }
+            ]
+        }
+    )
+
     items: list[StationSummary]
     page: int
     per_page: int
@@ -138,6 +209,47 @@ class NozzleOut(Schema):
 
 
 class StationDetail(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **STATION_EXAMPLE,
+                    "hours_today": "06:00-22:00",
+                    "hours": [
+                        {
+                            "weekday": day,
+                            "name": name,
+                            "text": "06:00-22:00",
+                            "opens": "06:00",
+                            "closes": "22:00",
+                        }
+                        for day, name in enumerate(["周一", "周二", "周三", "周四", "周五", "周六"])
+                    ]
+                    + [
+                        {
+                            "weekday": 6,
+                            "name": "周日",
+                            "text": "休息",
+                            "opens": None,
+                            "closes": None,
+                        }
+                    ],
+                    "fuels": [
+                        {
+                            **FUEL_EXAMPLE,
+                            "next_price": {
+                                "list_price_fen": 775,
+                                "member_price_fen": 755,
+                                "effective_at": "2026-03-10T00:00:00+08:00",
+                            },
+                        }
+                    ],
+                    "nozzles": [{"number": 1, "fuel_code": "92", "fuel_name": "92#汽油"}],
+                }
+            ]
+        }
+    )
+
     id: int
     name: str
     city: str

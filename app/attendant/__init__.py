@@ -1,60 +1,61 @@
 """Attendant JSON API for the handheld PWA: staff session cookie, CSRF header on writes."""
 
-from flask import Blueprint
+from flask import Blueprint, request
+from flask_login import current_user
 
-from app.api import openapi
-from app.errors import ApiError
-from app.extensions import login_manager
-from app.services.platform.errors import Invalid, ServiceError
+from app.extensions import csrf, login_manager
+from app.jsonapi import init_blueprint, openapi
+from app.jsonapi.errors import body
 
 bp = Blueprint("attendant", __name__, url_prefix="/attendant/api")
 # Not logged in: Flask-Login aborts with 401 (answered as JSON) instead of redirecting to the
 # console's HTML login page.
 login_manager.blueprint_login_views[bp.name] = None
+# The CSRF check runs below, after the session check, so a call without a session gets 401.
+csrf.exempt(bp)
+init_blueprint(bp)
+openapi.guard_writes(
+    bp, codes=("unauthorized", "csrf_failed"), security=("session", "csrf"), exempt={"login"}
+)
 
-SESSION_SCHEME = {
+SECURITY_SCHEMES = {
     "session": {
         "type": "apiKey",
         "in": "cookie",
         "name": "session",
         "description": "POST /login 得到的员工会话 Cookie（HttpOnly，SameSite=Lax）",
-    }
-}
-CSRF_HEADER = {
-    "name": "X-CSRFToken",
-    "in": "header",
-    "required": True,
-    "description": "登录时返回的 csrf_token；除登录外的每个 POST 都要带上",
-    "schema": {"type": "string"},
-}
-
-BAD_CSRF = {
-    "description": "缺少或错误的 CSRF 令牌（csrf_failed）",
-    "content": {
-        "application/json": {"schema": {"$ref": openapi.REF.format(model="ErrorResponse")}}
+    },
+    "csrf": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRFToken",
+        "description": "登录时返回的 csrf_token；除登录外的每个 POST 都要带上，错误或缺少时答 400 "
+        "csrf_failed",
     },
 }
+DESCRIPTION = (
+    "加油终端（PWA）调用的接口。用员工账号 POST /login 登录，会话保存在 Cookie 中；"
+    "除登录外的每个 POST 都要带登录时返回的 X-CSRFToken 请求头。没有会话的请求一律答 401。"
+    "设置了 PIN 的会话在一段时间无操作后锁屏，之后的请求答 423，直到 POST /unlock。"
+    '出错时答 {"error": {"code": "...", "message": "..."}}。'
+)
+UNGUARDED = {"attendant.login", "attendant.openapi_document"}
 
 
-def error(status: int, code: str, message: str):
-    return {"error": {"code": code, "message": message}}, status
-
-
-@bp.errorhandler(ApiError)
-def api_error(err: ApiError):
-    return error(err.status, err.code, err.message)
-
-
-@bp.errorhandler(ServiceError)
-def service_error(err: ServiceError):
-    return error(
-        err.status, "invalid_request" if isinstance(err, Invalid) else err.code, err.message
-    )
+@bp.before_request
+def session_then_csrf():
+    """Without a session every call is a 401; with one, every write needs the CSRF token."""
+    if request.endpoint in UNGUARDED:
+        return
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        csrf.protect()
 
 
 @bp.errorhandler(429)
 def too_many_requests(err):
-    return error(429, "too_many_requests", "登录尝试次数过多，请一分钟后再试")
+    return body("too_many_requests", "登录尝试次数过多，请一分钟后再试"), 429
 
 
 _document: dict | None = None
@@ -64,14 +65,14 @@ _document: dict | None = None
 def openapi_document():
     global _document
     if _document is None:
-        doc = openapi.build_document(
-            "加油 Jiayou 加油员接口", "1.0.0", bp.url_prefix, bp.name, SESSION_SCHEME
+        _document = openapi.build_document(
+            "加油 Jiayou 加油员接口",
+            "1.0.0",
+            bp.url_prefix,
+            bp.name,
+            SECURITY_SCHEMES,
+            DESCRIPTION,
         )
-        for path, item in doc["paths"].items():
-            if "post" in item and path != "/login":
-                item["post"]["parameters"].append(dict(CSRF_HEADER))
-                item["post"]["responses"].setdefault("400", BAD_CSRF)
-        _document = doc
     return _document
 
 

@@ -7,22 +7,24 @@ a locked session gets 423 on every call until the PIN is given again."""
 import time
 from functools import wraps
 
-from flask import current_app, session
+from flask import current_app, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from app.api.openapi import api_route, parse_body
 from app.attendant import bp
 from app.attendant.schemas import (
     LockResponse,
     LoginRequest,
     LoginResponse,
+    NewPinRequest,
     PinRequest,
     StaffProfile,
 )
-from app.errors import ApiError
-from app.extensions import csrf, db
+from app.extensions import db
+from app.jsonapi.errors import ApiError
+from app.jsonapi.openapi import api_route, declare
+from app.jsonapi.parsing import parse_body
 from app.login_limits import staff_login_limits
 from app.models import Staff, Station
 from app.services.staff import passwords, pin_lock
@@ -51,8 +53,13 @@ def refusal(staff: Staff, has_station: bool) -> ApiError | None:
             "加油终端只供加油员、收银员和站长使用，总部管理员请使用管理后台",
         )
     if staff.must_change_password:
+        # The address this handheld reached the service at, so it works from the same network.
+        address = url_for("console.change_password", _external=True)
         return ApiError(
-            403, "password_change_required", "请先在管理后台修改初始密码，再登录加油终端"
+            403,
+            "password_change_required",
+            "初始密码须先修改：请在浏览器中用同一账号登录管理后台修改密码，再回到加油终端登录。"
+            f"管理后台地址：{address}",
         )
     if not has_station:
         return ApiError(403, "no_station", "您还没有分配油站，请联系站长")
@@ -89,6 +96,11 @@ def profile(staff: Staff, stations: list[Station]) -> dict:
     }
 
 
+def signed_in(view):
+    """login_required, as the document tells it."""
+    return declare(login_required(view), view, codes=("unauthorized",), security=("session",))
+
+
 def staff_required(view=None, *, activity: bool = True):
     """A logged-in staff member who may use the handheld, unlocked; 401 / 403 / 423 JSON
     otherwise. activity=False for background calls (the live list) that do not keep the
@@ -112,8 +124,8 @@ def staff_required(view=None, *, activity: bool = True):
             session["seen"] = time.time()
         return view(*args, **kwargs)
 
-    wrapper.requires_staff = True
-    return wrapper
+    refusals = ("role_not_allowed", "password_change_required", "no_station", "locked")
+    return declare(wrapper, view, codes=("unauthorized", *refusals), security=("session",))
 
 
 @api_route(
@@ -121,12 +133,20 @@ def staff_required(view=None, *, activity: bool = True):
     "/login",
     "POST",
     summary="加油员登录：返回员工资料和 CSRF 令牌，会话保存在 Cookie 中",
+    description="用员工的用户名和密码登录（加油员、收银员、站长）。成功时会话保存在 Cookie 中，"
+    "答复里的 csrf_token 之后放在每个 POST 的 X-CSRFToken 请求头里。每个账号每分钟 5 次、"
+    "每个地址每分钟 10 次失败尝试，超过答 429。",
     tag="auth",
     body=LoginRequest,
     response=LoginResponse,
-    statuses=(401, 403, 429),
+    errors=(
+        "invalid_credentials",
+        "role_not_allowed",
+        "password_change_required",
+        "no_station",
+        "too_many_requests",
+    ),
 )
-@csrf.exempt  # nothing to protect before login; the answer hands out the token
 @staff_login_limits(deduct_when=_failed)
 def login():
     data = parse_body(LoginRequest)
@@ -144,7 +164,15 @@ def login():
     return {**profile(staff, stations), "csrf_token": generate_csrf()}
 
 
-@api_route(bp, "/logout", "POST", summary="退出登录", tag="auth", success=204)
+@api_route(
+    bp,
+    "/logout",
+    "POST",
+    summary="退出登录",
+    description="结束这个会话（Cookie 作废）。",
+    tag="auth",
+    success=204,
+)
 def logout():
     logout_user()
     session.pop("locked", None)
@@ -157,9 +185,9 @@ def logout():
     "/me",
     "GET",
     summary="当前登录的员工",
+    description="当前会话的员工：姓名、角色、可以确认加油的油站、是否设置了 PIN。",
     tag="auth",
     response=StaffProfile,
-    statuses=(403, 423),
 )
 @staff_required
 def me():
@@ -171,14 +199,15 @@ def me():
     "/pin",
     "POST",
     summary="设置快速解锁 PIN（4–6 位数字）",
+    description="设置或更换本账号的快速解锁 PIN：4 到 6 位数字，不能是 1111、1234、4321 这样的"
+    "重复或连续数字。设置后，会话在一段时间无操作后锁屏，用 PIN 解锁。",
     tag="auth",
-    body=PinRequest,
+    body=NewPinRequest,
     success=204,
-    statuses=(403, 423),
 )
 @staff_required
 def set_pin():
-    pin_lock.set_pin(current_user, parse_body(PinRequest).pin)
+    pin_lock.set_pin(current_user, parse_body(NewPinRequest).pin)
     return "", 204
 
 
@@ -187,10 +216,12 @@ def set_pin():
     "/lock",
     "POST",
     summary="锁屏：之后每个请求都返回 423，直到输入 PIN 解锁（未设置 PIN 时不锁）",
+    description="立即锁屏（如加油员离开终端）：之后的请求答 423 locked，直到 POST /unlock。"
+    "账号没有设置 PIN 时不锁，答 locked=false。",
     tag="auth",
     response=LockResponse,
 )
-@login_required
+@signed_in
 def lock():
     locked = current_user.pin_hash is not None
     if locked:
@@ -203,13 +234,16 @@ def lock():
     "/unlock",
     "POST",
     summary="输入 PIN 解锁；连续输错 5 次则会话结束，须用密码重新登录",
+    description="用 PIN 解锁已锁屏的会话。PIN 错误答 403 wrong_pin；连续错 5 次，"
+    "这个账号的所有会话结束（401 pin_lockout），须用密码重新登录。"
+    "与登录共用每分钟的尝试次数限制。",
     tag="auth",
     body=PinRequest,
     response=StaffProfile,
-    statuses=(401, 403, 409, 429),
+    errors=("no_pin", "pin_lockout", "wrong_pin", "too_many_requests"),
 )
 @staff_login_limits(deduct_when=_failed)
-@login_required
+@signed_in
 def unlock():
     pin = parse_body(PinRequest).pin
     staff = current_user

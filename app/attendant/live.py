@@ -8,13 +8,14 @@ import time
 from flask import current_app
 from flask_login import current_user
 
-from app.api.openapi import api_route, parse_query
-from app.api.render import local_iso
 from app.attendant import bp
 from app.attendant.auth import staff_required
 from app.attendant.orders import order_json
 from app.attendant.schemas import EventsQuery, EventsResponse, WaitingOrders
 from app.extensions import db
+from app.jsonapi.openapi import api_route
+from app.jsonapi.parsing import parse_query
+from app.jsonapi.render import local_iso
 from app.models import Order
 from app.services.orders import station_events
 
@@ -28,12 +29,15 @@ def live_json(order: Order, hashes: dict[int, str]) -> dict:
 
 @api_route(
     bp,
-    "/stations/<int:station_id>/orders",
+    "/stations/<id:station_id>/orders",
     "GET",
     summary="本站已支付、待加油的订单",
+    description="本站已支付、还没加油的订单，先付的在前，和它们对应的事件序号 cursor："
+    "之后用 GET /stations/{station_id}/events?since=cursor 取新事件。只限员工所属的油站。"
+    "不算作操作（不推迟锁屏）。",
     tag="live",
     response=WaitingOrders,
-    statuses=(403,),
+    errors=("forbidden",),
 )
 @staff_required(activity=False)
 def waiting_orders(station_id: int):
@@ -44,13 +48,16 @@ def waiting_orders(station_id: int):
 
 @api_route(
     bp,
-    "/stations/<int:station_id>/events",
+    "/stations/<id:station_id>/events",
     "GET",
     summary="本站新事件（长轮询：没有新事件时最多等 wait 秒）",
+    description="序号大于 since 的本站事件（订单支付、退款、加油、取消），按序号递增；没有新事件时"
+    "最多等 wait 秒再答空列表。答复的 cursor 用作下一次的 since，离线后重连也不会漏掉事件。"
+    "不算作操作（不推迟锁屏）。",
     tag="live",
     query=EventsQuery,
     response=EventsResponse,
-    statuses=(403,),
+    errors=("forbidden",),
 )
 @staff_required(activity=False)
 def station_events_since(station_id: int):

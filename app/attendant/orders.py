@@ -2,11 +2,11 @@
 
 from flask_login import current_user
 
-from app.api.openapi import api_route, parse_body, parse_query
-from app.api.render import order_basics
 from app.attendant import bp
 from app.attendant.auth import staff_required
 from app.attendant.schemas import (
+    CodeLookupRequest,
+    CodeLookupResponse,
     ConfirmRequest,
     ConfirmResponse,
     LookupQuery,
@@ -14,12 +14,22 @@ from app.attendant.schemas import (
     PreviewQuery,
     PreviewResponse,
 )
+from app.jsonapi.openapi import api_route
+from app.jsonapi.parsing import parse_body, parse_query
+from app.jsonapi.render import order_basics
 from app.models import Order
-from app.services.orders import pickup
+from app.services.orders import pickup, pickup_code
 
-# What a scanned token can go wrong with: unknown (404), another station (403), used (409),
-# expired (410).
-TOKEN_ERRORS = (403, 404, 409, 410)
+# What a scanned token can go wrong with: a role that may not confirm, another station, unknown,
+# used, an order no longer paid, expired.
+TOKEN_ERRORS = (
+    "forbidden",
+    "other_station",
+    "not_found",
+    "token_used",
+    "conflict",
+    "token_expired",
+)
 
 
 def order_json(order: Order) -> dict:
@@ -46,10 +56,12 @@ def fueling_json(order: Order, fueling: pickup.Fueling) -> dict:
     "/orders/lookup",
     "GET",
     summary="扫码：取油码对应的已支付订单（只限本站）",
+    description="扫到的取油码对应的订单：车牌、油品、油枪、预付金额和最多可加的升数。"
+    "别的油站的订单答 403 other_station，已用过的答 409 token_used，过期的答 410。",
     tag="orders",
     query=LookupQuery,
     response=PickupOrder,
-    statuses=TOKEN_ERRORS,
+    errors=TOKEN_ERRORS,
 )
 @staff_required
 def lookup_order():
@@ -59,13 +71,36 @@ def lookup_order():
 
 @api_route(
     bp,
+    "/orders/by-code",
+    "POST",
+    summary="手动输入 8 位取油码：只查本站已支付的订单，返回订单和二维码取油码",
+    description="摄像头不能用时，输入司机二维码下方的 8 位数字取油码（可带空格或连字符）。"
+    "只在 station_id 这个油站已支付、未加油的订单中查找；答复里的 token 之后用于预览和确认加油，"
+    "与扫码相同。连续输错 5 次，这个账号暂停手动输入 10 分钟（429 pickup_code_locked），"
+    "扫码不受影响。",
+    tag="orders",
+    body=CodeLookupRequest,
+    response=CodeLookupResponse,
+    errors=("forbidden", "other_station", "pickup_code_not_found", "pickup_code_locked"),
+)
+@staff_required
+def lookup_by_code():
+    data = parse_body(CodeLookupRequest)
+    order, token = pickup_code.lookup_by_code(current_user, data.station_id, data.code)
+    return {"order": order_json(order), "token": token}
+
+
+@api_route(
+    bp,
     "/orders/preview",
     "GET",
     summary="预览：按油机读数计算加油金额和退款，不做任何更改",
+    description="按油机显示的升数计算加油金额和将退给司机的差额，不做任何更改。"
+    "读数折合的金额超过已付金额时答 409 rejected。",
     tag="orders",
     query=PreviewQuery,
     response=PreviewResponse,
-    statuses=TOKEN_ERRORS,
+    errors=(*TOKEN_ERRORS, "rejected"),
 )
 @staff_required
 def preview_fueling():
@@ -79,10 +114,13 @@ def preview_fueling():
     "/orders/confirm",
     "POST",
     summary="确认加油：记录油机读数，取油码作废，差额在结算后退给司机",
+    description="记录油机读数（dispensed_ml，10 毫升一档），取油码作废，订单进入结算，"
+    "未加完的差额结算后退给司机。读数折合的金额超过已付金额时答 409 rejected。"
+    "带 confirmation_id 时可以安全重发：同一编号答第一次的结果（Idempotent-Replayed: true）。",
     tag="orders",
     body=ConfirmRequest,
     response=ConfirmResponse,
-    statuses=TOKEN_ERRORS,
+    errors=(*TOKEN_ERRORS, "rejected", "confirmation_id_reused"),
 )
 @staff_required
 def confirm_fueling():

@@ -5,22 +5,12 @@ from flask_login import current_user, login_user, logout_user
 
 from app.console import bp
 from app.console.forms import ChangePasswordForm, LoginForm
-from app.console.web import actor, done, show_errors
+from app.console.web import actor, done, safe_next, show_errors
 from app.login_limits import staff_login_limits
 from app.services.platform.errors import Invalid
 from app.services.staff import accounts, passwords
 
 LOGIN_ERROR = "用户名或密码错误"
-
-
-def safe_next(target: str | None) -> str | None:
-    """A path on this site to go back to after login; anything else (other hosts) is dropped."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" would leave the site.
-    if any(c == "\\" or ord(c) < 0x21 or ord(c) == 0x7F for c in target):
-        return None
-    return target
 
 
 def _failed(response) -> bool:

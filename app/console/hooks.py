@@ -2,12 +2,13 @@
 
 from datetime import datetime
 
-from flask import g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from app.console import bp
-from app.console.web import is_partial
+from app.console.web import go_to, is_partial, page_url, safe_next
 from app.extensions import db
 from app.models import Station
 from app.services.platform import clock, money
@@ -15,6 +16,7 @@ from app.services.platform.errors import Invalid, ServiceError
 from app.services.staff import access
 
 PUBLIC_ENDPOINTS = {"console.login"}
+SESSION_ENDED = "登录已过期，请重新登录，登录后回到原页面"
 # Reachable while a password change is pending.
 PASSWORD_CHANGE_ENDPOINTS = {"console.change_password", "console.logout", "console.login"}
 
@@ -24,17 +26,31 @@ def require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
-        target = request.full_path if request.query_string else request.path
-        login_url = url_for("console.login", next=target)
-        if is_partial():
-            # A fragment must not become a login page inside a table row: reload the page.
-            return "", 204, {"HX-Redirect": login_url}
-        return redirect(login_url)
+        if request.method == "POST":
+            flash(SESSION_ENDED, "info")
+        # A fragment must not become a login page inside a table row: load the whole page.
+        return _leave(url_for("console.login", next=page_url()))
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        if is_partial():
-            return "", 204, {"HX-Redirect": url_for("console.change_password")}
-        return redirect(url_for("console.change_password"))
+        return _leave(url_for("console.change_password"))
     return None
+
+
+def _leave(url: str):
+    return go_to(url) if is_partial() or request.method == "POST" else redirect(url)
+
+
+@bp.errorhandler(CSRFError)
+def page_expired(err: CSRFError):
+    """A form posted after its session ended, or from a page older than the session: log in
+    (again) or reload, then carry on from the same page, instead of a bare error."""
+    if request.endpoint == "console.login":
+        flash("页面已过期，请重新登录", "info")
+        return go_to(url_for("console.login", next=safe_next(request.form.get("next"))))
+    if current_user.is_authenticated:
+        flash("页面已过期，请重新操作", "error")
+        return go_to(page_url())
+    flash(SESSION_ENDED, "info")
+    return go_to(url_for("console.login", next=page_url()))
 
 
 # Scripts and styles only from our own files; no framing (clickjacking), forms post only here.

@@ -9,6 +9,7 @@ from app.console.web import (
     catalogue_required,
     done,
     fragment,
+    has_errors,
     is_partial,
     managed_station,
     show_errors,
@@ -50,21 +51,23 @@ def price_schedule(station_id: int):
     station = managed_station(station_id)
     form = _price_form(station, posted=True)
     status = 400
-    if form.validate_on_submit():
-        list_fen, member_fen = parse_yuan(form.list_price), parse_yuan(form.member_price)
-        effective_at = form.effective_moment()
-        if list_fen is not None and member_fen is not None and not form.effective_at.errors:
-            try:
-                pricing.schedule_price(
-                    actor(), station.id, form.fuel_id.data, list_fen, member_fen, effective_at
-                )
-            except Invalid as err:
-                show_errors(form, err)
-            else:
-                flash("调价已保存" if effective_at else "新价格已生效", "success")
-                if not is_partial():
-                    return _back(station)
-                form, status = _price_form(station), 200
+    # Every field's error at once: the form's own, then the pricing rules on what it read.
+    form.validate()
+    list_fen, member_fen = parse_yuan(form.list_price), parse_yuan(form.member_price)
+    effective_at = form.effective_moment()
+    show_errors(form, pricing.price_problems(list_fen, member_fen, effective_at))
+    if not has_errors(form):
+        try:
+            pricing.schedule_price(
+                actor(), station.id, form.fuel_id.data, list_fen, member_fen, effective_at
+            )
+        except Invalid as err:
+            show_errors(form, err)
+        else:
+            flash("调价已保存" if effective_at else "新价格已生效", "success")
+            if not is_partial():
+                return _back(station)
+            form, status = _price_form(station), 200
     if is_partial():
         context = _context(station, form)
         return fragment("console/partials/_price_form.html", status, table_oob=True, **context)

@@ -6,7 +6,15 @@ from wtforms import SelectChoice
 
 from app.console import bp
 from app.console.forms import StaffForm, ToggleForm
-from app.console.web import actor, catalogue_required, done, fragment, is_partial, show_errors
+from app.console.web import (
+    actor,
+    catalogue_required,
+    done,
+    fragment,
+    has_errors,
+    is_partial,
+    show_errors,
+)
 from app.extensions import db
 from app.models import ROLE_NAMES, Staff, Station
 from app.services.platform.errors import Invalid
@@ -17,7 +25,11 @@ def _form(posted: bool = False) -> StaffForm:
     me = actor()
     form = StaffForm() if posted else StaffForm(formdata=None)
     form.role.choices = [SelectChoice(r, ROLE_NAMES[r]) for r in accounts.manageable_roles(me)]
-    form.station_ids.choices = [SelectChoice(s.id, s.name) for s in accounts.station_choices(me)]
+    stations = accounts.station_choices(me)
+    form.station_ids.choices = [SelectChoice(s.id, s.name) for s in stations]
+    if me.role == "manager" and len(stations) == 1:
+        # Nothing to choose: the new cashier or attendant works at the manager's station.
+        form.only_station = stations[0]
     return form
 
 
@@ -50,17 +62,20 @@ def staff_list():
 def staff_create():
     form = _form(posted=True)
     status = 400
-    if form.validate_on_submit():
+    # Every field's error at once: the form's own, then the account rules on the rest.
+    form.validate()
+    values = (
+        form.username.data,
+        form.display_name.data,
+        form.phone.data,
+        form.role.data,
+        form.station_ids.data or ([form.only_station.id] if form.only_station else []),
+        form.password.data,
+    )
+    show_errors(form, accounts.new_staff_problems(actor(), *values))
+    if not has_errors(form):
         try:
-            person = accounts.create_staff(
-                actor(),
-                form.username.data,
-                form.display_name.data,
-                form.phone.data,
-                form.role.data,
-                form.station_ids.data or [],
-                form.password.data,
-            )
+            person = accounts.create_staff(actor(), *values)
         except Invalid as err:
             show_errors(form, err)
         else:

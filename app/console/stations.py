@@ -10,6 +10,7 @@ from app.console.web import (
     catalogue_required,
     done,
     fragment,
+    has_errors,
     is_partial,
     managed_station,
     show_errors,
@@ -71,15 +72,25 @@ def station_new():
     if request.method == "GET":
         form.is_active.data = True
         return render_template("console/station_new.html", form=form)
-    if form.validate_on_submit():
+    values = _checked(form, new_in_chain=actor().chain_id)
+    if values is not None:
         try:
-            station = stations.create_station(actor(), form.values())
+            station = stations.create_station(actor(), values)
         except Invalid as err:
             show_errors(form, err)
         else:
             flash(f"已创建油站：{station.name}", "success")
             return done(url_for("console.station_profile", station_id=station.id))
     return render_template("console/station_new.html", form=form), 400
+
+
+def _checked(form: StationForm, new_in_chain: int | None = None) -> dict | None:
+    """The profile's values if every field is right; else None, with every field's error
+    shown at once (the form's own, then the station rules on the rest)."""
+    form.validate()
+    values = form.values()
+    show_errors(form, stations.profile_problems(values, new_in_chain))
+    return None if has_errors(form) else values
 
 
 @bp.route("/stations/<int:station_id>", methods=["GET", "POST"])
@@ -91,9 +102,10 @@ def station_profile(station_id: int):
     form = _station_form(station, formdata=request.form)
     form.code.data = station.code  # the code is fixed once created
     status = 400
-    if form.validate_on_submit():
+    values = _checked(form)
+    if values is not None:
         try:
-            station = stations.update_station(actor(), station.id, form.values())
+            station = stations.update_station(actor(), station.id, values)
         except Invalid as err:
             show_errors(form, err)
         else:

@@ -1,8 +1,9 @@
 """Small helpers shared by the console views: HTMX-aware rendering, access checks, form errors."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, render_template, request
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.models import Staff, Station
@@ -38,6 +39,39 @@ def done(url: str):
     return redirect(url, code=303)
 
 
+def go_to(url: str):
+    """Leave for another page: HTMX is told to load it as a whole page, not in a fragment."""
+    if request.headers.get("HX-Request") == "true":
+        return "", 204, {"HX-Redirect": url}
+    return redirect(url, code=303 if request.method == "POST" else 302)
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to go back to after login; anything else (other hosts) is dropped."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers read "\" as "/" and drop tabs and newlines, so "/\evil" would leave the site.
+    if any(c == "\\" or ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
+    return target
+
+
+def page_url() -> str:
+    """The console page a request belongs to, to come back to after logging in: the page
+    itself for a page load; for a form post or a fragment, the page it came from (this site's
+    console only), else the home page."""
+    if request.method == "GET" and not is_partial():
+        return request.full_path if request.query_string else request.path
+    for header in ("HX-Current-URL", "Referer"):
+        url = urlsplit(request.headers.get(header, ""))
+        if url.scheme != request.scheme or url.netloc != request.host:
+            continue
+        path = url.path + (f"?{url.query}" if url.query else "")
+        if path.startswith("/console/") and not path.startswith("/console/login"):
+            return safe_next(path) or url_for("console.home")
+    return url_for("console.home")
+
+
 def catalogue_required(view):
     """Catalogue, staff and audit pages are for managers and chain admins only."""
 
@@ -55,13 +89,21 @@ def managed_station(station_id: int) -> Station:
     return access.station_for_manager(actor(), station_id)
 
 
-def show_errors(form, err: Invalid, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's field messages next to the form's fields; the rest above the form."""
+def show_errors(form, err: Invalid | dict, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's field messages next to the form's fields (a field that already shows
+    its own error keeps it); the rest go above the form."""
     aliases = aliases or {}
     form.form_errors = list(getattr(form, "form_errors", []))
-    for name, message in err.fields.items():
+    fields = err.fields if isinstance(err, Invalid) else err
+    for name, message in fields.items():
         field = getattr(form, aliases.get(name, name), None) if name else None
         if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message]
+            if not field.errors:
+                field.errors = [message]
         else:
             form.form_errors.append(message)
+
+
+def has_errors(form) -> bool:
+    """Any message on the form or one of its fields (WTForms caches form.errors)."""
+    return bool(getattr(form, "form_errors", None)) or any(field.errors for field in form)

@@ -34,10 +34,10 @@ def utcnow() -> datetime:
 _inserts_unless_exists: dict = {}
 
 
-def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -> None:
+def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -> bool:
     """INSERT ... ON CONFLICT (unique_columns) DO NOTHING of one row, on PostgreSQL or SQLite, in
     the session's transaction: no savepoint, and a concurrent twin waits for the first writer
-    instead of failing."""
+    instead of failing. True if the row was inserted."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     from app.extensions import db
@@ -55,7 +55,10 @@ def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -
         # than running it. Compiled here once per table, database and set of columns.
         compiled = statement.compile(dialect=dialect, column_keys=list(values))
         _inserts_unless_exists[key] = compiled
-    connection.execute(compiled, values)
+    result = connection.execute(compiled, values)
+    if result.returns_rows:  # PostgreSQL: the new key comes back by RETURNING, or nothing does
+        return result.inserted_primary_key is not None
+    return result.rowcount == 1
 
 
 def commit_keeping_loaded() -> None:

@@ -18,6 +18,8 @@ ACCOUNTS = {
     "fuel_revenue": "油品收入",  # income at list price (station_id)
     "promotion_expense": "促销费用",  # member price cuts and other discounts (station_id)
     "refunds_payable": "应付退款",  # refunds sent to WeChat, not yet confirmed
+    # WeChat refunds CLOSED or ABNORMAL: owed to the driver until re-issued or put in the wallet
+    "refunds_owed": "未到账退款",
     "topup_clearing": "充值待清算",  # money received for wallet top-ups (later issues)
 }
 

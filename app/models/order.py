@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -19,6 +19,8 @@ ORDER_STATUSES = {
     "expired": "已过期",
 }
 ORDER_MODES = ("amount", "volume", "fill_up")
+# A WeChat refund that did not reach the driver and that staff have not followed up yet.
+NEEDS_FOLLOWUP = text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
 
 
 class Order(db.Model):
@@ -110,6 +112,15 @@ class Refund(db.Model):
             name="status_valid",
         ),
         CheckConstraint("kind IN ('settlement', 'cancel', 'manual')", name="kind_valid"),
+        CheckConstraint("followup IN ('reissued', 'wallet')", name="followup_valid"),
+        CheckConstraint("finished_at IS NULL OR finished_at >= created_at", name="finished_after"),
+        # The few refunds staff must follow up, found without reading every refund.
+        Index(
+            "ix_refund_needs_followup",
+            "station_id",
+            postgresql_where=NEEDS_FOLLOWUP,
+            sqlite_where=NEEDS_FOLLOWUP,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,10 +139,43 @@ class Refund(db.Model):
     last_error: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once, by compare-and-set, when staff follow up a CLOSED or ABNORMAL WeChat refund.
+    followup: Mapped[str | None] = mapped_column(String(10))
+
+
+class RefundFollowup(db.Model):
+    """What staff did about a WeChat refund that did not reach the driver: a new refund
+    (re-issued through WeChat, or paid into the wallet with the driver's consent)."""
+
+    __table_args__ = (
+        CheckConstraint("action IN ('reissued', 'wallet')", name="action_valid"),
+        CheckConstraint(
+            "action = 'reissued' OR (consent_channel IS NOT NULL AND consent_note <> '')",
+            name="wallet_consent",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id"), unique=True)
+    new_refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id"), unique=True)
+    action: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # How the driver agreed to the wallet (phone, in person, message) and the staff's note.
+    consent_channel: Mapped[str | None] = mapped_column(String(12))
+    consent_note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PickupToken(db.Model):
-    """The one-time QR token of a paid order: only its SHA-256 is stored."""
+    """The one-time QR token of a paid order: only its SHA-256 is stored. With it, the short
+    code typed when the camera fails: only its keyed hash, unique within the station while
+    set (NULLs never collide), cleared when the token is burnt."""
+
+    __table_args__ = (
+        Index("uq_pickup_token_station_code", "station_id", "code_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
@@ -143,6 +187,18 @@ class PickupToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PickupCodeGuard(db.Model):
+    """Wrong short codes typed by one staff member: too many in a row lock them out of typing
+    codes for a while. In the database, so every web process counts the same misses."""
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
+    misses: Mapped[int] = mapped_column(default=0)
+    last_miss_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PaymentEvent(db.Model):

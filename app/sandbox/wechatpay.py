@@ -204,7 +204,7 @@ def create_refund(mchid: str):
             "status": "PROCESSING",
             "create_time": china_now(),
             "success_time": None,
-            "outcome": "ABNORMAL" if use_fault("refund_outcome") == "ABNORMAL" else "SUCCESS",
+            "outcome": use_fault("refund_outcome") or "SUCCESS",
             "settle_at": time.time()
             + current_app.config["SANDBOX_WECHATPAY_REFUND_DELAY_MS"] / 1000,
         }
@@ -242,7 +242,10 @@ def order_for_refund(fields: dict) -> dict:
 
 
 def settle_refund(out_refund_no: str) -> dict | None:
-    """PROCESSING -> SUCCESS (or ABNORMAL) once; notify if a notify_url was given."""
+    """PROCESSING -> SUCCESS (or ABNORMAL, CLOSED) once; notify if a notify_url was given.
+
+    ABNORMAL: the money left the merchant but could not reach the user; it still counts against
+    the order. CLOSED: nothing was paid out, the amount can be refunded again (new number)."""
     with store().lock():
         refund = store().get("refund", out_refund_no)
         if refund is None or refund["status"] != "PROCESSING":
@@ -250,6 +253,10 @@ def settle_refund(out_refund_no: str) -> dict | None:
         refund["status"] = refund["outcome"]
         if refund["status"] == "SUCCESS":
             refund["success_time"] = china_now()
+        elif refund["status"] == "CLOSED":
+            order = load_order(refund["out_trade_no"])
+            order["refunded"] -= refund["refund"]
+            store().put("order", order["out_trade_no"], order)
         store().put("refund", out_refund_no, refund)
     if refund["notify_url"]:
         notify("REFUND." + refund["status"], refund["notify_url"], refund_plain(refund), "refund")

@@ -4,7 +4,8 @@
   is then checked as the WeChat client does): the user pays; TRANSACTION.SUCCESS is notified.
 - POST /sandbox/wechatpay/faults {"refund": "SYSTEM_ERROR", "times": 1}: the next call(s) of an
   operation (certificates, create, query, close, refund, refund_query) answer that error;
-  {"refund_outcome": "ABNORMAL"}: the next refund ends ABNORMAL. DELETE clears every fault.
+  {"refund_outcome": "ABNORMAL"} (or "CLOSED"): the next refund ends so. DELETE clears every
+  fault.
 - GET /sandbox/wechatpay/notifications[?out_trade_no=&out_refund_no=&status=]: what was sent,
   with each try's result and status pending, delivered or failed.
 - GET /sandbox/wechatpay: a page listing recent orders, with a button to pay each unpaid one.
@@ -24,6 +25,7 @@ from app.sandbox.wechatpay_rules import registered
 from app.sandbox.wechatpay_store import store
 
 OPERATIONS = ("certificates", "create", "query", "close", "refund", "refund_query")
+REFUND_OUTCOMES = ("ABNORMAL", "CLOSED")
 
 
 class PayRefused(Exception):
@@ -102,11 +104,11 @@ def plan_fault():
         if name == "times":
             continue
         operation_fault = name in OPERATIONS and value in FAULT_STATUS
-        if operation_fault or (name == "refund_outcome" and value == "ABNORMAL"):
+        if operation_fault or (name == "refund_outcome" and value in REFUND_OUTCOMES):
             planned[name] = value
         else:
             message = f"不支持的故障 {name}={value!r}：操作为 {', '.join(OPERATIONS)}，错误为"
-            message += f" {', '.join(FAULT_STATUS)}；或 refund_outcome=ABNORMAL"
+            message += f" {', '.join(FAULT_STATUS)}；或 refund_outcome=ABNORMAL/CLOSED"
             return tool_error(400, "invalid_request", message)
     if not planned:
         return tool_error(400, "invalid_request", "没有指定任何故障")

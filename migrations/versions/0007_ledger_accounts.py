@@ -28,11 +28,11 @@ ACCOUNTS = (
 def upgrade():
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.create_check_constraint(
-            'ck_ledger_entry_account_known',
+            op.f('ck_ledger_entry_account_known'),
             'account IN (' + ', '.join(f"'{name}'" for name in ACCOUNTS) + ')',
         )
 
 
 def downgrade():
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_ledger_entry_account_known', type_='check')
+        batch_op.drop_constraint(op.f('ck_ledger_entry_account_known'), type_='check')

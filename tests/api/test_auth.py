@@ -75,7 +75,7 @@ def test_secret_code_and_session_key_never_reach_our_logs(world, driver, app, ca
     caplog.set_level(logging.DEBUG)
     code = driver.js_code("o-dave")
     assert driver.login(code).status_code == 200
-    assert driver.login(code).status_code == 400
+    assert driver.login(code).status_code == 401
     session_key = db.session.scalars(select(Member.wechat_session_key)).one()
     # werkzeug's access log here is the fake WeChat server's, not ours.
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith("werkzeug")]
@@ -124,9 +124,9 @@ def test_revoked_token_and_other_chains_token_are_refused(world, driver, app):
 def test_reused_and_unknown_codes_are_invalid_code(world, driver):
     code = driver.js_code()
     assert driver.login(code).status_code == 200
-    message = assert_error(driver.login(code), 400, "invalid_code")
+    message = assert_error(driver.login(code), 401, "invalid_code")
     assert "登录" in message
-    assert_error(driver.login("never-issued-code"), 400, "invalid_code")
+    assert_error(driver.login("never-issued-code"), 401, "invalid_code")
     assert db.session.scalar(select(func.count(MemberToken.id))) == 1
 
 
@@ -185,8 +185,8 @@ def test_js_code_is_validated(world, driver, client):
 
 def test_login_is_rate_limited_per_ip(world, driver, app, monkeypatch):
     monkeypatch.setitem(app.config, "API_LOGIN_RATE_LIMIT", "2 per minute")
-    assert driver.login("unknown-1").status_code == 400
-    assert driver.login("unknown-2").status_code == 400
+    assert driver.login("unknown-1").status_code == 401
+    assert driver.login("unknown-2").status_code == 401
     answer = driver.login(driver.js_code())
     assert answer.status_code == 429
     assert set(answer.get_json()["error"]) == {"code", "message"}

@@ -63,15 +63,16 @@ def test_operations_carry_their_schemas(app, client):
     ok = resolve(doc, login["responses"]["200"]["content"]["application/json"]["schema"])
     assert {"token", "expires_at", "member"} <= set(ok["properties"])
     assert "session_key" not in str(ok)
-    assert {"400", "403", "429", "503"} <= set(login["responses"])
-    error = resolve(doc, login["responses"]["403"]["content"]["application/json"]["schema"])
+    assert {"400", "401", "403", "429", "503"} <= set(login["responses"])
+    error = login["responses"]["403"]["content"]["application/json"]["schema"]
     assert error["required"] == ["error"]
+    assert error["properties"]["error"]["properties"]["code"]["enum"] == ["user_blocked"]
     assert set(schemas["ErrorBody"]["properties"]) == {"code", "message"}
 
     me = doc["paths"]["/me"]["get"]
     assert me["security"] == [{"bearer": []}]
     assert "401" in me["responses"]
-    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
     nearby = doc["paths"]["/stations"]["get"]
     params = {p["name"]: p for p in nearby["parameters"]}
@@ -92,7 +93,7 @@ def test_operations_carry_their_schemas(app, client):
         "name": "station_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "integer"},
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "example": 1},
     }
     assert "404" in station["responses"]
     photo = doc["paths"]["/photos/{photo_id}"]["get"]

@@ -1,5 +1,6 @@
 """Driver order API: idempotent writes, wallet payment, the QR, history and ownership."""
 
+import re
 import uuid
 
 import pytest
@@ -64,7 +65,7 @@ def test_place_is_idempotent_per_key(world, api):
     [
         ({"amount_fen": 50}, 400, "invalid_request"),
         ({"mode": "volume", "amount_fen": None}, 400, "invalid_request"),
-        ({"nozzle": 2}, 400, "invalid_request"),
+        ({"nozzle": 2}, 409, "rejected"),
         ({"station_id": 99999}, 404, "not_found"),
         ({"fuel": None}, 400, "invalid_request"),
         ({"plate": "云A1234"}, 400, "invalid_request"),
@@ -93,6 +94,11 @@ def test_wallet_pay_gives_a_qr_and_history(world, api, client):
     answer = PayResponse.model_validate(paid.get_json())
     assert answer.order.status == "paid" and answer.wechat_pay is None
     assert len(answer.order.pickup.token) == 32
+    # The short code printed under the QR, for when the attendant's camera fails.
+    assert re.fullmatch(r"\d{8}", answer.order.pickup.code)
+    assert (
+        api.get(f"/orders/{order['id']}").get_json()["pickup"] == paid.get_json()["order"]["pickup"]
+    )
     qr = api.get(f"/orders/{order['id']}/qr.png")
     assert qr.status_code == 200 and qr.data.startswith(b"\x89PNG")
     assert api.get("/wallet").get_json() == {"balance_fen": 30_000}

@@ -67,7 +67,8 @@ def test_password_change_pending_is_sent_to_the_console(world, handheld):
     world.attendant_a.must_change_password = True
     db.session.commit()
     message = assert_error(handheld.login("attendant_a"), 403, "password_change_required")
-    assert "管理后台" in message
+    # The console's address as this handheld reached the service, to open or type elsewhere.
+    assert message.endswith("管理后台地址：http://localhost/console/password"), message
     assert_error(handheld.get("/me"), 401, "unauthorized")
 
 

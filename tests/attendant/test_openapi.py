@@ -42,6 +42,7 @@ def test_every_attendant_route_is_documented_and_only_those(app, client):
         ("/lock", "post"),
         ("/unlock", "post"),
         ("/orders/lookup", "get"),
+        ("/orders/by-code", "post"),
         ("/orders/preview", "get"),
         ("/orders/confirm", "post"),
         ("/stations/{station_id}/orders", "get"),
@@ -55,9 +56,12 @@ def test_every_attendant_route_is_documented_and_only_those(app, client):
 def test_writes_document_the_csrf_header_and_errors(app, client):
     doc = document(client)
     confirm = doc["paths"]["/orders/confirm"]["post"]
-    assert {"name": "X-CSRFToken", "in": "header"}.items() <= confirm["parameters"][0].items()
-    assert confirm["security"] == [{"session": []}]
+    csrf = doc["components"]["securitySchemes"]["csrf"]
+    assert (csrf["in"], csrf["name"]) == ("header", "X-CSRFToken")
+    assert confirm["security"] == [{"session": [], "csrf": []}]
     assert {"400", "401", "403", "404", "409", "410"} <= set(confirm["responses"])
+    codes = confirm["responses"]["400"]["content"]["application/json"]["schema"]
+    assert "csrf_failed" in codes["properties"]["error"]["properties"]["code"]["enum"]
     body = doc["components"]["schemas"]["ConfirmRequest"]
     assert body["required"] == ["token", "dispensed_ml"]
     login = doc["paths"]["/login"]["post"]

@@ -141,12 +141,11 @@ def test_station_b_manager_cannot_confirm_station_a(world, member, handheld):
 def test_more_than_paid_is_refused_and_nothing_changes(world, member, attendant):
     order, token = paid_order(world, member)
     max_ml = attendant.get("/orders/lookup", token=token).get_json()["max_volume_ml"]
-    message = assert_error(attendant.confirm(token, max_ml + 10), 400, "invalid_request")
+    # A well-formed reading the order cannot take: 409, not a 400 (see jsonapi.errors).
+    message = assert_error(attendant.confirm(token, max_ml + 10), 409, "rejected")
     assert message == "加油金额 200.02 元超过已付 200.00 元，请核对油机读数"
     assert_error(
-        attendant.get("/orders/preview", token=token, dispensed_ml=max_ml + 10),
-        400,
-        "invalid_request",
+        attendant.get("/orders/preview", token=token, dispensed_ml=max_ml + 10), 409, "rejected"
     )
     unchanged(order, token)
     # The largest volume offered is accepted.
@@ -162,7 +161,7 @@ def test_more_than_paid_is_refused_and_nothing_changes(world, member, attendant)
         (0, "请输入加油升数"),
         (-100, "请输入加油升数"),
         ("20000", "整数"),
-        (20000.0, "整数"),
+        (20000.5, "整数"),
         (True, "整数"),
         (None, "整数"),
     ],

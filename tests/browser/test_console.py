@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FuelPrice, Nozzle
-from app.services.catalogue import pricing
+from app.services.catalogue import nozzles, pricing
 from app.services.platform import clock
 from tests.browser.conftest import login, shot
 
@@ -76,7 +76,7 @@ def test_bad_price_shows_inline_error_and_saves_nothing(page, world):
     page.get_by_role("button", name="保存调价").click()
     expect(error).to_have_text("金额最多两位小数")
     color = error.evaluate("e => getComputedStyle(e).color")
-    assert color == "rgb(217, 54, 62)"  # red, under the field
+    assert color == "rgb(201, 42, 42)"  # red, under the field
 
     db.session.expire_all()
     assert db.session.query(FuelPrice).count() == count
@@ -172,8 +172,9 @@ def test_staff_page_create_and_reset(page, world):
     page.get_by_label("用户名").fill("cashier_new")
     page.get_by_label("姓名").fill("王收银")
     page.get_by_label("角色").select_option(label="收银员")
-    page.get_by_label("昆明北京路加油站").check()
     page.get_by_label("初始密码").fill("Start2026x")
+    # The manager's only station is implied, not left unticked.
+    expect(page.locator("#staff-form .only-station")).to_have_text("昆明北京路加油站")
     page.get_by_role("button", name="创建员工").click()
     expect(page.locator("#staff-table")).to_contain_text("王收银")
     page.on("dialog", lambda dialog: dialog.accept())
@@ -197,3 +198,19 @@ def test_cashier_sees_no_management(page, world):
     expect(page.locator(".sidebar")).not_to_contain_text("油站管理")
     response = page.goto("/console/staff")
     assert response.status == 403
+
+
+def test_audit_log_filters_in_place(page, world):
+    pricing.schedule_price(world.admin, world.station_a.id, world.fuels["92"].id, 790, 770)
+    nozzles.add_nozzle(world.admin, world.station_b.id, 9, world.fuels["0"].id)
+    login(page, "admin")
+    page.goto("/console/audit")
+    rows = page.locator("#audit-rows tbody tr")
+    expect(rows).to_have_count(2)
+    page.get_by_label("操作", exact=True).select_option(label="添加油枪")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("9号枪")
+    expect(page).to_have_url(re.compile(r"action=nozzle\.add"))
+    page.get_by_label("操作人").select_option(label="admin（admin）")
+    expect(rows).to_have_count(1)
+    expect(page.get_by_label("操作", exact=True)).to_have_value("nozzle.add")

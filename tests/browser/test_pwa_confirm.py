@@ -106,6 +106,9 @@ def test_two_handhelds_confirm_the_same_code_and_the_second_is_told_it_is_used(
         expect(tab.locator("#preview")).to_contain_text("加油金额 ¥74.80")  # the server's
         expect(tab.locator("#preview")).not_to_contain_text("预计")
         expect(tab.get_by_role("button", name="确认加油")).to_be_enabled()
+    # The second handheld has not heard of the first confirmation (its live feed stopped, as
+    # on a slow network): the server refuses its own.
+    second_phone.evaluate("Jiayou.stopLive()")
     phone.get_by_role("button", name="确认加油").click()
     expect(phone.get_by_role("heading", name="加油已确认")).to_be_visible()
     second_phone.get_by_role("button", name="确认加油").click()
@@ -145,3 +148,19 @@ def test_the_camera_scans_the_drivers_qr_and_opens_the_order(browser, live_serve
         next(tabs, None)
     finally:
         camera_browser.close()
+
+
+def test_an_order_confirmed_on_another_handheld_is_shown_at_once(phone, second_phone, world):
+    order, token = paid(world, nozzle=1, mode="amount", amount_fen=20000)
+    for tab in (phone, second_phone):
+        sign_in(tab)
+        open_by_code(tab, token)
+        key_in(tab, "10")
+        expect(tab.get_by_role("button", name="确认加油")).to_be_enabled()
+    phone.get_by_role("button", name="确认加油").click()
+    expect(phone.get_by_role("heading", name="加油已确认")).to_be_visible()
+    # From the live feed, before the second attendant touches anything.
+    expect(second_phone.locator("#order-gone")).to_contain_text("已在其他手持机确认加油")
+    expect(second_phone.get_by_role("button", name="确认加油")).to_be_disabled()
+    expect(phone.locator("#order-gone")).to_have_text("")  # its own confirmation is no news
+    assert reload(order).status == "fueled"

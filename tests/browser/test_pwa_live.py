@@ -5,8 +5,8 @@ import time
 
 from playwright.sync_api import expect
 
-from app.api.render import local_iso
 from app.extensions import db
+from app.jsonapi.render import local_iso
 from app.models import Member
 from app.services import orders, payments
 from app.services.payments import cancellation
@@ -76,7 +76,7 @@ def test_a_tap_opens_the_order_and_the_drivers_code_unlocks_confirming(phone, wo
     expect(phone.locator("#order-facts")).to_contain_text("1 号枪")
     expect(phone.locator("#order-facts")).to_contain_text("车牌云B88888")
     key_in(phone, "10")
-    expect(phone.locator("#preview")).to_contain_text("预计加油金额 ¥74.80")
+    expect(phone.locator("#preview")).to_contain_text("预计金额 ¥74.80")
     confirm = phone.get_by_role("button", name="确认加油")
     expect(confirm).to_be_disabled()  # not before the driver's code is checked
     phone.get_by_label("或输入取油码").fill("WRONGCODE")

@@ -126,3 +126,10 @@ def test_htmx_error_replaces_the_page(as_staff, world):
     response = console.get(f"/console/stations/{world.station_b.id}/nozzles", htmx=True)
     assert response.status_code == 403
     assert response.headers["HX-Retarget"] == "body"
+
+
+def test_favicon(console):
+    response = console.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -146,11 +146,15 @@ def test_abnormal_refund_is_tracked_and_money_stays_owed(world, member, sandbox)
     run_jobs()
     refund_id = db.session.scalars(select(Refund.id)).one()
     assert wait_for(lambda: db.session.get(Refund, refund_id).status == "ABNORMAL")
-    # The refund stays owed (refunds payable), nothing is taken out of WeChat clearing.
-    owed = db.session.scalar(
-        select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account == "refunds_payable")
-    )
-    assert owed == -20000
+
+    # The refund stays owed to the driver (refunds owed, no longer under way at WeChat), and
+    # nothing is taken out of WeChat clearing.
+    def balance(account):
+        query = select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account == account)
+        return db.session.scalar(query)
+
+    assert (balance("refunds_owed"), balance("refunds_payable")) == (-20000, 0)
+    assert balance("wechat_clearing") == 20000
     assert_ledger_ok()
 
 

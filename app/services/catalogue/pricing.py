@@ -104,6 +104,32 @@ def set_fuel_enabled(actor: Staff, station_id: int, fuel_id: int, enabled: bool)
     db.session.commit()
 
 
+def price_problems(
+    list_price_fen: int | None,
+    member_price_fen: int | None,
+    effective_at: datetime | None,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """What is wrong with a new price, by field; None for a price the form could not read
+    (its own error is shown), None for effective_at means at once."""
+    now = now or utcnow()
+    errors = {}
+    for key, value in (("list_price", list_price_fen), ("member_price", member_price_fen)):
+        if value is not None and not MIN_PRICE_FEN <= value <= MAX_PRICE_FEN:
+            errors[key] = f"每升价格应在 {MIN_PRICE_FEN // 100} 到 {MAX_PRICE_FEN // 100} 元之间"
+    if (
+        "member_price" not in errors
+        and None not in (list_price_fen, member_price_fen)
+        and member_price_fen > list_price_fen
+    ):
+        errors["member_price"] = "会员价不能高于挂牌价"
+    if effective_at is not None and effective_at < now - PAST_TOLERANCE:
+        errors["effective_at"] = "生效时间不能早于现在"
+    elif effective_at is not None and effective_at > now + MAX_SCHEDULE_AHEAD:
+        errors["effective_at"] = "生效时间不能超过一年后"
+    return errors
+
+
 def schedule_price(
     actor: Staff,
     station_id: int,
@@ -116,21 +142,10 @@ def schedule_price(
     station = station_for_manager(actor, station_id)
     fuel = _fuel_of_chain(station.chain_id, fuel_id)
     now = utcnow()
-    errors = {}
-    for key, value in (("list_price", list_price_fen), ("member_price", member_price_fen)):
-        if not MIN_PRICE_FEN <= value <= MAX_PRICE_FEN:
-            errors[key] = f"每升价格应在 {MIN_PRICE_FEN // 100} 到 {MAX_PRICE_FEN // 100} 元之间"
-    if "member_price" not in errors and member_price_fen > list_price_fen:
-        errors["member_price"] = "会员价不能高于挂牌价"
-    if effective_at is None:
-        effective_at = now
-    elif effective_at < now - PAST_TOLERANCE:
-        errors["effective_at"] = "生效时间不能早于现在"
-    elif effective_at > now + MAX_SCHEDULE_AHEAD:
-        errors["effective_at"] = "生效时间不能超过一年后"
+    errors = price_problems(list_price_fen, member_price_fen, effective_at, now)
     if errors:
         raise Invalid(errors)
-    effective_at = max(effective_at, now)  # a moment ago means now
+    effective_at = max(effective_at or now, now)  # a moment ago means now
     clash = db.session.scalar(
         select(FuelPrice.id).where(
             FuelPrice.station_id == station.id,
@@ -141,9 +156,8 @@ def schedule_price(
     )
     if clash:
         raise Invalid({"effective_at": "该时间已有一条调价，请先取消它"})
-    previous = next(
-        (r.current for r in fuel_rows(station.id, effective_at) if r.fuel.id == fuel.id), None
-    )
+    # "Before" is the price drivers pay now, not another change still pending.
+    previous = next((r.current for r in fuel_rows(station.id, now) if r.fuel.id == fuel.id), None)
     price = FuelPrice(
         chain_id=station.chain_id,
         station_id=station.id,

@@ -97,18 +97,32 @@ def _profile(station: Station) -> dict:
     return {key: getattr(station, key) for key in PROFILE_FIELDS}
 
 
-def create_station(actor: Staff, fields: dict) -> Station:
-    require_chain_admin(actor)
-    code = str(fields.get("code") or "").strip().upper()
+def profile_problems(fields: dict, new_in_chain: int | None = None) -> dict[str, str]:
+    """What is wrong with a station's profile, by field; for a new station of a chain, its
+    code too."""
     errors = {}
-    if not code or len(code) > 32 or not code.replace("-", "").isalnum():
-        errors["code"] = "编号只能是字母、数字和 -"
+    if new_in_chain is not None:
+        code = str(fields.get("code") or "").strip().upper()
+        if not code or len(code) > 32 or not code.replace("-", "").isalnum():
+            errors["code"] = "编号只能是字母、数字和 -"
+        elif db.session.scalar(
+            select(Station.id).where(Station.chain_id == new_in_chain, Station.code == code)
+        ):
+            errors["code"] = "该编号已被使用"
     try:
-        clean = _clean_profile(fields)
+        _clean_profile(fields)
     except Invalid as err:
         errors.update(err.fields)
+    return errors
+
+
+def create_station(actor: Staff, fields: dict) -> Station:
+    require_chain_admin(actor)
+    errors = profile_problems(fields, new_in_chain=actor.chain_id)
     if errors:
         raise Invalid(errors)
+    code = str(fields.get("code") or "").strip().upper()
+    clean = _clean_profile(fields)
     station = Station(chain_id=actor.chain_id, code=code, **clean)
     db.session.add(station)
     try:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, insert, select, update
 
 from app.extensions import db
-from app.models import ACCOUNTS, LedgerEntry, LedgerTransaction, Order, Wallet
+from app.models import ACCOUNTS, LedgerEntry, LedgerTransaction, Order, Refund, Wallet
 from app.models.base import utcnow
 from app.services.platform.errors import ServiceError
 
@@ -115,7 +115,8 @@ def wallet_balance(member_id: int) -> int:
 
 def check() -> list[str]:
     """Every problem found: unbalanced transactions, wallets off their entries, orders whose
-    paid - refunded differs from what the ledger holds for them. Empty means all is well."""
+    paid - refunded differs from what the ledger holds for them, refund accounts off their
+    refunds. Empty means all is well."""
     problems = []
     unbalanced = db.session.execute(
         select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount_fen))
@@ -154,4 +155,28 @@ def check() -> list[str]:
         in_ledger = held.get(order_id, 0)
         if in_ledger != paid - refunded:
             problems.append(f"order {order_id}: paid {paid} - refunded {refunded} != {in_ledger}")
+    return problems + _refund_accounts()
+
+
+def _refund_accounts() -> list[str]:
+    """refunds_payable holds the WeChat refunds still under way; refunds_owed those WeChat
+    gave up on that staff have not followed up yet."""
+    problems = []
+    waiting = {
+        "refunds_payable": (
+            Refund.method == "wechat",
+            Refund.status.in_(("PENDING", "PROCESSING")),
+        ),
+        "refunds_owed": (Refund.status.in_(("CLOSED", "ABNORMAL")), Refund.followup.is_(None)),
+    }
+    for account, where in waiting.items():
+        expected = db.session.scalar(select(func.sum(Refund.amount_fen)).where(*where)) or 0
+        booked = -(
+            db.session.scalar(
+                select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account == account)
+            )
+            or 0
+        )
+        if booked != expected:
+            problems.append(f"{account}: {booked} in the ledger, {expected} in the refunds")
     return problems

@@ -31,8 +31,8 @@ TOKEN_BYTES = 32  # 256 bits
 MAX_JS_CODE_LENGTH = 128
 UNAVAILABLE = (503, "wechat_unavailable", "微信登录暂时不可用，请稍后再试")
 REFUSALS = {
-    INVALID_CODE: (400, "invalid_code", "登录凭证无效或已被使用，请重新登录"),
-    CODE_USED: (400, "invalid_code", "登录凭证无效或已被使用，请重新登录"),
+    INVALID_CODE: (401, "invalid_code", "登录凭证无效或已被使用，请重新登录"),
+    CODE_USED: (401, "invalid_code", "登录凭证无效或已被使用，请重新登录"),
     USER_BLOCKED: (403, "user_blocked", "该微信账号存在安全风险，暂时无法登录"),
     RATE_LIMITED: (429, "wechat_rate_limited", "登录人数过多，请稍后再试"),
 }

@@ -7,16 +7,17 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import qrcode
 from flask import current_app
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
-from app.models.base import commit_keeping_loaded, utcnow
+from app.models.base import commit_keeping_loaded, insert_unless_exists, utcnow
 from app.services.orders import order_state, station_events
 from app.services.platform import audit, outbox
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
@@ -24,6 +25,8 @@ from app.services.platform.money import amount_for_volume, fen_to_yuan
 from app.services.staff.access import visible_station_ids
 
 TOKEN_TTL = timedelta(hours=24)
+CODE_DIGITS = 8
+ISSUE_TRIES = 5
 STATION_ROLES = ("attendant", "cashier", "manager", "chain_admin")
 
 
@@ -40,50 +43,96 @@ class OtherStation(PermissionDenied):
     code = "other_station"
 
 
+def _key(purpose: bytes) -> bytes:
+    return hashlib.sha256(purpose + current_app.config["SECRET_KEY"].encode()).digest()
+
+
 def _derive(order_id: int, nonce: str) -> str:
     """160 bits, keyed by the app secret: a database copy alone cannot rebuild a token."""
-    key = hashlib.sha256(b"pickup-token:" + current_app.config["SECRET_KEY"].encode()).digest()
-    digest = hmac.new(key, f"{order_id}:{nonce}".encode(), hashlib.sha256).digest()[:20]
-    return base64.b32encode(digest).decode().rstrip("=")
+    digest = hmac.new(_key(b"pickup-token:"), f"{order_id}:{nonce}".encode(), hashlib.sha256)
+    return base64.b32encode(digest.digest()[:20]).decode().rstrip("=")
+
+
+def _derive_code(order_id: int, nonce: str) -> str:
+    """The short code the driver reads out: 8 random-looking digits from the same nonce."""
+    digest = hmac.new(_key(b"pickup-code:"), f"{order_id}:{nonce}".encode(), hashlib.sha256)
+    return f"{int.from_bytes(digest.digest()[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.strip().upper().encode()).hexdigest()
 
 
-_INSERT_TOKEN = insert(PickupToken.__table__)  # built once
+def hash_code(station_id: int, code: str) -> str:
+    """Keyed, as 10^8 codes are quickly tried against a plain hash; the station is part of it,
+    so a code means nothing at another station."""
+    message = f"{station_id}:{code}".encode()
+    return hmac.new(_key(b"pickup-code-hash:"), message, hashlib.sha256).hexdigest()
+
+
+_token = PickupToken.__table__.c
+# A code held by a token that can no longer be used (order cancelled, token expired) is
+# given up when a new order draws the same code.
+_FREE_STALE_CODE = (
+    update(PickupToken.__table__)
+    .where(
+        _token.station_id == bindparam("station"),
+        _token.code_hash == bindparam("held"),
+        (_token.expires_at <= bindparam("now"))
+        | _token.used_at.is_not(None)
+        | ~exists().where(Order.id == _token.order_id, Order.status == "paid"),
+    )
+    .values(code_hash=None)
+)
 
 
 def issue(order: Order) -> None:
-    """Create the order's token in the caller's transaction (when it becomes paid)."""
-    nonce = secrets.token_hex(16)
-    values = {
-        "chain_id": order.chain_id,
-        "station_id": order.station_id,
-        "order_id": order.id,
-        "token_hash": hash_token(_derive(order.id, nonce)),
-        "nonce": nonce,
-        "expires_at": utcnow() + TOKEN_TTL,
-    }
-    db.session.execute(_INSERT_TOKEN, values)
+    """Create the order's token and short code in the caller's transaction (when it becomes
+    paid). The code is unique among the station's live codes: the database refuses a second
+    one, and another nonce is drawn."""
+    now = utcnow()
+    for _ in range(ISSUE_TRIES):
+        nonce = secrets.token_hex(16)
+        values = {
+            "chain_id": order.chain_id,
+            "station_id": order.station_id,
+            "order_id": order.id,
+            "token_hash": hash_token(_derive(order.id, nonce)),
+            "nonce": nonce,
+            "expires_at": now + TOKEN_TTL,
+            "code_hash": hash_code(order.station_id, _derive_code(order.id, nonce)),
+        }
+        if insert_unless_exists(PickupToken, ("station_id", "code_hash"), values):
+            break
+        params = {"station": order.station_id, "held": values["code_hash"], "now": now}
+        db.session.execute(_FREE_STALE_CODE, params)
+    else:
+        raise Conflict("取油码生成失败，请重试")
     # Shown in the answer right away, without a query.
     set_committed_value(order, "pickup_token", PickupToken(**values))
 
 
-def live_token(order: Order) -> tuple[str, datetime] | None:
-    """The live token of a paid order and when it expires, for the driver's QR; None once
-    used or expired."""
+class LivePickup(NamedTuple):
+    token: str
+    expires_at: datetime
+    code: str | None  # None for a token issued before short codes existed
+
+
+def live_token(order: Order) -> LivePickup | None:
+    """The live token of a paid order, when it expires and its short code, for the driver's
+    QR; None once used or expired."""
     if order.status != "paid":
         return None
     row = order.pickup_token
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
-    return _derive(order.id, row.nonce), row.expires_at
+    code = _derive_code(order.id, row.nonce) if row.code_hash is not None else None
+    return LivePickup(_derive(order.id, row.nonce), row.expires_at, code)
 
 
 def token_for(order: Order) -> str | None:
     live = live_token(order)
-    return live[0] if live else None
+    return live.token if live else None
 
 
 def qr_png(token: str) -> bytes:
@@ -93,7 +142,7 @@ def qr_png(token: str) -> bytes:
     return out.getvalue()
 
 
-def _check_staff(staff: Staff, station_id: int) -> None:
+def check_staff(staff: Staff, station_id: int) -> None:
     if staff.role not in STATION_ROLES:
         raise PermissionDenied("无权确认加油")
     if station_id not in visible_station_ids(staff):
@@ -108,11 +157,10 @@ _LOOKUP = (
     .options(contains_eager(Order.member))
     .where(PickupToken.token_hash == bindparam("hash"))
 )
-_token = PickupToken.__table__.c
-_BURN = (
+_BURN = (  # the short code is freed with it
     update(PickupToken.__table__)
     .where(_token.order_id == bindparam("order"), _token.used_at.is_(None))
-    .values(used_at=bindparam("now"), used_by_id=bindparam("staff"))
+    .values(used_at=bindparam("now"), used_by_id=bindparam("staff"), code_hash=None)
 )
 
 
@@ -122,7 +170,7 @@ def lookup(staff: Staff, token: str) -> Order:
     row, order = (found[0], found[1]) if found else (None, None)
     if row is None or row.chain_id != staff.chain_id:
         raise NotFound("二维码无效，请让司机刷新订单二维码")
-    _check_staff(staff, row.station_id)
+    check_staff(staff, row.station_id)
     if row.used_at is not None:
         raise TokenUsed("该二维码已使用，订单已加油")
     if row.expires_at <= utcnow():
@@ -193,7 +241,7 @@ def _earlier_confirmation(staff: Staff, confirmation_id: str, token: str, dispen
     order = db.session.scalar(select(Order).where(Order.confirmation_id == confirmation_id))
     if order is None:
         return None
-    _check_staff(staff, order.station_id)
+    check_staff(staff, order.station_id)
     token_hash = db.session.scalar(
         select(PickupToken.token_hash).where(PickupToken.order_id == order.id)
     )

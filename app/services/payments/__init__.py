@@ -1,6 +1,7 @@
 """Payments: paying an order from the wallet or with WeChat Pay and applying WeChat's
-notifications (`paying`), refunds (`refunds`), cancelling and expiring orders
-(`cancellation`) and settling fuelled ones (`settlement`)."""
+notifications (`paying`), refunds (`refunds`) and the follow-up of WeChat refunds that never
+reached the driver (`refund_followup`), cancelling and expiring orders (`cancellation`) and
+settling fuelled ones (`settlement`)."""
 
 from app.services.payments.paying import (
     PaymentUnavailable,

@@ -1,14 +1,17 @@
-"""Refunds: to the wallet at once, or to WeChat Pay tracked to SUCCESS or ABNORMAL."""
+"""Refunds: to the wallet at once, or to WeChat Pay tracked to SUCCESS, ABNORMAL or CLOSED.
+
+A WeChat refund that ends ABNORMAL or CLOSED never reached the driver: its money is owed to them
+on `refunds_owed` until staff follow it up (refund_followup: re-issued, or into the wallet)."""
 
 import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, func, literal, select, update
 
 from app.extensions import db
 from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
 from app.services.orders import order_state, station_events
@@ -20,6 +23,7 @@ from app.services.staff.access import visible_station_ids
 log = logging.getLogger(__name__)
 REFUND_ROLES = ("cashier", "manager", "chain_admin")
 QUERY_AFTER = timedelta(minutes=1)
+OWED_STATUSES = ("ABNORMAL", "CLOSED")  # WeChat's final word, and the driver has no money
 
 
 # Built once: every settlement runs them. _ADD_REFUNDED[True] also checks the order's status.
@@ -56,6 +60,7 @@ def create_refund(
         db.session.rollback()
         raise Invalid({"amount_fen": "退款总额不能超过实付金额，或订单状态刚刚变化，请刷新"})
     count = db.session.scalar(_COUNT_REFUNDS, {"order": order.id})
+    now = utcnow()
     refund = Refund(
         chain_id=order.chain_id,
         station_id=order.station_id,
@@ -66,9 +71,10 @@ def create_refund(
         amount_fen=amount_fen,
         reason=reason[:80],
         actor_staff_id=actor.id if actor else None,
+        created_at=now,  # not the column default, taken later at the INSERT
     )
     if refund.method == "wallet":  # booked below, in this transaction: done at once
-        refund.status, refund.finished_at = "SUCCESS", utcnow()
+        refund.status, refund.finished_at = "SUCCESS", now
     db.session.add(refund)
     db.session.flush()
     # Before settlement the money is still held for the order; after it, it leaves revenue.
@@ -253,7 +259,7 @@ def apply_result(data: dict, event_id: str | None = None) -> str:
             )
             outcome = "processing"
     elif status == "SUCCESS":
-        if _move(refund.id, ("PENDING", "PROCESSING"), "SUCCESS", finished_at=utcnow(), **values):
+        if _move(refund.id, ("PENDING", "PROCESSING"), "SUCCESS", finished_at=finished(), **values):
             ledger.post(
                 refund.chain_id,
                 "refund.wechat.success",
@@ -266,45 +272,37 @@ def apply_result(data: dict, event_id: str | None = None) -> str:
                 memo=refund.out_refund_no,
             )
             outcome = "success"
-    elif status == "ABNORMAL":
-        if _move(refund.id, ("PENDING", "PROCESSING"), "ABNORMAL", **values):
-            log.error("refund %s is ABNORMAL: the money is owed and needs staff action", refund.id)
-            outcome = "abnormal"
-    elif status == "CLOSED":
-        outcome = _close(refund, values)
+        elif refund.status in OWED_STATUSES:  # settled by hand at WeChat's merchant platform?
+            log.error("refund %s: WeChat says SUCCESS after %s; check it", refund.id, refund.status)
+    elif status in OWED_STATUSES:
+        outcome = _close(refund, status, values)
     db.session.commit()
     return outcome
 
 
-def _close(refund: Refund, values: dict) -> str:
-    """WeChat closed the refund: the money is held for the order again, and owed."""
-    log.error("refund %s was CLOSED by WeChat: the money is owed and needs staff action", refund.id)
-    if not _move(refund.id, ("PENDING", "PROCESSING"), "CLOSED", finished_at=utcnow(), **values):
+def _close(refund: Refund, status: str, values: dict) -> str:
+    """WeChat closed the refund (CLOSED) or could not pay it out (ABNORMAL, e.g. the driver's
+    card is gone). The order keeps it as refunded; the money is owed to the driver on
+    refunds_owed until staff re-issue it or pay it into the wallet (refund_followup)."""
+    if not _move(refund.id, ("PENDING", "PROCESSING"), status, finished_at=finished(), **values):
         return "unchanged"
-    order = db.session.get(Order, refund.order_id)
-    db.session.execute(
-        update(Order)
-        .where(Order.id == order.id)
-        .values(refunded_fen=Order.refunded_fen - refund.amount_fen)
-        .execution_options(synchronize_session=False)
-    )
-    target = (
-        "fuel_revenue"
-        if refund.kind == "manual" and order.status == "settled"
-        else ("prepaid_orders")
-    )
+    log.error("refund %s is %s: the money is owed and needs staff action", refund.id, status)
     ledger.post(
         refund.chain_id,
-        "refund.wechat.closed",
-        [
-            Leg("refunds_payable", refund.amount_fen),
-            Leg(target, -refund.amount_fen, station_id=refund.station_id),
-        ],
+        f"refund.wechat.{status.lower()}",
+        [Leg("refunds_payable", refund.amount_fen), Leg("refunds_owed", -refund.amount_fen)],
         station_id=refund.station_id,
         order_id=refund.order_id,
         memo=refund.out_refund_no,
     )
-    return "closed"
+    return status.lower()
+
+
+def finished():
+    """Now, or the refund's created_at if that is later: another process's clock may be behind
+    the one that created the refund, and a refund never finishes before it began."""
+    now = literal(utcnow(), UTCDateTime())
+    return case((Refund.created_at > now, Refund.created_at), else_=now)
 
 
 def _move(refund_id: int, from_statuses: tuple[str, ...], to_status: str, **values) -> bool:

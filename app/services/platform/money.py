@@ -28,7 +28,11 @@ def yuan_to_fen(text: str) -> int:
         raise ValueError("请输入金额，例如 7.85") from None
     if not value.is_finite():
         raise ValueError("请输入金额，例如 7.85")
-    if value != value.quantize(Decimal("0.01")):
+    try:
+        cents = value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # too many digits to hold
+        raise ValueError("金额太大") from None
+    if value != cents:
         raise ValueError("金额最多两位小数")
     return int(value * 100)
 

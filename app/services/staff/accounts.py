@@ -74,7 +74,7 @@ def _record(actor: Staff, target: Staff, action: str, before: dict | None, after
         )
 
 
-def create_staff(
+def new_staff_problems(
     actor: Staff,
     username: str,
     display_name: str,
@@ -82,14 +82,16 @@ def create_staff(
     role: str,
     station_ids: list[int],
     password: str,
-) -> Staff:
+) -> dict[str, str]:
+    """What is wrong with a new account, by field."""
     username = (username or "").strip().lower()
     display_name = (display_name or "").strip()
     phone = (phone or "").strip()
-    station_ids = sorted(set(station_ids))
     errors = {}
     if not USERNAME.match(username):
         errors["username"] = "用户名为 3-30 位小写字母、数字、下划线或点"
+    elif db.session.scalar(select(Staff.id).where(Staff.username == username)):
+        errors["username"] = "该用户名已被使用"
     if not display_name or len(display_name) > 50:
         errors["display_name"] = "请填写姓名（最多 50 字）"
     if phone and not (phone.isdigit() and 5 <= len(phone) <= 20):
@@ -106,6 +108,23 @@ def create_staff(
     problem = password_problem(password or "")
     if problem:
         errors["password"] = problem
+    return errors
+
+
+def create_staff(
+    actor: Staff,
+    username: str,
+    display_name: str,
+    phone: str,
+    role: str,
+    station_ids: list[int],
+    password: str,
+) -> Staff:
+    username = (username or "").strip().lower()
+    display_name = (display_name or "").strip()
+    phone = (phone or "").strip()
+    station_ids = sorted(set(station_ids))
+    errors = new_staff_problems(actor, username, display_name, phone, role, station_ids, password)
     if errors:
         raise Invalid(errors)
     staff = Staff(

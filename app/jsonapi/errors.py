@@ -1,0 +1,86 @@
+"""The error answer of both JSON APIs, {"error": {"code": "...", "message": "..."}}, the codes
+they answer with, and the one place that turns a raised error into that answer."""
+
+from flask import Blueprint
+
+from app.services.platform.errors import Invalid, ServiceError
+
+
+class ApiError(Exception):
+    """An error a view answers with its own status, code and message."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+# Every code an operation may answer with: its status and what it means, for the documents.
+CODES: dict[str, tuple[int, str]] = {
+    "invalid_request": (400, "请求不符合本文档：缺少字段、类型或格式不对（message 指出哪个字段）"),
+    "idempotency_key_required": (400, "缺少 Idempotency-Key 请求头，或其格式不对"),
+    "csrf_failed": (400, "缺少或错误的 X-CSRFToken 请求头"),
+    "unauthorized": (401, "未登录或登录已过期"),
+    "invalid_code": (401, "微信登录凭证无效或已被使用，请重新调用 wx.login()"),
+    "invalid_credentials": (401, "用户名或密码错误（或账号已停用）"),
+    "pin_lockout": (401, "PIN 连续输错 5 次，会话已结束，须用密码重新登录"),
+    "forbidden": (403, "无权访问该油站或对象"),
+    "user_blocked": (403, "该微信账号存在安全风险，暂时无法登录"),
+    "other_station": (403, "订单属于别的油站"),
+    "role_not_allowed": (403, "该角色不能使用加油终端（总部管理员）"),
+    "password_change_required": (403, "须先在管理后台修改初始密码"),
+    "no_station": (403, "员工还没有分配油站"),
+    "wrong_pin": (403, "PIN 错误（message 说明还可以再试几次）"),
+    "not_found": (404, "对象不存在（或不属于当前用户）"),
+    "no_pickup_code": (404, "订单没有可用的取油码（未支付、已加油或已取消）"),
+    "pickup_code_not_found": (404, "本站没有这个 8 位取油码的待加油订单（计入连续输错次数）"),
+    "conflict": (409, "订单状态已变化，不能这样操作（message 说明原因）"),
+    "rejected": (
+        409,
+        "请求格式正确，但与油站或订单的当前数据不符：如本站没有该油品或油枪、油枪暂停使用、"
+        "超过单笔上限、读数超过已付金额（message 说明原因）",
+    ),
+    "station_closed": (409, "油站当前不在营业时间"),
+    "insufficient_balance": (409, "钱包余额不足"),
+    "idempotency_key_reused": (409, "同一个 Idempotency-Key 已用于不同的请求"),
+    "request_in_progress": (409, "相同的请求正在处理，请稍后重试"),
+    "token_used": (409, "取油码已使用，订单已加油"),
+    "confirmation_id_reused": (409, "该确认编号已用于另一笔加油确认"),
+    "no_pin": (409, "未设置 PIN，须用密码登录"),
+    "token_expired": (410, "取油码已过期"),
+    "locked": (423, "已锁屏，须先用 PIN 解锁"),
+    "too_many_requests": (429, "请求过于频繁，请稍后再试"),
+    "pickup_code_locked": (429, "取油码连续输错 5 次，手动输入暂停 10 分钟（扫码不受影响）"),
+    "wechat_rate_limited": (429, "微信登录人数过多，请稍后再试"),
+    "wechat_unavailable": (503, "微信登录暂时不可用"),
+    "payment_unavailable": (503, "微信支付暂时不可用，可稍后再试或使用钱包"),
+    "chain_not_configured": (503, "服务尚未配置"),
+}
+
+
+def body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
+def status_and_body(err: ApiError | ServiceError) -> tuple[int, dict]:
+    """What a JSON face answers for an error raised by a view or a service.
+
+    A service's Invalid reaches these faces only for rules the documents cannot state (the
+    station has no such nozzle, the reading exceeds what was paid): the request itself was
+    valid, so it is a 409 "rejected", not a 400."""
+    if isinstance(err, Invalid):
+        return 409, body("rejected", err.message)
+    return err.status, body(err.code, err.message)
+
+
+def register(bp: Blueprint, *, www_authenticate: str | None = None) -> None:
+    """Answer ApiError and ServiceError raised in bp's views in the API's shape."""
+
+    def handle(err: ApiError | ServiceError):
+        status, answer = status_and_body(err)
+        headers = (
+            {"WWW-Authenticate": www_authenticate} if status == 401 and www_authenticate else {}
+        )
+        return answer, status, headers
+
+    bp.register_error_handler(ApiError, handle)
+    bp.register_error_handler(ServiceError, handle)

@@ -1,0 +1,130 @@
+"""The short pickup code, typed when the camera fails: looked up only among the paid orders of
+the station the attendant works at, with a lock-out after repeated misses.
+
+A hit answers with the order's QR token, so the attendant goes on exactly as after a scan
+(preview, confirmation, offline queue). Misses are counted per staff member in the database,
+so every web process and every handheld of that person counts the same ones."""
+
+import logging
+import math
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.extensions import db
+from app.models import Order, PickupCodeGuard, PickupToken, Staff
+from app.models.base import commit_keeping_loaded, insert_unless_exists, utcnow
+from app.services.orders import pickup
+from app.services.platform import audit
+from app.services.platform.errors import Invalid, NotFound, ServiceError
+
+log = logging.getLogger(__name__)
+
+MAX_MISSES = 5
+LOCK_FOR = timedelta(minutes=10)
+MISS_WINDOW = timedelta(minutes=10)  # misses further apart than this start the count again
+_FORMAT = re.compile(rf"\d{{{pickup.CODE_DIGITS}}}")
+
+
+class CodeLocked(ServiceError):
+    status = 429
+    code = "pickup_code_locked"
+
+
+class CodeNotFound(NotFound):
+    code = "pickup_code_not_found"
+
+
+def _locked_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return (
+        f"取油码连续输错 {MAX_MISSES} 次，已暂停手动输入，请 {minutes} 分钟后再试；"
+        "扫描司机的二维码不受影响"
+    )
+
+
+# Built once, as the statements of pickup.lookup are.
+_t, _g = PickupToken.__table__.c, PickupCodeGuard.__table__.c
+_LOOKUP = (
+    select(PickupToken, Order)
+    .join(Order, Order.id == PickupToken.order_id)
+    .join(Order.member)
+    .options(contains_eager(Order.member))
+    .where(
+        PickupToken.station_id == bindparam("station"),
+        PickupToken.code_hash == bindparam("code_hash"),
+        PickupToken.used_at.is_(None),
+        PickupToken.expires_at > bindparam("now"),
+        Order.status == "paid",
+    )
+)
+_RECENT = (_g.last_miss_at > bindparam("window_start")) & (_g.misses < MAX_MISSES)
+_COUNTED = case((_RECENT, _g.misses + 1), else_=1)
+# One statement, so misses sent at once by several processes are all counted.
+_COUNT_MISS = (
+    update(PickupCodeGuard.__table__)
+    .where(_g.staff_id == bindparam("staff"))
+    .values(
+        misses=_COUNTED,
+        last_miss_at=bindparam("now"),
+        locked_until=case((_COUNTED >= MAX_MISSES, bindparam("until")), else_=_g.locked_until),
+    )
+    .returning(_g.misses, _g.locked_until)
+)
+
+
+def _count_miss(staff: Staff, station_id: int, now: datetime) -> tuple[int, datetime | None]:
+    """This miss counted; (misses in a row, locked until)."""
+    row = {"staff_id": staff.id, "chain_id": staff.chain_id, "misses": 0}
+    insert_unless_exists(PickupCodeGuard, ("staff_id",), row)
+    params = {"staff": staff.id, "now": now, "window_start": now - MISS_WINDOW}
+    misses, until = db.session.execute(_COUNT_MISS, {**params, "until": now + LOCK_FOR}).one()
+    log.warning(
+        "pickup code miss: staff %s at station %s, %s in a row", staff.id, station_id, misses
+    )
+    if misses == MAX_MISSES:
+        log.warning("pickup code lock-out: staff %s until %s", staff.id, until.isoformat())
+        audit.record(
+            staff,
+            "pickup_code.lockout",
+            "staff",
+            staff.id,
+            chain_id=staff.chain_id,
+            station_id=station_id,
+            after={"misses": misses, "minutes": int(LOCK_FOR.total_seconds() // 60)},
+        )
+    return misses, until
+
+
+def lookup_by_code(staff: Staff, station_id: int, code: str) -> tuple[Order, str]:
+    """The paid order of this station behind a typed short code, and its QR token.
+
+    One transaction: a miss is counted and committed before the refusal is raised."""
+    pickup.check_staff(staff, station_id)
+    digits = re.sub(r"[\s-]", "", code or "")
+    if not _FORMAT.fullmatch(digits):
+        raise Invalid({"code": f"取油码为 {pickup.CODE_DIGITS} 位数字，请核对"})
+    now = utcnow()
+    guard = db.session.get(PickupCodeGuard, staff.id)
+    if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+        raise CodeLocked(_locked_message(guard.locked_until, now))
+    params = {"station": station_id, "code_hash": pickup.hash_code(station_id, digits), "now": now}
+    found = db.session.execute(_LOOKUP, params).first()
+    if found is None:
+        misses, until = _count_miss(staff, station_id, now)
+        db.session.commit()
+        if until is not None and until > now:  # this miss, or one sent at the same time
+            raise CodeLocked(_locked_message(until, now))
+        left = MAX_MISSES - misses
+        raise CodeNotFound(
+            f"本站没有这个取油码的待加油订单，请核对后重输（再错 {left} 次将暂停手动输入）"
+        )
+    row, order = found
+    set_committed_value(order, "pickup_token", row)
+    if guard is not None and guard.misses:
+        guard.misses = 0  # a hit starts the count again
+    commit_keeping_loaded()  # the order and its driver as read are the answer
+    return order, pickup.token_for(order)

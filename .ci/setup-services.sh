@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install and start what the tests (and the benchmark) need on a Debian machine:
 # Chromium for the browser tests, PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth for
-# 127.0.0.1) and Redis on 127.0.0.1:6379. Servers that already answer are left alone.
+# 127.0.0.1) and Redis on 127.0.0.1:6379 (and the redis-server program: the fault tests run
+# their own). Servers that already answer are left alone.
 # Usage: .ci/setup-services.sh [chromium] [postgres] [redis] [wrk]   (default: the first three)
 set -euo pipefail
 
@@ -23,9 +24,8 @@ fi
 if want postgres && ! answers 5432 && [ -z "$(pg_version)" ]; then packages+=(postgresql); fi
 # Debian's python3 cannot make a virtualenv without python3-venv.
 if ! "${PYTHON:-python3}" -c "import ensurepip" 2>/dev/null; then packages+=(python3-venv); fi
-if want redis && ! answers 6379 && ! command -v redis-server >/dev/null; then
-  packages+=(redis-server)
-fi
+# redis-server even when a Redis answers: the fault tests start and stop servers of their own.
+if want redis && ! command -v redis-server >/dev/null; then packages+=(redis-server); fi
 if want wrk && ! command -v wrk >/dev/null; then packages+=(wrk); fi
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} ..."

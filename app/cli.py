@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, create-admin, ledger check, jobs run-due, worker."""
+"""flask commands: seed-demo, create-admin, ledger check, jobs run-due and status, worker."""
 
 import click
 from flask import Flask, current_app
@@ -81,30 +81,22 @@ def jobs_run_due() -> None:
     click.echo(f"ran {outbox.run_due(limit=1000)} job(s)")
 
 
+@jobs_group.command("status")
+@click.option("--max-late", default=120, show_default=True, help="seconds a job may be late")
+def jobs_status(max_late: int) -> None:
+    """Jobs by status and how late the latest is; exit 1 if later than --max-late (monitoring)."""
+    from app.services.platform import outbox
+
+    counts, late = outbox.backlog()
+    click.echo(" ".join(f"{status}={n}" for status, n in sorted(counts.items())) or "no jobs")
+    click.echo(f"latest job not done is {late.total_seconds():.0f} s late")
+    if late.total_seconds() > max_late:
+        raise click.ClickException(f"a job is more than {max_late} s late: are the workers up?")
+
+
 @click.command("worker")
 def worker() -> None:
     """Production: relay due outbox jobs into Redis and run them (RQ); run several of these."""
-    import threading
-    import time
-
-    from redis import Redis
-    from rq import Queue, SimpleWorker
-
     from app import jobs
 
-    app = current_app._get_current_object()
-    connection = Redis.from_url(app.config["REDIS_URL"])
-    queue = Queue(jobs.QUEUE, connection=connection)
-
-    def relay() -> None:
-        while True:
-            with app.app_context():
-                try:
-                    jobs.relay_once(queue)
-                except Exception:
-                    app.logger.exception("outbox relay pass failed")
-            time.sleep(jobs.POLL_S)
-
-    threading.Thread(target=relay, daemon=True, name="outbox-relay").start()
-    # SimpleWorker runs jobs in this process, inside the app context, without forking.
-    SimpleWorker([queue], connection=connection).work(with_scheduler=False)
+    jobs.run_worker(current_app._get_current_object())

@@ -77,6 +77,9 @@ class Config:
         self.REDIS_URL = env("REDIS_URL", "")
         self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # Redis down: each process counts in its own memory meanwhile, instead of answering
+        # every limited request (the logins) with a 500.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         # Reverse proxies in front (nginx, a load balancer): their X-Forwarded-For/-Proto are
         # believed for this many hops, so rate limits and logs see the real client address.
         self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
@@ -85,6 +88,13 @@ class Config:
         self.JOBS_MODE = env("JOBS_MODE", "rq" if self.REDIS_URL else "inline")
         if self.JOBS_MODE not in ("inline", "rq", "manual"):
             raise ConfigError("JOBS_MODE must be inline, rq or manual")
+        # How often due jobs are looked for (and a worker renews the leases of the jobs it
+        # holds), and how long a job handed to RQ may go without a sign of life before it is
+        # handed out again (its worker was killed, or Redis lost it): see docs/deploy.md.
+        self.JOBS_POLL_MS = env_int("JOBS_POLL_MS", 1000)
+        self.JOBS_LEASE_S = env_int("JOBS_LEASE_S", 30)
+        if self.JOBS_POLL_MS < 10 or self.JOBS_LEASE_S * 1000 < 5 * self.JOBS_POLL_MS:
+            raise ConfigError("JOBS_POLL_MS must be 10 or more and JOBS_LEASE_S 5 polls or more")
         self.PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         default_wechat = (
             self.PUBLIC_BASE_URL + "/sandbox/wechat"

@@ -3,10 +3,13 @@
 import logging
 import threading
 import time
+from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
 
-from app.extensions import db
 from app.services import payments
 from app.services.payments import cancellation, refunds, settlement
 from app.services.platform import idempotency, outbox
@@ -42,8 +45,9 @@ def query_refund(payload: dict) -> None:
 
 log = logging.getLogger(__name__)
 QUEUE = "jiayou"
-POLL_S = 1.0
 BATCH = 100
+# The database or Redis out of reach: said in one line, tried again.
+DISCONNECTED = (OperationalError, RedisConnectionError, RedisTimeoutError)
 # Outbox jobs per RQ job: RQ's own bookkeeping per job costs about as much as a settlement, and
 # several `flask worker` processes still share a backlog.
 RQ_CHUNK = 10
@@ -64,6 +68,10 @@ def housekeeping() -> None:
         log.info("purged %s old idempotency records", purged)
 
 
+def poll_s(app: Flask) -> float:
+    return app.config["JOBS_POLL_MS"] / 1000
+
+
 def start_inline_runner(app: Flask) -> None:
     """Embedded mode: one daemon thread per process claims and runs due jobs."""
     if app.extensions.get("jobs_runner"):
@@ -75,37 +83,158 @@ def start_inline_runner(app: Flask) -> None:
 
 def _inline_loop(app: Flask) -> None:
     while True:
-        with app.app_context():
-            try:
+        try:
+            with app.app_context():
                 housekeeping()
                 outbox.sweep_stuck()
                 # Keep going while full batches come back: a backlog drains at full speed.
                 while outbox.run_due(limit=BATCH) == BATCH:
                     pass
-            except Exception:
-                log.exception("job runner pass failed")
-            finally:
-                db.session.remove()
-        time.sleep(POLL_S)
+        except Exception:
+            log.exception("job runner pass failed")
+        time.sleep(poll_s(app))
+
+
+class Holding:
+    """The outbox jobs this process holds (those of the RQ job it runs, not yet finished): its
+    relay renews their leases, so only the jobs of a dead worker run out of lease."""
+
+    def __init__(self):
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self, ids: list[int]) -> None:
+        with self._lock:
+            self._ids.update(ids)
+
+    def drop(self, ids: list[int]) -> None:
+        with self._lock:
+            self._ids.difference_update(ids)
+
+    def ids(self) -> list[int]:
+        with self._lock:
+            return sorted(self._ids)
+
+
+holding = Holding()
 
 
 def relay_once(queue) -> int:
-    """Production: move due outbox rows into RQ; a row lost on the way is swept back later."""
+    """Production: renew our leases, hand out again the jobs nobody renews, and move due outbox
+    rows into RQ; returns how many were moved."""
     housekeeping()
-    outbox.sweep_stuck()
+    outbox.renew(holding.ids())
+    lease = timedelta(seconds=current_app.config["JOBS_LEASE_S"])
+    outbox.sweep_stuck(after=lease, waiting=lambda: waiting_in(queue))
     moved = 0
     while True:
-        queued = outbox.mark_queued(BATCH)
-        for start in range(0, len(queued), RQ_CHUNK):
-            chunk = queued[start : start + RQ_CHUNK]
-            queue.enqueue(run_queued, chunk, job_id=f"outbox-{chunk[0]}-{time.time_ns()}")
-        moved += len(queued)
-        if len(queued) < BATCH:  # no backlog left: the caller sleeps until the next poll
+        sent = outbox.relay(BATCH, lambda ids: _enqueue(queue, ids))
+        moved += sent
+        if sent < BATCH:  # no backlog left: the caller sleeps until the next poll
             return moved
 
 
+def _enqueue(queue, ids: list[int]) -> None:
+    for start in range(0, len(ids), RQ_CHUNK):
+        chunk = ids[start : start + RQ_CHUNK]
+        # The ids are in the RQ job's id, so the relay sees which jobs still wait in Redis.
+        job_id = f"outbox-{'_'.join(map(str, chunk))}-{time.time_ns()}"
+        queue.enqueue(run_queued, chunk, job_id=job_id)
+
+
+def waiting_in(queue) -> set[int]:
+    """The outbox ids of the RQ jobs waiting in the queue."""
+    ids: set[int] = set()
+    for job_id in queue.get_job_ids():
+        kind, _, rest = job_id.partition("-")
+        if kind == "outbox":
+            ids.update(int(i) for i in rest.partition("-")[0].split("_"))
+    return ids
+
+
 def run_queued(job_ids: int | list[int]) -> None:
-    """RQ entry point: run outbox jobs that the relay queued (each once, by compare-and-set)."""
-    for job_id in [job_ids] if isinstance(job_ids, int) else job_ids:
-        if job := outbox.claim(job_id, from_status="queued"):
-            outbox.execute(job)
+    """RQ entry point: run outbox jobs that the relay queued (each once, by compare-and-set).
+    Each runs in an app context of its own, as a request does: a job the database failed under
+    costs that job only (its lease runs out and it is handed out again), not the rest."""
+    ids = [job_ids] if isinstance(job_ids, int) else list(job_ids)
+    app = current_app._get_current_object()
+
+    def attempt(what: str, work) -> None:
+        try:
+            with app.app_context():
+                work()
+        except DISCONNECTED as err:
+            log.error("%s: %s", what, err)
+
+    holding.take(ids)
+    try:
+        # They may have waited in Redis for longer than their lease.
+        attempt("leases not renewed", lambda: outbox.renew(ids))
+        for job_id in ids:
+            attempt(f"outbox job {job_id} not run", lambda job_id=job_id: _run(job_id))
+            holding.drop([job_id])
+    finally:
+        holding.drop(ids)
+
+
+def _run(job_id: int) -> None:
+    if job := outbox.claim(job_id, from_status="queued"):
+        outbox.execute(job)
+
+
+def relay_forever(app: Flask, queue, stop: threading.Event) -> None:
+    """The worker's relay thread. It never dies: a pass that fails (database or Redis away) is
+    logged and the next one tries again."""
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                relay_once(queue)
+        except DISCONNECTED as err:
+            log.error("outbox relay pass failed: %s", err)
+        except Exception:
+            log.exception("outbox relay pass failed")
+        stop.wait(poll_s(app))
+
+
+def run_worker(app: Flask) -> None:
+    """`flask worker`: the relay thread, and an RQ worker in this thread that runs the jobs.
+    Neither stops when Redis or the database goes away: each waits and tries again, until the
+    process is asked to stop (SIGTERM: the RQ job in hand is finished first)."""
+    from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+    from rq import Queue, SimpleWorker
+
+    class Worker(SimpleWorker):
+        # RQ waits up to 60 s between attempts to reach Redis again; a few polls is enough.
+        max_connection_wait_time = 5 * poll_s(app)
+        stopping = False
+
+        def request_stop(self, signum, frame):
+            self.stopping = True
+            super().request_stop(signum, frame)
+
+    url = app.config["REDIS_URL"]
+    # The relay's own connection gives up at once (its next pass tries again), so Redis away
+    # cannot hold up the renewal of its leases.
+    at_once = Retry(NoBackoff(), 0)
+    relay_queue = Queue(QUEUE, connection=Redis.from_url(url, socket_timeout=5, retry=at_once))
+    stop = threading.Event()
+    relay = threading.Thread(
+        target=relay_forever, args=(app, relay_queue, stop), daemon=True, name="outbox-relay"
+    )
+    relay.start()
+    connection = Redis.from_url(url)
+    try:
+        while True:
+            # SimpleWorker runs jobs in this process, inside the app context, without forking.
+            worker = Worker([Queue(QUEUE, connection=connection)], connection=connection)
+            try:
+                worker.work(with_scheduler=False)
+            except Exception as err:
+                log.error("the RQ worker stopped (%s), starting it again", err)
+            if worker.stopping:
+                return
+            time.sleep(worker.max_connection_wait_time)
+    finally:
+        stop.set()

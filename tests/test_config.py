@@ -119,6 +119,17 @@ def test_photo_limit_bounds_the_request_size(tmp_path, monkeypatch):
     assert 1_000_000 < config.MAX_CONTENT_LENGTH <= 1_000_000 + 64 * 1024
 
 
+def test_job_timings_keep_the_minute_promised_and_make_sense(tmp_path, monkeypatch):
+    config = Config(str(tmp_path))
+    # A job whose worker died or that Redis lost is handed out again within a lease and a poll.
+    assert config.JOBS_LEASE_S + config.JOBS_POLL_MS / 1000 < 60
+
+    monkeypatch.setenv("JOBS_POLL_MS", "1000")
+    monkeypatch.setenv("JOBS_LEASE_S", "4")  # renewed once a poll: a lease must outlast several
+    with pytest.raises(ConfigError, match="JOBS_LEASE_S"):
+        Config(str(tmp_path))
+
+
 def test_unknown_mode_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("JIAYOU_ENV", "staging")
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.extensions import db
 from app.models import OutboxJob
@@ -16,7 +16,8 @@ from app.models.base import insert_unless_exists, utcnow
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[dict], None]] = {}
 MAX_ATTEMPTS = 12
-# A claimed job whose worker died is handed out again after this long.
+# A claimed job whose worker died is handed out again after this long (the worker's relay hands
+# out sooner the jobs whose lease it no longer renews: JOBS_LEASE_S).
 STUCK_AFTER = timedelta(minutes=10)
 
 
@@ -137,21 +138,49 @@ def _reschedule(job_id: int, attempts: int, error: str, delay: timedelta | None 
         log.error("job %s gave up after %s attempts: %s", job_id, attempts, error)
 
 
-def sweep_stuck(now: datetime | None = None) -> int:
-    """Hand out again the jobs whose worker was killed while holding them."""
-    cutoff = (now or utcnow()) - STUCK_AFTER
+def sweep_stuck(
+    now: datetime | None = None,
+    after: timedelta = STUCK_AFTER,
+    waiting: Callable[[], set[int]] | None = None,
+) -> int:
+    """Hand out again the jobs queued or running with no sign of life for `after`: their worker
+    was killed, or Redis lost them. `waiting()` names the jobs still waiting in Redis, which keep
+    their turn (asked only when some job looks stuck)."""
+    stuck = (
+        OutboxJob.status.in_(("queued", "running")),
+        OutboxJob.claimed_at < (now or utcnow()) - after,
+    )
+    ids = set(db.session.scalars(select(OutboxJob.id).where(*stuck)))
+    if ids and waiting is not None:
+        ids -= waiting()
+    if not ids:
+        db.session.commit()
+        return 0
     result = db.session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.status.in_(("queued", "running")), OutboxJob.claimed_at < cutoff)
-        .values(status="pending")
+        update(OutboxJob).where(OutboxJob.id.in_(ids), *stuck).values(status="pending")
     )
     db.session.commit()
+    log.warning("handed out again %s job(s) with no sign of life", result.rowcount)
     return result.rowcount
 
 
-def mark_queued(limit: int) -> list[int]:
-    """Relay step: up to `limit` due jobs pending -> queued in one statement, before their ids go
-    to RQ. Concurrent relays skip each other's rows."""
+def renew(job_ids: list[int]) -> None:
+    """A worker's sign of life for the jobs it holds (queued in its RQ job, or running)."""
+    if not job_ids:
+        return
+    db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(job_ids), OutboxJob.status.in_(("queued", "running")))
+        .values(claimed_at=utcnow())
+    )
+    db.session.commit()
+
+
+def relay(limit: int, send: Callable[[list[int]], None]) -> int:
+    """Relay step, one transaction: up to `limit` due jobs pending -> queued, and their ids to
+    `send` (RQ) before the commit. If sending fails (Redis down) they stay pending for the next
+    pass; a worker taking one meanwhile waits on its row until the commit. Concurrent relays
+    skip each other's rows. Returns how many were sent."""
     due = _due(limit).with_for_update(skip_locked=True).scalar_subquery()
     ids = db.session.scalars(
         update(OutboxJob)
@@ -159,5 +188,28 @@ def mark_queued(limit: int) -> list[int]:
         .values(status="queued", claimed_at=utcnow())
         .returning(OutboxJob.id)
     ).all()
+    try:
+        if ids:
+            send(sorted(ids))
+    except BaseException:
+        db.session.rollback()
+        raise
     db.session.commit()
-    return sorted(ids)
+    return len(ids)
+
+
+def backlog(now: datetime | None = None) -> tuple[dict[str, int], timedelta]:
+    """For operators: jobs by status, and how late the latest job not done yet is (due and
+    pending, handed to RQ, or running)."""
+    now = now or utcnow()
+    counts = dict(
+        db.session.execute(select(OutboxJob.status, func.count()).group_by(OutboxJob.status)).all()
+    )
+    oldest = db.session.scalar(
+        select(func.min(OutboxJob.run_after)).where(
+            OutboxJob.status.in_(("queued", "running"))
+            | ((OutboxJob.status == "pending") & (OutboxJob.run_after <= now))
+        )
+    )
+    db.session.commit()
+    return counts, max(now - oldest, timedelta(0)) if oldest else timedelta(0)

@@ -24,6 +24,8 @@ def enable(tab) -> None:
 def violations(tab, selector: str | None = None) -> list[dict]:
     """axe's violations of the WCAG A/AA rules on the page (or inside one element)."""
     assert tab.evaluate("typeof window.axe === 'object'"), "call axe.enable(tab) before goto"
+    # A request still in flight dims its button (.htmx-request): judge the page once it settled.
+    tab.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling')")
     result = tab.evaluate(
         """([context, tags]) => axe.run(context || document, {
               runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})""",

@@ -8,12 +8,17 @@ from app.jsonapi.errors import ApiError, status_and_body
 from app.jsonapi.openapi import IDEMPOTENCY_KEY, declare
 from app.services.platform import idempotency
 from app.services.platform.errors import ServiceError
+from app.services.platform.unit_of_work import retrying, unit_of_work
 
 HEADER = "Idempotency-Key"
 
 
 def idempotent(view):
-    """Require the header; run the view once per (member, endpoint, key); replay after that."""
+    """Require the header; run the view once per (member, endpoint, key); replay after that.
+
+    The key's claim, the view's work and the answer commit in one transaction (the view's use
+    case joins it), so a retry always gets the first answer; a refusal is stored as the answer
+    after its work was rolled back. Run again on a deadlock (retrying)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -26,7 +31,19 @@ def idempotent(view):
             )
         endpoint = f"{request.method} {request.path}"
         digest = idempotency.fingerprint(endpoint, request.get_data())
-        claim, replay = idempotency.begin(g.member.id, endpoint, key, digest)
+        return retrying(lambda: _run_once(view, args, kwargs, (g.member.id, endpoint, key, digest)))
+
+    wrapper.idempotent = True
+    return declare(
+        wrapper,
+        view,
+        codes=("idempotency_key_required", "idempotency_key_reused", "request_in_progress"),
+    )
+
+
+def _run_once(view, args, kwargs, key: tuple):
+    with unit_of_work() as unit:
+        claim, replay = idempotency.begin(*key)
         if replay is not None:
             status, body = replay
             response = make_response(body, status)
@@ -37,26 +54,18 @@ def idempotent(view):
             response = make_response(answer)
         except (ApiError, ServiceError) as err:
             status, body = status_and_body(err)
+            unit.rollback()  # the work is undone; the refusal is the answer
             if status >= 500:  # ours or a partner's trouble: a retry may run it again
                 idempotency.abandon(claim)
             else:
                 idempotency.finish(claim, status, body)
             return body, status
-        except Exception:
-            idempotency.abandon(claim)
-            raise
         if response.status_code >= 500 or not response.is_json:
+            unit.rollback()
             idempotency.abandon(claim)
-        else:
-            body = answer[0] if isinstance(answer, tuple) else answer
-            if not isinstance(body, dict):  # not the view's own dict: read the JSON back
-                body = response.get_json()
-            idempotency.finish(claim, response.status_code, body)
+            return response
+        body = answer[0] if isinstance(answer, tuple) else answer
+        if not isinstance(body, dict):  # not the view's own dict: read the JSON back
+            body = response.get_json()
+        idempotency.finish(claim, response.status_code, body)
         return response
-
-    wrapper.idempotent = True
-    return declare(
-        wrapper,
-        view,
-        codes=("idempotency_key_required", "idempotency_key_reused", "request_in_progress"),
-    )

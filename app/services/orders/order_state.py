@@ -103,5 +103,4 @@ def must_move(
     order_id: int, from_status: str, to_status: str, message: str, *guards, **values
 ) -> None:
     if not move(order_id, from_status, to_status, *guards, **values):
-        db.session.rollback()
         raise Conflict(message)

@@ -17,11 +17,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
-from app.models.base import commit_keeping_loaded, insert_unless_exists, utcnow
+from app.models.base import insert_unless_exists, utcnow
 from app.services.orders import order_state, station_events
 from app.services.platform import audit, outbox
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
 from app.services.platform.money import amount_for_volume, fen_to_yuan
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import visible_station_ids
 
 TOKEN_TTL = timedelta(hours=24)
@@ -268,7 +269,8 @@ def confirm(
         if earlier:
             return (*earlier, True)
     try:
-        return (*_confirm_now(staff, token, dispensed_ml, confirmation_id), False)
+        with unit_of_work(keep_loaded=True):  # the order as the UPDATE returned it: the answer
+            return (*_confirm_now(staff, token, dispensed_ml, confirmation_id), False)
     except Conflict:
         # The same confirmation sent twice at once: the loser answers with the winner's result.
         earlier = confirmation_id and _earlier_confirmation(
@@ -288,7 +290,6 @@ def _confirm_now(
     now = utcnow()
     burnt = db.session.execute(_BURN, {"order": order.id, "now": now, "staff": staff.id})
     if burnt.rowcount != 1:
-        db.session.rollback()
         raise TokenUsed("该二维码已使用，订单已加油")
     fueled = order_state.take(
         order.id,
@@ -303,7 +304,6 @@ def _confirm_now(
         confirmation_id=confirmation_id or None,
     )
     if fueled is None:
-        db.session.rollback()
         raise Conflict("订单已被处理或刚刚退款，请刷新后重试")
     audit.record(
         staff,
@@ -316,5 +316,4 @@ def _confirm_now(
     )
     outbox.enqueue("settle_order", {"order_id": order.id}, dedupe_key=f"settle:{order.id}")
     station_events.record(order, "order.fueled")
-    commit_keeping_loaded()  # the order as the UPDATE returned it is the answer
     return fueled, fueling

@@ -16,10 +16,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Order, PickupCodeGuard, PickupToken, Staff
-from app.models.base import commit_keeping_loaded, insert_unless_exists, utcnow
+from app.models.base import insert_unless_exists, utcnow
 from app.services.orders import pickup
 from app.services.platform import audit
 from app.services.platform.errors import Invalid, NotFound, ServiceError
+from app.services.platform.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -102,29 +103,29 @@ def _count_miss(staff: Staff, station_id: int, now: datetime) -> tuple[int, date
 def lookup_by_code(staff: Staff, station_id: int, code: str) -> tuple[Order, str]:
     """The paid order of this station behind a typed short code, and its QR token.
 
-    One transaction: a miss is counted and committed before the refusal is raised."""
+    One transaction: a miss is counted and committed, then the refusal is raised."""
     pickup.check_staff(staff, station_id)
     digits = re.sub(r"[\s-]", "", code or "")
     if not _FORMAT.fullmatch(digits):
         raise Invalid({"code": f"取油码为 {pickup.CODE_DIGITS} 位数字，请核对"})
-    now = utcnow()
-    guard = db.session.get(PickupCodeGuard, staff.id)
-    if guard is not None and guard.locked_until is not None and guard.locked_until > now:
-        raise CodeLocked(_locked_message(guard.locked_until, now))
-    params = {"station": station_id, "code_hash": pickup.hash_code(station_id, digits), "now": now}
-    found = db.session.execute(_LOOKUP, params).first()
-    if found is None:
+    with unit_of_work(keep_loaded=True):  # the order and its driver as read are the answer
+        now = utcnow()
+        guard = db.session.get(PickupCodeGuard, staff.id)
+        if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+            raise CodeLocked(_locked_message(guard.locked_until, now))
+        hashed = pickup.hash_code(station_id, digits)
+        params = {"station": station_id, "code_hash": hashed, "now": now}
+        found = db.session.execute(_LOOKUP, params).first()
+        if found is not None:
+            row, order = found
+            set_committed_value(order, "pickup_token", row)
+            if guard is not None and guard.misses:
+                guard.misses = 0  # a hit starts the count again
+            return order, pickup.token_for(order)
         misses, until = _count_miss(staff, station_id, now)
-        db.session.commit()
-        if until is not None and until > now:  # this miss, or one sent at the same time
-            raise CodeLocked(_locked_message(until, now))
-        left = MAX_MISSES - misses
-        raise CodeNotFound(
-            f"本站没有这个取油码的待加油订单，请核对后重输（再错 {left} 次将暂停手动输入）"
-        )
-    row, order = found
-    set_committed_value(order, "pickup_token", row)
-    if guard is not None and guard.misses:
-        guard.misses = 0  # a hit starts the count again
-    commit_keeping_loaded()  # the order and its driver as read are the answer
-    return order, pickup.token_for(order)
+    if until is not None and until > now:  # this miss, or one sent at the same time
+        raise CodeLocked(_locked_message(until, now))
+    left = MAX_MISSES - misses
+    raise CodeNotFound(
+        f"本站没有这个取油码的待加油订单，请核对后重输（再错 {left} 次将暂停手动输入）"
+    )

@@ -4,18 +4,19 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import Member, Order
-from app.models.base import commit_keeping_loaded, utcnow
+from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import StationEntry
 from app.services.platform import outbox
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Invalid, NotFound, ServiceError
 from app.services.platform.money import amount_for_volume
+from app.services.platform.unit_of_work import unit_of_work
 
 PAY_WITHIN = timedelta(minutes=15)
 MIN_AMOUNT_FEN = 100  # 1 元
@@ -77,8 +78,21 @@ def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: i
     return offer, nozzle
 
 
-# A plain INSERT ... RETURNING read into the order (no unit-of-work flush), built once.
-_INSERT_ORDER = select(Order).from_statement(insert(Order.__table__).returning(*Order.__table__.c))
+_inserts: dict[str, object] = {}
+
+
+def _insert_order():
+    """INSERT ... ON CONFLICT (order_no) DO NOTHING RETURNING, read into the order (no ORM
+    flush), built once per database: a clashing number returns no row instead of failing the
+    transaction."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _inserts:
+        module = postgresql if dialect == "postgresql" else sqlite
+        statement = module.insert(Order.__table__).on_conflict_do_nothing(
+            index_elements=["order_no"]
+        )
+        _inserts[dialect] = select(Order).from_statement(statement.returning(*Order.__table__.c))
+    return _inserts[dialect]
 
 
 def place_order(
@@ -91,9 +105,9 @@ def place_order(
     amount_fen: int | None = None,
     volume_ml: int | None = None,
     plate: str | None = None,
-    _retried: bool = False,
 ) -> Order:
-    """Price an order on the server at the price in force now and store the snapshot."""
+    """Price an order on the server at the price in force now and store the snapshot, with
+    its expiry job, in one transaction."""
     plate = clean_plate(plate)
     stations = catalogue.for_chain(member.chain_id, exact=True)
     station = stations.stations.get(station_id) if stations else None
@@ -129,7 +143,6 @@ def place_order(
         chain_id=member.chain_id,
         station_id=station.id,
         member_id=member.id,
-        order_no=new_order_no(),
         fuel_id=fuel.fuel_id,
         nozzle_id=nozzle.id if nozzle else None,
         plate=plate,
@@ -145,35 +158,29 @@ def place_order(
         expires_at=now + PAY_WITHIN,
         created_at=now,
     )
-    try:
-        order = db.session.scalars(_INSERT_ORDER, row).one()
-    except IntegrityError:
-        db.session.rollback()
-        if _retried:
-            raise
-        # A clash of random order numbers: astronomically rare, worth exactly one more try.
-        return place_order(
-            member,
-            station_id,
-            fuel_code=fuel_code,
-            nozzle_number=nozzle_number,
-            mode=mode,
-            amount_fen=amount_fen,
-            volume_ml=volume_ml,
-            plate=plate,
-            _retried=True,
+    with unit_of_work(keep_loaded=True):  # the order as inserted is the answer
+        order = None
+        for _draw in range(2):  # random numbers clash once in 10^8 a second: one more draw
+            row["order_no"] = new_order_no()
+            order = db.session.scalars(_insert_order(), row).one_or_none()
+            if order is not None:
+                break
+        else:
+            raise RuntimeError("two order numbers drawn in a row were taken")
+        outbox.enqueue(
+            "expire_order",
+            {"order_id": order.id},
+            dedupe_key=f"expire:{order.id}",
+            run_after=order.expires_at,
         )
-    outbox.enqueue(
-        "expire_order",
-        {"order_id": order.id},
-        dedupe_key=f"expire:{order.id}",
-        run_after=order.expires_at,
-    )
-    commit_keeping_loaded()  # the order as inserted is the answer
-    return order
+        return order
 
 
-_ORDER_BY_ID = select(Order).where(Order.id == bindparam("id"))  # built once: cheaper than get()
+# Built once: cheaper than get(). What the database holds now, even if the session had the
+# order loaded: a use case decides on it.
+_ORDER_BY_ID = (
+    select(Order).where(Order.id == bindparam("id")).execution_options(populate_existing=True)
+)
 
 
 def get_order(member: Member, order_id: int) -> Order:

@@ -18,8 +18,11 @@ def record(order: Order, kind: str) -> None:
     Handhelds read a station's events by id ("everything after the last one I saw"), so the
     events of one station must become visible in id order: a transaction that took id 11 must
     not commit before the one holding id 10, or a reader at 11 would never see 10. The station
-    row's lock, held until commit, keeps them in line (SQLite has one writer at a time anyway),
-    so callers record events late in their transaction, after the order row is theirs."""
+    row's lock, held until commit, keeps them in line (SQLite has one writer at a time anyway).
+
+    Callers record the event last, after the order row and any wallet are theirs: every use
+    case takes its locks in the order order -> wallet -> station, so two never wait on each
+    other in a circle (a deadlock)."""
     db.session.execute(_LOCK_STATION, {"station": order.station_id})
     db.session.execute(
         _INSERT,

@@ -10,13 +10,14 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Fuel, Member, Order, Station, WeChatPayment
-from app.models.base import commit_keeping_loaded, utcnow
+from app.models.base import utcnow
 from app.services import ledger, orders
 from app.services.ledger.postings import Leg
 from app.services.orders import order_state, pickup, station_events
 from app.services.payments import refunds
 from app.services.platform import gateways, outbox
 from app.services.platform.errors import Conflict, ServiceError
+from app.services.platform.unit_of_work import end_step, unit_of_work
 
 log = logging.getLogger(__name__)
 RECONCILE_AFTER = timedelta(minutes=3)
@@ -63,68 +64,81 @@ def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> Orde
 
 
 def pay_with_wallet(member: Member, order_id: int) -> Order:
-    order = orders.get_order(member, order_id)
-    _payable(order)
-    if order.payment_method == "wechat":
-        _abandon_wechat(order)
-    posting = [
-        Leg("member_wallet", order.amount_fen, member_id=member.id),
-        Leg("prepaid_orders", -order.amount_fen, station_id=order.station_id),
-    ]
-    try:
+    """One transaction, or, for an order whose driver first chose WeChat, three named steps:
+    (1) read the order and end the transaction; (2) close the prepay at WeChat, outside any
+    transaction, and record it closed (kept even if the wallet then cannot pay: WeChat closed
+    it); (3) pay from the wallet."""
+    with unit_of_work(keep_loaded=True):
+        order = orders.get_order(member, order_id)
+        _payable(order)
+        if order.payment_method == "wechat":
+            _abandon_wechat(order)
+            end_step()
+        posting = [
+            Leg("member_wallet", order.amount_fen, member_id=member.id),
+            Leg("prepaid_orders", -order.amount_fen, station_id=order.station_id),
+        ]
         paid = _mark_paid(order, "wallet", posting, "order.pay.wallet")
         if paid is None:
             raise Conflict("订单已支付或已关闭")
-    except ServiceError:
-        db.session.rollback()
-        raise
-    commit_keeping_loaded()  # the order as the UPDATE returned it is the answer
-    return paid
+        return paid  # as the UPDATE returned it: the answer
 
 
 def pay_with_wechat(member: Member, order_id: int) -> dict:
-    """wx.requestPayment parameters for the order; the same prepay is reused on repeats."""
+    """wx.requestPayment parameters for the order; the same prepay is reused on repeats.
+
+    The first time, in two named steps: (1) choose WeChat for the order and record the payment;
+    (2) WeChat creates the prepay, outside any transaction, and its id is recorded with the
+    reconciliation job."""
     from app.adapters.wechat_pay import WeChatPayException
 
-    order = orders.get_order(member, order_id)
-    _payable(order)
-    payment = _wechat_payment(order, member)
-    if payment.prepay_id is None:
-        station = db.session.get(Station, order.station_id)
-        fuel = db.session.get(Fuel, order.fuel_id)
-        request = dict(
-            out_trade_no=payment.out_trade_no,
-            description=f"{station.name}-{fuel.name}"[:127],
-            amount_fen=payment.amount_fen,
-            payer_openid=payment.payer_openid,
-            notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
-            time_expire=order.expires_at,
-            attach=str(order.id),
-        )
-        db.session.commit()  # nothing stays locked while WeChat answers
-        try:
-            prepay_id = gateways.wechat_pay().create_jsapi(**request)
-        except WeChatPayException as err:  # an error answer, or one we could not trust
-            log.warning("WeChat prepay for order %s failed: %s", order.id, type(err).__name__)
-            raise PaymentUnavailable("微信支付暂时不可用，请稍后再试或使用钱包支付") from err
-        db.session.execute(
-            update(WeChatPayment)
-            .where(WeChatPayment.id == payment.id, WeChatPayment.prepay_id.is_(None))
-            .values(prepay_id=prepay_id)
-        )
-        outbox.enqueue(
-            "reconcile_payment",
-            {"order_id": order.id},
-            dedupe_key=f"reconcile:{order.id}",
-            run_after=utcnow() + RECONCILE_AFTER,
-        )
-        db.session.commit()
-        db.session.refresh(payment)
-    return gateways.wechat_pay().jsapi_pay_params(payment.prepay_id)
+    with unit_of_work():
+        order = orders.get_order(member, order_id)
+        _payable(order)
+        payment = _wechat_payment(order, member)
+        if payment.prepay_id is None:
+            station = db.session.get(Station, order.station_id)
+            fuel = db.session.get(Fuel, order.fuel_id)
+            request = dict(
+                out_trade_no=payment.out_trade_no,
+                description=f"{station.name}-{fuel.name}"[:127],
+                amount_fen=payment.amount_fen,
+                payer_openid=payment.payer_openid,
+                notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
+                time_expire=order.expires_at,
+                attach=str(order.id),
+            )
+            end_step()
+            try:
+                prepay_id = gateways.wechat_pay().create_jsapi(**request)
+            except WeChatPayException as err:  # an error answer, or one we could not trust
+                log.warning("WeChat prepay for order %s failed: %s", order.id, type(err).__name__)
+                raise PaymentUnavailable("微信支付暂时不可用，请稍后再试或使用钱包支付") from err
+            db.session.execute(
+                update(WeChatPayment)
+                .where(WeChatPayment.id == payment.id, WeChatPayment.prepay_id.is_(None))
+                .values(prepay_id=prepay_id)
+            )
+            outbox.enqueue(
+                "reconcile_payment",
+                {"order_id": order.id},
+                dedupe_key=f"reconcile:{order.id}",
+                run_after=utcnow() + RECONCILE_AFTER,
+            )
+            db.session.refresh(payment)  # a twin request may have recorded its prepay first
+        return gateways.wechat_pay().jsapi_pay_params(payment.prepay_id)
+
+
+def _payment_of(order_id: int) -> WeChatPayment | None:
+    """The order's WeChat payment as the database holds it now."""
+    query = select(WeChatPayment).where(WeChatPayment.order_id == order_id)
+    return db.session.scalar(query.execution_options(populate_existing=True))
 
 
 def _wechat_payment(order: Order, member: Member) -> WeChatPayment:
-    payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order.id))
+    """The order's open WeChat payment, made (or reopened after a close) in the caller's
+    transaction."""
+    payment = _payment_of(order.id)
     if payment is not None and payment.state != "CLOSED":
         return payment
     chosen = db.session.execute(
@@ -134,7 +148,6 @@ def _wechat_payment(order: Order, member: Member) -> WeChatPayment:
         .execution_options(synchronize_session=False)
     )
     if chosen.rowcount != 1:
-        db.session.rollback()
         raise Conflict("订单支付方式已变化，请刷新")
     if payment is not None:
         # The last prepay was closed (the driver tried the wallet): WeChat needs a new number.
@@ -148,9 +161,7 @@ def _wechat_payment(order: Order, member: Member) -> WeChatPayment:
             )
         )
         if reopened.rowcount != 1:
-            db.session.rollback()
             raise Conflict("订单支付状态已变化，请刷新")
-        db.session.commit()
         db.session.refresh(payment)
         return payment
     payment = WeChatPayment(
@@ -162,14 +173,14 @@ def _wechat_payment(order: Order, member: Member) -> WeChatPayment:
         payer_openid=member.openid,
     )
     db.session.add(payment)
-    db.session.commit()
+    db.session.flush()
     return payment
 
 
 def _abandon_wechat(order: Order) -> None:
-    """Before paying another way: close the WeChat order, or learn that it was paid."""
-    settled = close_wechat(order)
-    if settled == "paid":
+    """Before paying another way: close the WeChat order (a step: see close_wechat), or learn
+    that it was paid."""
+    if close_wechat(order) == "paid":
         raise Conflict("该订单已通过微信支付")
     db.session.execute(
         update(Order)
@@ -177,26 +188,30 @@ def _abandon_wechat(order: Order) -> None:
         .values(payment_method=None)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     db.session.refresh(order)
 
 
 def close_wechat(order: Order) -> str:
-    """Close the order's WeChat prepay: 'closed', 'paid' (it was paid: now applied) or 'none'."""
+    """Close the order's WeChat prepay: 'closed', 'paid' (it was paid: now applied) or 'none'.
+
+    A step of the caller's use case: when there is a prepay to close, the work so far is
+    committed (end_step) before WeChat is called; the close is recorded in the caller's
+    transaction."""
     from app.adapters.wechat_pay import OrderAlreadyPaid, OrderNotFound
 
-    payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order.id))
+    payment = _payment_of(order.id)
     if payment is None or payment.state == "CLOSED":
         return "none" if payment is None else "closed"
     if payment.state == "SUCCESS":
         return "paid"
     out_trade_no = payment.out_trade_no
-    db.session.commit()
+    end_step()
     client = gateways.wechat_pay()
     try:
         client.close(out_trade_no)
     except OrderAlreadyPaid:
         apply_transaction(client.query(out_trade_no))
+        end_step()  # the money arrived: recorded, whatever the caller does next
         return "paid"
     except OrderNotFound:
         pass  # the prepay never reached WeChat: nothing there to close
@@ -205,12 +220,17 @@ def close_wechat(order: Order) -> str:
         .where(WeChatPayment.id == payment.id, WeChatPayment.state == "NOTPAY")
         .values(state="CLOSED")
     )
-    db.session.commit()
     return "closed"
 
 
 def apply_transaction(tx: dict, event_id: str | None = None) -> str:
-    """Apply a WeChat transaction (notification or query) at most once; returns what happened."""
+    """Apply a WeChat transaction (notification or query) at most once, in one transaction;
+    returns what happened."""
+    with unit_of_work():
+        return _apply_transaction(tx, event_id)
+
+
+def _apply_transaction(tx: dict, event_id: str | None) -> str:
     config = current_app.config
     payment = db.session.scalar(
         select(WeChatPayment).where(WeChatPayment.out_trade_no == tx.get("out_trade_no"))
@@ -232,7 +252,6 @@ def apply_transaction(tx: dict, event_id: str | None = None) -> str:
     if tx.get("trade_state") != "SUCCESS":
         return tx.get("trade_state", "unknown").lower()
     if event_id and not refunds.record_event(event_id, "TRANSACTION.SUCCESS", tx["transaction_id"]):
-        db.session.commit()
         return "duplicate"
     won = db.session.execute(
         update(WeChatPayment)
@@ -240,33 +259,30 @@ def apply_transaction(tx: dict, event_id: str | None = None) -> str:
         .values(state="SUCCESS", transaction_id=tx["transaction_id"], paid_at=utcnow())
     )
     if won.rowcount != 1:
-        db.session.commit()  # keeps the event row: this event is now known
-        return "duplicate"
+        return "duplicate"  # the event row is kept: this event is now known
     order = db.session.get(Order, payment.order_id)
     posting = [
         Leg("wechat_clearing", payment.amount_fen),
         Leg("prepaid_orders", -payment.amount_fen, station_id=order.station_id),
     ]
     if _mark_paid(order, "wechat", posting, "order.pay.wechat"):
-        db.session.commit()
         return "paid"
     # The money arrived for an order that expired, was cancelled or was paid another way
     # meanwhile: it never becomes the order's; it is booked and sent straight back to WeChat.
     refunds.refund_stray_payment(order, payment)
-    db.session.commit()
     return "refunded_late_payment"
 
 
 def reconcile(order_id: int) -> str:
-    """Job: ask WeChat about an order whose notification may never come."""
-    order = db.session.get(Order, order_id)
-    payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order_id))
-    if order is None or payment is None or payment.state != "NOTPAY":
-        return "nothing"
-    out_trade_no = payment.out_trade_no
-    db.session.commit()
+    """Job: ask WeChat about an order whose notification may never come. Two steps: read the
+    payment; apply WeChat's answer (apply_transaction)."""
     from app.adapters.wechat_pay import OrderNotFound
 
+    with unit_of_work():
+        payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order_id))
+        if payment is None or payment.state != "NOTPAY":
+            return "nothing"
+        out_trade_no = payment.out_trade_no
     try:
         tx = gateways.wechat_pay().query(out_trade_no)
     except OrderNotFound:

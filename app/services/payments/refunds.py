@@ -18,6 +18,7 @@ from app.services.orders import order_state, station_events
 from app.services.platform import audit, gateways, outbox
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.platform.money import fen_to_yuan
+from app.services.platform.unit_of_work import end_step, unit_of_work
 from app.services.staff.access import visible_station_ids
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ def create_refund(
     change = {"order": order.id, "amount": amount_fen, "expected": expected_status}
     guarded = db.session.execute(_ADD_REFUNDED[expected_status is not None], change)
     if guarded.rowcount != 1:
-        db.session.rollback()
         raise Invalid({"amount_fen": "退款总额不能超过实付金额，或订单状态刚刚变化，请刷新"})
     count = db.session.scalar(_COUNT_REFUNDS, {"order": order.id})
     now = utcnow()
@@ -153,83 +153,93 @@ def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
 
 
 def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:
-    """A cashier's or manager's refund, partial or full; a full refund of an unfuelled order
-    cancels it so it can no longer be fuelled."""
+    """A cashier's or manager's refund, partial or full, in one transaction; a full refund of
+    an unfuelled order cancels it so it can no longer be fuelled."""
     if actor.role not in REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
-    order = db.session.get(Order, order_id)
-    if order is None or order.chain_id != actor.chain_id:
-        raise NotFound("订单不存在")
-    if order.station_id not in visible_station_ids(actor):
-        raise PermissionDenied("该订单不属于您的油站")
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid({"reason": "请填写退款原因"})
-    if order.status == "fueled":
-        raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
-    if order.status not in ("paid", "settled"):
-        raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
-    left = order.paid_fen - order.refunded_fen
-    if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
-        raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
-    expected = order.status
-    if order.status == "paid" and amount_fen == left:
-        order_state.must_move(
-            order.id, "paid", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
-        )
-        station_events.record(order, "order.cancelled")
-        expected = "cancelled"
-    refund = create_refund(order, amount_fen, "manual", reason, actor, expected_status=expected)
-    # Refunds that together reached the whole payment leave nothing to fuel: cancel the order.
-    if order_state.move(
-        order.id, "paid", "cancelled", Order.refunded_fen >= Order.paid_fen, cancelled_at=utcnow()
-    ):
-        station_events.record(order, "order.cancelled")
-    elif expected == "paid":  # still to be fuelled, for less: the handhelds' lists must know
-        station_events.record(order, "order.refunded")
-    db.session.commit()
-    return refund
+    with unit_of_work():
+        order = db.session.get(Order, order_id)
+        if order is None or order.chain_id != actor.chain_id:
+            raise NotFound("订单不存在")
+        if order.station_id not in visible_station_ids(actor):
+            raise PermissionDenied("该订单不属于您的油站")
+        reason = (reason or "").strip()
+        if not reason:
+            raise Invalid({"reason": "请填写退款原因"})
+        if order.status == "fueled":
+            raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
+        if order.status not in ("paid", "settled"):
+            raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
+        left = order.paid_fen - order.refunded_fen
+        if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
+            raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
+        expected = order.status
+        if order.status == "paid" and amount_fen == left:
+            order_state.must_move(
+                order.id, "paid", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
+            )
+            expected = "cancelled"
+        refund = create_refund(order, amount_fen, "manual", reason, actor, expected_status=expected)
+        # Refunds that together reached the whole payment leave nothing to fuel: cancel it.
+        fully_refunded = Order.refunded_fen >= Order.paid_fen
+        if expected == "cancelled" or order_state.move(
+            order.id, "paid", "cancelled", fully_refunded, cancelled_at=utcnow()
+        ):
+            station_events.record(order, "order.cancelled")  # last: see its lock order
+        elif expected == "paid":  # still to be fuelled, for less: the handhelds' lists must know
+            station_events.record(order, "order.refunded")
+        return refund
 
 
 def submit(refund_id: int) -> None:
-    """Job: send a WeChat refund (again, with the same out_refund_no, until WeChat has it)."""
+    """Job: send a WeChat refund (again, with the same out_refund_no, until WeChat has it).
+
+    Named steps: (1) read the refund and end the transaction; (2) WeChat is asked, outside any
+    transaction; (3) its answer is applied (apply_result), or the failed attempt recorded."""
     from app.adapters.wechat_pay import WeChatPayError
 
-    refund = db.session.get(Refund, refund_id)
-    if refund is None or refund.method != "wechat" or refund.status != "PENDING":
-        return
-    # The WeChat transaction being refunded: its own number and total, whatever the order says.
-    payment = db.session.scalar(
-        select(WeChatPayment).where(
-            WeChatPayment.order_id == refund.order_id, WeChatPayment.state == "SUCCESS"
+    with unit_of_work():
+        refund = db.session.get(Refund, refund_id)
+        if refund is None or refund.method != "wechat" or refund.status != "PENDING":
+            return
+        # The WeChat transaction being refunded: its own number and total, whatever the order says.
+        payment = db.session.scalar(
+            select(WeChatPayment).where(
+                WeChatPayment.order_id == refund.order_id, WeChatPayment.state == "SUCCESS"
+            )
         )
-    )
-    request = dict(
-        out_refund_no=refund.out_refund_no,
-        amount_fen=refund.amount_fen,
-        total_fen=payment.amount_fen,
-        out_trade_no=payment.out_trade_no,
-        reason=refund.reason,
-        notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
-    )
-    db.session.commit()  # no transaction stays open while WeChat answers
-    try:
-        answer = gateways.wechat_pay().refund(**request)
-    except WeChatPayError as err:
-        db.session.execute(
-            update(Refund)
-            .where(Refund.id == refund_id)
-            .values(attempts=Refund.attempts + 1, last_error=f"{err.code}: {err}"[:200])
+        request = dict(
+            out_refund_no=refund.out_refund_no,
+            amount_fen=refund.amount_fen,
+            total_fen=payment.amount_fen,
+            out_trade_no=payment.out_trade_no,
+            reason=refund.reason,
+            notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
         )
-        db.session.commit()
-        if err.retryable:
-            raise outbox.RetryLater(f"WeChat refund: {err.code}") from err
-        raise
-    apply_result(answer)
+        end_step()
+        try:
+            answer = gateways.wechat_pay().refund(**request)
+        except WeChatPayError as err:
+            db.session.execute(
+                update(Refund)
+                .where(Refund.id == refund_id)
+                .values(attempts=Refund.attempts + 1, last_error=f"{err.code}: {err}"[:200])
+            )
+            end_step()  # the attempt is recorded, whatever the job runner does next
+            if err.retryable:
+                raise outbox.RetryLater(f"WeChat refund: {err.code}") from err
+            raise
+        apply_result(answer)
 
 
 def apply_result(data: dict, event_id: str | None = None) -> str:
-    """Apply a refund's state from WeChat (an answer, a query or a notification), once."""
+    """Apply a refund's state from WeChat (an answer, a query or a notification), once, in one
+    transaction."""
+    with unit_of_work():
+        return _apply_result(data, event_id)
+
+
+def _apply_result(data: dict, event_id: str | None) -> str:
     refund = db.session.scalar(
         select(Refund).where(Refund.out_refund_no == data.get("out_refund_no"))
     )
@@ -248,7 +258,6 @@ def apply_result(data: dict, event_id: str | None = None) -> str:
         return "duplicate"
     status = data.get("status") or data.get("refund_status")
     values = {"wechat_refund_id": data.get("refund_id") or refund.wechat_refund_id}
-    outcome = "unchanged"
     if status == "PROCESSING":
         if _move(refund.id, ("PENDING",), "PROCESSING", **values):
             outbox.enqueue(
@@ -257,7 +266,7 @@ def apply_result(data: dict, event_id: str | None = None) -> str:
                 dedupe_key=f"refund-query:{refund.id}",
                 run_after=utcnow() + QUERY_AFTER,
             )
-            outcome = "processing"
+            return "processing"
     elif status == "SUCCESS":
         if _move(refund.id, ("PENDING", "PROCESSING"), "SUCCESS", finished_at=finished(), **values):
             ledger.post(
@@ -271,13 +280,12 @@ def apply_result(data: dict, event_id: str | None = None) -> str:
                 order_id=refund.order_id,
                 memo=refund.out_refund_no,
             )
-            outcome = "success"
-        elif refund.status in OWED_STATUSES:  # settled by hand at WeChat's merchant platform?
+            return "success"
+        if refund.status in OWED_STATUSES:  # settled by hand at WeChat's merchant platform?
             log.error("refund %s: WeChat says SUCCESS after %s; check it", refund.id, refund.status)
     elif status in OWED_STATUSES:
-        outcome = _close(refund, status, values)
-    db.session.commit()
-    return outcome
+        return _close(refund, status, values)
+    return "unchanged"
 
 
 def _close(refund: Refund, status: str, values: dict) -> str:
@@ -329,12 +337,12 @@ def record_event(event_id: str, event_type: str, reference: str) -> bool:
 
 
 def query(refund_id: int) -> None:
-    """Job: ask WeChat about a refund still PROCESSING."""
-    refund = db.session.get(Refund, refund_id)
-    if refund is None or refund.status != "PROCESSING":
-        return
-    out_refund_no = refund.out_refund_no
-    db.session.commit()
+    """Job: ask WeChat about a refund still PROCESSING. Two steps: read it; apply the answer."""
+    with unit_of_work():
+        refund = db.session.get(Refund, refund_id)
+        if refund is None or refund.status != "PROCESSING":
+            return
+        out_refund_no = refund.out_refund_no
     answer = gateways.wechat_pay().query_refund(out_refund_no)
     if apply_result(answer) == "unchanged" and answer.get("status") == "PROCESSING":
         raise outbox.RetryLater("refund still processing", QUERY_AFTER)

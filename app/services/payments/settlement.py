@@ -1,36 +1,35 @@
 """Settling a fuelled order: revenue at list price, the member cut as promotion expense,
 and the unused part of the payment back to where it came from."""
 
-from app.extensions import db
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
 from app.services.orders import order_state
 from app.services.payments import refunds
 from app.services.platform.money import amount_for_volume
+from app.services.platform.unit_of_work import unit_of_work
 
 
 def settle_order(order_id: int) -> bool:
-    """Job: settle once; running it again (or after a crash) changes nothing more."""
-    order = order_state.take(order_id, "fueled", "settled", settled_at=utcnow())
-    if order is None:  # not fuelled (yet), or settled already
-        db.session.rollback()
-        return False
-    charged = order.dispensed_fen
-    at_list_price = max(amount_for_volume(order.list_price_fen, order.dispensed_ml), charged)
-    ledger.post(
-        order.chain_id,
-        "order.settle",
-        [
-            Leg("prepaid_orders", charged, station_id=order.station_id),
-            Leg("promotion_expense", at_list_price - charged, station_id=order.station_id),
-            Leg("fuel_revenue", -at_list_price, station_id=order.station_id),
-        ],
-        station_id=order.station_id,
-        order_id=order.id,
-    )
-    unused = order.paid_fen - order.refunded_fen - charged
-    if unused > 0:
-        refunds.create_refund(order, unused, "settlement", "加油差额退款")
-    db.session.commit()
-    return True
+    """Job, one transaction: settle once; running it again (or after a crash) changes nothing."""
+    with unit_of_work():
+        order = order_state.take(order_id, "fueled", "settled", settled_at=utcnow())
+        if order is None:  # not fuelled (yet), or settled already
+            return False
+        charged = order.dispensed_fen
+        at_list_price = max(amount_for_volume(order.list_price_fen, order.dispensed_ml), charged)
+        ledger.post(
+            order.chain_id,
+            "order.settle",
+            [
+                Leg("prepaid_orders", charged, station_id=order.station_id),
+                Leg("promotion_expense", at_list_price - charged, station_id=order.station_id),
+                Leg("fuel_revenue", -at_list_price, station_id=order.station_id),
+            ],
+            station_id=order.station_id,
+            order_id=order.id,
+        )
+        unused = order.paid_fen - order.refunded_fen - charged
+        if unused > 0:
+            refunds.create_refund(order, unused, "settlement", "加油差额退款")
+        return True

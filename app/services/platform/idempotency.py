@@ -4,13 +4,13 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select, update
 
 from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import insert_unless_exists, utcnow
 from app.services.platform.errors import Conflict
+from app.services.platform.unit_of_work import unit_of_work
 
 KEEP_FOR = timedelta(hours=48)
 # A first request still unanswered after this long died with its process: a repeat takes over.
@@ -33,8 +33,8 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-# Built once: every driver write runs these (building them per call cost more than running them).
-_CLAIM = insert(IdempotencyRecord.__table__)
+_KEY_COLUMNS = ("member_id", "endpoint", "key")
+# Built once: every driver write runs it (building it per call cost more than running it).
 _record = IdempotencyRecord.__table__.c
 _ANSWER = (
     update(IdempotencyRecord.__table__)
@@ -59,14 +59,18 @@ class Claim:
 def begin(member_id: int, endpoint: str, key: str, request_hash: str):
     """(claim, None) for a first request; (None, (status, body)) for a repeat.
 
-    The claim is a row flushed, not committed: it is committed with the request's own work, and
-    a concurrent twin waits on the unique index until then. No extra commit for the key."""
+    In the caller's unit of work: the claim is a row inserted, not committed. It commits with
+    the request's own work and its answer (finish), so a process killed at any point leaves
+    either nothing (a retry runs the request) or the work with its answer (a retry gets the
+    answer). A concurrent twin waits on the unique index until then. Only a use case written in
+    steps commits the claim early; if its process dies before the answer, a repeat takes over
+    after STALE_AFTER."""
     claim = Claim(member_id, endpoint, key, request_hash)
-    try:
-        db.session.execute(_CLAIM, {**asdict(claim), "created_at": utcnow()})
+    claimed = insert_unless_exists(
+        IdempotencyRecord, _KEY_COLUMNS, {**asdict(claim), "created_at": utcnow()}
+    )
+    if claimed:
         return claim, None
-    except IntegrityError:
-        db.session.rollback()
     first = db.session.execute(
         select(
             IdempotencyRecord.request_hash,
@@ -91,7 +95,6 @@ def begin(member_id: int, endpoint: str, key: str, request_hash: str):
         .values(created_at=utcnow())
     )
     if took_over.rowcount != 1:
-        db.session.rollback()
         raise StillRunning("相同的请求正在处理，请稍后再试")
     return claim, None
 
@@ -105,9 +108,8 @@ def _same(claim: Claim) -> tuple:
 
 
 def finish(claim: Claim, status: int, body: dict) -> None:
-    """Store the answer. The claim row is there if the request committed its work; if it rolled
-    back (a refusal), the row went with it and the answer is stored in a new one."""
-    db.session.rollback()  # whatever the view left open is not part of this
+    """Store the answer in the caller's unit of work, with the work it answers for. The claim
+    row is there unless the work was rolled back (a refusal): then a new row holds the answer."""
     stored = db.session.execute(
         _ANSWER,
         {
@@ -120,24 +122,22 @@ def finish(claim: Claim, status: int, body: dict) -> None:
     )
     if stored.rowcount == 0:
         values = {**asdict(claim), "status_code": status, "response": body}
-        insert_unless_exists(IdempotencyRecord, ("member_id", "endpoint", "key"), values)
-    db.session.commit()
+        insert_unless_exists(IdempotencyRecord, _KEY_COLUMNS, values)
 
 
 def abandon(claim: Claim) -> None:
-    """The request failed on our side (5xx): a retry with the key may run it again."""
-    db.session.rollback()
+    """The request failed on our side or a partner's (5xx): a retry with the key may run it
+    again. Removes a claim that a step of the request committed early."""
     db.session.execute(
         delete(IdempotencyRecord).where(*_same(claim), IdempotencyRecord.status_code.is_(None))
     )
-    db.session.commit()
 
 
 def purge_old() -> int:
     """Drop answers older than KEEP_FOR (at least 24 h are kept, as promised to clients)."""
     cutoff = utcnow() - KEEP_FOR
-    result = db.session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
-    )
-    db.session.commit()
+    with unit_of_work():
+        result = db.session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+        )
     return result.rowcount

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select, update
 from app.extensions import db
 from app.models import OutboxJob
 from app.models.base import insert_unless_exists, utcnow
+from app.services.platform.unit_of_work import retrying, unit_of_work
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[dict], None]] = {}
@@ -74,8 +75,8 @@ _DONE = (
 def claim(job_id: int, from_status: str = "pending") -> Claimed | None:
     """Take a job by compare-and-set (committed); None when someone else has it."""
     params = {"job": job_id, "from_status": from_status, "now": utcnow()}
-    row = db.session.execute(_CLAIM, params).first()
-    db.session.commit()
+    with unit_of_work():
+        row = db.session.execute(_CLAIM, params).first()
     return Claimed(job_id, row.kind, dict(row.payload), row.attempts) if row else None
 
 
@@ -104,36 +105,37 @@ def run_due(limit: int = 50) -> int:
 
 
 def execute(job: Claimed) -> None:
-    """Run a claimed job and record the outcome; failures are retried with backoff."""
+    """Run a claimed job and mark it done in the job's own transaction (one commit, unless the
+    handler is written in steps); failures are retried with backoff."""
+
+    def run() -> None:
+        with unit_of_work():
+            HANDLERS[job.kind](job.payload)
+            db.session.execute(_DONE, {"job": job.id, "now": utcnow()})
+
     try:
-        HANDLERS[job.kind](job.payload)
+        retrying(run)
     except RetryLater as later:
-        db.session.rollback()
         _reschedule(job.id, job.attempts, str(later), later.delay)
-        return
     except Exception as err:
-        db.session.rollback()
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
         _reschedule(job.id, job.attempts, f"{type(err).__name__}: {err}"[:500])
-        return
-    db.session.execute(_DONE, {"job": job.id, "now": utcnow()})
-    db.session.commit()
 
 
 def _reschedule(job_id: int, attempts: int, error: str, delay: timedelta | None = None) -> None:
     failed = attempts >= MAX_ATTEMPTS
     delay = delay or timedelta(seconds=min(5 * 2 ** (attempts - 1), 3600))
-    db.session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id == job_id)
-        .values(
-            status="failed" if failed else "pending",
-            run_after=utcnow() + delay,
-            last_error=error[:500],
-            finished_at=utcnow() if failed else None,
+    with unit_of_work():
+        db.session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.id == job_id)
+            .values(
+                status="failed" if failed else "pending",
+                run_after=utcnow() + delay,
+                last_error=error[:500],
+                finished_at=utcnow() if failed else None,
+            )
         )
-    )
-    db.session.commit()
     if failed:
         log.error("job %s gave up after %s attempts: %s", job_id, attempts, error)
 
@@ -150,16 +152,16 @@ def sweep_stuck(
         OutboxJob.status.in_(("queued", "running")),
         OutboxJob.claimed_at < (now or utcnow()) - after,
     )
-    ids = set(db.session.scalars(select(OutboxJob.id).where(*stuck)))
+    with unit_of_work():
+        ids = set(db.session.scalars(select(OutboxJob.id).where(*stuck)))
     if ids and waiting is not None:
-        ids -= waiting()
+        ids -= waiting()  # asked of Redis with no transaction open
     if not ids:
-        db.session.commit()
         return 0
-    result = db.session.execute(
-        update(OutboxJob).where(OutboxJob.id.in_(ids), *stuck).values(status="pending")
-    )
-    db.session.commit()
+    with unit_of_work():
+        result = db.session.execute(
+            update(OutboxJob).where(OutboxJob.id.in_(ids), *stuck).values(status="pending")
+        )
     log.warning("handed out again %s job(s) with no sign of life", result.rowcount)
     return result.rowcount
 
@@ -168,12 +170,12 @@ def renew(job_ids: list[int]) -> None:
     """A worker's sign of life for the jobs it holds (queued in its RQ job, or running)."""
     if not job_ids:
         return
-    db.session.execute(
-        update(OutboxJob)
-        .where(OutboxJob.id.in_(job_ids), OutboxJob.status.in_(("queued", "running")))
-        .values(claimed_at=utcnow())
-    )
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.id.in_(job_ids), OutboxJob.status.in_(("queued", "running")))
+            .values(claimed_at=utcnow())
+        )
 
 
 def relay(limit: int, send: Callable[[list[int]], None]) -> int:
@@ -182,19 +184,15 @@ def relay(limit: int, send: Callable[[list[int]], None]) -> int:
     pass; a worker taking one meanwhile waits on its row until the commit. Concurrent relays
     skip each other's rows. Returns how many were sent."""
     due = _due(limit).with_for_update(skip_locked=True).scalar_subquery()
-    ids = db.session.scalars(
-        update(OutboxJob)
-        .where(OutboxJob.id.in_(due))
-        .values(status="queued", claimed_at=utcnow())
-        .returning(OutboxJob.id)
-    ).all()
-    try:
+    with unit_of_work():
+        ids = db.session.scalars(
+            update(OutboxJob)
+            .where(OutboxJob.id.in_(due))
+            .values(status="queued", claimed_at=utcnow())
+            .returning(OutboxJob.id)
+        ).all()
         if ids:
             send(sorted(ids))
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
     return len(ids)
 
 
@@ -202,14 +200,16 @@ def backlog(now: datetime | None = None) -> tuple[dict[str, int], timedelta]:
     """For operators: jobs by status, and how late the latest job not done yet is (due and
     pending, handed to RQ, or running)."""
     now = now or utcnow()
-    counts = dict(
-        db.session.execute(select(OutboxJob.status, func.count()).group_by(OutboxJob.status)).all()
-    )
-    oldest = db.session.scalar(
-        select(func.min(OutboxJob.run_after)).where(
-            OutboxJob.status.in_(("queued", "running"))
-            | ((OutboxJob.status == "pending") & (OutboxJob.run_after <= now))
+    with unit_of_work():
+        counts = dict(
+            db.session.execute(
+                select(OutboxJob.status, func.count()).group_by(OutboxJob.status)
+            ).all()
         )
-    )
-    db.session.commit()
+        oldest = db.session.scalar(
+            select(func.min(OutboxJob.run_after)).where(
+                OutboxJob.status.in_(("queued", "running"))
+                | ((OutboxJob.status == "pending") & (OutboxJob.run_after <= now))
+            )
+        )
     return counts, max(now - oldest, timedelta(0)) if oldest else timedelta(0)

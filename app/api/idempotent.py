@@ -37,7 +37,7 @@ def idempotent(view):
     return declare(
         wrapper,
         view,
-        codes=("idempotency_key_required", "idempotency_key_reused", "request_in_progress"),
+        codes=("idempotency_key_required", "idempotency_key_reused", "request_in_progress", "busy"),
     )
 
 

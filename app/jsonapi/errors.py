@@ -54,6 +54,7 @@ CODES: dict[str, tuple[int, str]] = {
     "wechat_unavailable": (503, "微信登录暂时不可用"),
     "payment_unavailable": (503, "微信支付暂时不可用，可稍后再试或使用钱包"),
     "chain_not_configured": (503, "服务尚未配置"),
+    "busy": (503, "系统繁忙（并发冲突，请求已撤销），请用同一 Idempotency-Key 重试"),
 }
 
 

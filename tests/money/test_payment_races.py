@@ -1,6 +1,7 @@
 """WeChat and wallet payment of one order at once, and a prepay that failed: no money is lost,
 none is taken twice, and the order can always be paid, cancelled or expired."""
 
+import threading
 from datetime import timedelta
 
 import httpx
@@ -9,7 +10,7 @@ import time_machine
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import LedgerEntry, Order, Refund, WeChatPayment
+from app.models import LedgerEntry, Member, Order, Refund, WeChatPayment
 from app.models.base import utcnow
 from app.services import ledger, payments
 from app.services.payments import cancellation, paying
@@ -123,4 +124,41 @@ def test_after_a_failed_wallet_attempt_wechat_pays_with_a_new_prepay(world, sand
     assert ledger.wallet_balance(member.id) == 1000
     with pytest.raises(Conflict):
         payments.pay_with_wallet(member, order.id)
+    assert_ledger_ok()
+
+
+def test_paying_and_cancelling_one_members_orders_at_once_never_deadlock(app, world):
+    """Paying takes the order, the wallet, then the station; cancelling a paid order must take
+    them in the same order (its wallet refund before its station event), or the two wait on
+    each other and the database kills one."""
+    member = make_member(world.chain, openid="o-busy-driver")
+    credit_wallet(member, 100_000)
+    to_pay = [place(world, member, 1000).id for _ in range(20)]
+    to_cancel = [
+        payments.pay_with_wallet(member, place(world, member, 1000).id).id for _ in range(20)
+    ]
+    outcomes, barrier = [], threading.Barrier(4, timeout=30)
+
+    def work(action, ids):
+        with app.app_context():
+            driver = db.session.get(Member, member.id)
+            barrier.wait()
+            for order_id in ids:
+                outcomes.append(action(driver, order_id).status)
+            db.session.remove()
+
+    threads = [
+        threading.Thread(target=work, args=(payments.pay_with_wallet, to_pay[i::2]))
+        for i in range(2)
+    ] + [
+        threading.Thread(target=work, args=(cancellation.cancel_order, to_cancel[i::2]))
+        for i in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["cancelled"] * 20 + ["paid"] * 20
+    db.session.expire_all()
+    assert ledger.wallet_balance(member.id) == 100_000 - 20 * 1000
     assert_ledger_ok()

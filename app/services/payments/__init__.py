@@ -1,8 +1,9 @@
-"""Payments: paying an order from the wallet or with WeChat Pay and applying WeChat's
-notifications (`paying`), refunds (`refunds`) and the follow-up of WeChat refunds that never
-reached the driver (`refund_followup`), cancelling and expiring orders (`cancellation`) and
-settling fuelled ones (`settlement`)."""
+"""Payments: paying an order from the wallet or with WeChat Pay (`paying`), WeChat's
+notifications (`notifications`), refunds (`refunds`) and the follow-up of WeChat refunds that
+never reached the driver (`refund_followup`), cancelling and expiring orders (`cancellation`)
+and settling fuelled ones (`settlement`)."""
 
+from app.services.payments.notifications import handle_wechat_notification
 from app.services.payments.paying import (
     PaymentUnavailable,
     apply_transaction,
@@ -14,6 +15,7 @@ from app.services.payments.paying import (
 __all__ = [
     "PaymentUnavailable",
     "apply_transaction",
+    "handle_wechat_notification",
     "pay_with_wallet",
     "pay_with_wechat",
     "reconcile",

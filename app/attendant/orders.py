@@ -19,6 +19,7 @@ from app.jsonapi.parsing import parse_body, parse_query
 from app.jsonapi.render import order_basics
 from app.models import Order
 from app.services.orders import pickup, pickup_code
+from app.services.platform.unit_of_work import retrying
 
 # What a scanned token can go wrong with: a role that may not confirm, another station, unknown,
 # used, an order no longer paid, expired.
@@ -120,13 +121,13 @@ def preview_fueling():
     tag="orders",
     body=ConfirmRequest,
     response=ConfirmResponse,
-    errors=(*TOKEN_ERRORS, "rejected", "confirmation_id_reused"),
+    errors=(*TOKEN_ERRORS, "rejected", "confirmation_id_reused", "busy"),
 )
 @staff_required
 def confirm_fueling():
     data = parse_body(ConfirmRequest)
-    order, fueling, replayed = pickup.confirm(
-        current_user, data.token, data.dispensed_ml, data.confirmation_id
+    order, fueling, replayed = retrying(
+        lambda: pickup.confirm(current_user, data.token, data.dispensed_ml, data.confirmation_id)
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return fueling_json(order, fueling), 200, headers

@@ -7,8 +7,8 @@ from app.console import bp
 from app.console.audit_text import ACTION_NAMES, describe
 from app.console.forms import AuditFilterForm
 from app.console.web import actor, catalogue_required, fragment, is_partial
-from app.services.platform import audit
 from app.services.staff import access
+from app.services.staff import audit_log as entries
 
 PER_PAGE = 50
 
@@ -21,7 +21,7 @@ def _filter_form(me) -> AuditFilterForm:
     ]
     form.person.choices = [
         SelectChoice("", "全部人员"),
-        *(SelectChoice(str(s.id), f"{s.display_name}（{s.username}）") for s in audit.actors(me)),
+        *(SelectChoice(str(s.id), f"{s.display_name}（{s.username}）") for s in entries.actors(me)),
         SelectChoice("system", "系统（自动任务）"),
     ]
     form.action.choices = [SelectChoice("", "全部操作")] + [
@@ -30,9 +30,9 @@ def _filter_form(me) -> AuditFilterForm:
     return form
 
 
-def _filters(form: AuditFilterForm) -> audit.Filters:
+def _filters(form: AuditFilterForm) -> entries.Filters:
     person = form.person.data
-    return audit.Filters(
+    return entries.Filters(
         station_id=int(form.station_id.data) if form.station_id.data else None,
         actor_staff_id=int(person) if person and person != "system" else None,
         system_only=person == "system",
@@ -59,7 +59,7 @@ def audit_log():
     form = _filter_form(me)
     page, lines, status = None, [], 400
     if form.validate():
-        page = audit.search(me, _filters(form), form.page.data or 1, PER_PAGE)
+        page = entries.search(me, _filters(form), form.page.data or 1, PER_PAGE)
         lines, status = describe(page.entries, me.chain_id), 200
     context = {"form": form, "page": page, "lines": lines, "page_url": _page_url}
     if is_partial():

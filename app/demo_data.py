@@ -27,6 +27,7 @@ from app.services import ledger
 from app.services.catalogue.setup import ensure_chain
 from app.services.ledger.postings import Leg
 from app.services.platform.clock import from_local, to_local
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.passwords import hash_password
 
 CHAIN_CODE, CHAIN_NAME = "yunling", "云岭能源"
@@ -135,10 +136,10 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
     """Load the demo once; returns (created_now, [(username, role name, stations)])."""
     existing = db.session.scalar(select(Chain).where(Chain.code == CHAIN_CODE))
     if existing is None:
-        chain = ensure_chain(CHAIN_CODE, CHAIN_NAME, wechat_appid)
-        _load_catalogue(chain)
-        _load_people(chain)
-        db.session.commit()
+        with unit_of_work():  # all of it or nothing
+            chain = ensure_chain(CHAIN_CODE, CHAIN_NAME, wechat_appid)
+            _load_catalogue(chain)
+            _load_people(chain)
     return existing is None, demo_logins()
 
 

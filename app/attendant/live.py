@@ -12,12 +12,12 @@ from app.attendant import bp
 from app.attendant.auth import staff_required
 from app.attendant.orders import order_json
 from app.attendant.schemas import EventsQuery, EventsResponse, WaitingOrders
-from app.extensions import db
 from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_query
 from app.jsonapi.render import local_iso
-from app.models import Order
+from app.models import Order, StationEvent
 from app.services.orders import station_events
+from app.services.platform.unit_of_work import unit_of_work
 
 POLL_S = 0.5
 
@@ -64,17 +64,21 @@ def station_events_since(station_id: int):
     q = parse_query(EventsQuery)
     deadline = time.monotonic() + min(q.wait, current_app.config["LIVE_WAIT_MAX_S"])
     while True:
-        events = station_events.since(current_user, station_id, q.since)
-        if events or time.monotonic() >= deadline:
-            break
-        # End the read so the next look sees new commits (SQLite too). COMMIT, as it only read:
-        # a ROLLBACK would also drop the connection's prepared statements.
-        db.session.commit()
+        # One transaction per look, so the next look sees new commits (SQLite too). It ends
+        # with COMMIT, as it only read: a ROLLBACK would drop the connection's prepared
+        # statements.
+        with unit_of_work():
+            events = station_events.since(current_user, station_id, q.since)
+            if events or time.monotonic() >= deadline:
+                return _events_answer(events, q.since)
         time.sleep(POLL_S)
+
+
+def _events_answer(events: list[StationEvent], since: int) -> dict:
     hashes = station_events.token_hashes(e.order_id for e in events)
     orders = station_events.orders_of(events)
     return {
-        "cursor": events[-1].id if events else q.since,
+        "cursor": events[-1].id if events else since,
         "events": [
             {
                 "id": e.id,

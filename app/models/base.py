@@ -61,20 +61,6 @@ def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -
     return result.rowcount == 1
 
 
-def commit_keeping_loaded() -> None:
-    """Commit without expiring the objects the session holds. For a use case about to answer
-    with objects it wrote or re-read under lock in this transaction: they are current, and a
-    reload per object after the commit would only cost time. Later queries still see new data."""
-    from app.extensions import db
-
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
 def one_of(column: str, values) -> str:
     """The SQL of a CHECK that the column holds one of the values (plain words, no quotes)."""
     quoted = ", ".join(f"'{value}'" for value in values)

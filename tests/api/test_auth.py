@@ -2,11 +2,13 @@
 
 import hashlib
 import logging
+import threading
 import uuid
 from datetime import datetime, timedelta
 
+import httpx
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, text
 
 from app.api.schemas import LoginResponse, MemberProfile
 from app.extensions import db
@@ -14,6 +16,7 @@ from app.models import Member, MemberToken
 from app.models.base import utcnow
 from tests.api.conftest import assert_error
 from tests.factories import ChainFactory
+from tests.timing import wait_until
 
 
 def test_first_login_creates_the_member_and_the_next_finds_it(world, driver, app):
@@ -34,6 +37,38 @@ def test_first_login_creates_the_member_and_the_next_finds_it(world, driver, app
     members = db.session.scalars(select(Member)).all()
     assert [(m.chain_id, m.openid) for m in members] == [(world.chain.id, "o-alice")]
     assert members[0].last_login_at is not None
+
+
+def test_a_parallel_first_login_finds_the_member_the_other_created(world, driver, live_server):
+    """Two first logins of one driver at once: the second waits for the first's new member row
+    and logs into it, neither a second member nor an error."""
+    code = driver.js_code("o-twin")
+    answers = []
+
+    def second_login():
+        url = live_server.url + "/api/v1/auth/wechat"
+        answers.append(httpx.post(url, json={"js_code": code}, timeout=30))
+
+    def waits_for(pid: int) -> bool:
+        with db.engine.connect() as conn:  # pg_stat_activity afresh each time
+            blocked = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"
+            )
+            return bool(conn.scalar(blocked, {"pid": pid}))
+
+    with db.engine.connect() as first:
+        first_pid = first.scalar(text("SELECT pg_backend_pid()"))
+        row = {"chain_id": world.chain.id, "openid": "o-twin", "created_at": utcnow()}
+        member_id = first.scalar(insert(Member).values(row).returning(Member.id))
+        thread = threading.Thread(target=second_login)
+        thread.start()
+        wait_until(lambda: waits_for(first_pid))
+        first.commit()
+    thread.join(timeout=30)
+    assert answers[0].status_code == 200, answers[0].text
+    body = LoginResponse.model_validate(answers[0].json())
+    assert (body.is_new_member, body.member.id) == (False, member_id)
+    assert db.session.scalar(select(func.count(Member.id))) == 1
 
 
 def test_tokens_are_long_random_and_stored_only_as_sha256(world, driver):

@@ -8,6 +8,7 @@ from app.models import Fuel, Nozzle, Staff, Station, StationFuel
 from app.services.catalogue.stations import record_catalogue_change
 from app.services.platform import audit
 from app.services.platform.errors import Invalid, NotFound
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import station_for_manager
 
 
@@ -39,11 +40,10 @@ def _snapshot(nozzle: Nozzle) -> dict:
 
 
 def _save(nozzle: Nozzle) -> None:
-    number = nozzle.number  # the rollback below reloads the old number into nozzle
+    number = nozzle.number  # not readable once the flush failed
     try:
         db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
+    except IntegrityError:  # the caller's block rolls back
         raise Invalid({"number": f"{number}号枪已存在"}) from None
 
 
@@ -52,25 +52,25 @@ def add_nozzle(
 ) -> Nozzle:
     station = station_for_manager(actor, station_id)
     _check(station, number, fuel_id, enabled)
-    nozzle = Nozzle(
-        chain_id=station.chain_id,
-        station_id=station.id,
-        number=number,
-        fuel_id=fuel_id,
-        enabled=enabled,
-    )
-    db.session.add(nozzle)
-    _save(nozzle)
-    record_catalogue_change(
-        actor,
-        "nozzle.add",
-        "nozzle",
-        nozzle.id,
-        chain_id=station.chain_id,
-        station_id=station.id,
-        after=_snapshot(nozzle),
-    )
-    db.session.commit()
+    with unit_of_work():
+        nozzle = Nozzle(
+            chain_id=station.chain_id,
+            station_id=station.id,
+            number=number,
+            fuel_id=fuel_id,
+            enabled=enabled,
+        )
+        db.session.add(nozzle)
+        _save(nozzle)
+        record_catalogue_change(
+            actor,
+            "nozzle.add",
+            "nozzle",
+            nozzle.id,
+            chain_id=station.chain_id,
+            station_id=station.id,
+            after=_snapshot(nozzle),
+        )
     return nozzle
 
 
@@ -83,20 +83,19 @@ def update_nozzle(
         raise NotFound("油枪不存在")
     _check(station, number, fuel_id, enabled)
     before = _snapshot(nozzle)
-    nozzle.number, nozzle.fuel_id, nozzle.enabled = number, fuel_id, enabled
-    _save(nozzle)
-    old, new = audit.changes(before, _snapshot(nozzle))
-    if new:
-        record_catalogue_change(
-            actor,
-            "nozzle.update",
-            "nozzle",
-            nozzle.id,
-            chain_id=station.chain_id,
-            station_id=station.id,
-            before=old,
-            after=new,
-        )
-    db.session.commit()
-    db.session.refresh(nozzle)
+    with unit_of_work():
+        nozzle.number, nozzle.fuel_id, nozzle.enabled = number, fuel_id, enabled
+        _save(nozzle)
+        old, new = audit.changes(before, _snapshot(nozzle))
+        if new:
+            record_catalogue_change(
+                actor,
+                "nozzle.update",
+                "nozzle",
+                nozzle.id,
+                chain_id=station.chain_id,
+                station_id=station.id,
+                before=old,
+                after=new,
+            )
     return nozzle

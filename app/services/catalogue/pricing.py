@@ -11,6 +11,7 @@ from app.models.base import utcnow
 from app.services.catalogue.stations import record_catalogue_change
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid, NotFound
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import station_for_manager
 
 # A sanity band per litre: catches a price typed in fen or with a misplaced point.
@@ -87,21 +88,21 @@ def set_fuel_enabled(actor: Staff, station_id: int, fuel_id: int, enabled: bool)
     before = bool(link and link.enabled)
     if before == enabled:
         return
-    if link is None:
-        link = StationFuel(chain_id=station.chain_id, station_id=station.id, fuel_id=fuel.id)
-        db.session.add(link)
-    link.enabled = enabled
-    record_catalogue_change(
-        actor,
-        "fuel.enable" if enabled else "fuel.disable",
-        "fuel",
-        fuel.id,
-        chain_id=station.chain_id,
-        station_id=station.id,
-        before={"fuel": fuel.name, "enabled": before},
-        after={"fuel": fuel.name, "enabled": enabled},
-    )
-    db.session.commit()
+    with unit_of_work():
+        if link is None:
+            link = StationFuel(chain_id=station.chain_id, station_id=station.id, fuel_id=fuel.id)
+            db.session.add(link)
+        link.enabled = enabled
+        record_catalogue_change(
+            actor,
+            "fuel.enable" if enabled else "fuel.disable",
+            "fuel",
+            fuel.id,
+            chain_id=station.chain_id,
+            station_id=station.id,
+            before={"fuel": fuel.name, "enabled": before},
+            after={"fuel": fuel.name, "enabled": enabled},
+        )
 
 
 def price_problems(
@@ -158,28 +159,28 @@ def schedule_price(
         raise Invalid({"effective_at": "该时间已有一条调价，请先取消它"})
     # "Before" is the price drivers pay now, not another change still pending.
     previous = next((r.current for r in fuel_rows(station.id, now) if r.fuel.id == fuel.id), None)
-    price = FuelPrice(
-        chain_id=station.chain_id,
-        station_id=station.id,
-        fuel_id=fuel.id,
-        list_price_fen=list_price_fen,
-        member_price_fen=member_price_fen,
-        effective_at=effective_at,
-        created_by_id=actor.id,
-    )
-    db.session.add(price)
-    db.session.flush()
-    record_catalogue_change(
-        actor,
-        "price.schedule",
-        "fuel_price",
-        price.id,
-        chain_id=station.chain_id,
-        station_id=station.id,
-        before=_price_dict(fuel, previous) if previous else None,
-        after=_price_dict(fuel, price),
-    )
-    db.session.commit()
+    with unit_of_work():
+        price = FuelPrice(
+            chain_id=station.chain_id,
+            station_id=station.id,
+            fuel_id=fuel.id,
+            list_price_fen=list_price_fen,
+            member_price_fen=member_price_fen,
+            effective_at=effective_at,
+            created_by_id=actor.id,
+        )
+        db.session.add(price)
+        db.session.flush()
+        record_catalogue_change(
+            actor,
+            "price.schedule",
+            "fuel_price",
+            price.id,
+            chain_id=station.chain_id,
+            station_id=station.id,
+            before=_price_dict(fuel, previous) if previous else None,
+            after=_price_dict(fuel, price),
+        )
     return price
 
 
@@ -190,31 +191,30 @@ def cancel_price(actor: Staff, station_id: int, price_id: int) -> None:
     if price is None or price.station_id != station.id:
         raise NotFound("调价记录不存在")
     now = utcnow()
-    # Compare-and-set: only a still-future, uncancelled row can be cancelled, once.
-    result = db.session.execute(
-        update(FuelPrice)
-        .where(
-            FuelPrice.id == price.id,
-            FuelPrice.cancelled_at.is_(None),
-            FuelPrice.effective_at > now,
+    with unit_of_work():
+        # Compare-and-set: only a still-future, uncancelled row can be cancelled, once.
+        result = db.session.execute(
+            update(FuelPrice)
+            .where(
+                FuelPrice.id == price.id,
+                FuelPrice.cancelled_at.is_(None),
+                FuelPrice.effective_at > now,
+            )
+            .values(cancelled_at=now, cancelled_by_id=actor.id)
         )
-        .values(cancelled_at=now, cancelled_by_id=actor.id)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise Conflict("该调价已生效或已取消，不能再取消")
-    fuel = db.session.get(Fuel, price.fuel_id)
-    record_catalogue_change(
-        actor,
-        "price.cancel",
-        "fuel_price",
-        price.id,
-        chain_id=station.chain_id,
-        station_id=station.id,
-        before=_price_dict(fuel, price),
-        after={"cancelled": True},
-    )
-    db.session.commit()
+        if result.rowcount != 1:
+            raise Conflict("该调价已生效或已取消，不能再取消")
+        fuel = db.session.get(Fuel, price.fuel_id)
+        record_catalogue_change(
+            actor,
+            "price.cancel",
+            "fuel_price",
+            price.id,
+            chain_id=station.chain_id,
+            station_id=station.id,
+            before=_price_dict(fuel, price),
+            after={"cancelled": True},
+        )
 
 
 def _price_dict(fuel: Fuel, price: FuelPrice) -> dict:

@@ -13,6 +13,7 @@ from app.services.catalogue.entries import hours_text
 from app.services.platform import audit
 from app.services.platform.clock import WEEKDAY_NAMES
 from app.services.platform.errors import Invalid, NotFound
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import require_chain_admin, station_for_manager
 
 SERVICE_CHOICES = ["便利店", "洗车", "卫生间", "充电桩", "打气", "餐饮", "休息室", "ETC"]
@@ -123,23 +124,22 @@ def create_station(actor: Staff, fields: dict) -> Station:
         raise Invalid(errors)
     code = str(fields.get("code") or "").strip().upper()
     clean = _clean_profile(fields)
-    station = Station(chain_id=actor.chain_id, code=code, **clean)
-    db.session.add(station)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Invalid({"code": "该编号已被使用"}) from None
-    record_catalogue_change(
-        actor,
-        "station.create",
-        "station",
-        station.id,
-        chain_id=actor.chain_id,
-        station_id=station.id,
-        after={"code": code, **clean},
-    )
-    db.session.commit()
+    with unit_of_work():
+        station = Station(chain_id=actor.chain_id, code=code, **clean)
+        db.session.add(station)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same code, created a moment ago
+            raise Invalid({"code": "该编号已被使用"}) from None
+        record_catalogue_change(
+            actor,
+            "station.create",
+            "station",
+            station.id,
+            chain_id=actor.chain_id,
+            station_id=station.id,
+            after={"code": code, **clean},
+        )
     return station
 
 
@@ -147,21 +147,21 @@ def update_station(actor: Staff, station_id: int, fields: dict) -> Station:
     station = station_for_manager(actor, station_id)
     clean = _clean_profile(fields)
     before = _profile(station)
-    for key, value in clean.items():
-        setattr(station, key, value)
-    old, new = audit.changes(before, clean)
-    if new:
-        record_catalogue_change(
-            actor,
-            "station.update",
-            "station",
-            station.id,
-            chain_id=station.chain_id,
-            station_id=station.id,
-            before=old,
-            after=new,
-        )
-    db.session.commit()
+    with unit_of_work():
+        for key, value in clean.items():
+            setattr(station, key, value)
+        old, new = audit.changes(before, clean)
+        if new:
+            record_catalogue_change(
+                actor,
+                "station.update",
+                "station",
+                station.id,
+                chain_id=station.chain_id,
+                station_id=station.id,
+                before=old,
+                after=new,
+            )
     return station
 
 
@@ -183,31 +183,31 @@ def set_hours(actor: Staff, station_id: int, hours: dict[int, tuple[int, int] | 
     if errors:
         raise Invalid(errors)
     before = _hours_for_people(station_hours(station))
-    station.hours.clear()
-    db.session.flush()
-    for weekday, span in sorted(hours.items()):
-        if span is not None:
-            station.hours.append(
-                StationHours(
-                    chain_id=station.chain_id,
-                    weekday=weekday,
-                    opens_min=span[0],
-                    closes_min=span[1],
+    with unit_of_work():
+        station.hours.clear()
+        db.session.flush()
+        for weekday, span in sorted(hours.items()):
+            if span is not None:
+                station.hours.append(
+                    StationHours(
+                        chain_id=station.chain_id,
+                        weekday=weekday,
+                        opens_min=span[0],
+                        closes_min=span[1],
+                    )
                 )
+        before, after = audit.changes(before, _hours_for_people(hours))
+        if after:
+            record_catalogue_change(
+                actor,
+                "station.hours",
+                "station",
+                station.id,
+                chain_id=station.chain_id,
+                station_id=station.id,
+                before=before,
+                after=after,
             )
-    before, after = audit.changes(before, _hours_for_people(hours))
-    if after:
-        record_catalogue_change(
-            actor,
-            "station.hours",
-            "station",
-            station.id,
-            chain_id=station.chain_id,
-            station_id=station.id,
-            before=before,
-            after=after,
-        )
-    db.session.commit()
 
 
 def _hours_for_people(hours: dict) -> dict:
@@ -246,29 +246,29 @@ def add_photo(actor: Staff, station_id: int, data: bytes, caption: str = "") -> 
     if len(existing) >= MAX_PHOTOS:
         raise Invalid({"photo": f"每个油站最多 {MAX_PHOTOS} 张照片"})
     jpeg, width, height = normalise_image(data)
-    photo = StationPhoto(
-        chain_id=station.chain_id,
-        station_id=station.id,
-        caption=caption,
-        position=max((p.position for p in existing), default=-1) + 1,
-        content_type="image/jpeg",
-        width=width,
-        height=height,
-        sha256=hashlib.sha256(jpeg).hexdigest(),
-        data=jpeg,
-    )
-    db.session.add(photo)
-    db.session.flush()
-    record_catalogue_change(
-        actor,
-        "photo.add",
-        "station_photo",
-        photo.id,
-        chain_id=station.chain_id,
-        station_id=station.id,
-        after={"caption": caption, "width": width, "height": height},
-    )
-    db.session.commit()
+    with unit_of_work():
+        photo = StationPhoto(
+            chain_id=station.chain_id,
+            station_id=station.id,
+            caption=caption,
+            position=max((p.position for p in existing), default=-1) + 1,
+            content_type="image/jpeg",
+            width=width,
+            height=height,
+            sha256=hashlib.sha256(jpeg).hexdigest(),
+            data=jpeg,
+        )
+        db.session.add(photo)
+        db.session.flush()
+        record_catalogue_change(
+            actor,
+            "photo.add",
+            "station_photo",
+            photo.id,
+            chain_id=station.chain_id,
+            station_id=station.id,
+            after={"caption": caption, "width": width, "height": height},
+        )
     return photo
 
 
@@ -282,14 +282,14 @@ def get_photo(actor: Staff, station_id: int, photo_id: int) -> StationPhoto:
 
 def delete_photo(actor: Staff, station_id: int, photo_id: int) -> None:
     photo = get_photo(actor, station_id, photo_id)
-    record_catalogue_change(
-        actor,
-        "photo.delete",
-        "station_photo",
-        photo.id,
-        chain_id=photo.chain_id,
-        station_id=photo.station_id,
-        before={"caption": photo.caption, "sha256": photo.sha256},
-    )
-    db.session.delete(photo)
-    db.session.commit()
+    with unit_of_work():
+        record_catalogue_change(
+            actor,
+            "photo.delete",
+            "station_photo",
+            photo.id,
+            chain_id=photo.chain_id,
+            station_id=photo.station_id,
+            before={"caption": photo.caption, "sha256": photo.sha256},
+        )
+        db.session.delete(photo)

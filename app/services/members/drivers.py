@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from app.adapters.wechat_login import (
     CODE_USED,
@@ -17,13 +16,15 @@ from app.adapters.wechat_login import (
     USER_BLOCKED,
     WechatLoginClient,
     WechatLoginError,
+    WechatSession,
     WechatUnavailable,
 )
 from app.extensions import db
 from app.models import Member, MemberToken
-from app.models.base import utcnow
+from app.models.base import insert_unless_exists, utcnow
 from app.services.catalogue.read_model import current_chain_id
 from app.services.platform.errors import Invalid, ServiceError
+from app.services.platform.unit_of_work import end_step, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -62,56 +63,62 @@ def hash_token(token: str) -> str:
 
 
 def login_with_wechat(js_code: str) -> Login:
-    """Exchange a mini-program js_code for a new bearer token, creating the member if new."""
+    """Exchange a mini-program js_code for a new bearer token, creating the member if new.
+
+    Two named steps: (1) WeChat's code2Session gives the driver's openid, asked with no
+    transaction or connection held (the chain is read first and its transaction ended);
+    (2) the member is found or created and the token stored, in one transaction."""
     if not isinstance(js_code, str) or not js_code.strip():
         raise Invalid({"js_code": "js_code 不能为空"})
     if len(js_code) > MAX_JS_CODE_LENGTH:
         raise Invalid({"js_code": f"js_code 最多 {MAX_JS_CODE_LENGTH} 个字符"})
-    chain_id = current_chain_id()
-    db.session.rollback()  # hold no connection or transaction during the call to WeChat
+    with unit_of_work():
+        chain_id = current_chain_id()
+        end_step()
+        session = _code2session(js_code)
+        now = utcnow()
+        member, is_new = _find_or_create(chain_id, session.openid, now)
+        member.wechat_session_key = session.session_key
+        if session.unionid:
+            member.unionid = session.unionid
+        member.last_login_at = now
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        expires_at = now + timedelta(seconds=current_app.config["API_TOKEN_TTL_S"])
+        db.session.add(
+            MemberToken(
+                chain_id=chain_id,
+                member_id=member.id,
+                token_hash=hash_token(token),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+    log.info("member %s logged in%s", member.id, " (new)" if is_new else "")
+    return Login(token, expires_at, member, is_new)
+
+
+def _code2session(js_code: str) -> WechatSession:
+    """WeChat's answer, or LoginRefused saying why there is none."""
     try:
-        session = WechatLoginClient.from_config(current_app.config).code2session(js_code)
+        return WechatLoginClient.from_config(current_app.config).code2session(js_code)
     except WechatLoginError as err:
         if err.errcode not in REFUSALS:
             log.error("code2Session refused the login with errcode %s", err.errcode)
         raise LoginRefused(*REFUSALS.get(err.errcode, UNAVAILABLE)) from None
     except WechatUnavailable:
         raise LoginRefused(*UNAVAILABLE) from None
-    now = utcnow()
-    member, is_new = _find_or_create(chain_id, session.openid, now)
-    member.wechat_session_key = session.session_key
-    if session.unionid:
-        member.unionid = session.unionid
-    member.last_login_at = now
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    expires_at = now + timedelta(seconds=current_app.config["API_TOKEN_TTL_S"])
-    db.session.add(
-        MemberToken(
-            chain_id=chain_id,
-            member_id=member.id,
-            token_hash=hash_token(token),
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
-    db.session.commit()
-    log.info("member %s logged in%s", member.id, " (new)" if is_new else "")
-    return Login(token, expires_at, member, is_new)
 
 
 def _find_or_create(chain_id: int, openid: str, now: datetime) -> tuple[Member, bool]:
+    """The chain's member with this openid, created if new. A parallel first login of the
+    same driver waits for the other's insert and finds its member."""
     query = select(Member).where(Member.chain_id == chain_id, Member.openid == openid)
     member = db.session.scalars(query).one_or_none()
     if member is not None:
         return member, False
-    member = Member(chain_id=chain_id, openid=openid, created_at=now)
-    db.session.add(member)
-    try:
-        db.session.flush()
-    except IntegrityError:  # a parallel first login of the same driver created it
-        db.session.rollback()
-        return db.session.scalars(query).one(), False
-    return member, True
+    row = {"chain_id": chain_id, "openid": openid, "created_at": now}
+    created = insert_unless_exists(Member, ("chain_id", "openid"), row)
+    return db.session.scalars(query).one(), created
 
 
 def member_for_token(token: str) -> Member | None:

@@ -5,11 +5,9 @@ re-issue one through WeChat (a new refund: new out_refund_no, same money, sent b
 the first) or pay it into the driver's wallet with the driver's consent recorded. Each refund is
 followed up at most once: a compare-and-set on `refund.followup` decides, unique constraints on
 `refund_followup` back it. The original refund row stays as it was, as history. Each use case
-is one transaction, committed once at its end.
+is one transaction (a unit_of_work block).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text, update
@@ -22,6 +20,7 @@ from app.services.ledger.postings import Leg
 from app.services.payments.refunds import OWED_STATUSES
 from app.services.platform import audit, outbox
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import visible_station_ids
 
 FOLLOWUP_ROLES = ("manager", "chain_admin")
@@ -83,7 +82,7 @@ def count_owed(actor: Staff) -> int:
 def reissue(actor: Staff, refund_id: int) -> Refund:
     """Send the money of a CLOSED WeChat refund again: a new refund of the same amount with a
     new out_refund_no, submitted to WeChat by a job. Returns the new refund."""
-    with _use_case():
+    with unit_of_work():
         original = _owed_refund(actor, refund_id)
         if not may_reissue(original):
             raise Conflict("微信退款异常（原路退回失败）不能重新原路退款，请征得车主同意后退回钱包")
@@ -109,7 +108,7 @@ def return_to_wallet(
     """Pay a CLOSED or ABNORMAL WeChat refund into the driver's wallet, once the driver has
     agreed; who recorded the consent, how the driver gave it and the note are kept.
     Returns the new (wallet) refund."""
-    with _use_case():
+    with unit_of_work():
         original = _owed_refund(actor, refund_id)
         consent_note = _check_consent(consent_channel, consent_note)
         _claim(original, "wallet")
@@ -128,17 +127,6 @@ def return_to_wallet(
         )
         _record(actor, original, new, order, "wallet", consent_channel, consent_note)
     return new
-
-
-@contextmanager
-def _use_case() -> Iterator[None]:
-    """One transaction: committed once at the end, rolled back if anything raises."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _stations(actor: Staff) -> set[int]:

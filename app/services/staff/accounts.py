@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import ROLES, Staff, StaffStation, Station
 from app.services.platform import audit
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import visible_station_ids
 from app.services.staff.passwords import hash_password, password_problem, temporary_password, verify
 
@@ -127,39 +128,39 @@ def create_staff(
     errors = new_staff_problems(actor, username, display_name, phone, role, station_ids, password)
     if errors:
         raise Invalid(errors)
-    staff = Staff(
-        chain_id=actor.chain_id,
-        username=username,
-        display_name=display_name,
-        phone=phone,
-        role=role,
-        password_hash=hash_password(password),
-        must_change_password=True,
-    )
-    db.session.add(staff)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise Invalid({"username": "该用户名已被使用"}) from None
-    for station_id in station_ids:
-        staff.station_links.append(
-            StaffStation(chain_id=actor.chain_id, staff_id=staff.id, station_id=station_id)
+    password_hash = hash_password(password)
+    with unit_of_work():
+        staff = Staff(
+            chain_id=actor.chain_id,
+            username=username,
+            display_name=display_name,
+            phone=phone,
+            role=role,
+            password_hash=password_hash,
+            must_change_password=True,
         )
-    db.session.flush()
-    _record(
-        actor,
-        staff,
-        "staff.create",
-        None,
-        {
-            "username": username,
-            "display_name": display_name,
-            "role": role,
-            "station_ids": station_ids,
-        },
-    )
-    db.session.commit()
+        db.session.add(staff)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same username, created a moment ago
+            raise Invalid({"username": "该用户名已被使用"}) from None
+        for station_id in station_ids:
+            staff.station_links.append(
+                StaffStation(chain_id=actor.chain_id, staff_id=staff.id, station_id=station_id)
+            )
+        db.session.flush()
+        _record(
+            actor,
+            staff,
+            "staff.create",
+            None,
+            {
+                "username": username,
+                "display_name": display_name,
+                "role": role,
+                "station_ids": station_ids,
+            },
+        )
     return staff
 
 
@@ -173,17 +174,17 @@ def set_enabled(actor: Staff, staff_id: int, enabled: bool) -> Staff:
     target = _target(actor, staff_id)
     if target.is_enabled == enabled:
         return target
-    target.is_enabled = enabled
-    if not enabled:
-        _end_sessions(target)
-    _record(
-        actor,
-        target,
-        "staff.enable" if enabled else "staff.disable",
-        {"enabled": not enabled},
-        {"enabled": enabled},
-    )
-    db.session.commit()
+    with unit_of_work():
+        target.is_enabled = enabled
+        if not enabled:
+            _end_sessions(target)
+        _record(
+            actor,
+            target,
+            "staff.enable" if enabled else "staff.disable",
+            {"enabled": not enabled},
+            {"enabled": enabled},
+        )
     return target
 
 
@@ -191,11 +192,12 @@ def reset_password(actor: Staff, staff_id: int) -> str:
     """A new temporary password (shown once); the staff member must change it at next login."""
     target = _target(actor, staff_id)
     password = temporary_password()
-    target.password_hash = hash_password(password)
-    target.must_change_password = True
-    _end_sessions(target)
-    _record(actor, target, "staff.reset_password", None, {"must_change_password": True})
-    db.session.commit()
+    password_hash = hash_password(password)
+    with unit_of_work():
+        target.password_hash = password_hash
+        target.must_change_password = True
+        _end_sessions(target)
+        _record(actor, target, "staff.reset_password", None, {"must_change_password": True})
     return password
 
 
@@ -211,11 +213,12 @@ def change_own_password(staff: Staff, current_password: str, new_password: str) 
         errors["new_password"] = "新密码不能与当前密码相同"
     if errors:
         raise Invalid(errors)
-    staff.password_hash = hash_password(new_password)
-    staff.must_change_password = False
-    staff.login_epoch += 1
-    _record(staff, staff, "staff.change_password", None, {"must_change_password": False})
-    db.session.commit()
+    password_hash = hash_password(new_password)
+    with unit_of_work():
+        staff.password_hash = password_hash
+        staff.must_change_password = False
+        staff.login_epoch += 1
+        _record(staff, staff, "staff.change_password", None, {"must_change_password": False})
 
 
 def station_choices(actor: Staff) -> list[Station]:

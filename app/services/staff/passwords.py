@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Staff
 from app.models.base import utcnow
+from app.services.platform.unit_of_work import unit_of_work
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
@@ -46,10 +47,11 @@ def authenticate(username: str, password: str) -> Staff | None:
         return None
     if not verify(staff.password_hash, password) or not staff.is_enabled:
         return None
-    if _hasher.check_needs_rehash(staff.password_hash):
-        staff.password_hash = hash_password(password)
-    staff.last_login_at = utcnow()
-    db.session.commit()
+    rehashed = hash_password(password) if _hasher.check_needs_rehash(staff.password_hash) else None
+    with unit_of_work():
+        if rehashed is not None:
+            staff.password_hash = rehashed
+        staff.last_login_at = utcnow()
     return staff
 
 

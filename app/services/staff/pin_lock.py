@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Staff
 from app.services.platform import audit
 from app.services.platform.errors import Invalid
+from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.passwords import hash_password, verify
 
 MAX_FAILURES = 5
@@ -30,39 +31,41 @@ def set_pin(staff: Staff, pin: str) -> None:
     problem = pin_problem(pin)
     if problem:
         raise Invalid({"pin": problem})
-    staff.pin_hash = hash_password(pin)
-    staff.pin_failures = 0
-    audit.record(staff, "staff.set_pin", "staff", staff.id, chain_id=staff.chain_id)
-    db.session.commit()
+    pin_hash = hash_password(pin)
+    with unit_of_work():
+        staff.pin_hash = pin_hash
+        staff.pin_failures = 0
+        audit.record(staff, "staff.set_pin", "staff", staff.id, chain_id=staff.chain_id)
 
 
 def check_pin(staff: Staff, pin: str) -> int | None:
-    """None if the PIN is right; otherwise the tries left (0: every session just ended)."""
-    if staff.pin_hash and isinstance(pin, str) and verify(staff.pin_hash, pin):
-        if staff.pin_failures:
-            staff.pin_failures = 0
-            db.session.commit()
-        return None
-    # Counted in the database, so a replayed cookie or a second device cannot reset it.
-    failures = db.session.execute(
-        update(Staff)
-        .where(Staff.id == staff.id)
-        .values(pin_failures=Staff.pin_failures + 1)
-        .returning(Staff.pin_failures)
-    ).scalar_one()
-    if failures >= MAX_FAILURES:
-        db.session.execute(
+    """None if the PIN is right; otherwise the tries left (0: every session just ended).
+
+    One transaction: a wrong PIN is counted and committed; the caller then refuses."""
+    with unit_of_work():
+        if staff.pin_hash and isinstance(pin, str) and verify(staff.pin_hash, pin):
+            if staff.pin_failures:
+                staff.pin_failures = 0
+            return None
+        # Counted in the database, so a replayed cookie or a second device cannot reset it.
+        failures = db.session.execute(
             update(Staff)
             .where(Staff.id == staff.id)
-            .values(pin_failures=0, login_epoch=Staff.login_epoch + 1)
-        )
-        audit.record(staff, "staff.pin_lockout", "staff", staff.id, chain_id=staff.chain_id)
-    db.session.commit()
+            .values(pin_failures=Staff.pin_failures + 1)
+            .returning(Staff.pin_failures)
+        ).scalar_one()
+        if failures >= MAX_FAILURES:
+            db.session.execute(
+                update(Staff)
+                .where(Staff.id == staff.id)
+                .values(pin_failures=0, login_epoch=Staff.login_epoch + 1)
+            )
+            audit.record(staff, "staff.pin_lockout", "staff", staff.id, chain_id=staff.chain_id)
     return max(MAX_FAILURES - failures, 0)
 
 
 def reset_failures(staff: Staff) -> None:
     """A full login with the password starts the count afresh."""
     if staff.pin_failures:
-        staff.pin_failures = 0
-        db.session.commit()
+        with unit_of_work():
+            staff.pin_failures = 0

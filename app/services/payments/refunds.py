@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, case, func, literal, select, update
 
 from app.extensions import db
 from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
 from app.services.orders import order_state, station_events
@@ -323,17 +323,15 @@ def _move(refund_id: int, from_statuses: tuple[str, ...], to_status: str, **valu
 
 
 def record_event(event_id: str, event_type: str, reference: str) -> bool:
-    """Record a notification event; False when it was applied before."""
-    from sqlalchemy.exc import IntegrityError
-
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                PaymentEvent(event_id=event_id, event_type=event_type, reference=reference or "-")
-            )
-    except IntegrityError:
-        return False
-    return True
+    """Record a notification event in the caller's transaction; False when it was recorded
+    before (a twin delivered at the same moment waits for the first one's commit)."""
+    values = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "reference": reference or "-",
+        "received_at": utcnow(),
+    }
+    return insert_unless_exists(PaymentEvent, ("event_id",), values)
 
 
 def query(refund_id: int) -> None:

@@ -1,8 +1,10 @@
 """Payments: paying an order from the wallet or with WeChat Pay and applying WeChat's
-notifications (`paying`), refunds (`refunds`) and the follow-up of WeChat refunds that never
-reached the driver (`refund_followup`), cancelling and expiring orders (`cancellation`) and
-settling fuelled ones (`settlement`)."""
+notifications (`paying`), placing and paying an order in one call (`checkout`), refunds
+(`refunds`) and the follow-up of WeChat refunds that never reached the driver
+(`refund_followup`), cancelling and expiring orders (`cancellation`) and settling fuelled ones
+(`settlement`)."""
 
+from app.services.payments.checkout import Placed, place_and_pay
 from app.services.payments.paying import (
     PaymentUnavailable,
     apply_transaction,
@@ -13,8 +15,10 @@ from app.services.payments.paying import (
 
 __all__ = [
     "PaymentUnavailable",
+    "Placed",
     "apply_transaction",
     "pay_with_wallet",
     "pay_with_wechat",
+    "place_and_pay",
     "reconcile",
 ]

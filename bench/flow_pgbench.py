@@ -59,9 +59,11 @@ def make_scratch_schema(db_url: str) -> None:
         conn.execute("ANALYZE")
 
 
-# The write transactions of one flow, in the order the app commits them (see the services).
-# :oid, :idem, :txn, :job, :refund_id are set from RETURNING with \gset.
-PGBENCH_SCRIPT = """
+# The write transactions of the flows, as the app commits them (see the services): each
+# driver write commits its Idempotency-Key claim, its work and its stored answer (a real one,
+# captured from the app) together. :oid, :ikey, :txn, :job, :refund_id are set from RETURNING
+# with \gset.
+SETUP = """
 \\set m :first_member + :client_id % :drivers
 \\set dispensed_ml random(:max_ml / 2, :max_ml * 95 / 100) / 10 * 10
 \\set dispensed_fen (:dispensed_ml * :unit_fen + 500) / 1000
@@ -71,15 +73,16 @@ PGBENCH_SCRIPT = """
 \\set neg_amount -1 * :amount
 \\set neg_list_total -1 * :list_total
 \\set neg_refund -1 * :refund
+"""
 
--- 1. POST /orders: the Idempotency-Key claim, committed with orders.place_order (prices come
---    from the per-process catalogue: one version check), and the expiry job
-BEGIN;
-INSERT INTO idempotency_record (member_id, endpoint, key, request_hash, created_at)
-VALUES (:m, 'POST /api/v1/orders', gen_random_uuid()::text,
+# orders.place_order after the claim (prices come from the per-process catalogue: one version
+# check), with its expiry job.
+_CLAIM = """INSERT INTO idempotency_record (member_id, endpoint, key, request_hash, created_at)
+VALUES (:m, {endpoint}, gen_random_uuid()::text,
         md5(random()::text) || md5(random()::text), now())
 RETURNING key AS ikey \\gset
-SELECT catalogue_version FROM chain WHERE id = :chain;
+"""
+_PLACE = """SELECT catalogue_version FROM chain WHERE id = :chain;
 INSERT INTO fuel_order (chain_id, station_id, member_id, order_no, fuel_id, mode,
   preset_amount_fen, price_id, list_price_fen, unit_price_fen, member_price_applied, amount_fen,
   status, paid_fen, refunded_fen, created_at, expires_at)
@@ -93,24 +96,10 @@ INSERT INTO outbox_job (kind, payload, dedupe_key, status, attempts, run_after, 
 VALUES ('expire_order', json_build_object('order_id', :oid::int), 'expire:' || :oid::text,
   'pending', 0, now() + interval '15 minutes', '', now())
 ON CONFLICT (dedupe_key) DO NOTHING;
-COMMIT;
-
--- 2. idempotency.finish: the stored answer (a real one, captured from the app)
-BEGIN;
-UPDATE idempotency_record SET status_code = 201, response = :place_json
-  WHERE member_id = :m AND endpoint = 'POST /api/v1/orders' AND key = :ikey
-  AND status_code IS NULL;
-COMMIT;
-
--- 3. POST /orders/{id}/pay: the claim with payments.pay_with_wallet: paid, wallet debit,
---    ledger posting, pickup token, station event (after the station row's lock)
-BEGIN;
-INSERT INTO idempotency_record (member_id, endpoint, key, request_hash, created_at)
-VALUES (:m, 'POST /api/v1/orders/' || :oid::text || '/pay', gen_random_uuid()::text,
-        md5(random()::text) || md5(random()::text), now())
-RETURNING key AS ikey \\gset
-SELECT * FROM fuel_order WHERE id = :oid;
-UPDATE fuel_order SET status = 'paid', paid_fen = :amount, payment_method = 'wallet',
+"""
+# payments.pay_from_wallet: paid, wallet debit, ledger posting, pickup token, station event
+# (after the station row's lock).
+_PAY = """UPDATE fuel_order SET status = 'paid', paid_fen = :amount, payment_method = 'wallet',
   paid_at = now() WHERE id = :oid AND status = 'created' AND payment_method IS NULL
 RETURNING *;
 UPDATE wallet SET balance_fen = balance_fen + :neg_amount, updated_at = now()
@@ -129,16 +118,37 @@ RETURNING id;
 SELECT id FROM station WHERE id = :station FOR NO KEY UPDATE;
 INSERT INTO station_event (chain_id, station_id, order_id, kind, created_at)
 VALUES (:chain, :station, :oid, 'order.paid', now()) RETURNING id;
-COMMIT;
+"""
+# idempotency.finish: the stored answer.
+_ANSWER = """UPDATE idempotency_record SET status_code = {status}, response = :{answer}
+  WHERE member_id = :m AND endpoint = {endpoint} AND key = :ikey AND status_code IS NULL;
+"""
+PLACE_ENDPOINT = "'POST /api/v1/orders'"
+PAY_ENDPOINT = "'POST /api/v1/orders/' || :oid::text || '/pay'"
 
--- 4. idempotency.finish
+TWO_STEP = f"""
+-- POST /orders: claim, orders.place_order, answer
 BEGIN;
-UPDATE idempotency_record SET status_code = 200, response = :pay_json
-  WHERE member_id = :m AND endpoint = 'POST /api/v1/orders/' || :oid::text || '/pay'
-  AND key = :ikey AND status_code IS NULL;
-COMMIT;
+{_CLAIM.format(endpoint=PLACE_ENDPOINT)}{_PLACE}{
+    _ANSWER.format(status=201, answer="place_json", endpoint=PLACE_ENDPOINT)
+}COMMIT;
 
--- 5. pickup.confirm: token burnt, fuelled, audit, settlement job, station event (after the lock)
+-- POST /orders/{{id}}/pay: claim, payments.pay_with_wallet (reads the order), answer
+BEGIN;
+{_CLAIM.format(endpoint=PAY_ENDPOINT)}SELECT * FROM fuel_order WHERE id = :oid;
+{_PAY}{_ANSWER.format(status=200, answer="pay_json", endpoint=PAY_ENDPOINT)}COMMIT;
+"""
+
+ONE_CALL = f"""
+-- POST /orders with pay_with=wallet: claim, payments.place_and_pay, answer
+BEGIN;
+{_CLAIM.format(endpoint=PLACE_ENDPOINT)}{_PLACE}{_PAY}{
+    _ANSWER.format(status=201, answer="place_pay_json", endpoint=PLACE_ENDPOINT)
+}COMMIT;
+"""
+
+FUELLING = """
+-- pickup.confirm: token burnt, fuelled, audit, settlement job, station event (after the lock)
 BEGIN;
 UPDATE pickup_token SET used_at = now(), used_by_id = :staff
   WHERE order_id = :oid AND used_at IS NULL;
@@ -162,14 +172,15 @@ SELECT id FROM station WHERE id = :station FOR NO KEY UPDATE;
 INSERT INTO station_event (chain_id, station_id, order_id, kind, created_at)
 VALUES (:chain, :station, :oid, 'order.fueled', now()) RETURNING id;
 COMMIT;
--- 6. outbox.claim, returning the job
+
+-- outbox.claim, returning the job
 BEGIN;
 UPDATE outbox_job SET status = 'running', claimed_at = now(), attempts = attempts + 1
   WHERE id = :job AND status = 'pending'
 RETURNING kind, payload, attempts;
 COMMIT;
 
--- 7. settlement.settle_order with refunds.create_refund (wallet)
+-- outbox.execute: settlement.settle_order with refunds.create_refund (wallet), and the job done
 BEGIN;
 UPDATE fuel_order SET status = 'settled', settled_at = now() WHERE id = :oid AND status = 'fueled'
 RETURNING *;
@@ -205,21 +216,19 @@ VALUES (:chain, :station, 'system', 'refund.create', 'refund', :refund_id,
   json_build_object('amount_fen', :refund::int, 'method', 'wallet', 'kind', 'settlement'),
   '', now())
 RETURNING id;
-COMMIT;
-
--- 8. outbox.execute: done
-BEGIN;
 UPDATE outbox_job SET status = 'done', finished_at = now(), last_error = '' WHERE id = :job;
 COMMIT;
 """
+SCRIPTS = {"two-step": SETUP + TWO_STEP + FUELLING, "one-call": SETUP + ONE_CALL + FUELLING}
 
 
-def pgbench_script() -> tuple[str, int]:
-    """The script and its number of write transactions (one run of it is one flow).
+def pgbench_script(flow: str) -> tuple[str, int]:
+    """A flow's script and its number of write transactions (one run of it is one flow).
 
     The RQ relay is left out: it queues every due job in one transaction per poll (a second),
     a small fraction of a transaction per flow under load."""
-    return PGBENCH_SCRIPT, PGBENCH_SCRIPT.count("\nCOMMIT;")
+    script = SCRIPTS[flow]
+    return script, script.count("\nCOMMIT;")
 
 
 def pgbench(db_url: str, script: Path, variables: dict, clients: int, seconds: int) -> dict:

@@ -1,9 +1,10 @@
 """Where one order flow's CPU and SQL go, step by step, in one process (no HTTP, no load).
 
-Runs N flows (place, pay by wallet, attendant lookup, confirm, then the settlement job) through
-Flask's test client against a throwaway PostgreSQL database and prints, per step, the median
-Python CPU and the number of SQL statements and commits. Use it before and after a change to the
-hot path; `bench/order_flow.py` measures the throughput under load.
+Runs N flows (place, pay by wallet, attendant lookup, confirm, then the settlement job; with
+`--flow one-call`, place and pay in one request) through Flask's test client against a
+throwaway PostgreSQL database and prints, per step, the median Python CPU and the number of SQL
+statements and commits. Use it before and after a change to the hot path; `bench/order_flow.py`
+measures the throughput under load.
 
 Run from the repository root: `.venv/bin/python -m bench.profile_flow [-n 300]`.
 """
@@ -21,10 +22,8 @@ from app.config import normalise_db_url
 from app.extensions import db
 from app.models import OutboxJob, Station
 from app.services.platform import outbox
-from bench.flow_load import ATTENDANT, FUEL_CODE, ORDER_FEN, STATION_CODE
+from bench.flow_load import ATTENDANT, FLOWS, FUEL_CODE, ORDER_FEN, STATION_CODE
 from bench.order_flow import DB_NAME, add_drivers, admin, app_env, bench_db_url, flask
-
-STEPS = ("place", "pay", "lookup", "confirm", "settle")
 
 
 class Counter:
@@ -49,6 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=300, help="flows to run")
     parser.add_argument("--sql", action="store_true", help="print the last flow's statements")
+    parser.add_argument("--flow", choices=FLOWS, default="two-step")
     args = parser.parse_args()
     db_url = bench_db_url()
     admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
@@ -58,12 +58,12 @@ def main() -> None:
         flask(env, "db", "upgrade")
         flask(env, "seed-demo")
         token = add_drivers(db_url, 1)["tokens"][0]
-        profile(db_url, token, args.n, args.sql)
+        profile(db_url, token, args.n, args.sql, args.flow)
     finally:
         admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
 
 
-def profile(db_url: str, driver_token: str, flows: int, show_sql: bool) -> None:
+def profile(db_url: str, driver_token: str, flows: int, show_sql: bool, flow: str) -> None:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": normalise_db_url(db_url),
@@ -109,23 +109,33 @@ def profile(db_url: str, driver_token: str, flows: int, show_sql: bool) -> None:
 
     for n in range(flows):
         body = {"station_id": station_id, "fuel": FUEL_CODE, "mode": "amount"}
-        placed = step(
-            "place",
-            phone.post,
-            "/api/v1/orders",
-            json={**body, "amount_fen": ORDER_FEN},
-            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        )
-        assert placed.status_code == 201, placed.get_json()
-        order_id = placed.get_json()["id"]
-        paid = step(
-            "pay",
-            phone.post,
-            f"/api/v1/orders/{order_id}/pay",
-            json={"method": "wallet"},
-            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        )
-        assert paid.status_code == 200, paid.get_json()
+        body |= {"amount_fen": ORDER_FEN}
+        if flow == "one-call":
+            paid = step(
+                "place_pay",
+                phone.post,
+                "/api/v1/orders",
+                json={**body, "pay_with": "wallet"},
+                headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            assert paid.status_code == 201, paid.get_json()
+        else:
+            placed = step(
+                "place",
+                phone.post,
+                "/api/v1/orders",
+                json=body,
+                headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            assert placed.status_code == 201, placed.get_json()
+            paid = step(
+                "pay",
+                phone.post,
+                f"/api/v1/orders/{placed.get_json()['id']}/pay",
+                json={"method": "wallet"},
+                headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            assert paid.status_code == 200, paid.get_json()
         token = paid.get_json()["order"]["pickup"]["token"]
         found = step("lookup", handheld.get, f"/attendant/api/orders/lookup?token={token}")
         assert found.status_code == 200, found.get_json()
@@ -143,10 +153,10 @@ def profile(db_url: str, driver_token: str, flows: int, show_sql: bool) -> None:
 
     with app.app_context():
         left = db.session.scalar(select(db.func.count()).where(OutboxJob.status != "done"))
-    print(f"{flows} flows; median per step (first 10 flows left out as warm-up):")
+    print(f"{flows} {flow} flows; median per step (first 10 flows left out as warm-up):")
     print(f"{'step':<9}{'CPU ms':>9}{'statements':>12}{'commits':>9}")
     total = [0.0, 0, 0]
-    for name in STEPS:
+    for name in (*FLOWS[flow], "settle"):
         rows = samples[name][10:] or samples[name]
         medians = [statistics.median(col) for col in zip(*rows, strict=True)]
         total = [t + m for t, m in zip(total, medians, strict=True)]

@@ -16,7 +16,7 @@ import redis
 import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
@@ -125,6 +125,27 @@ def app_ctx(app):
     with app.app_context():
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def transaction_ends(app):
+    """How each database transaction ended, in order: "commit" or "rollback" (for every
+    connection of the engine, a live server's requests included)."""
+    ends = []
+
+    def on_commit(_conn):
+        ends.append("commit")
+
+    def on_rollback(_conn):
+        ends.append("rollback")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "rollback", on_rollback)
+    yield ends
+    event.remove(engine, "commit", on_commit)
+    event.remove(engine, "rollback", on_rollback)
 
 
 @pytest.fixture

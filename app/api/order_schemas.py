@@ -2,7 +2,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, RootModel, model_validator
 
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.models.order import ORDER_STATUSES
@@ -50,6 +50,8 @@ PLACE_EXAMPLES = [
     {"station_id": 1, "fuel": "92", "mode": "amount", "amount_fen": 20000, "plate": "云A12345"},
     {"station_id": 1, "nozzle": 2, "mode": "volume", "volume_ml": 30000},
     {"station_id": 1, "fuel": "0", "mode": "fill_up", "plate": "云AD12345"},
+    {"station_id": 1, "fuel": "92", "mode": "amount", "amount_fen": 20000, "pay_with": "wallet"},
+    {"station_id": 1, "nozzle": 2, "mode": "fill_up", "pay_with": "wechat"},
 ]
 
 
@@ -62,6 +64,7 @@ class PlaceOrderRequest(Request):
         "volume_ml": f"升数应在 {MIN_VOLUME_ML // 1000} 到 {MAX_VOLUME_ML // 1000} 升之间，"
         "精确到 0.01 升（以毫升计，10 毫升一档）",
         "plate": "车牌号格式不对，例如 云A12345 或 云AD12345",
+        "pay_with": "支付方式应为 wallet（钱包）或 wechat（微信支付），不付款则不填",
     }
 
     station_id: JsonInt = Field(ge=1, le=MAX_ID, title="油站", examples=[1])
@@ -99,6 +102,14 @@ class PlaceOrderRequest(Request):
         title="车牌号",
         description="车牌号，如 云A12345、云AD12345（新能源）；可带空格或点，不区分大小写；"
         "加油员据此核对车辆",
+    )
+    pay_with: Literal["wallet", "wechat"] | None = Field(
+        None,
+        title="支付方式",
+        description="填了就下单并支付，一次请求完成，答案同 POST /orders/{order_id}/pay 的形状"
+        "（另有 payment_error）：wallet 从钱包扣款，答已支付的订单和取油码，余额不足则不下单"
+        "（答 409 insufficient_balance）；wechat 答 wx.requestPayment 的参数。"
+        "不填则只下单，答订单本身",
     )
 
     @model_validator(mode="after")
@@ -276,28 +287,75 @@ UNPAID_EXAMPLE = {
 }
 
 
+PLACED_EXAMPLE = {**UNPAID_EXAMPLE, "payment_method": None}
+WECHAT_PAY_EXAMPLE = {
+    "appId": "wx8888888888888888",
+    "timeStamp": "1772964131",
+    "nonceStr": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+    "package": "prepay_id=wx201410272009395522657a690389285100",
+    "signType": "RSA",
+    "paySign": "oR9d8PuhnIc+YZ8cBHFCwfgpaK9gd7vaRvkYD7rthRAZ...",
+}
+
+
 class PayResponse(Schema):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"order": ORDER_EXAMPLE, "wechat_pay": None},
-                {
-                    "order": UNPAID_EXAMPLE,
-                    "wechat_pay": {
-                        "appId": "wx8888888888888888",
-                        "timeStamp": "1772964131",
-                        "nonceStr": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
-                        "package": "prepay_id=wx201410272009395522657a690389285100",
-                        "signType": "RSA",
-                        "paySign": "oR9d8PuhnIc+YZ8cBHFCwfgpaK9gd7vaRvkYD7rthRAZ...",
-                    },
-                },
+                {"order": UNPAID_EXAMPLE, "wechat_pay": WECHAT_PAY_EXAMPLE},
             ]
         }
     )
 
     order: OrderOut
     wechat_pay: WechatPayParams | None = Field(description="method=wechat 时的支付参数")
+
+
+class PaymentError(Schema):
+    code: Literal["payment_unavailable"] = Field(description="英文错误码")
+    message: str = Field(description="给车主看的中文说明")
+
+
+PAYMENT_ERROR_EXAMPLE = {
+    "code": "payment_unavailable",
+    "message": "微信支付暂时不可用，请稍后再试或使用钱包支付",
+}
+
+
+PLACED_AND_PAID_EXAMPLES = [
+    {"order": ORDER_EXAMPLE, "wechat_pay": None, "payment_error": None},
+    {"order": UNPAID_EXAMPLE, "wechat_pay": WECHAT_PAY_EXAMPLE, "payment_error": None},
+    {"order": UNPAID_EXAMPLE, "wechat_pay": None, "payment_error": PAYMENT_ERROR_EXAMPLE},
+]
+
+
+class PlacedAndPaid(PayResponse):
+    """The answer of POST /orders with pay_with: the pay answer's shape, and why WeChat could
+    not take the payment (the order was placed all the same)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": PLACED_AND_PAID_EXAMPLES})
+
+    wechat_pay: WechatPayParams | None = Field(
+        description="pay_with=wechat 时的支付参数，原样传给 wx.requestPayment"
+    )
+    payment_error: PaymentError | None = Field(
+        description="pay_with=wechat 而微信支付没能下单时的原因：订单已创建、未支付，"
+        "可再用 POST /orders/{order_id}/pay 支付（微信或钱包）或取消；其余情况为 null"
+    )
+
+
+def _either_shape(schema: dict) -> None:
+    schema["oneOf"] = schema.pop("anyOf")  # an answer has one shape or the other, never both
+    schema["description"] = (
+        "不填 pay_with：订单本身（OrderOut）；填了：订单和支付结果（PlacedAndPaid，"
+        "同 POST /orders/{order_id}/pay 的答案，另有 payment_error）"
+    )
+    schema["examples"] = [PLACED_EXAMPLE, *PLACED_AND_PAID_EXAMPLES]
+
+
+class PlaceOrderAnswer(RootModel[OrderOut | PlacedAndPaid]):
+    model_config = ConfigDict(json_schema_extra=_either_shape)
 
 
 class WalletOut(Schema):

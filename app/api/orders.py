@@ -12,6 +12,7 @@ from app.api.order_schemas import (
     OrderPage,
     PayRequest,
     PayResponse,
+    PlaceOrderAnswer,
     PlaceOrderRequest,
     WalletOut,
 )
@@ -36,6 +37,14 @@ PAID_LINKS = {
     "GetOrder": ("get_order", {"order_id": "$response.body#/order/id"}),
     "PickupQr": ("order_qr", {"order_id": "$response.body#/order/id"}),
     "CancelOrder": ("cancel_order", {"order_id": "$response.body#/order/id"}),
+}
+# POST /orders with pay_with answers the order under "order", as the pay answer does.
+PLACED_LINKS = {
+    **ORDER_LINKS,
+    "GetPlacedOrder": ("get_order", {"order_id": "$response.body#/order/id"}),
+    "PayPlacedOrder": ("pay_order", {"order_id": "$response.body#/order/id"}),
+    "CancelPlacedOrder": ("cancel_order", {"order_id": "$response.body#/order/id"}),
+    "PlacedPickupQr": ("order_qr", {"order_id": "$response.body#/order/id"}),
 }
 FIRST_ORDER_LINKS = {
     "GetFirstOrder": ("get_order", {"order_id": "$response.body#/items/0/id"}),
@@ -96,25 +105,29 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
     bp,
     "/orders",
     "POST",
-    summary="下单：服务器按当前价格计价",
+    summary="下单（可同时支付）：服务器按当前价格计价",
     description="在营业中的油站下一笔订单，由服务器按此刻的价格计价（会员价直降）。"
     "mode 决定另外要填的字段：amount 按金额填 amount_fen，"
     "volume 按升数填 volume_ml（10 毫升一档），fill_up 加满（按油站的加满上限预付，加完多退）；"
-    "fuel 和 nozzle 至少填一个。订单 15 分钟内未支付则关闭。",
+    "fuel 和 nozzle 至少填一个。订单 15 分钟内未支付则关闭。"
+    "不填 pay_with 答订单本身，之后用 POST /orders/{order_id}/pay 支付。"
+    "填 pay_with 则一次请求下单并支付，答案同支付接口（order、wechat_pay）另加 payment_error："
+    "wallet 答已支付的订单和取油码，余额不足时不下单、答 409 insufficient_balance；"
+    "wechat 答 wx.requestPayment 的参数；微信支付暂时不可用时仍答 201，"
+    "订单已创建未支付，payment_error 说明原因，可再用支付接口支付。"
+    "同一个 Idempotency-Key 重试只会重放第一次的答案，不会再下一单。",
     tag="orders",
     body=PlaceOrderRequest,
-    response=OrderOut,
-    errors=("not_found", "station_closed", "rejected"),
+    response=PlaceOrderAnswer,
+    errors=("not_found", "station_closed", "rejected", "insufficient_balance"),
     success=201,
-    links=ORDER_LINKS,
+    links=PLACED_LINKS,
 )
 @require_member
 @idempotent
 def place_order():
     data = parse_body(PlaceOrderRequest)
-    order = orders.place_order(
-        g.member,
-        data.station_id,
+    how = dict(
         fuel_code=data.fuel,
         nozzle_number=data.nozzle,
         mode=data.mode,
@@ -122,7 +135,16 @@ def place_order():
         volume_ml=data.volume_ml,
         plate=data.plate,
     )
-    return order_json(order, refunds=[]), 201
+    if data.pay_with is None:
+        order = orders.place_order(g.member, data.station_id, **how)
+        return order_json(order, refunds=[]), 201
+    placed = payments.place_and_pay(g.member, data.station_id, data.pay_with, **how)
+    error = placed.payment_error
+    return {
+        "order": order_json(placed.order, refunds=[]),  # a new order: no refund yet
+        "wechat_pay": placed.wechat_pay,
+        "payment_error": {"code": error.code, "message": error.message} if error else None,
+    }, 201
 
 
 @api_route(

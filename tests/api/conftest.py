@@ -1,8 +1,14 @@
-"""Helpers for driver API tests: sandbox login codes and logged-in members."""
+"""Helpers for driver API tests: sandbox login codes, logged-in members, their API calls."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Member
+from tests.money.helpers import credit_wallet
 
 
 class Driver:
@@ -31,6 +37,39 @@ class Driver:
 @pytest.fixture
 def driver(live_server, client):
     return Driver(client)
+
+
+class Api:
+    """The mini-program's calls with the driver's token, each write with a new Idempotency-Key
+    unless given one (key=False: none)."""
+
+    def __init__(self, client, token):
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    def post(self, path, body=None, key=None):
+        headers = dict(self.headers)
+        if key is not False:
+            headers["Idempotency-Key"] = key or str(uuid.uuid4())
+        return self.client.post("/api/v1" + path, json=body, headers=headers)
+
+    def get(self, path, **params):
+        return self.client.get("/api/v1" + path, headers=self.headers, query_string=params)
+
+
+@pytest.fixture
+def api(world, driver, client):
+    """A logged-in driver with 500 元 in the wallet."""
+    token = driver.token("o-order-driver")
+    member = db.session.scalar(select(Member).where(Member.openid == "o-order-driver"))
+    credit_wallet(member, 50_000)
+    return Api(client, token)
+
+
+def order_body(world, **changes):
+    """200 元 of 92# at station A."""
+    body = {"station_id": world.station_a.id, "fuel": "92", "mode": "amount", "amount_fen": 20000}
+    body.update(changes)
+    return body
 
 
 def assert_error(answer, status: int, code: str) -> str:

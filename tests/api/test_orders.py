@@ -8,37 +8,9 @@ from sqlalchemy import func, select
 
 from app.api.order_schemas import OrderOut, OrderPage, PayResponse
 from app.extensions import db
-from app.models import Member, Order
-from tests.api.conftest import assert_error
-from tests.money.helpers import assert_ledger_ok, credit_wallet
-
-
-class Api:
-    def __init__(self, client, token):
-        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
-
-    def post(self, path, body=None, key=None):
-        headers = dict(self.headers)
-        if key is not False:
-            headers["Idempotency-Key"] = key or str(uuid.uuid4())
-        return self.client.post("/api/v1" + path, json=body, headers=headers)
-
-    def get(self, path, **params):
-        return self.client.get("/api/v1" + path, headers=self.headers, query_string=params)
-
-
-@pytest.fixture
-def api(world, driver, client):
-    token = driver.token("o-order-driver")
-    member = db.session.scalar(select(Member).where(Member.openid == "o-order-driver"))
-    credit_wallet(member, 50_000)
-    return Api(client, token)
-
-
-def order_body(world, **changes):
-    body = {"station_id": world.station_a.id, "fuel": "92", "mode": "amount", "amount_fen": 20000}
-    body.update(changes)
-    return body
+from app.models import Order
+from tests.api.conftest import Api, assert_error, order_body
+from tests.money.helpers import assert_ledger_ok
 
 
 def test_place_is_idempotent_per_key(world, api):

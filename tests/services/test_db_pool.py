@@ -111,26 +111,6 @@ def test_the_teardown_removes_a_session_whose_connection_was_dropped(world, app)
         assert db.session.scalar(select(Chain.name)) == world.chain.name
 
 
-@pytest.fixture
-def transaction_ends(app):
-    """How each database transaction ended: "commit" or "rollback"."""
-    ends = []
-
-    def on_commit(_conn):
-        ends.append("commit")
-
-    def on_rollback(_conn):
-        ends.append("rollback")
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "commit", on_commit)
-    event.listen(engine, "rollback", on_rollback)
-    yield ends
-    event.remove(engine, "commit", on_commit)
-    event.remove(engine, "rollback", on_rollback)
-
-
 def test_a_read_only_request_ends_with_commit(world, app, transaction_ends):
     """A ROLLBACK makes psycopg drop every prepared statement of the connection."""
     with app.app_context():  # a request of its own: its own session, torn down at the end

@@ -1,8 +1,10 @@
-"""Payments: paying an order from the wallet or with WeChat Pay (`paying`), WeChat's
-notifications (`notifications`), refunds (`refunds`) and the follow-up of WeChat refunds that
-never reached the driver (`refund_followup`), cancelling and expiring orders (`cancellation`)
-and settling fuelled ones (`settlement`)."""
+"""Payments: paying an order from the wallet or with WeChat Pay (`paying`), placing and paying
+an order in one call (`checkout`), WeChat's notifications (`notifications`), refunds
+(`refunds`) and the follow-up of WeChat refunds that never reached the driver
+(`refund_followup`), cancelling and expiring orders (`cancellation`) and settling fuelled ones
+(`settlement`)."""
 
+from app.services.payments.checkout import Placed, place_and_pay
 from app.services.payments.notifications import handle_wechat_notification
 from app.services.payments.paying import (
     PaymentUnavailable,
@@ -14,9 +16,11 @@ from app.services.payments.paying import (
 
 __all__ = [
     "PaymentUnavailable",
+    "Placed",
     "apply_transaction",
     "handle_wechat_notification",
     "pay_with_wallet",
     "pay_with_wechat",
+    "place_and_pay",
     "reconcile",
 ]

@@ -28,6 +28,9 @@ class PaymentUnavailable(ServiceError):
     code = "payment_unavailable"
 
 
+PREPAY_FAILED = "微信支付暂时不可用，请稍后再试或使用钱包支付"
+
+
 def _payable(order: Order) -> None:
     if order.status != "created":
         raise Conflict(f"订单{order_state.STATUS_NAMES[order.status]}，不能支付")
@@ -74,14 +77,22 @@ def pay_with_wallet(member: Member, order_id: int) -> Order:
         if order.payment_method == "wechat":
             _abandon_wechat(order)
             end_step()
-        posting = [
-            Leg("member_wallet", order.amount_fen, member_id=member.id),
-            Leg("prepaid_orders", -order.amount_fen, station_id=order.station_id),
-        ]
-        paid = _mark_paid(order, "wallet", posting, "order.pay.wallet")
-        if paid is None:
-            raise Conflict("订单已支付或已关闭")
-        return paid  # as the UPDATE returned it: the answer
+        return pay_from_wallet(member, order)
+
+
+def pay_from_wallet(member: Member, order: Order) -> Order:
+    """created -> paid from the wallet, in the caller's transaction: the debit, its posting,
+    the pickup token and the station's event; InsufficientBalance or Conflict otherwise (the
+    caller's transaction must then roll back). For an order no other way of paying was chosen
+    for."""
+    posting = [
+        Leg("member_wallet", order.amount_fen, member_id=member.id),
+        Leg("prepaid_orders", -order.amount_fen, station_id=order.station_id),
+    ]
+    paid = _mark_paid(order, "wallet", posting, "order.pay.wallet")
+    if paid is None:
+        raise Conflict("订单已支付或已关闭")
+    return paid  # as the UPDATE returned it: the answer
 
 
 def pay_with_wechat(member: Member, order_id: int) -> dict:
@@ -90,43 +101,57 @@ def pay_with_wechat(member: Member, order_id: int) -> dict:
     The first time, in two named steps: (1) choose WeChat for the order and record the payment;
     (2) WeChat creates the prepay, outside any transaction, and its id is recorded with the
     reconciliation job."""
-    from app.adapters.wechat_pay import WeChatPayException
-
     with unit_of_work():
         order = orders.get_order(member, order_id)
         _payable(order)
-        payment = _wechat_payment(order, member)
-        if payment.prepay_id is None:
-            station = db.session.get(Station, order.station_id)
-            fuel = db.session.get(Fuel, order.fuel_id)
-            request = dict(
-                out_trade_no=payment.out_trade_no,
-                description=f"{station.name}-{fuel.name}"[:127],
-                amount_fen=payment.amount_fen,
-                payer_openid=payment.payer_openid,
-                notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
-                time_expire=order.expires_at,
-                attach=str(order.id),
-            )
-            end_step()
-            try:
-                prepay_id = gateways.wechat_pay().create_jsapi(**request)
-            except WeChatPayException as err:  # an error answer, or one we could not trust
-                log.warning("WeChat prepay for order %s failed: %s", order.id, type(err).__name__)
-                raise PaymentUnavailable("微信支付暂时不可用，请稍后再试或使用钱包支付") from err
-            db.session.execute(
-                update(WeChatPayment)
-                .where(WeChatPayment.id == payment.id, WeChatPayment.prepay_id.is_(None))
-                .values(prepay_id=prepay_id)
-            )
-            outbox.enqueue(
-                "reconcile_payment",
-                {"order_id": order.id},
-                dedupe_key=f"reconcile:{order.id}",
-                run_after=utcnow() + RECONCILE_AFTER,
-            )
-            db.session.refresh(payment)  # a twin request may have recorded its prepay first
-        return gateways.wechat_pay().jsapi_pay_params(payment.prepay_id)
+        params = wechat_params(member, order)
+        if params is None:
+            raise PaymentUnavailable(PREPAY_FAILED)
+        return params
+
+
+def wechat_params(member: Member, order: Order) -> dict | None:
+    """wx.requestPayment parameters for a payable order, or None when WeChat would not create
+    the prepay (logged; the order stays payable, WeChat chosen for it).
+
+    Steps of the caller's use case: WeChat is chosen for the order and the payment recorded in
+    the caller's transaction; when the payment has no prepay yet, that work is committed
+    (end_step), WeChat is called outside any transaction, and the prepay is recorded with the
+    reconciliation job in the caller's next transaction."""
+    from app.adapters.wechat_pay import WeChatPayException
+
+    payment = _wechat_payment(order, member)
+    if payment.prepay_id is None:
+        station = db.session.get(Station, order.station_id)
+        fuel = db.session.get(Fuel, order.fuel_id)
+        request = dict(
+            out_trade_no=payment.out_trade_no,
+            description=f"{station.name}-{fuel.name}"[:127],
+            amount_fen=payment.amount_fen,
+            payer_openid=payment.payer_openid,
+            notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
+            time_expire=order.expires_at,
+            attach=str(order.id),
+        )
+        end_step()
+        try:
+            prepay_id = gateways.wechat_pay().create_jsapi(**request)
+        except WeChatPayException as err:  # an error answer, or one we could not trust
+            log.warning("WeChat prepay for order %s failed: %s", order.id, type(err).__name__)
+            return None
+        db.session.execute(
+            update(WeChatPayment)
+            .where(WeChatPayment.id == payment.id, WeChatPayment.prepay_id.is_(None))
+            .values(prepay_id=prepay_id)
+        )
+        outbox.enqueue(
+            "reconcile_payment",
+            {"order_id": order.id},
+            dedupe_key=f"reconcile:{order.id}",
+            run_after=utcnow() + RECONCILE_AFTER,
+        )
+        db.session.refresh(payment)  # a twin request may have recorded its prepay first
+    return gateways.wechat_pay().jsapi_pay_params(payment.prepay_id)
 
 
 def _payment_of(order_id: int) -> WeChatPayment | None:

@@ -2,11 +2,10 @@
 call): a second commit sneaking in, which could leave half a use case behind, fails here."""
 
 import uuid
-from contextlib import contextmanager
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Member, Order, OutboxJob, Staff
@@ -17,19 +16,11 @@ from tests.attendant.conftest import Handheld
 from tests.money.helpers import assert_ledger_ok, credit_wallet
 
 
-@contextmanager
-def commits():
-    """Counts the COMMITs the database receives inside the block."""
-    seen = []
-
-    def count(_connection):
-        seen.append(1)
-
-    event.listen(db.engine, "commit", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "commit", count)
+def commits_of(transaction_ends, call):
+    """call()'s result and how many COMMITs the database received meanwhile."""
+    transaction_ends.clear()
+    result = call()
+    return result, transaction_ends.count("commit")
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def sandbox(live_server):
 
 
 @pytest.fixture
-def api(world, client, live_server):
+def api(world, client, live_server, transaction_ends):
     token = Driver(client).token("o-commit-driver")
     member = db.session.scalar(select(Member).where(Member.openid == "o-commit-driver"))
     credit_wallet(member, 50_000)
@@ -47,10 +38,11 @@ def api(world, client, live_server):
 
     def post(path, body=None):
         keyed = headers | {"Idempotency-Key": str(uuid.uuid4())}
-        with commits() as seen:
-            answer = client.post("/api/v1" + path, json=body, headers=keyed)
+        answer, committed = commits_of(
+            transaction_ends, lambda: client.post("/api/v1" + path, json=body, headers=keyed)
+        )
         assert answer.status_code < 500, answer.get_json()
-        return answer, len(seen)
+        return answer, committed
 
     return post
 
@@ -94,24 +86,23 @@ def test_cancel_commits_once(world, api):
     assert_ledger_ok()
 
 
-def test_confirm_settle_and_refund_commit_once_each(world, api, client):
+def test_confirm_settle_and_refund_commit_once_each(world, api, client, transaction_ends):
     order_id = place(world, api)
     paid, _ = api(f"/orders/{order_id}/pay", {"method": "wallet"})
     handheld = Handheld(client)
     assert handheld.login("attendant_a").status_code == 200
-    with commits() as seen:
-        answer = handheld.confirm(paid.get_json()["order"]["pickup"]["token"], 20_000)
-    assert (answer.status_code, len(seen)) == (200, 1)
+    token = paid.get_json()["order"]["pickup"]["token"]
+    answer, committed = commits_of(transaction_ends, lambda: handheld.confirm(token, 20_000))
+    assert (answer.status_code, committed) == (200, 1)
 
     job_id = db.session.scalar(select(OutboxJob.id).where(OutboxJob.kind == "settle_order"))
     job = outbox.claim(job_id)
-    with commits() as seen:
-        outbox.execute(job)  # the settlement, its refund of the difference and "done"
-    assert len(seen) == 1
+    # The settlement, its refund of the difference and the job marked done: one commit.
+    assert commits_of(transaction_ends, lambda: outbox.execute(job))[1] == 1
     assert db.session.get(Order, order_id).status == "settled"
 
     manager = db.session.scalar(select(Staff).where(Staff.username == "manager_a"))
-    with commits() as seen:
-        refunds.refund_order(manager, order_id, 100, "油品质量投诉")
-    assert len(seen) == 1
+    transaction_ends.clear()
+    refunds.refund_order(manager, order_id, 100, "油品质量投诉")
+    assert transaction_ends.count("commit") == 1
     assert_ledger_ok()

@@ -14,8 +14,9 @@ from app.models import LedgerEntry, LedgerTransaction, Order, Refund
 from app.models.base import utcnow
 from app.services import payments
 from app.services.orders import pickup
-from app.services.payments import cancellation, refunds
+from app.services.payments import cancellation, refund_followup, refunds
 from app.services.payments.settlement import settle_order
+from app.services.platform.errors import Conflict
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, place, run_jobs
 from tests.money.refund_helpers import digits, owed_refund, wechat_paid, wechat_says
@@ -149,4 +150,27 @@ def test_a_clock_behind_never_finishes_a_refund_before_it_began(world, member):
             .values(finished_at=refund.created_at - timedelta(seconds=1))
         )
     db.session.rollback()
+    assert_ledger_ok()
+
+
+def test_an_abnormal_refund_wechat_pays_out_later_is_owed_no_more(world, member):
+    """The merchant sent an ABNORMAL refund on from WeChat's merchant platform: WeChat then
+    says SUCCESS. The money left through WeChat, so it cannot also go into the wallet."""
+    refund = owed_refund(member, world.station_a, "ABNORMAL")
+    assert refunds.apply_result(wechat_says(refund, "SUCCESS")) == "success"
+    db.session.expire_all()
+    assert db.session.get(Refund, refund.id).status == "SUCCESS"
+    assert (balance("refunds_owed"), balance("wechat_clearing")) == (0, 0)
+    assert refund_followup.owed_refunds(world.admin) == []
+    with pytest.raises(Conflict):
+        refund_followup.return_to_wallet(world.admin, refund.id, "phone", "司机电话同意退回钱包")
+    assert refunds.apply_result(wechat_says(refund, "SUCCESS")) == "unchanged"  # once only
+
+    # Paid into the wallet first, then paid out by WeChat as well: the driver has it twice.
+    # That is left for a person (logged), and the books still show where the money went.
+    followed = owed_refund(member, world.station_a, "ABNORMAL")
+    refund_followup.return_to_wallet(world.admin, followed.id, "phone", "司机电话同意退回钱包")
+    booked = transactions()
+    assert refunds.apply_result(wechat_says(followed, "SUCCESS")) == "unchanged"
+    assert transactions() == booked
     assert_ledger_ok()

@@ -281,8 +281,8 @@ def _apply_result(data: dict, event_id: str | None) -> str:
                 memo=refund.out_refund_no,
             )
             return "success"
-        if refund.status in OWED_STATUSES:  # settled by hand at WeChat's merchant platform?
-            log.error("refund %s: WeChat says SUCCESS after %s; check it", refund.id, refund.status)
+        if refund.status == "ABNORMAL":
+            return _paid_out_after_all(refund, values)
     elif status in OWED_STATUSES:
         return _close(refund, status, values)
     return "unchanged"
@@ -304,6 +304,29 @@ def _close(refund: Refund, status: str, values: dict) -> str:
         memo=refund.out_refund_no,
     )
     return status.lower()
+
+
+def _paid_out_after_all(refund: Refund, values: dict) -> str:
+    """WeChat paid out a refund it had reported ABNORMAL (the merchant sent it on from WeChat's
+    merchant platform, 异常退款): the money left through WeChat and is owed no more, so it can
+    no longer be paid into the wallet as well. If staff had paid it into the wallet already,
+    the driver got it twice: that needs a person, and is logged as such."""
+    if not db.session.execute(
+        update(Refund)
+        .where(Refund.id == refund.id, Refund.status == "ABNORMAL", Refund.followup.is_(None))
+        .values(status="SUCCESS", **values)
+    ).rowcount:
+        log.error("refund %s: WeChat paid it out after staff followed it up; check it", refund.id)
+        return "unchanged"
+    ledger.post(
+        refund.chain_id,
+        "refund.wechat.success",
+        [Leg("refunds_owed", refund.amount_fen), Leg("wechat_clearing", -refund.amount_fen)],
+        station_id=refund.station_id,
+        order_id=refund.order_id,
+        memo=refund.out_refund_no,
+    )
+    return "success"
 
 
 def finished():

@@ -18,11 +18,11 @@ from app.models import (
     Staff,
     Wallet,
 )
-from app.services import ledger
-from app.services.payments import refund_followup
+from app.services import ledger, payments
+from app.services.payments import cancellation, refund_followup
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied
 from tests.factories import ChainFactory, make_member, make_staff
-from tests.money.helpers import assert_ledger_ok, run_jobs
+from tests.money.helpers import assert_ledger_ok, place, run_jobs
 from tests.money.refund_helpers import owed_refund, owed_refund_at_wechat, wait_for
 
 NOTE = "11:05 电话联系车主张先生（尾号 1234），同意退回钱包"
@@ -237,4 +237,30 @@ def test_each_use_case_commits_once(world, member):
         assert len(commits) == 2
     finally:
         event.remove(Session, "after_commit", listener)
+    assert_ledger_ok()
+
+
+def test_a_refund_wechat_refuses_for_good_is_owed_and_listed(world, member, sandbox):
+    """WeChat refuses the refund itself (the merchant's balance is short): it never began
+    there, so it is closed at once, owed to the driver and listed with WeChat's reason, not
+    left pending while the job gives up."""
+    order = place(member, world.station_a, amount_fen=20000)
+    params = payments.pay_with_wechat(member, order.id)
+    httpx.post(sandbox + "/pay", json=params, timeout=10).raise_for_status()
+    assert wait_for(lambda: db.session.get(Order, order.id).status == "paid")
+    refused = httpx.post(sandbox + "/faults", json={"refund": "NOT_ENOUGH", "times": 1})
+    refused.raise_for_status()
+    cancellation.cancel_order(member, order.id)
+    run_jobs()
+    (refund,) = refunds_of(order.id)
+    assert (refund.status, refund.followup, refund.attempts) == ("CLOSED", None, 1)
+    assert refund.last_error.startswith("NOT_ENOUGH")
+    assert [o.refund.id for o in refund_followup.owed_refunds(world.manager_a)] == [refund.id]
+    assert (balance("refunds_owed"), balance("refunds_payable")) == (-20000, 0)
+    assert_ledger_ok()
+
+    new = refund_followup.reissue(world.manager_a, refund.id)  # the balance was topped up
+    run_jobs()
+    assert wait_for(lambda: db.session.get(Refund, new.id).status == "SUCCESS")
+    assert (balance("refunds_owed"), balance("wechat_clearing")) == (0, 0)
     assert_ledger_ok()

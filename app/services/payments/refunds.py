@@ -195,7 +195,8 @@ def submit(refund_id: int) -> None:
     """Job: send a WeChat refund (again, with the same out_refund_no, until WeChat has it).
 
     Named steps: (1) read the refund and end the transaction; (2) WeChat is asked, outside any
-    transaction; (3) its answer is applied (apply_result), or the failed attempt recorded."""
+    transaction; (3) its answer is applied (apply_result), or the failed attempt recorded (and,
+    when WeChat refused it for good, the refund closed: owed, see _close)."""
     from app.adapters.wechat_pay import WeChatPayError
 
     with unit_of_work():
@@ -225,10 +226,13 @@ def submit(refund_id: int) -> None:
                 .where(Refund.id == refund_id)
                 .values(attempts=Refund.attempts + 1, last_error=f"{err.code}: {err}"[:200])
             )
-            end_step()  # the attempt is recorded, whatever the job runner does next
             if err.retryable:
+                end_step()  # the attempt is recorded, whatever the job runner does next
                 raise outbox.RetryLater(f"WeChat refund: {err.code}") from err
-            raise
+            # Refused for good (an error answer: the refund never began at WeChat, e.g. the
+            # merchant's balance is short): owed to the driver until staff follow it up.
+            _close(db.session.get(Refund, refund_id), "CLOSED", {})
+            return
         apply_result(answer)
 
 

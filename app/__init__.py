@@ -11,8 +11,13 @@ from app.config import Config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    """The app; its instance folder (demo secrets, sandbox keys, the demo's SQLite file) is
+    instance_path, else INSTANCE_PATH, else instance/ next to wsgi.py."""
+    instance_path = instance_path or os.environ.get("INSTANCE_PATH") or None
+    if instance_path:
+        instance_path = os.path.abspath(instance_path)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(Config(app.instance_path, overrides).as_dict())
     logs.configure(app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"]:

@@ -29,6 +29,10 @@ window.Jiayou = window.Jiayou || {};
 
   J.session = null; // {csrf_token, id, name, stations, has_pin, lock_after_s}
 
+  /* Counts sign-ins and unlocks. A 401 or 423 to a call sent before the latest one is stale
+     (the server judged the session as it was then) and must not sign out or lock again. */
+  J.unlocks = 0;
+
   J.saveSession = function () {
     if (J.session) localStorage.setItem(STORE, JSON.stringify(J.session));
     else localStorage.removeItem(STORE);
@@ -48,7 +52,8 @@ window.Jiayou = window.Jiayou || {};
 
   /* A call that gets no answer in timeoutMs fails like a dropped network: a half-dead
      connection must not hold up the queue. */
-  J.call = async function (method, path, { params, body, timeoutMs = 15000 } = {}) {
+  J.call = async function (method, path, { params, body, timeoutMs = 15000, signal } = {}) {
+    const unlocks = J.unlocks;
     let url = API + path;
     if (params) url += "?" + new URLSearchParams(params).toString();
     const headers = { Accept: "application/json" };
@@ -56,6 +61,7 @@ window.Jiayou = window.Jiayou || {};
     if (method !== "GET" && J.session && J.session.csrf_token) headers["X-CSRFToken"] = J.session.csrf_token;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
+    if (signal) signal.addEventListener("abort", () => abort.abort(), { once: true });
     let response;
     try {
       response = await fetch(url, {
@@ -82,8 +88,9 @@ window.Jiayou = window.Jiayou || {};
       const err = (data && data.error) || {};
       const code = err.code || "http_" + response.status;
       const message = err.message || FALLBACK[code] || "服务器出错（" + response.status + "），请重试";
-      if (response.status === 401 && path !== "/login") J.emit("signedout", message === "请先登录" ? "登录已失效，请重新登录" : message);
-      if (response.status === 423) J.emit("locked");
+      const current = unlocks === J.unlocks;
+      if (current && response.status === 401 && path !== "/login") J.emit("signedout", message === "请先登录" ? "登录已失效，请重新登录" : message);
+      if (current && response.status === 423) J.emit("locked");
       throw new ApiFailure(code, message, response.status);
     }
     return data;

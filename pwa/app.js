@@ -83,6 +83,7 @@
       const data = await J.call("POST", "/login", {
         body: { username: J.$("username").value.trim(), password: J.$("password").value },
       });
+      J.unlocks += 1;
       J.session = { csrf_token: data.csrf_token };
       keep(data);
       J.$("password").value = "";

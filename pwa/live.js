@@ -5,6 +5,7 @@
 
 (function (J) {
   let run = 0; // bumped to stop the current loop
+  let stopper = null; // aborts the current loop's request in flight
   let station = null;
   let audio = null;
 
@@ -85,8 +86,8 @@
     J.$("orders-count").textContent = waiting.length ? "（" + waiting.length + "）" : "";
   };
 
-  async function refill(stationId) {
-    const data = await J.call("GET", "/stations/" + stationId + "/orders");
+  async function refill(stationId, signal) {
+    const data = await J.call("GET", "/stations/" + stationId + "/orders", { signal });
     await J.store.replaceOrders(stationId, data.orders, data.cursor);
     return data.cursor;
   }
@@ -98,18 +99,19 @@
       setTimeout(r, ms);
     });
 
-  async function loop(mine, stationId) {
+  async function loop(mine, stationId, signal) {
     let since = await J.store.cursor(stationId);
     let failures = 0;
     while (mine === run) {
       try {
         if (since === undefined) {
-          since = await refill(stationId);
+          since = await refill(stationId, signal);
           await J.renderOrders();
         } else {
           const data = await J.call("GET", "/stations/" + stationId + "/events", {
             params: { since, wait: 25 },
             timeoutMs: 40000,
+            signal,
           });
           if (mine !== run) return;
           if (data.events.length) {
@@ -122,6 +124,7 @@
         }
         failures = 0;
       } catch (e) {
+        if (mine !== run) return; // stopped (locked, signed out, other station): its call aborted
         if (e.status === 401 || e.status === 423 || e.status === 403) return; // signed out, locked
         failures += 1;
         await pause(Math.min(1000 * failures, 5000));
@@ -129,26 +132,39 @@
     }
   }
 
+  /* Stop the loop and drop its request in flight: a poll sent before a lock must not answer
+     after the unlock. */
+  function halt() {
+    run += 1;
+    if (stopper) stopper.abort();
+    stopper = null;
+  }
+
   /* Start (or restart, e.g. after unlocking) the live list of a station. */
   J.startLive = async function (stationId) {
     station = stationId;
-    const mine = ++run;
+    halt();
+    const mine = run;
+    stopper = new AbortController();
+    const signal = stopper.signal;
     await J.renderOrders();
     try {
-      await refill(stationId); // the list as it is now; events after it come by polling
+      await refill(stationId, signal); // the list as it is now; events after it come by polling
     } catch (e) {
       /* offline: what was stored stays on screen */
     }
     if (mine !== run) return;
     await J.renderOrders();
-    loop(mine, stationId);
+    loop(mine, stationId, signal);
   };
 
+  J.pauseLive = halt; // on locking; unlocking starts it again
+
   J.stopLive = function () {
-    run += 1;
+    halt();
     station = null;
   };
 
-  J.on("locked", () => (run += 1));
+  J.on("locked", halt);
   window.addEventListener("online", () => wake && wake()); // resume now, from the same cursor
 })(window.Jiayou);

@@ -25,6 +25,7 @@
 
   J.lockNow = async function () {
     if (!hasPin()) return;
+    J.pauseLive(); // no poll in flight across the lock
     try {
       await J.call("POST", "/lock");
     } catch (e) {
@@ -40,6 +41,7 @@
     J.setError("lock-error", "");
     try {
       await J.call("POST", "/unlock", { body: { pin: J.$("pin-unlock").value } });
+      J.unlocks += 1;
       lastActive = Date.now();
       J.$("lock").hidden = false;
       J.show(before);

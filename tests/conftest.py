@@ -54,9 +54,23 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def instance_path(tmp_path_factory):
+    """This worker's own instance folder, where the first app made makes the demo secrets and
+    sandbox keys once. Every app of the run uses it (subprocesses through INSTANCE_PATH), so
+    the tests never read or write the repository's instance/."""
+    folder = tmp_path_factory.mktemp("instance")
+    before = os.environ.get("INSTANCE_PATH")
+    os.environ["INSTANCE_PATH"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("INSTANCE_PATH", None)
+    else:
+        os.environ["INSTANCE_PATH"] = before
+
+
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    instance = tmp_path_factory.mktemp("instance")
+def app(database_url, instance_path):
     os.environ.setdefault("JIAYOU_ENV", "development")
     application = create_app(
         {
@@ -69,9 +83,9 @@ def app(database_url, tmp_path_factory):
             "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-{_worker()}"},
             "TESTING": True,
             "JOBS_MODE": "manual",  # tests run due jobs themselves, deterministically
-        }
+        },
+        instance_path=str(instance_path),
     )
-    application.instance_path = str(instance)
     application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()

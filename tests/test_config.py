@@ -255,3 +255,17 @@ def test_trusted_proxy_hands_the_client_address_to_the_app(tmp_path, monkeypatch
     plain.add_url_rule("/whoami", "whoami", lambda: request.remote_addr)
     spoofed = plain.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert spoofed.get_data(as_text=True) == "127.0.0.1"
+
+
+def test_the_instance_folder_comes_from_the_argument_or_instance_path(tmp_path, monkeypatch):
+    from app import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "from-env"))
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "JOBS_MODE": "manual"}
+    from_env = create_app(settings)
+    assert from_env.instance_path == str(tmp_path / "from-env")
+    assert (tmp_path / "from-env" / "demo-secrets.json").exists()
+    assert from_env.config["WECHATPAY_PRIVATE_KEY"].startswith(str(tmp_path / "from-env"))
+    given = create_app(settings, instance_path=str(tmp_path / "given"))
+    assert given.instance_path == str(tmp_path / "given")
+    assert (tmp_path / "given" / "wechatpay-demo" / "meta.json").exists()

@@ -115,7 +115,8 @@ def staff_required(view=None, *, activity: bool = True):
         if problem is not None:
             raise problem
         if is_locked(current_user):
-            session["locked"] = True
+            # No session write: a late 423 would set its locked cookie over a newer unlock.
+            # The lock holds anyway (the flag, or `seen` stays old until the PIN is given).
             raise ApiError(423, "locked", "已锁屏，请输入 PIN 解锁")
         # Refreshed now and then rather than on every call: fewer cookies in flight that
         # could carry an older state of the session.

@@ -1,7 +1,6 @@
 """WeChat Pay settings: demo keys made once for both sides, refusals in production."""
 
 import stat
-import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.config import Config, ConfigError
 from app.keys import demo_wechatpay_keys
+from tests.threads import run_together, start_line
 
 SETTINGS = (
     "JIAYOU_ENV",
@@ -106,17 +106,13 @@ def test_demo_keys_are_made_once_private_and_paired(tmp_path):
 
 
 def test_processes_starting_together_share_one_set_of_keys(tmp_path):
-    results, start = [], threading.Barrier(4)
+    results, start = [], start_line(4)
 
     def make():
         start.wait()
         results.append(demo_wechatpay_keys(str(tmp_path)))
 
-    threads = [threading.Thread(target=make) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*[make] * 4, barrier=start)
     assert len(results) == 4 and all(result == results[0] for result in results)
     assert [p.name for p in tmp_path.iterdir()] == ["wechatpay-demo"]  # no half-made copies
 

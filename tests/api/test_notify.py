@@ -1,7 +1,7 @@
 """Trying to break POST /api/v1/payments/wechat/notify: repeats, races, forgeries, tampering."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import httpx
 import pytest
@@ -22,6 +22,7 @@ from app.services.payments import cancellation
 from tests.api.wechat_notifications import NOTIFY_PATH, Notifier
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, place
+from tests.threads import run_together, start_line
 
 COPIES = 15  # WeChat Pay tries a notification up to 15 times
 
@@ -89,7 +90,7 @@ def test_same_notification_delivered_15_times_pays_once(client, notifier, order)
 def test_same_notification_delivered_15_times_at_once_pays_once(live_server, notifier, order):
     body = notifier.body(notifier.transaction(order))
     signed = [notifier.headers(body) for _ in range(COPIES)]
-    start = threading.Barrier(COPIES)
+    start = start_line(COPIES)
     statuses = []
 
     def send(headers):
@@ -99,11 +100,7 @@ def test_same_notification_delivered_15_times_at_once_pays_once(live_server, not
         )
         statuses.append(answer.status_code)
 
-    threads = [threading.Thread(target=send, args=(h,)) for h in signed]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*(partial(send, h) for h in signed), barrier=start)
     assert statuses == [204] * COPIES
     paid_once(order)
 
@@ -112,7 +109,7 @@ def test_one_payment_told_by_many_events_at_once_pays_once(live_server, notifier
     """Different event ids for one transaction (e.g. a redelivery racing a query) still pay once."""
     plain = notifier.transaction(order)
     bodies = [notifier.body(plain) for _ in range(8)]
-    start = threading.Barrier(len(bodies))
+    start = start_line(len(bodies))
     statuses = []
 
     def send(body):
@@ -123,11 +120,7 @@ def test_one_payment_told_by_many_events_at_once_pays_once(live_server, notifier
         )
         statuses.append(answer.status_code)
 
-    threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*(partial(send, b) for b in bodies), barrier=start)
     assert statuses == [204] * len(bodies)
     db.session.expire_all()
     assert count(LedgerTransaction, LedgerTransaction.kind == "order.pay.wechat") == 1

@@ -1,7 +1,6 @@
 """A confirmation sent again with its confirmation_id (offline queue, lost answer) gets the
 first result and changes nothing; the same id for another reading is refused."""
 
-import threading
 import uuid
 
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from app.services.orders import pickup
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import paid_order, reload
 from tests.money.helpers import assert_ledger_ok, run_jobs
+from tests.threads import run_together, start_line
 
 
 def send(handheld, token, ml, confirmation_id):
@@ -47,22 +47,19 @@ def test_resend_replays_the_first_result(world, member, attendant):
 def test_same_confirmation_twice_at_once_is_applied_once(app, world, member):
     order, token = paid_order(world, member)
     cid = str(uuid.uuid4())
-    results, barrier = [], threading.Barrier(2)
+    staff_id = world.attendant_a.id  # read here: the test's session is not for threads
+    results, barrier = [], start_line(2)
 
     def confirm():
         with app.app_context():
             from app.models import Staff
 
-            staff = db.session.get(Staff, world.attendant_a.id)
+            staff = db.session.get(Staff, staff_id)
             barrier.wait()
             results.append(pickup.confirm(staff, token, 15_000, cid)[2])
             db.session.remove()
 
-    threads = [threading.Thread(target=confirm) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(confirm, confirm, barrier=barrier)
     assert sorted(results) == [False, True]
     assert reload(order).dispensed_ml == 15_000
     assert (

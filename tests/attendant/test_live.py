@@ -3,6 +3,7 @@
 import hashlib
 import threading
 import time
+from functools import partial
 
 from sqlalchemy import text
 
@@ -14,6 +15,7 @@ from app.services.payments import cancellation, refunds
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import EVENTS_QUERY, paid_order
 from tests.money.helpers import place
+from tests.threads import WAIT_S, Worker
 from tests.timing import statements, wait_until
 
 
@@ -85,20 +87,21 @@ def test_other_station_is_refused(world, member, attendant):
 
 def test_long_poll_wakes_on_a_payment(app, world, member, attendant):
     placed = place(member, world.station_a, amount_fen=10000)
+    member_id, order_id = member.id, placed.id  # read here: the test's session is not for threads
 
     def pay_while_the_handheld_waits(looks):
         looks.wait_beyond(0)  # the poll has looked once and found nothing: it is waiting
         with app.app_context():
-            payments.pay_with_wallet(db.session.get(Member, member.id), placed.id)
+            payments.pay_with_wallet(db.session.get(Member, member_id), order_id)
             db.session.remove()
 
     with statements(db.engine, EVENTS_QUERY) as looks:
-        payer = threading.Thread(target=pay_while_the_handheld_waits, args=(looks,))
+        payer = Worker(partial(pay_while_the_handheld_waits, looks))
         started = time.monotonic()
         payer.start()
         answer = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=10)
         waited = time.monotonic() - started
-        payer.join()
+        payer.finish()
     events = answer.get_json()["events"]
     assert [(e["kind"], e["order"]["id"]) for e in events] == [("order.paid", placed.id)]
     assert looks.count >= 2  # it looked again after the payment and woke on it ...
@@ -136,23 +139,25 @@ def test_events_of_a_station_become_visible_in_id_order(app, world, member, atte
             station_events.record(db.session.get(Order, order_id), "order.paid")
             if committed is None:  # the slow one: its event id is taken, not yet committed
                 recorded.set()
-                release.wait(10)
+                assert release.wait(WAIT_S), "the test never let the first payment commit"
             db.session.commit()
             if committed is not None:
                 committed.set()
             db.session.remove()
 
-    slow = threading.Thread(target=record, args=(ids[0],))
+    slow = Worker(partial(record, ids[0]))
     slow.start()
-    assert recorded.wait(5)
-    fast = threading.Thread(target=record, args=(ids[1], fast_committed))
+    assert recorded.wait(WAIT_S), "the first payment's event was never recorded"
+    fast = Worker(partial(record, ids[1], fast_committed))
     fast.start()
-    wait_until(lambda: blocked_on_a_lock(db.engine))
-    # The later event waits for the earlier one's commit: nothing is visible yet.
-    seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()
-    assert seen["events"] == [] and not fast_committed.is_set()
-    release.set()
-    slow.join()
-    fast.join()
+    try:
+        wait_until(lambda: blocked_on_a_lock(db.engine))
+        # The later event waits for the earlier one's commit: nothing is visible yet.
+        seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0)
+        assert seen.get_json()["events"] == [] and not fast_committed.is_set()
+    finally:
+        release.set()  # a failure above must not leave the first payment waiting
+    slow.finish()
+    fast.finish()
     seen = attendant.get(f"/stations/{world.station_a.id}/events", since=0, wait=0).get_json()
     assert [e["order"]["id"] for e in seen["events"]] == list(ids)

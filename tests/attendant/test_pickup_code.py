@@ -4,8 +4,8 @@ attendant's own station, unique there, stored keyed, and locked out after repeat
 import hashlib
 import re
 import secrets
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -22,6 +22,7 @@ from app.services.payments import cancellation
 from tests.api.conftest import assert_error
 from tests.attendant.conftest import Handheld, paid_order, reload
 from tests.money.helpers import assert_ledger_ok, run_jobs
+from tests.threads import run_together, start_line
 
 
 def code_of(order: Order) -> str:
@@ -147,7 +148,7 @@ def test_misses_from_two_handhelds_at_once_are_all_counted(world, member, app):
     devices = [Handheld(app.test_client()) for _ in range(2)]
     for device in devices:
         assert device.login("attendant_a").status_code == 200
-    start = threading.Barrier(6)
+    start = start_line(6)
     statuses = []
 
     body = {"station_id": world.station_a.id, "code": wrong}
@@ -156,11 +157,7 @@ def test_misses_from_two_handhelds_at_once_are_all_counted(world, member, app):
         start.wait()
         statuses.append(device.post("/orders/by-code", body).status_code)
 
-    threads = [threading.Thread(target=guess, args=(devices[i % 2],)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*(partial(guess, devices[i % 2]) for i in range(6)), barrier=start)
     # Four misses told how many are left; the fifth locks, and so does any sent with it.
     assert sorted(statuses) == [404] * 4 + [429] * 2
     db.session.expire_all()

@@ -60,6 +60,20 @@ def test_lock_then_every_call_is_423_until_the_right_pin(world, with_pin):
     assert staff_row(world).pin_failures == 0
 
 
+def test_a_423_leaves_the_session_cookie_alone(world, with_pin):
+    """A call sent just before an unlock carries the locked cookie: its 423, answered after the
+    unlock, must not set that cookie again over the unlocked one."""
+    start = utcnow()
+    with_pin.post("/lock")
+    answer = with_pin.get("/me")
+    assert answer.status_code == 423 and "Set-Cookie" not in answer.headers
+    assert with_pin.post("/unlock", {"pin": "2580"}).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=6), tick=False):  # idle: locked again
+        for _ in range(2):
+            answer = with_pin.get("/me")
+            assert answer.status_code == 423 and "Set-Cookie" not in answer.headers
+
+
 def test_without_a_pin_nothing_locks(world, attendant):
     assert attendant.post("/lock").get_json() == {"locked": False}
     with time_machine.travel(utcnow() + timedelta(hours=1), tick=False):

@@ -1,11 +1,18 @@
 """The handheld's PIN in Chromium: set it, lock and unlock, the server refuses a locked session,
-idle minutes lock the screen, and 5 wrong PINs send the attendant back to the password."""
+idle minutes lock the screen, a late 423 does not lock again, and 5 wrong PINs send the
+attendant back to the password."""
 
 from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Staff
-from tests.browser.pwa import doc_shot, phone_fixture, sign_in  # noqa: F401  (fixtures)
+from tests.browser.pwa import (  # noqa: F401  (fixtures)
+    doc_shot,
+    paid,
+    phone_fixture,
+    row_of,
+    sign_in,
+)
 
 
 def set_pin(tab, pin="2580") -> None:
@@ -60,6 +67,38 @@ def test_idle_minutes_lock_the_screen(phone, world):
     expect(phone.get_by_role("heading", name="已锁屏")).to_be_visible()
     assert api_status(phone) == 423
     unlock_with(phone, "2580")
+    expect(phone.locator("#screen-home")).to_be_visible()
+
+
+def test_a_late_423_from_before_the_unlock_does_not_lock_again(phone, world):
+    """A poll sent while locked whose 423 arrives only after the unlock (a slow network, a busy
+    server) is stale: the handheld stays unlocked and its live list keeps coming."""
+    sign_in(phone)
+    set_pin(phone)
+    phone.get_by_role("button", name="锁屏").click()
+    expect(phone.get_by_role("heading", name="已锁屏")).to_be_visible()
+    events = f"/attendant/api/stations/{world.station_a.id}/events"
+    locked_answer = phone.request.get(events, params={"since": 0, "wait": 0})
+    assert locked_answer.status == 423
+    held = []  # the first poll waits here; the live list's own polls after the unlock go on
+    phone.route(f"**{events}?*", lambda route: route.continue_() if held else held.append(route))
+    with phone.expect_request(f"**{events}?*"):  # sent while locked, answered after the unlock
+        phone.evaluate(
+            """station => {
+                window.late = Jiayou.call("GET", `/stations/${station}/events`,
+                    {params: {since: 0, wait: 25}}).catch(e => e.status);
+            }""",
+            world.station_a.id,
+        )
+    unlock_with(phone, "2580")
+    expect(phone.locator("#screen-home")).to_be_visible()
+    assert len(held) == 1
+    held[0].fulfill(response=locked_answer)
+    assert phone.evaluate("window.late") == 423
+    expect(phone.locator("#screen-home")).to_be_visible()
+    assert api_status(phone) == 200
+    order, _ = paid(world, nozzle=1, mode="amount", amount_fen=20000)
+    expect(row_of(phone, order)).to_be_visible()
     expect(phone.locator("#screen-home")).to_be_visible()
 
 

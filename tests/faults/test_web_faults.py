@@ -5,7 +5,6 @@ end and the books balance."""
 
 import os
 import signal
-import threading
 import uuid
 
 import httpx
@@ -20,6 +19,7 @@ from tests.faults.load import (
 )
 from tests.faults.processes import wait_until
 from tests.money.helpers import credit_wallet
+from tests.threads import Worker
 
 LOCK_WALLET = "SELECT 1 FROM wallet WHERE member_id = %s FOR UPDATE"
 
@@ -46,12 +46,12 @@ def test_a_web_process_killed_mid_request(app, world, worker, web, lock):
             lost.append(err)
 
     with lock(LOCK_WALLET, [member.id]) as held:
-        paying = threading.Thread(target=pay_once)
+        paying = Worker(pay_once)
         paying.start()
         held.wait()  # the payment is under way in the web process, waiting on the wallet
         (pid,) = web.worker_pids()
         os.kill(pid, signal.SIGKILL)
-        paying.join(timeout=30)
+        paying.finish()
     assert isinstance(lost[0], httpx.TransportError), lost  # no answer: the driver retries
     wait_until(lambda: web.worker_pids() not in ([], [pid]), 30, "gunicorn starts a new worker")
     load.wait_for_flows(4)

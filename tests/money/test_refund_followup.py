@@ -2,6 +2,7 @@
 into the wallet with the driver's consent, each at most once, by the people allowed to."""
 
 import threading
+from functools import partial
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from app.services.platform.errors import Conflict, Invalid, NotFound, Permission
 from tests.factories import ChainFactory, make_member, make_staff
 from tests.money.helpers import assert_ledger_ok, place, run_jobs
 from tests.money.refund_helpers import owed_refund, owed_refund_at_wechat, wait_for
+from tests.threads import run_together, start_line
 
 NOTE = "11:05 电话联系车主张先生（尾号 1234），同意退回钱包"
 
@@ -134,14 +136,15 @@ def test_two_managers_at_the_same_moment_one_wins(world, member, app):
     """A manager re-issues while the chain admin pays the same refund into the wallet, in
     two threads released together: the database lets exactly one through, every time."""
     owed = [owed_refund(member, world.station_a, "CLOSED").id for _ in range(4)]
-    staff_ids = (world.manager_a.id, world.admin.id)
+    admin_id = world.admin.id  # read here: the test's session is not for threads
+    staff_ids = (world.manager_a.id, admin_id)
 
     def act(refund_id: int, staff_id: int, barrier: threading.Barrier, results: list):
         with app.app_context():
             actor = db.session.get(Staff, staff_id)
-            barrier.wait(timeout=10)
+            barrier.wait()
             try:
-                if staff_id == world.admin.id:
+                if staff_id == admin_id:
                     refund_followup.return_to_wallet(actor, refund_id, "in_person", NOTE)
                 else:
                     refund_followup.reissue(actor, refund_id)
@@ -152,15 +155,11 @@ def test_two_managers_at_the_same_moment_one_wins(world, member, app):
                 db.session.remove()
 
     for refund_id in owed:
-        barrier, results = threading.Barrier(2), []
-        threads = [
-            threading.Thread(target=act, args=(refund_id, staff_id, barrier, results))
-            for staff_id in staff_ids
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=20)
+        barrier, results = start_line(2), []
+        run_together(
+            *(partial(act, refund_id, staff_id, barrier, results) for staff_id in staff_ids),
+            barrier=barrier,
+        )
         assert sorted(results) == ["conflict", "won"]
         assert len(refunds_of(db.session.get(Refund, refund_id).order_id)) == 2
     wallet_refunds = db.session.scalar(

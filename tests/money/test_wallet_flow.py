@@ -1,7 +1,7 @@
 """Wallet payment, the pickup token, confirmation at the pump, settlement and refunds."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -17,6 +17,7 @@ from app.services.platform import outbox
 from app.services.platform.errors import Conflict, Invalid, PermissionDenied
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, place, run_jobs
+from tests.threads import run_together, start_line
 
 
 @pytest.fixture
@@ -138,7 +139,7 @@ def test_two_attendants_confirming_at_once_one_wins(app, world, member):
     )
     db.session.commit()
     staff_ids = [world.attendant_a.id, second.id]
-    results, barrier = [], threading.Barrier(2)
+    results, barrier = [], start_line(2)
 
     def confirm(staff_id):
         with app.app_context():
@@ -154,11 +155,7 @@ def test_two_attendants_confirming_at_once_one_wins(app, world, member):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=confirm, args=(s,)) for s in staff_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(*(partial(confirm, s) for s in staff_ids), barrier=barrier)
     assert sorted(results) == ["ok", "token_used"]
     assert (
         db.session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.kind == "settle_order"))
@@ -170,13 +167,14 @@ def test_fifty_concurrent_wallet_payments_ten_succeed(app, world):
     member = make_member(world.chain, openid="o-rich-enough-for-ten")
     credit_wallet(member, 10 * 5000)
     order_ids = [place(member, world.station_a, amount_fen=5000).id for _ in range(50)]
-    outcomes, barrier = [], threading.Barrier(10)
+    member_id = member.id  # read here: the test's session is not for threads
+    outcomes, barrier = [], start_line(10)
 
     def pay(ids):
         with app.app_context():
             from app.models import Member
 
-            payer = db.session.get(Member, member.id)
+            payer = db.session.get(Member, member_id)
             barrier.wait()
             for order_id in ids:
                 try:
@@ -186,11 +184,7 @@ def test_fifty_concurrent_wallet_payments_ten_succeed(app, world):
                     outcomes.append("refused")
             db.session.remove()
 
-    threads = [threading.Thread(target=pay, args=(order_ids[i::10],)) for i in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(*(partial(pay, order_ids[i::10]) for i in range(10)), barrier=barrier)
     assert outcomes.count("paid") == 10 and outcomes.count("refused") == 40
     db.session.expire_all()
     assert ledger.wallet_balance(member.id) == 0
@@ -274,7 +268,7 @@ def test_staff_refund_racing_a_fuelling_never_pays_out_more_than_was_paid(app, w
     for _ in range(10):
         order = paid_order(world, member)
         token, order_id = pickup.token_for(order), order.id
-        barrier, outcomes = threading.Barrier(2), []
+        barrier, outcomes = start_line(2), []
 
         def refund(order_id=order_id, barrier=barrier, outcomes=outcomes):
             with app.app_context():
@@ -304,11 +298,7 @@ def test_staff_refund_racing_a_fuelling_never_pays_out_more_than_was_paid(app, w
                 finally:
                     db.session.remove()
 
-        threads = [threading.Thread(target=refund), threading.Thread(target=confirm)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_together(refund, confirm, barrier=barrier)
         db.session.expire_all()
         final = db.session.get(Order, order_id)
         assert final.refunded_fen + (final.dispensed_fen or 0) <= final.paid_fen, outcomes

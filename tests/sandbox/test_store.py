@@ -1,6 +1,5 @@
 """Both sandbox stores keep the same promises: single use, expiry, per-window counters."""
 
-import threading
 import uuid
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ import time_machine
 from app.models.base import utcnow
 from app.sandbox.store import MemoryStore, RedisStore
 from tests.conftest import REDIS_URL
+from tests.threads import run_together, start_line
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -29,17 +29,13 @@ def test_put_then_take_once(store):
 
 def test_only_one_of_many_concurrent_takers_wins(store):
     store.put("code:race", {"openid": "o-1"}, 300)
-    results, start = [], threading.Barrier(8)
+    results, start = [], start_line(8)
 
     def take():
         start.wait()
         results.append(store.take("code:race"))
 
-    threads = [threading.Thread(target=take) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*[take] * 8, barrier=start)
     assert [r for r in results if r is not None] == [{"openid": "o-1"}]
 
 

@@ -1,6 +1,5 @@
 """The sandbox WeChat Pay's stores and its background dispatcher."""
 
-import threading
 import time
 import uuid
 
@@ -10,6 +9,7 @@ from flask import Flask
 from app.sandbox.wechatpay_notify import Dispatcher
 from app.sandbox.wechatpay_store import MemoryPayStore, RedisPayStore
 from tests.conftest import REDIS_URL
+from tests.threads import run_together, start_line
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -43,7 +43,7 @@ def test_recent_is_newest_first_by_first_put(store):
 
 def test_lock_serialises_read_change_write(store):
     store.put("counter", "n", {"n": 0})
-    start = threading.Barrier(6)
+    start = start_line(6)
 
     def add():
         start.wait()
@@ -53,11 +53,7 @@ def test_lock_serialises_read_change_write(store):
                 record["n"] += 1
                 store.put("counter", "n", record)
 
-    threads = [threading.Thread(target=add) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*[add] * 6, barrier=start)
     assert store.get("counter", "n") == {"n": 90}
 
 

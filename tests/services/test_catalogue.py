@@ -1,7 +1,6 @@
 """The catalogue read model: chain lookup, versioned reloads, search and prices in force."""
 
 import random
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from app.services.catalogue import read_model
 from app.services.catalogue.geo import haversine_m
 from app.services.catalogue.read_model import ChainNotConfigured, FuelOffer, Price, hours_text
 from tests.factories import ChainFactory, StationFactory
+from tests.threads import run_together, start_line
 
 
 def test_chain_is_the_one_with_the_configured_appid(app_ctx, app):
@@ -74,7 +74,7 @@ def test_a_recent_check_serves_names_but_never_a_price(world, app):
 
 
 def test_concurrent_first_use_loads_once(world, app):
-    results, start = [], threading.Barrier(6)
+    results, start = [], start_line(6)
 
     def use():
         with app.app_context():
@@ -82,11 +82,7 @@ def test_concurrent_first_use_loads_once(world, app):
             results.append(catalogue.current())
             db.session.remove()
 
-    threads = [threading.Thread(target=use) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(*[use] * 6, barrier=start)
     assert len(results) == 6 and all(result is results[0] for result in results)
 
 

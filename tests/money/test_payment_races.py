@@ -1,7 +1,6 @@
 """WeChat and wallet payment of one order at once, and a prepay that failed: no money is lost,
 none is taken twice, and the order can always be paid, cancelled or expired."""
 
-import threading
 from datetime import timedelta
 
 import httpx
@@ -19,6 +18,7 @@ from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 from tests.money.helpers import place as place_at
 from tests.money.test_wechat_flow import user_pays, wait_for
+from tests.threads import run_together, start_line
 
 
 @pytest.fixture
@@ -137,27 +137,26 @@ def test_paying_and_cancelling_one_members_orders_at_once_never_deadlock(app, wo
     to_cancel = [
         payments.pay_with_wallet(member, place(world, member, 1000).id).id for _ in range(20)
     ]
-    outcomes, barrier = [], threading.Barrier(4, timeout=30)
+    member_id, outcomes, barrier = member.id, [], start_line(4)
 
     def work(action, ids):
-        with app.app_context():
-            driver = db.session.get(Member, member.id)
-            barrier.wait()
-            for order_id in ids:
-                outcomes.append(action(driver, order_id).status)
-            db.session.remove()
+        def run():
+            with app.app_context():
+                driver = db.session.get(Member, member_id)
+                barrier.wait()
+                for order_id in ids:
+                    outcomes.append(action(driver, order_id).status)
+                db.session.remove()
 
-    threads = [
-        threading.Thread(target=work, args=(payments.pay_with_wallet, to_pay[i::2]))
-        for i in range(2)
-    ] + [
-        threading.Thread(target=work, args=(cancellation.cancel_order, to_cancel[i::2]))
-        for i in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        return run
+
+    run_together(
+        work(payments.pay_with_wallet, to_pay[0::2]),
+        work(payments.pay_with_wallet, to_pay[1::2]),
+        work(cancellation.cancel_order, to_cancel[0::2]),
+        work(cancellation.cancel_order, to_cancel[1::2]),
+        barrier=barrier,
+    )
     assert sorted(outcomes) == ["cancelled"] * 20 + ["paid"] * 20
     db.session.expire_all()
     assert ledger.wallet_balance(member.id) == 100_000 - 20 * 1000

@@ -1,14 +1,13 @@
 """The unit of work: one commit for the outermost block, nested blocks join it, a failed inner
 block is never half-committed, named steps commit, deadlocks are run again."""
 
-import threading
-
 import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Station
 from app.services.platform.unit_of_work import Busy, end_step, retrying, unit_of_work
+from tests.threads import run_together, start_line
 
 
 def name_of(station_id: int) -> str:
@@ -62,35 +61,26 @@ def test_a_deadlock_is_run_again_until_both_finish(app, world):
     """Two transactions update the same two rows in opposite order: the database kills one;
     retrying() runs it again and both changes land."""
     first, second = world.station_a.id, world.station_b.id
-    both_hold_one = threading.Barrier(2, timeout=30)
-    attempts, errors = {"ab": 0, "ba": 0}, []
+    both_hold_one = start_line(2)
+    attempts = {"ab": 0, "ba": 0}
 
     def cross(label, one, two):
-        with app.app_context():
+        def run():
+            attempts[label] += 1
+            with unit_of_work():
+                rename(one, f"{label}-{attempts[label]}")
+                if attempts[label] == 1:
+                    both_hold_one.wait()
+                rename(two, f"{label}-{attempts[label]}")
 
-            def run():
-                attempts[label] += 1
-                with unit_of_work():
-                    rename(one, f"{label}-{attempts[label]}")
-                    if attempts[label] == 1:
-                        both_hold_one.wait()
-                    rename(two, f"{label}-{attempts[label]}")
-
-            try:
+        def in_app():
+            with app.app_context():
                 retrying(run)
-            except Exception as err:  # reported below, not lost in the thread
-                errors.append(err)
-            db.session.remove()
+                db.session.remove()
 
-    threads = [
-        threading.Thread(target=cross, args=("ab", first, second)),
-        threading.Thread(target=cross, args=("ba", second, first)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+        return in_app
+
+    run_together(cross("ab", first, second), cross("ba", second, first), barrier=both_hold_one)
     assert sorted(attempts.values()) == [1, 2]  # the one the database killed ran again
     assert name_of(first) == name_of(second)  # the retried one wrote both rows last
 

@@ -2,7 +2,6 @@
 
 import hashlib
 import logging
-import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from app.models import Member, MemberToken
 from app.models.base import utcnow
 from tests.api.conftest import assert_error
 from tests.factories import ChainFactory
+from tests.threads import Worker
 from tests.timing import wait_until
 
 
@@ -60,11 +60,11 @@ def test_a_parallel_first_login_finds_the_member_the_other_created(world, driver
         first_pid = first.scalar(text("SELECT pg_backend_pid()"))
         row = {"chain_id": world.chain.id, "openid": "o-twin", "created_at": utcnow()}
         member_id = first.scalar(insert(Member).values(row).returning(Member.id))
-        thread = threading.Thread(target=second_login)
+        thread = Worker(second_login)
         thread.start()
         wait_until(lambda: waits_for(first_pid))
         first.commit()
-    thread.join(timeout=30)
+    thread.finish()
     assert answers[0].status_code == 200, answers[0].text
     body = LoginResponse.model_validate(answers[0].json())
     assert (body.is_new_member, body.member.id) == (False, member_id)

@@ -1,7 +1,6 @@
 """payments.place_and_pay: the wallet places and pays in one transaction or leaves nothing; WeChat
 leaves a payable order whether or not its prepay was made."""
 
-import threading
 from datetime import timedelta
 
 import httpx
@@ -27,6 +26,7 @@ from app.services.platform.errors import Invalid, NotFound
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 from tests.money.test_wechat_flow import user_pays, wait_for
+from tests.threads import run_together, start_line
 
 ORDER = {"fuel_code": "92", "nozzle_number": None, "mode": "amount", "amount_fen": 20000}
 WRITTEN = (Order, OutboxJob, LedgerTransaction, LedgerEntry, PickupToken, StationEvent)
@@ -90,11 +90,11 @@ def test_an_order_refused_before_paying_reaches_no_payment(world, method):
 def test_many_one_call_orders_on_one_wallet_at_once_pay_what_it_holds(app, world):
     member = make_member(world.chain, openid="o-rich-enough-for-five")
     credit_wallet(member, 5 * 20000)
-    outcomes, barrier = [], threading.Barrier(10)
+    member_id, outcomes, barrier = member.id, [], start_line(10)
 
     def place_and_pay():
         with app.app_context():
-            payer = db.session.get(Member, member.id)
+            payer = db.session.get(Member, member_id)
             barrier.wait()
             try:
                 payments.place_and_pay(payer, world.station_a.id, "wallet", **ORDER)
@@ -103,11 +103,7 @@ def test_many_one_call_orders_on_one_wallet_at_once_pay_what_it_holds(app, world
                 outcomes.append("refused")
             db.session.remove()
 
-    threads = [threading.Thread(target=place_and_pay) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_together(*[place_and_pay] * 10, barrier=barrier)
     assert sorted(outcomes) == ["paid"] * 5 + ["refused"] * 5
     db.session.expire_all()
     assert ledger.wallet_balance(member.id) == 0

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Member, Order
+from app.models import Member, Order, Refund
 from app.models.base import commit_keeping_loaded, utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import StationEntry
@@ -191,3 +191,12 @@ def list_orders(member: Member, page: int, per_page: int) -> tuple[list[Order], 
         base.order_by(Order.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     return list(rows), total
+
+
+def refunds_by_order(order_ids: list[int]) -> dict[int, list[Refund]]:
+    """The refunds of these orders, oldest first, in one query whatever their number."""
+    found: dict[int, list[Refund]] = {order_id: [] for order_id in order_ids}
+    query = select(Refund).where(Refund.order_id.in_(order_ids)).order_by(Refund.id)
+    for refund in db.session.scalars(query):
+        found[refund.order_id].append(refund)
+    return found

@@ -4,7 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -77,10 +77,6 @@ def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: i
     return offer, nozzle
 
 
-# A plain INSERT ... RETURNING read into the order (no unit-of-work flush), built once.
-_INSERT_ORDER = select(Order).from_statement(insert(Order.__table__).returning(*Order.__table__.c))
-
-
 def place_order(
     member: Member,
     station_id: int,
@@ -125,7 +121,7 @@ def place_order(
         to_pay = station.fill_up_cap_fen
     else:
         raise Invalid({"mode": "加油方式应为 amount、volume 或 fill_up"})
-    row = dict(
+    order = Order(
         chain_id=member.chain_id,
         station_id=station.id,
         member_id=member.id,
@@ -145,8 +141,9 @@ def place_order(
         expires_at=now + PAY_WITHIN,
         created_at=now,
     )
+    db.session.add(order)
     try:
-        order = db.session.scalars(_INSERT_ORDER, row).one()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         if _retried:
@@ -173,12 +170,9 @@ def place_order(
     return order
 
 
-_ORDER_BY_ID = select(Order).where(Order.id == bindparam("id"))  # built once: cheaper than get()
-
-
 def get_order(member: Member, order_id: int) -> Order:
     """A driver's own order; anyone else's is 'not found' (no hint that it exists)."""
-    order = db.session.scalars(_ORDER_BY_ID, {"id": order_id}).one_or_none()
+    order = db.session.get(Order, order_id)
     if order is None or order.member_id != member.id:
         raise NotFound("订单不存在")
     return order

@@ -10,8 +10,6 @@ from app.extensions import db
 from app.models import AuditLog, Staff, StaffStation
 from app.services.platform.clock import from_local
 
-_INSERT = insert(AuditLog.__table__)  # built once
-
 
 def record(
     actor: Staff | None,
@@ -25,7 +23,7 @@ def record(
     after: dict | None = None,
 ) -> None:
     db.session.execute(
-        _INSERT,
+        insert(AuditLog.__table__),
         {
             "chain_id": chain_id,
             "station_id": station_id,

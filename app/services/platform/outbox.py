@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import OutboxJob
 from app.models.base import insert_unless_exists, utcnow
+from app.services.platform import statements
 
 log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[dict], None]] = {}
@@ -56,25 +57,9 @@ class Claimed:
     attempts: int
 
 
-# Built once: every job runs these (building them per call cost more than running them).
-_job = OutboxJob.__table__.c
-_CLAIM = (
-    update(OutboxJob.__table__)
-    .where(_job.id == bindparam("job"), _job.status == bindparam("from_status"))
-    .values(status="running", claimed_at=bindparam("now"), attempts=_job.attempts + 1)
-    .returning(_job.kind, _job.payload, _job.attempts)
-)
-_DONE = (
-    update(OutboxJob.__table__)
-    .where(_job.id == bindparam("job"))
-    .values(status="done", finished_at=bindparam("now"), last_error="")
-)
-
-
 def claim(job_id: int, from_status: str = "pending") -> Claimed | None:
     """Take a job by compare-and-set (committed); None when someone else has it."""
-    params = {"job": job_id, "from_status": from_status, "now": utcnow()}
-    row = db.session.execute(_CLAIM, params).first()
+    row = statements.claim_job(job_id, from_status, utcnow())
     db.session.commit()
     return Claimed(job_id, row.kind, dict(row.payload), row.attempts) if row else None
 
@@ -116,7 +101,7 @@ def execute(job: Claimed) -> None:
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
         _reschedule(job.id, job.attempts, f"{type(err).__name__}: {err}"[:500])
         return
-    db.session.execute(_DONE, {"job": job.id, "now": utcnow()})
+    statements.job_done(job.id, utcnow())
     db.session.commit()
 
 

@@ -1,7 +1,6 @@
 """Fuel orders: place, pay (WeChat or wallet), show the pickup QR, cancel, and the history."""
 
 from flask import Response, current_app, g
-from sqlalchemy import bindparam, select
 
 from app.api import bp
 from app.api.auth import require_member
@@ -16,7 +15,6 @@ from app.api.order_schemas import (
     PlaceOrderRequest,
     WalletOut,
 )
-from app.extensions import db
 from app.jsonapi.errors import ApiError
 from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
@@ -51,21 +49,11 @@ FIRST_ORDER_LINKS = {
     "FirstPickupQr": ("order_qr", {"order_id": "$response.body#/items/0/id"}),
 }
 
-# Built once: every order answer runs it.
-_REFUNDS = select(Refund).where(Refund.order_id.in_(bindparam("orders"))).order_by(Refund.id)
-
-
-def refunds_by_order(order_ids: list[int]) -> dict[int, list[Refund]]:
-    found: dict[int, list[Refund]] = {order_id: [] for order_id in order_ids}
-    for refund in db.session.scalars(_REFUNDS, {"orders": order_ids}):
-        found[refund.order_id].append(refund)
-    return found
-
 
 def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
     """refunds: the order's, when the caller has them (a new order has none)."""
     if refunds is None:
-        refunds = refunds_by_order([order.id])[order.id]
+        refunds = orders.refunds_by_order([order.id])[order.id]
     live = pickup.live_token(order)
     base = current_app.config["PUBLIC_BASE_URL"]
     return {
@@ -162,7 +150,7 @@ def place_order():
 def list_orders():
     q = parse_query(OrderListQuery)
     rows, total = orders.list_orders(g.member, q.page, q.per_page)
-    refunds = refunds_by_order([o.id for o in rows])
+    refunds = orders.refunds_by_order([o.id for o in rows])
     return {
         "items": [order_json(o, refunds[o.id]) for o in rows],
         "page": q.page,

@@ -31,9 +31,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-_inserts_unless_exists: dict = {}
-
-
 def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -> bool:
     """INSERT ... ON CONFLICT (unique_columns) DO NOTHING of one row, on PostgreSQL or SQLite, in
     the session's transaction: no savepoint, and a concurrent twin waits for the first writer
@@ -42,23 +39,15 @@ def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -
 
     from app.extensions import db
 
-    connection = db.session.connection()
-    dialect = connection.dialect
-    key = (model, dialect.name, unique_columns, tuple(values))
-    compiled = _inserts_unless_exists.get(key)
-    if compiled is None:
-        module = postgresql if dialect.name == "postgresql" else sqlite
-        statement = module.insert(model.__table__).on_conflict_do_nothing(
-            index_elements=unique_columns
-        )
-        # SQLAlchemy never caches a dialect's own INSERT: compiled on every call, it cost more
-        # than running it. Compiled here once per table, database and set of columns.
-        compiled = statement.compile(dialect=dialect, column_keys=list(values))
-        _inserts_unless_exists[key] = compiled
-    result = connection.execute(compiled, values)
-    if result.returns_rows:  # PostgreSQL: the new key comes back by RETURNING, or nothing does
-        return result.inserted_primary_key is not None
-    return result.rowcount == 1
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    table = model.__table__
+    statement = (
+        dialect.insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=unique_columns)
+        .returning(*table.primary_key)
+    )
+    return db.session.execute(statement).first() is not None
 
 
 def one_of(column: str, values) -> str:

@@ -45,7 +45,6 @@ DEFAULT_RADIUS_M = 10_000
 MAX_RADIUS_M = 50_000
 # Price rows that stopped being in force this long before a load are left out of it.
 PRICE_HISTORY = timedelta(days=7)
-_VERSION_SQL = text("SELECT catalogue_version FROM chain WHERE id = :id")
 
 
 class ChainNotConfigured(ServiceError):
@@ -117,7 +116,9 @@ def for_chain(
     recently = checked_at - _checked_at.get(chain_id, -math.inf) < checked_within_s
     if recently and not exact and chain_id in _catalogues:
         return _catalogues[chain_id]
-    version = db.session.execute(_VERSION_SQL, {"id": chain_id}).scalar()
+    version = db.session.scalar(
+        text("SELECT catalogue_version FROM chain WHERE id = :id"), {"id": chain_id}
+    )
     if version is None:
         return None
     now = utcnow()

@@ -2,30 +2,18 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import ACCOUNTS, LedgerEntry, LedgerTransaction, Order, Refund, Wallet
 from app.models.base import utcnow
+from app.services.ledger import statements
 from app.services.platform.errors import ServiceError
 
 
 class InsufficientBalance(ServiceError):
     status = 409
     code = "insufficient_balance"
-
-
-# Built once: the statements every payment, settlement and refund runs (building them per call
-# cost more than running them).
-_NEW_TRANSACTION = insert(LedgerTransaction.__table__).returning(LedgerTransaction.__table__.c.id)
-_NEW_ENTRY = insert(LedgerEntry.__table__)
-_wallet = Wallet.__table__.c
-_MOVE_WALLET = (
-    update(Wallet.__table__)
-    .where(_wallet.member_id == bindparam("member"))
-    .where(_wallet.balance_fen + bindparam("delta") >= 0)
-    .values(balance_fen=_wallet.balance_fen + bindparam("delta"), updated_at=bindparam("now"))
-)
 
 
 @dataclass(frozen=True)
@@ -63,7 +51,7 @@ def post(
         if leg.account == "member_wallet":
             _move_wallet(chain_id, leg.member_id, -leg.amount_fen)
     txn_id = db.session.scalar(
-        _NEW_TRANSACTION,
+        insert(LedgerTransaction.__table__).returning(LedgerTransaction.id),
         {
             "chain_id": chain_id,
             "station_id": station_id,
@@ -73,7 +61,7 @@ def post(
         },
     )
     db.session.execute(
-        _NEW_ENTRY,
+        insert(LedgerEntry.__table__),
         [
             {
                 "chain_id": chain_id,
@@ -93,12 +81,12 @@ def post(
 def _move_wallet(chain_id: int, member_id: int | None, delta_fen: int) -> None:
     if member_id is None:
         raise ValueError("a wallet leg needs a member")
-    change = {"member": member_id, "delta": delta_fen, "now": utcnow()}
-    if db.session.execute(_MOVE_WALLET, change).rowcount == 1:
+    now = utcnow()
+    if statements.move_wallet(member_id, delta_fen, now):
         return
     if delta_fen > 0:  # a member's first credit: the wallet starts here
         ensure_wallet(chain_id, member_id)
-        if db.session.execute(_MOVE_WALLET, change).rowcount == 1:
+        if statements.move_wallet(member_id, delta_fen, now):
             return
     raise InsufficientBalance("钱包余额不足")
 

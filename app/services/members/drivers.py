@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app.adapters.wechat_login import (
     CODE_USED,
@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import Member, MemberToken
 from app.models.base import insert_unless_exists, utcnow
 from app.services.catalogue.read_model import current_chain_id
+from app.services.members import statements
 from app.services.platform.errors import Invalid, ServiceError
 from app.services.platform.unit_of_work import end_step, unit_of_work
 
@@ -125,18 +126,4 @@ def member_for_token(token: str) -> Member | None:
     """The member a live (unexpired, unrevoked) bearer token of this chain belongs to."""
     if not token or len(token) > 200:
         return None
-    params = {"hash": hash_token(token), "chain": current_chain_id(), "now": utcnow()}
-    return db.session.scalars(_MEMBER_FOR_TOKEN, params).one_or_none()
-
-
-# Built once: every driver request runs it.
-_MEMBER_FOR_TOKEN = (
-    select(Member)
-    .join(MemberToken, MemberToken.member_id == Member.id)
-    .where(
-        MemberToken.token_hash == bindparam("hash"),
-        MemberToken.chain_id == bindparam("chain"),
-        MemberToken.revoked_at.is_(None),
-        MemberToken.expires_at > bindparam("now"),
-    )
-)
+    return statements.member_with_live_token(hash_token(token), current_chain_id(), utcnow())

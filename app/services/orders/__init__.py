@@ -3,6 +3,12 @@ QR and the attendant's confirmation (`pickup`), the short code typed when the ca
 (`pickup_code`), and the stations' live event feed (`station_events`). Orders never call
 payments; payments call orders."""
 
-from app.services.orders.placing import StationClosed, get_order, list_orders, place_order
+from app.services.orders.placing import (
+    StationClosed,
+    get_order,
+    list_orders,
+    place_order,
+    refunds_by_order,
+)
 
-__all__ = ["StationClosed", "get_order", "list_orders", "place_order"]
+__all__ = ["StationClosed", "get_order", "list_orders", "place_order", "refunds_by_order"]

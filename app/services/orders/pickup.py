@@ -11,14 +11,13 @@ from typing import NamedTuple
 
 import qrcode
 from flask import current_app
-from sqlalchemy import bindparam, exists, func, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
 from app.models.base import insert_unless_exists, utcnow
-from app.services.orders import order_state, station_events
+from app.services.orders import order_state, statements, station_events
 from app.services.platform import audit, outbox
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
 from app.services.platform.money import amount_for_volume, fen_to_yuan
@@ -71,22 +70,6 @@ def hash_code(station_id: int, code: str) -> str:
     return hmac.new(_key(b"pickup-code-hash:"), message, hashlib.sha256).hexdigest()
 
 
-_token = PickupToken.__table__.c
-# A code held by a token that can no longer be used (order cancelled, token expired) is
-# given up when a new order draws the same code.
-_FREE_STALE_CODE = (
-    update(PickupToken.__table__)
-    .where(
-        _token.station_id == bindparam("station"),
-        _token.code_hash == bindparam("held"),
-        (_token.expires_at <= bindparam("now"))
-        | _token.used_at.is_not(None)
-        | ~exists().where(Order.id == _token.order_id, Order.status == "paid"),
-    )
-    .values(code_hash=None)
-)
-
-
 def issue(order: Order) -> None:
     """Create the order's token and short code in the caller's transaction (when it becomes
     paid). The code is unique among the station's live codes: the database refuses a second
@@ -105,12 +88,28 @@ def issue(order: Order) -> None:
         }
         if insert_unless_exists(PickupToken, ("station_id", "code_hash"), values):
             break
-        params = {"station": order.station_id, "held": values["code_hash"], "now": now}
-        db.session.execute(_FREE_STALE_CODE, params)
+        _free_stale_code(order.station_id, values["code_hash"], now)
     else:
         raise Conflict("取油码生成失败，请重试")
     # Shown in the answer right away, without a query.
     set_committed_value(order, "pickup_token", PickupToken(**values))
+
+
+def _free_stale_code(station_id: int, code_hash: str, now: datetime) -> None:
+    """A code held by a token that can no longer be used (order cancelled, token expired) is
+    given up when a new order draws the same code."""
+    db.session.execute(
+        update(PickupToken)
+        .where(
+            PickupToken.station_id == station_id,
+            PickupToken.code_hash == code_hash,
+            (PickupToken.expires_at <= now)
+            | PickupToken.used_at.is_not(None)
+            | ~exists().where(Order.id == PickupToken.order_id, Order.status == "paid"),
+        )
+        .values(code_hash=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class LivePickup(NamedTuple):
@@ -150,25 +149,9 @@ def check_staff(staff: Staff, station_id: int) -> None:
         raise OtherStation("该订单不属于本站，请让司机到下单的油站加油")
 
 
-# Built once, as every scan runs them.
-_LOOKUP = (
-    select(PickupToken, Order)
-    .join(Order, Order.id == PickupToken.order_id)
-    .join(Order.member)  # the driver's name too, for the attendant's screen
-    .options(contains_eager(Order.member))
-    .where(PickupToken.token_hash == bindparam("hash"))
-)
-_BURN = (  # the short code is freed with it
-    update(PickupToken.__table__)
-    .where(_token.order_id == bindparam("order"), _token.used_at.is_(None))
-    .values(used_at=bindparam("now"), used_by_id=bindparam("staff"), code_hash=None)
-)
-
-
 def lookup(staff: Staff, token: str) -> Order:
     """The paid order behind a scanned token, checked for this staff member's station."""
-    found = db.session.execute(_LOOKUP, {"hash": hash_token(token)}).first()
-    row, order = (found[0], found[1]) if found else (None, None)
+    row, order = statements.token_with_order(hash_token(token))
     if row is None or row.chain_id != staff.chain_id:
         raise NotFound("二维码无效，请让司机刷新订单二维码")
     check_staff(staff, row.station_id)
@@ -288,8 +271,7 @@ def _confirm_now(
     fueling = price_fueling(order, dispensed_ml)
     dispensed_fen = fueling.dispensed_fen
     now = utcnow()
-    burnt = db.session.execute(_BURN, {"order": order.id, "now": now, "staff": staff.id})
-    if burnt.rowcount != 1:
+    if not statements.burn_token(order.id, staff.id, now):
         raise TokenUsed("该二维码已使用，订单已加油")
     fueled = order_state.take(
         order.id,

@@ -10,7 +10,7 @@ import math
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,42 +47,24 @@ def _locked_message(until: datetime, now: datetime) -> str:
     )
 
 
-# Built once, as the statements of pickup.lookup are.
-_t, _g = PickupToken.__table__.c, PickupCodeGuard.__table__.c
-_LOOKUP = (
-    select(PickupToken, Order)
-    .join(Order, Order.id == PickupToken.order_id)
-    .join(Order.member)
-    .options(contains_eager(Order.member))
-    .where(
-        PickupToken.station_id == bindparam("station"),
-        PickupToken.code_hash == bindparam("code_hash"),
-        PickupToken.used_at.is_(None),
-        PickupToken.expires_at > bindparam("now"),
-        Order.status == "paid",
-    )
-)
-_RECENT = (_g.last_miss_at > bindparam("window_start")) & (_g.misses < MAX_MISSES)
-_COUNTED = case((_RECENT, _g.misses + 1), else_=1)
-# One statement, so misses sent at once by several processes are all counted.
-_COUNT_MISS = (
-    update(PickupCodeGuard.__table__)
-    .where(_g.staff_id == bindparam("staff"))
-    .values(
-        misses=_COUNTED,
-        last_miss_at=bindparam("now"),
-        locked_until=case((_COUNTED >= MAX_MISSES, bindparam("until")), else_=_g.locked_until),
-    )
-    .returning(_g.misses, _g.locked_until)
-)
-
-
 def _count_miss(staff: Staff, station_id: int, now: datetime) -> tuple[int, datetime | None]:
     """This miss counted; (misses in a row, locked until)."""
     row = {"staff_id": staff.id, "chain_id": staff.chain_id, "misses": 0}
     insert_unless_exists(PickupCodeGuard, ("staff_id",), row)
-    params = {"staff": staff.id, "now": now, "window_start": now - MISS_WINDOW}
-    misses, until = db.session.execute(_COUNT_MISS, {**params, "until": now + LOCK_FOR}).one()
+    counts = PickupCodeGuard.__table__.c
+    recent = (counts.last_miss_at > now - MISS_WINDOW) & (counts.misses < MAX_MISSES)
+    counted = case((recent, counts.misses + 1), else_=1)
+    # One statement, so misses sent at once by several processes are all counted.
+    misses, until = db.session.execute(
+        update(PickupCodeGuard.__table__)
+        .where(counts.staff_id == staff.id)
+        .values(
+            misses=counted,
+            last_miss_at=now,
+            locked_until=case((counted >= MAX_MISSES, now + LOCK_FOR), else_=counts.locked_until),
+        )
+        .returning(counts.misses, counts.locked_until)
+    ).one()
     log.warning(
         "pickup code miss: staff %s at station %s, %s in a row", staff.id, station_id, misses
     )
@@ -113,9 +95,19 @@ def lookup_by_code(staff: Staff, station_id: int, code: str) -> tuple[Order, str
         guard = db.session.get(PickupCodeGuard, staff.id)
         if guard is not None and guard.locked_until is not None and guard.locked_until > now:
             raise CodeLocked(_locked_message(guard.locked_until, now))
-        hashed = pickup.hash_code(station_id, digits)
-        params = {"station": station_id, "code_hash": hashed, "now": now}
-        found = db.session.execute(_LOOKUP, params).first()
+        found = db.session.execute(
+            select(PickupToken, Order)
+            .join(Order, Order.id == PickupToken.order_id)
+            .join(Order.member)  # the driver's name too, for the attendant's screen
+            .options(contains_eager(Order.member))
+            .where(
+                PickupToken.station_id == station_id,
+                PickupToken.code_hash == pickup.hash_code(station_id, digits),
+                PickupToken.used_at.is_(None),
+                PickupToken.expires_at > now,
+                Order.status == "paid",
+            )
+        ).first()
         if found is not None:
             row, order = found
             set_committed_value(order, "pickup_token", row)

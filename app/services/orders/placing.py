@@ -4,14 +4,14 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Member, Order
+from app.models import Member, Order, Refund
 from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import StationEntry
+from app.services.orders import statements
 from app.services.platform import outbox
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Invalid, NotFound, ServiceError
@@ -76,23 +76,6 @@ def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: i
     if offer is None:
         raise Invalid({"fuel": "本站不销售该油品"})
     return offer, nozzle
-
-
-_inserts: dict[str, object] = {}
-
-
-def _insert_order():
-    """INSERT ... ON CONFLICT (order_no) DO NOTHING RETURNING, read into the order (no ORM
-    flush), built once per database: a clashing number returns no row instead of failing the
-    transaction."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in _inserts:
-        module = postgresql if dialect == "postgresql" else sqlite
-        statement = module.insert(Order.__table__).on_conflict_do_nothing(
-            index_elements=["order_no"]
-        )
-        _inserts[dialect] = select(Order).from_statement(statement.returning(*Order.__table__.c))
-    return _inserts[dialect]
 
 
 def place_order(
@@ -162,7 +145,7 @@ def place_order(
         order = None
         for _draw in range(2):  # random numbers clash once in 10^8 a second: one more draw
             row["order_no"] = new_order_no()
-            order = db.session.scalars(_insert_order(), row).one_or_none()
+            order = statements.insert_order(row)
             if order is not None:
                 break
         else:
@@ -176,16 +159,11 @@ def place_order(
         return order
 
 
-# Built once: cheaper than get(). What the database holds now, even if the session had the
-# order loaded: a use case decides on it.
-_ORDER_BY_ID = (
-    select(Order).where(Order.id == bindparam("id")).execution_options(populate_existing=True)
-)
-
-
 def get_order(member: Member, order_id: int) -> Order:
     """A driver's own order; anyone else's is 'not found' (no hint that it exists)."""
-    order = db.session.scalars(_ORDER_BY_ID, {"id": order_id}).one_or_none()
+    # What the database holds now, even if the session had the order loaded: a use case
+    # decides on it.
+    order = db.session.get(Order, order_id, populate_existing=True)
     if order is None or order.member_id != member.id:
         raise NotFound("订单不存在")
     return order
@@ -198,3 +176,12 @@ def list_orders(member: Member, page: int, per_page: int) -> tuple[list[Order], 
         base.order_by(Order.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     return list(rows), total
+
+
+def refunds_by_order(order_ids: list[int]) -> dict[int, list[Refund]]:
+    """The refunds of these orders, oldest first, in one query whatever their number."""
+    found: dict[int, list[Refund]] = {order_id: [] for order_id in order_ids}
+    query = select(Refund).where(Refund.order_id.in_(order_ids)).order_by(Refund.id)
+    for refund in db.session.scalars(query):
+        found[refund.order_id].append(refund)
+    return found

@@ -1,10 +1,11 @@
 """Station events in sequence (paid, fuelled, cancelled orders) for the handhelds' live list."""
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Order, PickupToken, Staff, Station, StationEvent
+from app.models import Order, PickupToken, Staff, StationEvent
+from app.services.orders import statements
 from app.services.platform.errors import PermissionDenied
 from app.services.staff.access import visible_station_ids
 
@@ -23,9 +24,9 @@ def record(order: Order, kind: str) -> None:
     Callers record the event last, after the order row and any wallet are theirs: every use
     case takes its locks in the order order -> wallet -> station, so two never wait on each
     other in a circle (a deadlock)."""
-    db.session.execute(_LOCK_STATION, {"station": order.station_id})
+    statements.lock_station(order.station_id)
     db.session.execute(
-        _INSERT,
+        insert(StationEvent.__table__),
         {
             "chain_id": order.chain_id,
             "station_id": order.station_id,
@@ -33,13 +34,6 @@ def record(order: Order, kind: str) -> None:
             "kind": kind,
         },
     )
-
-
-_INSERT = insert(StationEvent.__table__)
-# NO KEY UPDATE: other transactions may still insert rows that refer to the station.
-_LOCK_STATION = (
-    select(Station.id).where(Station.id == bindparam("station")).with_for_update(key_share=True)
-)
 
 
 def _check(staff: Staff, station_id: int) -> None:

@@ -7,14 +7,14 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy import case, func, literal, select, update
 
 from app.extensions import db
 from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
 from app.models.base import UTCDateTime, insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
-from app.services.orders import order_state, station_events
+from app.services.orders import order_state, statements, station_events
 from app.services.platform import audit, gateways, outbox
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.platform.money import fen_to_yuan
@@ -25,21 +25,6 @@ log = logging.getLogger(__name__)
 REFUND_ROLES = ("cashier", "manager", "chain_admin")
 QUERY_AFTER = timedelta(minutes=1)
 OWED_STATUSES = ("ABNORMAL", "CLOSED")  # WeChat's final word, and the driver has no money
-
-
-# Built once: every settlement runs them. _ADD_REFUNDED[True] also checks the order's status.
-_order = Order.__table__.c
-_ADD_REFUNDED = {
-    with_status: update(Order.__table__)
-    .where(
-        _order.id == bindparam("order"),
-        _order.refunded_fen + bindparam("amount") <= _order.paid_fen,
-        *([_order.status == bindparam("expected")] if with_status else []),
-    )
-    .values(refunded_fen=_order.refunded_fen + bindparam("amount"))
-    for with_status in (False, True)
-}
-_COUNT_REFUNDS = select(func.count(Refund.id)).where(Refund.order_id == bindparam("order"))
 
 
 def create_refund(
@@ -55,11 +40,9 @@ def create_refund(
     expected_status: the order must still be in it (a staff refund must not race a fuelling)."""
     if amount_fen <= 0:
         raise Invalid({"amount_fen": "退款金额必须大于 0"})
-    change = {"order": order.id, "amount": amount_fen, "expected": expected_status}
-    guarded = db.session.execute(_ADD_REFUNDED[expected_status is not None], change)
-    if guarded.rowcount != 1:
+    if not statements.add_refunded(order.id, amount_fen, expected_status):
         raise Invalid({"amount_fen": "退款总额不能超过实付金额，或订单状态刚刚变化，请刷新"})
-    count = db.session.scalar(_COUNT_REFUNDS, {"order": order.id})
+    count = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id))
     now = utcnow()
     refund = Refund(
         chain_id=order.chain_id,

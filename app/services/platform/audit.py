@@ -7,8 +7,6 @@ from sqlalchemy import insert
 from app.extensions import db
 from app.models import AuditLog, Staff
 
-_INSERT = insert(AuditLog.__table__)  # built once
-
 
 def record(
     actor: Staff | None,
@@ -22,7 +20,7 @@ def record(
     after: dict | None = None,
 ) -> None:
     db.session.execute(
-        _INSERT,
+        insert(AuditLog.__table__),
         {
             "chain_id": chain_id,
             "station_id": station_id,

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import OutboxJob
 from app.models.base import insert_unless_exists, utcnow
+from app.services.platform import statements
 from app.services.platform.unit_of_work import retrying, unit_of_work
 
 log = logging.getLogger(__name__)
@@ -57,26 +58,10 @@ class Claimed:
     attempts: int
 
 
-# Built once: every job runs these (building them per call cost more than running them).
-_job = OutboxJob.__table__.c
-_CLAIM = (
-    update(OutboxJob.__table__)
-    .where(_job.id == bindparam("job"), _job.status == bindparam("from_status"))
-    .values(status="running", claimed_at=bindparam("now"), attempts=_job.attempts + 1)
-    .returning(_job.kind, _job.payload, _job.attempts)
-)
-_DONE = (
-    update(OutboxJob.__table__)
-    .where(_job.id == bindparam("job"))
-    .values(status="done", finished_at=bindparam("now"), last_error="")
-)
-
-
 def claim(job_id: int, from_status: str = "pending") -> Claimed | None:
     """Take a job by compare-and-set (committed); None when someone else has it."""
-    params = {"job": job_id, "from_status": from_status, "now": utcnow()}
     with unit_of_work():
-        row = db.session.execute(_CLAIM, params).first()
+        row = statements.claim_job(job_id, from_status, utcnow())
     return Claimed(job_id, row.kind, dict(row.payload), row.attempts) if row else None
 
 
@@ -111,7 +96,7 @@ def execute(job: Claimed) -> None:
     def run() -> None:
         with unit_of_work():
             HANDLERS[job.kind](job.payload)
-            db.session.execute(_DONE, {"job": job.id, "now": utcnow()})
+            statements.job_done(job.id, utcnow())
 
     try:
         retrying(run)

@@ -5,13 +5,13 @@ import string
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Staff
 from app.models.base import utcnow
 from app.services.platform.unit_of_work import unit_of_work
+from app.services.staff import statements
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
@@ -62,19 +62,12 @@ def verify(password_hash: str, password: str) -> bool:
         return False
 
 
-# Built once, as every staff request runs it. With the station links: every staff view checks
-# them, one query instead of two.
-_SESSION_STAFF = (
-    select(Staff).options(joinedload(Staff.station_links)).where(Staff.id == bindparam("id"))
-)
-
-
 def load_session_user(session_id: str) -> Staff | None:
     """Flask-Login loader: the id carries the login epoch, so old sessions stop working."""
     staff_id, _, epoch = session_id.partition(".")
     if not staff_id.isdigit() or not epoch.isdigit():
         return None
-    staff = db.session.execute(_SESSION_STAFF, {"id": int(staff_id)}).unique().scalar()
+    staff = statements.staff_with_stations(int(staff_id))
     if staff is None or staff.login_epoch != int(epoch) or not staff.is_enabled:
         return None
     return staff

@@ -4,11 +4,12 @@ import hashlib
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.models import IdempotencyRecord
 from app.models.base import insert_unless_exists, utcnow
+from app.services.platform import statements
 from app.services.platform.errors import Conflict
 from app.services.platform.unit_of_work import unit_of_work
 
@@ -34,18 +35,6 @@ def fingerprint(*parts: bytes | str) -> str:
 
 
 _KEY_COLUMNS = ("member_id", "endpoint", "key")
-# Built once: every driver write runs it (building it per call cost more than running it).
-_record = IdempotencyRecord.__table__.c
-_ANSWER = (
-    update(IdempotencyRecord.__table__)
-    .where(
-        _record.member_id == bindparam("member"),
-        _record.endpoint == bindparam("at"),
-        _record.key == bindparam("k"),
-        _record.status_code.is_(None),
-    )
-    .values(status_code=bindparam("status"), response=bindparam("body"))
-)
 
 
 @dataclass(frozen=True)
@@ -110,17 +99,8 @@ def _same(claim: Claim) -> tuple:
 def finish(claim: Claim, status: int, body: dict) -> None:
     """Store the answer in the caller's unit of work, with the work it answers for. The claim
     row is there unless the work was rolled back (a refusal): then a new row holds the answer."""
-    stored = db.session.execute(
-        _ANSWER,
-        {
-            "member": claim.member_id,
-            "at": claim.endpoint,
-            "k": claim.key,
-            "status": status,
-            "body": body,
-        },
-    )
-    if stored.rowcount == 0:
+    stored = statements.store_answer(claim.member_id, claim.endpoint, claim.key, status, body)
+    if not stored:
         values = {**asdict(claim), "status_code": status, "response": body}
         insert_unless_exists(IdempotencyRecord, _KEY_COLUMNS, values)
 

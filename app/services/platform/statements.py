@@ -1,5 +1,5 @@
-"""The outbox statements that every job runs, built once: building them per call cost more
-than running them (docs/benchmarks.md has the figures)."""
+"""The platform's statements that every job or driver write runs, built once: building them
+per call cost more than running them (docs/benchmarks.md has the figures)."""
 
 from datetime import datetime
 
@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Row
 
 from app.extensions import db
-from app.models import OutboxJob
+from app.models import IdempotencyRecord, OutboxJob
 
 _job = OutboxJob.__table__.c
 _CLAIM_JOB = (
@@ -32,3 +32,22 @@ def claim_job(job_id: int, from_status: str, now: datetime) -> Row | None:
 
 def job_done(job_id: int, now: datetime) -> None:
     db.session.execute(_JOB_DONE, {"job": job_id, "now": now})
+
+
+_record = IdempotencyRecord.__table__.c
+_STORE_ANSWER = (
+    update(IdempotencyRecord.__table__)
+    .where(
+        _record.member_id == bindparam("member"),
+        _record.endpoint == bindparam("at"),
+        _record.key == bindparam("k"),
+        _record.status_code.is_(None),
+    )
+    .values(status_code=bindparam("status"), response=bindparam("body"))
+)
+
+
+def store_answer(member_id: int, endpoint: str, key: str, status: int, body: dict) -> bool:
+    """The answer into the key's unanswered claim; False when there is no such claim."""
+    params = {"member": member_id, "at": endpoint, "k": key, "status": status, "body": body}
+    return db.session.execute(_STORE_ANSWER, params).rowcount == 1

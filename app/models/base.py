@@ -1,8 +1,9 @@
 """Column types and statement helpers shared by the models and services."""
 
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -35,19 +36,48 @@ def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -
     """INSERT ... ON CONFLICT (unique_columns) DO NOTHING of one row, on PostgreSQL or SQLite, in
     the session's transaction: no savepoint, and a concurrent twin waits for the first writer
     instead of failing. True if the row was inserted."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     from app.extensions import db
 
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     table = model.__table__
-    statement = (
-        dialect.insert(table)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=unique_columns)
-        .returning(*table.primary_key)
-    )
-    return db.session.execute(statement).first() is not None
+    values = with_defaults(table, values)
+    statement = insert_ignoring(table, tuple(values), unique_columns, tuple(table.primary_key.c))
+    return db.session.execute(statement, values).first() is not None
+
+
+def with_defaults(table, values: dict) -> dict:
+    """values with the Python-side defaults of the columns they leave out (a written-out
+    INSERT does not apply them, as SQLAlchemy's own INSERT does)."""
+    missing = {}
+    for column in table.c:
+        default = column.default
+        if (
+            column.key in values
+            or default is None
+            or not (default.is_scalar or default.is_callable)
+        ):
+            continue
+        missing[column.key] = default.arg(None) if default.is_callable else default.arg
+    return {**values, **missing}
+
+
+@cache
+def insert_ignoring(table, keys: tuple[str, ...], unique_columns: tuple[str, ...], returning):
+    """The SQL of insert_unless_exists, RETURNING the given columns, built once per table and
+    set of columns. Written out because SQLAlchemy does not cache the dialects' own INSERT ...
+    ON CONFLICT: compiled on every call, it cost more than running it. The same text runs on
+    PostgreSQL and SQLite (3.35 and later); bind parameters keep their columns' types."""
+    columns = [table.c[name] for name in keys]  # names of the table's columns, or KeyError
+
+    def quoted(names) -> str:
+        return ", ".join(f'"{name}"' for name in names)
+
+    into = f'"{table.name}" ({quoted(c.name for c in columns)})'
+    values = ", ".join(f":{column.key}" for column in columns)
+    # Identifiers from the table's own metadata, values bound: nothing from outside.
+    sql = f"INSERT INTO {into} VALUES ({values}) ON CONFLICT ({quoted(unique_columns)})"  # noqa: S608
+    sql += f" DO NOTHING RETURNING {quoted(column.name for column in returning)}"
+    statement = text(sql).bindparams(*(bindparam(c.key, type_=c.type) for c in columns))
+    return statement.columns(*returning)
 
 
 def one_of(column: str, values) -> str:

@@ -8,13 +8,13 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.models import Order, PickupToken, Station
+from app.models.base import insert_ignoring, with_defaults
 
 # The conditions a move may add to its compare-and-set, by the names order_state gives them.
 GUARDS = {
@@ -28,18 +28,13 @@ GUARDS = {
 _order = Order.__table__.c
 
 
-@cache
-def _insert_order(dialect: str):
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(Order.__table__).on_conflict_do_nothing(index_elements=["order_no"])
-    return select(Order).from_statement(statement.returning(*Order.__table__.c))
-
-
 def insert_order(row: dict) -> Order | None:
     """INSERT ... ON CONFLICT (order_no) DO NOTHING RETURNING, read into the order (no ORM
     flush); None when the order number was taken (the transaction goes on)."""
-    statement = _insert_order(db.session.get_bind().dialect.name)
-    return db.session.scalars(statement, row).one_or_none()
+    table = Order.__table__
+    row = with_defaults(table, row)
+    statement = insert_ignoring(table, tuple(row), ("order_no",), tuple(table.c))
+    return db.session.scalars(select(Order).from_statement(statement), row).one_or_none()
 
 
 _KEYS = [prop.key for prop in inspect(Order).column_attrs]

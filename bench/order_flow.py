@@ -60,7 +60,7 @@ from bench.stations import free_port, start_gunicorn
 
 REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "jiayou_bench_orders"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "jiayou_bench_orders")
 APPID = "wxbenchorderflow001"
 TOP_UP_FEN = 100_000_000  # enough for any run
 

@@ -44,6 +44,7 @@ def idempotent(view):
 def _run_once(view, args, kwargs, key: tuple):
     with unit_of_work() as unit:
         claim, replay = idempotency.begin(*key)
+        g.idempotency_claim = claim
         if replay is not None:
             status, body = replay
             response = make_response(body, status)
@@ -69,3 +70,9 @@ def _run_once(view, args, kwargs, key: tuple):
             body = response.get_json()
         idempotency.finish(claim, response.status_code, body)
         return response
+
+
+def answer_if_cut_short(status: int, body: dict) -> None:
+    """For a view whose use case commits in steps: store, with the work of the coming step, the
+    answer a retry gets if this request dies before it ends (its own answer replaces it)."""
+    idempotency.finish(g.idempotency_claim, status, body)

@@ -4,7 +4,7 @@ from flask import Response, current_app, g
 
 from app.api import bp
 from app.api.auth import require_member
-from app.api.idempotent import idempotent
+from app.api.idempotent import answer_if_cut_short, idempotent
 from app.api.order_schemas import (
     OrderListQuery,
     OrderOut,
@@ -23,6 +23,7 @@ from app.models import Order, Refund
 from app.services import ledger, orders, payments
 from app.services.orders import pickup
 from app.services.payments import cancellation
+from app.services.payments.paying import PREPAY_FAILED
 
 # The operations an order answer leads to, for the documents and for tools that follow them.
 ORDER_LINKS = {
@@ -126,13 +127,26 @@ def place_order():
     if data.pay_with is None:
         order = orders.place_order(g.member, data.station_id, **how)
         return order_json(order, refunds=[]), 201
-    placed = payments.place_and_pay(g.member, data.station_id, data.pay_with, **how)
+
+    def if_cut_short(order: Order) -> None:
+        # A retry after this request died while WeChat answered gets the order, unpaid (it can
+        # be paid with /pay), never a second one.
+        unpaid = payments.Placed(order, payment_error=payments.PaymentUnavailable(PREPAY_FAILED))
+        answer_if_cut_short(201, placed_json(unpaid))
+
+    placed = payments.place_and_pay(
+        g.member, data.station_id, data.pay_with, before_wechat=if_cut_short, **how
+    )
+    return placed_json(placed), 201
+
+
+def placed_json(placed: payments.Placed) -> dict:
     error = placed.payment_error
     return {
         "order": order_json(placed.order, refunds=[]),  # a new order: no refund yet
         "wechat_pay": placed.wechat_pay,
         "payment_error": {"code": error.code, "message": error.message} if error else None,
-    }, 201
+    }
 
 
 @api_route(

@@ -2,6 +2,8 @@
 retry with the same Idempotency-Key replays the first answer, never placing a second order."""
 
 import re
+import socket
+import threading
 import uuid
 
 import httpx
@@ -23,6 +25,7 @@ from app.models import (
 from tests.api.conftest import Api, assert_error, order_body
 from tests.money.helpers import assert_ledger_ok, credit_wallet
 from tests.money.test_wechat_flow import user_pays, wait_for
+from tests.threads import Worker
 
 LEFT_BEHIND = (Order, OutboxJob, LedgerTransaction, LedgerEntry, PickupToken, StationEvent)
 
@@ -164,3 +167,68 @@ def test_an_unknown_way_of_paying_is_refused_by_name(world, api, pay_with):
     )
     assert "支付方式" in message
     assert counts()["Order"] == 0
+
+
+@pytest.fixture
+def wechat_hangs(app):
+    """WeChat Pay that takes calls and answers none until released (a request stuck there is
+    one whose process may die at any moment)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held, release = [], threading.Event()
+
+    def serve():
+        while not release.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            held.append(connection)
+
+    threading.Thread(target=serve, daemon=True).start()
+    base, app.config["WECHATPAY_API_BASE"] = (
+        app.config["WECHATPAY_API_BASE"],
+        (f"http://127.0.0.1:{listener.getsockname()[1]}"),
+    )
+    app.extensions.pop("wechat_pay_client", None)
+
+    def let_go():
+        release.set()
+        for connection in held:
+            connection.close()
+        listener.close()
+
+    yield let_go
+    let_go()
+    app.config["WECHATPAY_API_BASE"] = base
+    app.extensions.pop("wechat_pay_client", None)
+
+
+def test_a_retry_while_wechat_answers_gets_the_order_never_a_second(app, world, api, wechat_hangs):
+    """The order commits before WeChat is asked, with the answer a retry gets should this
+    request die while WeChat answers: the order, unpaid, to be paid with /pay."""
+    body, key = order_body(world, pay_with="wechat"), str(uuid.uuid4())
+    answers = []
+
+    def first_request():
+        with app.app_context():
+            answers.append(
+                api.client.post(
+                    "/api/v1/orders", json=body, headers=api.headers | {"Idempotency-Key": key}
+                )
+            )
+
+    stuck = Worker(first_request)
+    stuck.start()
+    assert wait_for(lambda: db.session.scalar(select(func.count(Order.id))) == 1)
+    retry = api.post("/orders", body, key=key)
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    interim = PlacedAndPaid.model_validate(retry.get_json())
+    assert (interim.order.status, interim.wechat_pay) == ("created", None)
+    assert interim.payment_error.code == "payment_unavailable"
+    wechat_hangs()  # WeChat answers at last (by hanging up): the request ends on its own
+    stuck.finish()
+    assert answers[0].status_code == 201
+    assert PlacedAndPaid.model_validate(answers[0].get_json()).order.id == interim.order.id
+    replayed(api, body, key, answers[0])  # its own answer replaced the interim one
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+    assert_ledger_ok()

@@ -98,7 +98,9 @@ def _same(claim: Claim) -> tuple:
 
 def finish(claim: Claim, status: int, body: dict) -> None:
     """Store the answer in the caller's unit of work, with the work it answers for. The claim
-    row is there unless the work was rolled back (a refusal): then a new row holds the answer."""
+    row is there unless the work was rolled back (a refusal): then a new row holds the answer.
+    Also for an interim answer, stored before a step of the request commits: a retry after the
+    request died in a later step gets it; the request's own answer replaces it."""
     stored = statements.store_answer(claim.member_id, claim.endpoint, claim.key, status, body)
     if not stored:
         values = {**asdict(claim), "status_code": status, "response": body}

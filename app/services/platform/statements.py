@@ -41,13 +41,13 @@ _STORE_ANSWER = (
         _record.member_id == bindparam("member"),
         _record.endpoint == bindparam("at"),
         _record.key == bindparam("k"),
-        _record.status_code.is_(None),
     )
     .values(status_code=bindparam("status"), response=bindparam("body"))
 )
 
 
 def store_answer(member_id: int, endpoint: str, key: str, status: int, body: dict) -> bool:
-    """The answer into the key's unanswered claim; False when there is no such claim."""
+    """The answer into the key's claim (replacing an interim answer the request stored before a
+    step); False when there is no such claim."""
     params = {"member": member_id, "at": endpoint, "k": key, "status": status, "body": body}
     return db.session.execute(_STORE_ANSWER, params).rowcount == 1

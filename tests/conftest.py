@@ -10,6 +10,7 @@ import re
 import threading
 import time
 
+import httpx
 import psycopg
 import pytest
 import redis
@@ -160,6 +161,14 @@ def transaction_ends(app):
     yield ends
     event.remove(engine, "commit", on_commit)
     event.remove(engine, "rollback", on_rollback)
+
+
+@pytest.fixture
+def sandbox(live_server):
+    """The fake WeChat Pay's base URL, its planned faults cleared before and after the test."""
+    httpx.delete(live_server.url + "/sandbox/wechatpay/faults").raise_for_status()
+    yield live_server.url + "/sandbox/wechatpay"
+    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
 
 
 @pytest.fixture

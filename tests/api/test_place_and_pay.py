@@ -23,22 +23,11 @@ from app.models import (
     WeChatPayment,
 )
 from tests.api.conftest import Api, assert_error, order_body
-from tests.money.helpers import assert_ledger_ok, credit_wallet
+from tests.money.helpers import assert_ledger_ok, credit_wallet, row_counts
 from tests.money.test_wechat_flow import user_pays, wait_for
 from tests.threads import Worker
 
 LEFT_BEHIND = (Order, OutboxJob, LedgerTransaction, LedgerEntry, PickupToken, StationEvent)
-
-
-@pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-    yield live_server.url + "/sandbox/wechatpay"
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-
-
-def counts() -> dict[str, int]:
-    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in LEFT_BEHIND}
 
 
 def replayed(api: Api, body: dict, key: str, first) -> None:
@@ -74,7 +63,7 @@ def test_wallet_places_and_pays_in_one_transaction(world, api, transaction_ends)
 
     replayed(api, body, key, first)
     assert_error(api.post("/orders", order_body(world), key=key), 409, "idempotency_key_reused")
-    assert counts()["Order"] == 1
+    assert row_counts(*LEFT_BEHIND)["Order"] == 1
     assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
     assert_error(api.post(f"/orders/{order.id}/pay", {"method": "wallet"}), 409, "conflict")
     assert_ledger_ok()
@@ -83,13 +72,15 @@ def test_wallet_places_and_pays_in_one_transaction(world, api, transaction_ends)
 def test_a_wallet_that_cannot_pay_leaves_no_order_behind(world, driver, client):
     api = Api(client, driver.token("o-short-driver"))
     credit_wallet(db.session.scalar(select(Member).where(Member.openid == "o-short-driver")), 1000)
-    before = counts()
+    before = row_counts(*LEFT_BEHIND)
     key, body = str(uuid.uuid4()), order_body(world, pay_with="wallet")
     first = api.post("/orders", body, key=key)
     assert "余额" in assert_error(first, 409, "insufficient_balance")
-    assert counts() == before  # no order, expiry job, posting, pickup token or station event
+    assert (
+        row_counts(*LEFT_BEHIND) == before
+    )  # no order, expiry job, posting, pickup token or station event
     replayed(api, body, key, first)
-    assert counts() == before
+    assert row_counts(*LEFT_BEHIND) == before
     assert api.get("/wallet").get_json() == {"balance_fen": 1000}
     assert api.get("/orders").get_json()["total"] == 0
     paid = api.post("/orders", order_body(world, amount_fen=1000, pay_with="wallet"))
@@ -119,7 +110,7 @@ def test_wechat_answers_params_that_wechat_takes(world, api, sandbox, transactio
     shown = api.get(order_url).get_json()
     assert (shown["payment_method"], shown["paid_fen"]) == ("wechat", 20000)
     assert re.fullmatch(r"\d{8}", shown["pickup"]["code"])
-    assert counts()["Order"] == 1
+    assert row_counts(*LEFT_BEHIND)["Order"] == 1
     assert api.get("/wallet").get_json() == {"balance_fen": 50_000}
     assert_ledger_ok()
 
@@ -136,12 +127,12 @@ def test_wechat_down_answers_the_unpaid_order_and_why(world, api, sandbox):
     assert (answer.order.status, answer.order.payment_method) == ("created", "wechat")
 
     replayed(api, body, key, first)  # WeChat works again by now: still the first answer
-    assert counts()["Order"] == 1
+    assert row_counts(*LEFT_BEHIND)["Order"] == 1
     pay = api.post(f"/orders/{answer.order.id}/pay", {"method": "wechat"})
     assert pay.status_code == 200, pay.get_json()
     user_pays(sandbox, pay.get_json()["wechat_pay"])
     assert wait_for(lambda: api.get(f"/orders/{answer.order.id}").get_json()["status"] == "paid")
-    assert counts()["Order"] == 1
+    assert row_counts(*LEFT_BEHIND)["Order"] == 1
     assert_ledger_ok()
 
 
@@ -166,7 +157,7 @@ def test_an_unknown_way_of_paying_is_refused_by_name(world, api, pay_with):
         api.post("/orders", order_body(world, pay_with=pay_with)), 400, "invalid_request"
     )
     assert "支付方式" in message
-    assert counts()["Order"] == 0
+    assert row_counts(*LEFT_BEHIND)["Order"] == 0
 
 
 @pytest.fixture

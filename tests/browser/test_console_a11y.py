@@ -6,7 +6,6 @@ import io
 import re
 from datetime import timedelta
 
-import httpx
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
@@ -197,13 +196,6 @@ def test_expired_session_leads_to_login_and_back(tab, world):
     tab.get_by_role("button", name="登录").click()
     tab.wait_for_url(f"**{prices}")
     expect(tab.get_by_role("heading", name="调价")).to_be_visible()
-
-
-@pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-    yield live_server.url + "/sandbox/wechatpay"
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
 
 
 def test_refunds_to_follow_up(tab, world, sandbox):

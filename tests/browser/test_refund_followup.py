@@ -3,8 +3,6 @@ into the driver's wallet, both refunds played through the fake WeChat Pay."""
 
 import re
 
-import httpx
-import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
@@ -14,13 +12,6 @@ from tests.browser.conftest import login, shot
 from tests.factories import make_member
 from tests.money.helpers import assert_ledger_ok, run_jobs
 from tests.money.refund_helpers import owed_refund_at_wechat, wait_for
-
-
-@pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-    yield live_server.url + "/sandbox/wechatpay"
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
 
 
 def test_manager_follows_up_refunds_wechat_did_not_pay_out(page, world, sandbox):

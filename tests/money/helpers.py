@@ -1,5 +1,7 @@
 """Helpers for money tests: wallet credit through the real ledger, ledger assertions."""
 
+from sqlalchemy import func, select
+
 from app.extensions import db
 from app.models import Member
 from app.services import ledger, orders
@@ -21,6 +23,12 @@ def place(member: Member, station, **how):
     """An order placed through the real service: 50 元 of 92# unless told otherwise."""
     how = {"fuel_code": "92", "nozzle_number": None, "mode": "amount", "amount_fen": 5000} | how
     return orders.place_order(member, station.id, **how)
+
+
+def row_counts(*models) -> dict[str, int]:
+    """How many rows each table holds, by model name (what a refused request must leave as is)."""
+    db.session.expire_all()
+    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in models}
 
 
 def assert_ledger_ok() -> None:

@@ -3,7 +3,6 @@ call): a second commit sneaking in, which could leave half a use case behind, fa
 
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -21,12 +20,6 @@ def commits_of(transaction_ends, call):
     transaction_ends.clear()
     result = call()
     return result, transaction_ends.count("commit")
-
-
-@pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults").raise_for_status()
-    return live_server.url + "/sandbox/wechatpay"
 
 
 @pytest.fixture

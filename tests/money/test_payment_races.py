@@ -22,13 +22,6 @@ from tests.threads import run_together, start_line
 
 
 @pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-    yield live_server.url + "/sandbox/wechatpay"
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-
-
-@pytest.fixture
 def member(world):
     member = make_member(world.chain)
     credit_wallet(member, 50_000)

@@ -24,24 +24,12 @@ from app.services import ledger, payments
 from app.services.orders import pickup
 from app.services.platform.errors import Invalid, NotFound
 from tests.factories import make_member
-from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
+from tests.money.helpers import assert_ledger_ok, credit_wallet, row_counts, run_jobs
 from tests.money.test_wechat_flow import user_pays, wait_for
 from tests.threads import run_together, start_line
 
 ORDER = {"fuel_code": "92", "nozzle_number": None, "mode": "amount", "amount_fen": 20000}
 WRITTEN = (Order, OutboxJob, LedgerTransaction, LedgerEntry, PickupToken, StationEvent)
-
-
-@pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-    yield live_server.url + "/sandbox/wechatpay"
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-
-
-def counts() -> dict[str, int]:
-    db.session.expire_all()
-    return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in WRITTEN}
 
 
 def test_the_wallet_pays_what_was_placed(world):
@@ -63,10 +51,12 @@ def test_the_wallet_pays_what_was_placed(world):
 def test_a_wallet_short_of_money_leaves_nothing_behind(world):
     member = make_member(world.chain)
     credit_wallet(member, 19_999)
-    before = counts()
+    before = row_counts(*WRITTEN)
     with pytest.raises(ledger.InsufficientBalance):
         payments.place_and_pay(member, world.station_a.id, "wallet", **ORDER)
-    assert counts() == before  # no order, expiry job, posting, pickup token or station event
+    assert (
+        row_counts(*WRITTEN) == before
+    )  # no order, expiry job, posting, pickup token or station event
     assert ledger.wallet_balance(member.id) == 19_999
     assert run_jobs() == 0
     assert_ledger_ok()
@@ -76,12 +66,12 @@ def test_a_wallet_short_of_money_leaves_nothing_behind(world):
 def test_an_order_refused_before_paying_reaches_no_payment(world, method):
     member = make_member(world.chain)
     credit_wallet(member, 50_000)
-    before = counts()
+    before = row_counts(*WRITTEN)
     with pytest.raises(Invalid):  # nozzle 2 does not sell 92#
         payments.place_and_pay(member, world.station_a.id, method, **ORDER | {"nozzle_number": 2})
     with pytest.raises(NotFound):
         payments.place_and_pay(member, 99_999, method, **ORDER)
-    assert counts() == before
+    assert row_counts(*WRITTEN) == before
     assert db.session.scalar(select(func.count(WeChatPayment.id))) == 0
     assert ledger.wallet_balance(member.id) == 50_000
     assert_ledger_ok()

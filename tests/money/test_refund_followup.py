@@ -35,13 +35,6 @@ def member(world, live_server):  # live_server: the prepay goes to the fake WeCh
     return make_member(world.chain)
 
 
-@pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-    yield live_server.url + "/sandbox/wechatpay"
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-
-
 def balance(account: str) -> int:
     query = select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
     return db.session.scalar(query.where(LedgerEntry.account == account))

@@ -22,13 +22,6 @@ from tests.money.helpers import place as place_at
 
 
 @pytest.fixture
-def sandbox(live_server):
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-    yield live_server.url + "/sandbox/wechatpay"
-    httpx.delete(live_server.url + "/sandbox/wechatpay/faults")
-
-
-@pytest.fixture
 def member(world):
     return make_member(world.chain)
 

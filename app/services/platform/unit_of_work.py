@@ -95,10 +95,6 @@ def end_step() -> None:
     session.commit()
 
 
-def in_unit_of_work() -> bool:
-    return db.session().info.get(_UNIT) is not None
-
-
 def is_retryable(err: BaseException) -> bool:
     original = getattr(err, "orig", None)
     return isinstance(err, DBAPIError) and getattr(original, "sqlstate", None) in (

@@ -102,8 +102,11 @@ ON CONFLICT (dedupe_key) DO NOTHING;
 _PAY = """UPDATE fuel_order SET status = 'paid', paid_fen = :amount, payment_method = 'wallet',
   paid_at = now() WHERE id = :oid AND status = 'created' AND payment_method IS NULL
 RETURNING *;
-UPDATE wallet SET balance_fen = balance_fen + :neg_amount, updated_at = now()
-  WHERE member_id = :m AND balance_fen + :neg_amount >= 0;
+SELECT principal_fen, bonus_fen FROM wallet WHERE member_id = :m FOR UPDATE;
+UPDATE wallet SET principal_fen = principal_fen + :neg_amount, bonus_fen = bonus_fen + 0,
+  updated_at = now()
+  WHERE member_id = :m AND principal_fen + :neg_amount >= 0 AND bonus_fen + 0 >= 0
+  AND (frozen_at IS NULL OR (:neg_amount >= 0 AND 0 >= 0));
 INSERT INTO ledger_transaction (chain_id, station_id, order_id, kind, memo, created_at)
 VALUES (:chain, :station, :oid, 'order.pay.wallet', '', now()) RETURNING id AS txn \\gset
 INSERT INTO ledger_entry (chain_id, transaction_id, account, member_id, station_id, order_id,
@@ -200,8 +203,10 @@ INSERT INTO refund (chain_id, station_id, order_id, out_refund_no, method, kind,
 VALUES (:chain, :station, :oid, :order_no::text || 'R01', 'wallet', 'settlement', :refund,
   'SUCCESS', '加油差额退款', 0, '', now(), now())
 RETURNING id AS refund_id \\gset
-UPDATE wallet SET balance_fen = balance_fen + :refund, updated_at = now()
-  WHERE member_id = :m AND balance_fen + :refund >= 0;
+UPDATE wallet SET principal_fen = principal_fen + :refund, bonus_fen = bonus_fen + 0,
+  updated_at = now()
+  WHERE member_id = :m AND principal_fen + :refund >= 0 AND bonus_fen + 0 >= 0
+  AND (frozen_at IS NULL OR (:refund >= 0 AND 0 >= 0));
 INSERT INTO ledger_transaction (chain_id, station_id, order_id, kind, memo, created_at)
 VALUES (:chain, :station, :oid, 'refund.settlement', :order_no::text || 'R01', now())
 RETURNING id AS txn \\gset

@@ -2,8 +2,17 @@
 
 from app.models.audit import AuditLog
 from app.models.jobs import IdempotencyRecord, OutboxJob
-from app.models.ledger import ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
-from app.models.member import Member, MemberToken
+from app.models.ledger import ACCOUNTS, WALLET_ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
+from app.models.member import (
+    TIER_METRICS,
+    Member,
+    MemberCode,
+    MemberToken,
+    Tier,
+    TierChange,
+    TierFuelCut,
+    Vehicle,
+)
 from app.models.order import (
     ORDER_MODES,
     ORDER_STATUSES,
@@ -27,14 +36,34 @@ from app.models.station import (
     StationHours,
     StationPhoto,
 )
+from app.models.topup import (
+    CARD_STATUSES,
+    REFUND_REQUEST_STATUSES,
+    TOPUP_CHANNELS,
+    TOPUP_STATUSES,
+    CardBatch,
+    MissGuard,
+    RechargeCard,
+    ServiceToken,
+    Topup,
+    TopupPackage,
+    TopupRefundRequest,
+)
 
 __all__ = [
     "ACCOUNTS",
+    "CARD_STATUSES",
     "ORDER_MODES",
     "ORDER_STATUSES",
+    "REFUND_REQUEST_STATUSES",
     "ROLES",
     "ROLE_NAMES",
+    "TIER_METRICS",
+    "TOPUP_CHANNELS",
+    "TOPUP_STATUSES",
+    "WALLET_ACCOUNTS",
     "AuditLog",
+    "CardBatch",
     "Chain",
     "Fuel",
     "FuelPrice",
@@ -42,15 +71,19 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransaction",
     "Member",
+    "MemberCode",
     "MemberToken",
+    "MissGuard",
     "Nozzle",
     "Order",
     "OutboxJob",
     "PaymentEvent",
     "PickupCodeGuard",
     "PickupToken",
+    "RechargeCard",
     "Refund",
     "RefundFollowup",
+    "ServiceToken",
     "Staff",
     "StaffStation",
     "Station",
@@ -58,6 +91,13 @@ __all__ = [
     "StationFuel",
     "StationHours",
     "StationPhoto",
+    "Tier",
+    "TierChange",
+    "TierFuelCut",
+    "Topup",
+    "TopupPackage",
+    "TopupRefundRequest",
+    "Vehicle",
     "Wallet",
     "WeChatPayment",
 ]

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -12,7 +12,13 @@ from app.models.base import UTCDateTime, one_of, utcnow
 # The accounts, the one list: an entry on any other name fails in Python (Leg) and in the
 # database (CHECK). A new account needs a migration that widens the CHECK.
 ACCOUNTS = {
-    "member_wallet": "会员钱包",  # liability to a member (member_id)
+    "member_wallet": "会员钱包本金",  # liability to a member: money they paid in (member_id)
+    # liability to a member: bonus given with top-ups, spendable, never refunded (member_id)
+    "member_bonus": "会员赠送金",
+    "bonus_expense": "赠送金费用",  # bonus granted less bonus revoked (station_id if any)
+    "cash_drawer": "现金钱箱",  # asset: cash held at a station's counter (station_id)
+    "card_clearing": "银行卡待清算",  # asset: bank-card POS takings not yet settled (station_id)
+    "recharge_cards": "充值卡未兑付",  # liability: recharge cards sold, not yet redeemed
     "wechat_clearing": "微信支付待清算",  # asset: money held by WeChat Pay for the chain
     "prepaid_orders": "预付订单",  # liability: paid, not yet fuelled or refunded (station_id)
     "fuel_revenue": "油品收入",  # income at list price (station_id)
@@ -20,8 +26,9 @@ ACCOUNTS = {
     "refunds_payable": "应付退款",  # refunds sent to WeChat, not yet confirmed
     # WeChat refunds CLOSED or ABNORMAL: owed to the driver until re-issued or put in the wallet
     "refunds_owed": "未到账退款",
-    "topup_clearing": "充值待清算",  # money received for wallet top-ups (later issues)
+    "topup_clearing": "充值待清算",  # top-ups credited from outside any other account (demo)
 }
+WALLET_ACCOUNTS = {"member_wallet": "principal_fen", "member_bonus": "bonus_fen"}
 
 
 class LedgerTransaction(db.Model):
@@ -53,12 +60,26 @@ class LedgerEntry(db.Model):
 
 
 class Wallet(db.Model):
-    """A member's stored value; changes only with its ledger entries, never below zero."""
+    """A member's stored value in two balances, principal (paid in) and bonus (given); each
+    changes only with its ledger entries (member_wallet, member_bonus), never below zero. A
+    frozen wallet pays nothing (credits still arrive)."""
 
-    __table_args__ = (CheckConstraint("balance_fen >= 0", name="balance_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("principal_fen >= 0", name="principal_not_negative"),
+        CheckConstraint("bonus_fen >= 0", name="bonus_not_negative"),
+        CheckConstraint("(frozen_at IS NULL) = (frozen_reason IS NULL)", name="frozen_with_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), unique=True)
-    balance_fen: Mapped[int] = mapped_column(default=0)
+    principal_fen: Mapped[int] = mapped_column(default=0)
+    bonus_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    frozen_reason: Mapped[str | None] = mapped_column(String(200))
+    frozen_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    @property
+    def balance_fen(self) -> int:
+        return self.principal_fen + self.bonus_fen

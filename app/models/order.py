@@ -35,6 +35,14 @@ class Order(db.Model):
         CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_range"),
         CheckConstraint("refunded_fen >= 0 AND refunded_fen <= paid_fen", name="refund_range"),
         CheckConstraint("dispensed_fen IS NULL OR dispensed_fen <= paid_fen", name="dispensed"),
+        CheckConstraint(
+            "bonus_paid_fen >= 0 AND bonus_paid_fen <= paid_fen", name="bonus_paid_range"
+        ),
+        CheckConstraint(
+            "bonus_refunded_fen >= 0 AND bonus_refunded_fen <= bonus_paid_fen",
+            name="bonus_refund_range",
+        ),
+        CheckConstraint("tier_cut_fen >= 0", name="tier_cut_not_negative"),
         Index("ix_fuel_order_member_id_id", "member_id", "id"),
         Index("ix_fuel_order_station_status", "station_id", "status"),
         Index("ix_fuel_order_status_expires", "status", "expires_at"),
@@ -56,11 +64,19 @@ class Order(db.Model):
     list_price_fen: Mapped[int]  # fen per litre
     unit_price_fen: Mapped[int]  # fen per litre actually charged (member price if qualified)
     member_price_applied: Mapped[bool]
+    # The member's tier when placed and its cut per litre below the member price (0: none).
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tier.id", ondelete="SET NULL"))
+    tier_cut_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    pricing_note: Mapped[str] = mapped_column(String(100), default="", server_default="")
     amount_fen: Mapped[int]  # to pay: the preset amount, the preset volume's price, or the cap
     status: Mapped[str] = mapped_column(String(10), default="created")
     payment_method: Mapped[str | None] = mapped_column(String(10))
     paid_fen: Mapped[int] = mapped_column(default=0)
     refunded_fen: Mapped[int] = mapped_column(default=0)
+    # Of a wallet payment, the part taken from the bonus balance, and of refunds, the part
+    # that went back to it (members/wallet_split.py decides both).
+    bonus_paid_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    bonus_refunded_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     dispensed_ml: Mapped[int | None]
     dispensed_fen: Mapped[int | None]  # at unit_price_fen
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -102,7 +118,8 @@ class WeChatPayment(db.Model):
 
 
 class Refund(db.Model):
-    """Money going back to the driver: to WeChat (tracked to SUCCESS) or to the wallet."""
+    """Money going back to the driver: to WeChat (tracked to SUCCESS) or to the wallet; an
+    order's (order_id) or a top-up's unspent principal (topup_id, station_id may be NULL)."""
 
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
@@ -111,7 +128,9 @@ class Refund(db.Model):
             "status IN ('PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED')",
             name="status_valid",
         ),
-        CheckConstraint("kind IN ('settlement', 'cancel', 'manual')", name="kind_valid"),
+        CheckConstraint("kind IN ('settlement', 'cancel', 'manual', 'topup')", name="kind_valid"),
+        # A refund gives back an order's payment or a wallet top-up's unspent principal.
+        CheckConstraint("(order_id IS NULL) <> (topup_id IS NULL)", name="one_source"),
         CheckConstraint("followup IN ('reissued', 'wallet')", name="followup_valid"),
         CheckConstraint("finished_at IS NULL OR finished_at >= created_at", name="finished_after"),
         # The few refunds staff must follow up, found without reading every refund.
@@ -125,8 +144,9 @@ class Refund(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("fuel_order.id"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("fuel_order.id"), index=True)
+    topup_id: Mapped[int | None] = mapped_column(ForeignKey("topup.id"), index=True)
     out_refund_no: Mapped[str] = mapped_column(String(64), unique=True)
     wechat_refund_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     method: Mapped[str] = mapped_column(String(10))

@@ -19,12 +19,22 @@ from app.models.base import UTCDateTime, utcnow
 
 
 class Chain(db.Model):
+    __table_args__ = (
+        CheckConstraint("tier_metric IN ('spend', 'litres')", name="tier_metric_valid"),
+        CheckConstraint("tier_window_days BETWEEN 30 AND 730", name="tier_window_range"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     wechat_appid: Mapped[str | None] = mapped_column(String(32), unique=True)
     # Bumped in the same transaction as any catalogue change; caches compare it.
     catalogue_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # Member tiers: reached by fen spent ("spend") or ml bought ("litres") over a rolling window.
+    tier_metric: Mapped[str] = mapped_column(
+        String(10), default="spend", server_default=text("'spend'")
+    )
+    tier_window_days: Mapped[int] = mapped_column(default=365, server_default=text("365"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

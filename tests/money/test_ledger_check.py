@@ -26,12 +26,12 @@ def test_check_passes_then_reports_a_tampered_wallet_and_order(app, paid):
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["ledger", "check"])
     assert ok.exit_code == 0 and "ok" in ok.output
-    db.session.execute(text("UPDATE wallet SET balance_fen = balance_fen + 500"))
+    db.session.execute(text("UPDATE wallet SET principal_fen = principal_fen + 500"))
     db.session.execute(text(f"UPDATE fuel_order SET paid_fen = 9000 WHERE id = {order.id}"))
     db.session.commit()
     bad = runner.invoke(args=["ledger", "check"])
     assert bad.exit_code != 0
-    assert f"wallet of member {member.id}: balance 20500, entries 20000" in bad.output
+    assert f"wallet of member {member.id}: principal 20500, entries 20000" in bad.output
     assert f"order {order.id}: paid 9000 - refunded 0 != 10000" in bad.output
 
 

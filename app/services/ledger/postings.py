@@ -5,7 +5,15 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
-from app.models import ACCOUNTS, LedgerEntry, LedgerTransaction, Order, Refund, Wallet
+from app.models import (
+    ACCOUNTS,
+    WALLET_ACCOUNTS,
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    Refund,
+    Wallet,
+)
 from app.models.base import utcnow
 from app.services.ledger import statements
 from app.services.platform.errors import ServiceError
@@ -14,6 +22,11 @@ from app.services.platform.errors import ServiceError
 class InsufficientBalance(ServiceError):
     status = 409
     code = "insufficient_balance"
+
+
+class WalletFrozen(ServiceError):
+    status = 409
+    code = "wallet_frozen"
 
 
 @dataclass(frozen=True)
@@ -41,15 +54,21 @@ def post(
 ) -> int:
     """Write one balanced transaction in the caller's database transaction; returns its id.
 
-    A wallet leg moves the cached balance with a guarded UPDATE, so concurrent debits can never
-    take it below zero (InsufficientBalance; the caller's transaction must then roll back).
+    Wallet legs (member_wallet: principal, member_bonus: bonus) move the cached balances with
+    one guarded UPDATE per member, so concurrent debits can never take either below zero
+    (InsufficientBalance, or WalletFrozen for a debit of a frozen wallet; the caller's
+    transaction must then roll back).
     """
     legs = [leg for leg in legs if leg.amount_fen != 0]
     if not legs or sum(leg.amount_fen for leg in legs) != 0:
         raise ValueError(f"unbalanced ledger posting {kind}: {legs}")
+    moves: dict[int | None, dict[str, int]] = {}
     for leg in legs:
-        if leg.account == "member_wallet":
-            _move_wallet(chain_id, leg.member_id, -leg.amount_fen)
+        if leg.account in WALLET_ACCOUNTS:
+            deltas = moves.setdefault(leg.member_id, {"member_wallet": 0, "member_bonus": 0})
+            deltas[leg.account] -= leg.amount_fen  # a credit to the member raises the balance
+    for member_id, deltas in moves.items():
+        _move_wallet(chain_id, member_id, deltas["member_wallet"], deltas["member_bonus"])
     txn_id = db.session.scalar(
         insert(LedgerTransaction.__table__).returning(LedgerTransaction.id),
         {
@@ -78,27 +97,32 @@ def post(
     return txn_id
 
 
-def _move_wallet(chain_id: int, member_id: int | None, delta_fen: int) -> None:
+def _move_wallet(chain_id: int, member_id: int | None, principal: int, bonus: int) -> None:
     if member_id is None:
         raise ValueError("a wallet leg needs a member")
     now = utcnow()
-    if statements.move_wallet(member_id, delta_fen, now):
+    if statements.move_wallet(member_id, principal, bonus, now):
         return
-    if delta_fen > 0:  # a member's first credit: the wallet starts here
+    if principal >= 0 and bonus >= 0:  # a member's first credit: the wallet starts here
         ensure_wallet(chain_id, member_id)
-        if statements.move_wallet(member_id, delta_fen, now):
+        if statements.move_wallet(member_id, principal, bonus, now):
             return
+    frozen = db.session.scalar(select(Wallet.frozen_at).where(Wallet.member_id == member_id))
+    if frozen is not None:
+        raise WalletFrozen("钱包已冻结，不能支付，请联系油站")
     raise InsufficientBalance("钱包余额不足")
 
 
 def ensure_wallet(chain_id: int, member_id: int) -> None:
     if db.session.scalar(select(Wallet.id).where(Wallet.member_id == member_id)) is None:
-        db.session.add(Wallet(chain_id=chain_id, member_id=member_id, balance_fen=0))
+        db.session.add(Wallet(chain_id=chain_id, member_id=member_id, principal_fen=0, bonus_fen=0))
         db.session.flush()
 
 
 def wallet_balance(member_id: int) -> int:
-    return db.session.scalar(select(Wallet.balance_fen).where(Wallet.member_id == member_id)) or 0
+    """Principal and bonus together."""
+    query = select(Wallet.principal_fen + Wallet.bonus_fen).where(Wallet.member_id == member_id)
+    return db.session.scalar(query) or 0
 
 
 def check() -> list[str]:
@@ -113,18 +137,21 @@ def check() -> list[str]:
     )
     problems += [f"transaction {t} sums to {s}, not 0" for t, s in unbalanced]
 
-    from_entries = dict(
-        db.session.execute(
-            select(LedgerEntry.member_id, -func.sum(LedgerEntry.amount_fen))
-            .where(LedgerEntry.account == "member_wallet")
-            .group_by(LedgerEntry.member_id)
-        ).all()
-    )
-    cached = dict(db.session.execute(select(Wallet.member_id, Wallet.balance_fen)).all())
-    for member_id in sorted(set(from_entries) | set(cached)):
-        expected, actual = from_entries.get(member_id, 0), cached.get(member_id, 0)
-        if expected != actual:
-            problems.append(f"wallet of member {member_id}: balance {actual}, entries {expected}")
+    for account, column in WALLET_ACCOUNTS.items():
+        from_entries = dict(
+            db.session.execute(
+                select(LedgerEntry.member_id, -func.sum(LedgerEntry.amount_fen))
+                .where(LedgerEntry.account == account)
+                .group_by(LedgerEntry.member_id)
+            ).all()
+        )
+        cached = dict(db.session.execute(select(Wallet.member_id, getattr(Wallet, column))).all())
+        for member_id in sorted(set(from_entries) | set(cached)):
+            expected, actual = from_entries.get(member_id, 0), cached.get(member_id, 0)
+            if expected != actual:
+                problems.append(
+                    f"wallet of member {member_id}: {column[:-4]} {actual}, entries {expected}"
+                )
 
     # For each order: what it still holds as prepaid plus its net revenue = paid - refunded.
     held = dict(
@@ -143,7 +170,30 @@ def check() -> list[str]:
         in_ledger = held.get(order_id, 0)
         if in_ledger != paid - refunded:
             problems.append(f"order {order_id}: paid {paid} - refunded {refunded} != {in_ledger}")
-    return problems + _refund_accounts()
+    return problems + _order_bonus() + _refund_accounts()
+
+
+def _order_bonus() -> list[str]:
+    """Each order's bonus legs: what it took from bonus balances less what went back."""
+    in_ledger = dict(
+        db.session.execute(
+            select(LedgerEntry.order_id, func.sum(LedgerEntry.amount_fen))
+            .where(LedgerEntry.account == "member_bonus", LedgerEntry.order_id.is_not(None))
+            .group_by(LedgerEntry.order_id)
+        ).all()
+    )
+    on_orders = dict(
+        db.session.execute(
+            select(Order.id, Order.bonus_paid_fen - Order.bonus_refunded_fen).where(
+                (Order.bonus_paid_fen > 0) | Order.id.in_(list(in_ledger))
+            )
+        ).all()
+    )
+    return [
+        f"order {order_id}: bonus {on_orders.get(order_id, 0)} != {in_ledger.get(order_id, 0)}"
+        for order_id in sorted(set(in_ledger) | set(on_orders))
+        if on_orders.get(order_id, 0) != in_ledger.get(order_id, 0)
+    ]
 
 
 def _refund_accounts() -> list[str]:

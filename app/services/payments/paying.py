@@ -3,6 +3,7 @@ notification or a query job makes it paid, exactly once)."""
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -13,6 +14,7 @@ from app.models import Fuel, Member, Order, Station, WeChatPayment
 from app.models.base import utcnow
 from app.services import ledger, orders
 from app.services.ledger.postings import Leg
+from app.services.members import wallet_split
 from app.services.orders import order_state, pickup, station_events
 from app.services.payments import refunds
 from app.services.platform import gateways, outbox
@@ -38,8 +40,12 @@ def _payable(order: Order) -> None:
         raise Conflict("订单已超时，请重新下单")
 
 
-def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> Order | None:
-    """created -> paid with its ledger posting and pickup token, in the caller's transaction.
+def _mark_paid(
+    order: Order, method: str, posting: Callable[[Order], list[Leg]], kind: str
+) -> Order | None:
+    """created -> paid with its ledger posting (built from the order as paid, after the
+    order's row is taken: see the lock order in station_events) and pickup token, in the
+    caller's transaction.
 
     Returns the order as paid; None when it had already left 'created', or another way of
     paying was chosen for it meanwhile (someone else won)."""
@@ -60,7 +66,7 @@ def _mark_paid(order: Order, method: str, posting: list[Leg], kind: str) -> Orde
     )
     if paid is None:
         return None
-    ledger.post(paid.chain_id, kind, posting, station_id=paid.station_id, order_id=paid.id)
+    ledger.post(paid.chain_id, kind, posting(paid), station_id=paid.station_id, order_id=paid.id)
     pickup.issue(paid)
     station_events.record(paid, "order.paid")
     return paid
@@ -85,14 +91,26 @@ def pay_from_wallet(member: Member, order: Order) -> Order:
     the pickup token and the station's event; InsufficientBalance or Conflict otherwise (the
     caller's transaction must then roll back). For an order no other way of paying was chosen
     for."""
-    posting = [
-        Leg("member_wallet", order.amount_fen, member_id=member.id),
-        Leg("prepaid_orders", -order.amount_fen, station_id=order.station_id),
-    ]
-    paid = _mark_paid(order, "wallet", posting, "order.pay.wallet")
+    paid = _mark_paid(order, "wallet", _wallet_legs, "order.pay.wallet")
     if paid is None:
         raise Conflict("订单已支付或已关闭")
     return paid  # as the UPDATE returned it: the answer
+
+
+def _wallet_legs(paid: Order) -> list[Leg]:
+    """The wallet debit of a paid order, principal first (members.wallet_split), the bonus
+    part recorded on the order so that its refunds go back the same way."""
+    principal, bonus = wallet_split.spend(paid.member_id, paid.amount_fen)
+    if bonus:
+        db.session.execute(
+            update(Order.__table__).where(Order.id == paid.id).values(bonus_paid_fen=bonus)
+        )
+        paid.bonus_paid_fen = bonus
+    return [
+        Leg("member_wallet", principal, member_id=paid.member_id),
+        Leg("member_bonus", bonus, member_id=paid.member_id),
+        Leg("prepaid_orders", -paid.amount_fen, station_id=paid.station_id),
+    ]
 
 
 def pay_with_wechat(member: Member, order_id: int) -> dict:
@@ -286,10 +304,13 @@ def _apply_transaction(tx: dict, event_id: str | None) -> str:
     if won.rowcount != 1:
         return "duplicate"  # the event row is kept: this event is now known
     order = db.session.get(Order, payment.order_id)
-    posting = [
-        Leg("wechat_clearing", payment.amount_fen),
-        Leg("prepaid_orders", -payment.amount_fen, station_id=order.station_id),
-    ]
+
+    def posting(paid: Order) -> list[Leg]:
+        return [
+            Leg("wechat_clearing", payment.amount_fen),
+            Leg("prepaid_orders", -payment.amount_fen, station_id=paid.station_id),
+        ]
+
     if _mark_paid(order, "wechat", posting, "order.pay.wechat"):
         return "paid"
     # The money arrived for an order that expired, was cancelled or was paid another way

@@ -14,6 +14,7 @@ from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
 from app.models.base import UTCDateTime, insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
+from app.services.members import wallet_split
 from app.services.orders import order_state, statements, station_events
 from app.services.platform import audit, gateways, outbox
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
@@ -62,18 +63,10 @@ def create_refund(
     db.session.flush()
     # Before settlement the money is still held for the order; after it, it leaves revenue.
     source = "fuel_revenue" if kind == "manual" and order.status == "settled" else "prepaid_orders"
-    target = "member_wallet" if refund.method == "wallet" else "refunds_payable"
     ledger.post(
         order.chain_id,
         f"refund.{kind}",
-        [
-            Leg(source, amount_fen, station_id=order.station_id),
-            Leg(
-                target,
-                -amount_fen,
-                member_id=order.member_id if target == "member_wallet" else None,
-            ),
-        ],
+        [Leg(source, amount_fen, station_id=order.station_id), *_refund_target_legs(order, refund)],
         station_id=order.station_id,
         order_id=order.id,
         memo=refund.out_refund_no,
@@ -96,6 +89,37 @@ def create_refund(
         },
     )
     return refund
+
+
+def _refund_target_legs(order: Order, refund: Refund) -> list[Leg]:
+    """Where a refund's money goes: to refunds_payable for WeChat to pay out, or back into the
+    wallet split the way the order was paid (members.wallet_split.give_back)."""
+    if refund.method != "wallet":
+        return [Leg("refunds_payable", -refund.amount_fen)]
+    principal, bonus = refund.amount_fen, 0
+    if order.bonus_paid_fen:  # set once, when paid; the refunds so far are read afresh
+        now = db.session.execute(
+            select(Order.paid_fen, Order.refunded_fen, Order.bonus_refunded_fen).where(
+                Order.id == order.id
+            )
+        ).one()  # the row is ours since add_refunded: this refund is counted in it
+        principal, bonus = wallet_split.give_back(
+            now.paid_fen,
+            now.refunded_fen - refund.amount_fen,
+            order.bonus_paid_fen,
+            now.bonus_refunded_fen,
+            refund.amount_fen,
+        )
+    if bonus:
+        db.session.execute(
+            update(Order.__table__)
+            .where(Order.id == order.id)
+            .values(bonus_refunded_fen=Order.bonus_refunded_fen + bonus)
+        )
+    return [
+        Leg("member_wallet", -principal, member_id=order.member_id),
+        Leg("member_bonus", -bonus, member_id=order.member_id),
+    ]
 
 
 def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:

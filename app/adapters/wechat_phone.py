@@ -36,18 +36,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def mask_phone(phone: str) -> str:
-    """13812345678 -> 138****5678: what a log may show of a phone number."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
-
-
 @dataclass(frozen=True)
 class PhoneNumber:
     phone: str  # the digits without country code (purePhoneNumber)
     country_code: str  # "86" for mainland China
 
-    def __repr__(self) -> str:  # the number never reaches logs or tracebacks whole
-        return f"PhoneNumber(+{self.country_code} {mask_phone(self.phone)})"
+    def __repr__(self) -> str:  # the number never reaches logs or tracebacks
+        # Not even masked: masking is app.services.members.privacy's, and adapters import no
+        # services.
+        return f"PhoneNumber(+{self.country_code}, {len(self.phone)} digits)"
 
 
 class WechatApiError(Exception):

@@ -43,7 +43,7 @@ def member_key() -> str:
     summary="绑定手机号（微信手机号快速验证）",
     description="把 getPhoneNumber 按钮回调的 code 交给服务器，服务器向微信换取手机号并绑定到"
     "当前会员，答打码后的号码。须先同意当前版本的隐私说明（POST /me/consent），否则答 409 "
-    "consent_required。code 只能用一次、5 分钟内有效，失效答 400 invalid_phone_code，"
+    "consent_required。code 只能用一次、5 分钟内有效，失效答 409 invalid_phone_code，"
     "须让司机重新点按钮。只支持中国大陆手机号。一个手机号在本连锁只能绑定一个会员"
     "（409 phone_taken）；已绑定的会员再绑定另一个号码即为换绑。"
     "微信暂时不可用（503）或限流（429）时什么都不变，可用同一个 Idempotency-Key 重试。"

@@ -107,11 +107,11 @@ def test_a_code_works_once(members, client):
     code = code_for(client)
     first = api.post("/me/phone", {"code": code}, key="bind-1")
     assert first.status_code == 200
-    message = assert_error(api.post("/me/phone", {"code": code}), 400, "invalid_phone_code")
+    message = assert_error(api.post("/me/phone", {"code": code}), 409, "invalid_phone_code")
     assert message == "手机号授权已失效，请重新授权"
     replay = api.post("/me/phone", {"code": code}, key="bind-1")  # a retry gets the first answer
     assert replay.get_json() == first.get_json() and replay.headers["Idempotent-Replayed"]
-    assert_error(api.post("/me/phone", {"code": "made-up"}), 400, "invalid_phone_code")
+    assert_error(api.post("/me/phone", {"code": "made-up"}), 409, "invalid_phone_code")
     assert member("o-phone-1").phone == NUMBER
 
 
@@ -238,7 +238,7 @@ def test_unbind(members, client):
 def test_one_driver_cannot_use_up_wechats_quota(members, client):
     api = members("o-phone-1")
     for _ in range(10):
-        assert_error(api.post("/me/phone", {"code": "made-up"}), 400, "invalid_phone_code")
+        assert_error(api.post("/me/phone", {"code": "made-up"}), 409, "invalid_phone_code")
     assert_error(api.post("/me/phone", {"code": code_for(client)}), 429, "too_many_requests")
     assert members("o-phone-2").post("/me/phone", {"code": code_for(client)}).status_code == 200
 

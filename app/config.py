@@ -107,6 +107,12 @@ class Config:
         self._wechatpay(instance_path, production)
         self.API_TOKEN_TTL_S = env_int("API_TOKEN_TTL_S", 7 * 24 * 3600)
         self.API_LOGIN_RATE_LIMIT = env("API_LOGIN_RATE_LIMIT", "30 per minute")
+        # Raise the version when the notice's words (app/services/members/consent.py) or the
+        # contact change: every driver is asked to agree again.
+        self.PRIVACY_NOTICE_VERSION = env("PRIVACY_NOTICE_VERSION", "1").strip()
+        if not 1 <= len(self.PRIVACY_NOTICE_VERSION) <= 20:
+            raise ConfigError("PRIVACY_NOTICE_VERSION must be 1 to 20 characters")
+        self.PRIVACY_CONTACT = env("PRIVACY_CONTACT", "").strip()
         self.ATTENDANT_LOCK_MINUTES = env_int("ATTENDANT_LOCK_MINUTES", 5)
         self.LIVE_WAIT_MAX_S = env_int("LIVE_WAIT_MAX_S", 25)
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)

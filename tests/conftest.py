@@ -211,6 +211,7 @@ def live_server(app):
     app.config["WECHATPAY_API_BASE"] = server.url + "/sandbox/wechatpay"
     app.config["WECHATPAY_NOTIFY_URL"] = server.url + "/api/v1/payments/wechat/notify"
     app.extensions.pop("wechat_pay_client", None)  # rebuilt with the live base URL
+    app.extensions.pop("wechat_phone_client", None)
     yield server
     server.stop()
 

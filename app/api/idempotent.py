@@ -56,7 +56,8 @@ def _run_once(view, args, kwargs, key: tuple):
         except (ApiError, ServiceError) as err:
             status, body = status_and_body(err)
             unit.rollback()  # the work is undone; the refusal is the answer
-            if status >= 500:  # ours or a partner's trouble: a retry may run it again
+            # Trouble (5xx) or a limit for now (429), ours or a partner's: a retry may run it.
+            if status >= 500 or status == 429:
                 idempotency.abandon(claim)
             else:
                 idempotency.finish(claim, status, body)

@@ -8,4 +8,4 @@ bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 csrf.exempt(bp)
 
 # Importing the modules registers their routes on bp.
-from app.sandbox import wechat, wechatpay, wechatpay_tools  # noqa: E402, F401
+from app.sandbox import wechat, wechat_phone, wechatpay, wechatpay_tools  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""The sandbox's own state: single-use codes with an expiry, and per-minute call counters.
+"""The sandbox's own state: single-use codes and tokens with an expiry, per-minute call counters.
 
 In memory by default; in Redis when REDIS_URL is set, so that every web process shares it.
 """
@@ -13,6 +13,9 @@ import redis
 
 class Store(Protocol):
     def put(self, key: str, record: dict, ttl_s: int) -> None: ...
+
+    def get(self, key: str) -> dict | None:
+        """The record, left in place (None once expired)."""
 
     def take(self, key: str) -> dict | None:
         """The record, removed atomically: of two concurrent takers only one gets it."""
@@ -31,6 +34,11 @@ class MemoryStore:
         with self._lock:
             self._sweep()
             self._records[key] = (time.time() + ttl_s, dict(record))
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            expires, record = self._records.get(key, (0.0, None))
+            return dict(record) if record is not None and expires > time.time() else None
 
     def take(self, key: str) -> dict | None:
         with self._lock:
@@ -62,6 +70,10 @@ class RedisStore:
 
     def put(self, key: str, record: dict, ttl_s: int) -> None:
         self._redis.set(self._prefix + key, json.dumps(record), ex=ttl_s)
+
+    def get(self, key: str) -> dict | None:
+        raw = self._redis.get(self._prefix + key)
+        return json.loads(raw) if raw else None
 
     def take(self, key: str) -> dict | None:
         raw = self._redis.getdel(self._prefix + key)

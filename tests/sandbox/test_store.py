@@ -83,3 +83,21 @@ def test_app_uses_redis_store_when_redis_url_is_set(app, monkeypatch):
         app.extensions.pop("sandbox_store", None)
         if saved is not None:
             app.extensions["sandbox_store"] = saved
+
+
+def test_get_leaves_the_record(store):
+    store.put("token:a", {"appid": "wx1"}, 300)
+    assert store.get("token:a") == {"appid": "wx1"}
+    assert store.get("token:a") == {"appid": "wx1"}
+    assert store.take("token:a") == {"appid": "wx1"}
+    assert store.get("token:a") is None
+    assert store.get("token:never") is None
+
+
+def test_memory_store_get_forgets_expired_records():
+    store = MemoryStore()
+    store.put("token:a", {"n": 1}, 300)
+    with time_machine.travel(utcnow() + timedelta(seconds=299), tick=False):
+        assert store.get("token:a") == {"n": 1}
+    with time_machine.travel(utcnow() + timedelta(seconds=301), tick=False):
+        assert store.get("token:a") is None

@@ -273,7 +273,7 @@ def reconcile(topup_id: int) -> str:
         raise outbox.RetryLater(
             "top-up not paid yet", max(timedelta(seconds=5), min(RECONCILE_EVERY, left))
         )
-    if tx is not None and tx.get("trade_state") != "CLOSED":
+    if tx is not None:  # closed at WeChat for good, even if it closed it itself at expiry
         try:
             client.close(topup_no)
         except OrderAlreadyPaid:  # paid in the last moment: the money is the driver's

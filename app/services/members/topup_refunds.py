@@ -183,7 +183,8 @@ def _reloaded(request_id: int) -> TopupRefundRequest:
 def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
     """Approve a driver's request: give back the top-up's principal still in the wallet, revoke
     its bonus in proportion, and send the refund to WeChat (a job). One transaction; the
-    wallet is locked first, so concurrent wallet payments never take it below zero.
+    top-up and then the wallet are locked (SELECT ... FOR UPDATE) before anything is read, so
+    concurrent wallet payments never take it below zero.
 
     Conflict when it was decided meanwhile or nothing is left to refund; WalletFrozen when the
     wallet is frozen; PermissionDenied for cashiers and other stations' managers."""
@@ -191,14 +192,18 @@ def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
         request = _for_staff(actor, request_id)
         if not _decide(request.id, "approved", decided_by_id=actor.id):
             raise Conflict("该退款申请已处理，请刷新页面")
+        # The lock order of every use case: the top-up (as its crediting), then the wallet (as
+        # a wallet payment, after its order), so a wallet payment at this moment comes strictly
+        # before or after, and the balances read here are the ones the posting moves.
+        topup = db.session.get(
+            Topup, request.topup_id, with_for_update=True, populate_existing=True
+        )
         wallet = db.session.scalar(
             select(Wallet)
             .where(Wallet.member_id == request.member_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        # Read after the wallet's lock: approvals of the member's top-ups run one at a time.
-        topup = db.session.get(Topup, request.topup_id, populate_existing=True)
         if wallet is not None and wallet.frozen_at is not None:
             raise WalletFrozen("车主钱包已冻结，不能退还本金；请先解冻钱包或驳回申请")
         principal = wallet.principal_fen if wallet else 0

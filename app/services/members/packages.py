@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import Staff, Station, TopupPackage
 from app.models.base import utcnow
 from app.services.platform import audit
+from app.services.platform.clock import to_local
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.platform.money import fen_to_yuan
 from app.services.platform.unit_of_work import unit_of_work
@@ -214,10 +215,14 @@ def _clean(fields: dict) -> dict:
 
 
 def _snapshot(package: TopupPackage) -> dict:
+    """What the audit log keeps of a package (its station is the entry's own); times as staff
+    typed them, in Shanghai time."""
     values = {field: getattr(package, field) for field in (*FIELDS, "sort_order", "enabled")}
+    values["package_kind"] = values.pop("kind")
     for field in ("starts_at", "ends_at"):
-        values[field] = values[field].isoformat() if values[field] else None
-    return {"station_id": package.station_id, **values}
+        moment = values[field]
+        values[field] = to_local(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else None
+    return values
 
 
 def create_package(actor: Staff, station_id: int | None, **fields) -> TopupPackage:

@@ -342,14 +342,11 @@ class RequestPage:
         return self.page * self.per_page < self.total
 
 
-def _visible(actor: Staff):
-    if actor.role == "chain_admin":
-        return (TopupRefundRequest.chain_id == actor.chain_id,)
-    stations = visible_station_ids(actor) or {-1}
-    return (
-        TopupRefundRequest.chain_id == actor.chain_id,
-        TopupRefundRequest.station_id.in_(stations),
-    )
+def _visible(actor: Staff) -> tuple:
+    where = (TopupRefundRequest.chain_id == actor.chain_id,)
+    if actor.role != "chain_admin":  # a manager: their stations' (never chain-wide ones)
+        where += (TopupRefundRequest.station_id.in_(visible_station_ids(actor) or {-1}),)
+    return where
 
 
 def list_refund_requests(
@@ -379,18 +376,9 @@ def list_refund_requests(
     for request, topup, member, station_name, principal, bonus in rows:
         principal, bonus = principal or 0, bonus or 0
         refund_fen = refundable_now(topup, principal) if request.status == "requested" else 0
-        items.append(
-            RequestRow(
-                request,
-                topup,
-                member,
-                station_name or "全部油站",
-                principal,
-                bonus,
-                refund_fen,
-                bonus_to_revoke(topup, refund_fen, bonus) if refund_fen else 0,
-            )
-        )
+        revoke_fen = bonus_to_revoke(topup, refund_fen, bonus) if refund_fen else 0
+        row = (request, topup, member, station_name or "全部油站", principal, bonus)
+        items.append(RequestRow(*row, refund_fen, revoke_fen))
     return RequestPage(items, max(page, 1), per_page, total)
 
 

@@ -106,7 +106,7 @@ def test_unpaid_topup_is_polled_then_closed_at_wechat_when_it_expires(world, mem
     assert_ledger_ok()
 
 
-def test_money_for_a_topup_we_had_closed_is_credited_anyway(world, member, sandbox):
+def test_money_for_a_topup_we_had_closed_is_credited_anyway(world, member, sandbox, caplog):
     """Our close and the driver's payment crossed (say the close's answer was lost): the driver
     paid, so the money and the promised bonus are theirs."""
     package = make_package(world.chain)
@@ -118,6 +118,7 @@ def test_money_for_a_topup_we_had_closed_is_credited_anyway(world, member, sandb
     user_pays(sandbox, started.wechat_pay)
     assert wait_for(lambda: db.session.get(Topup, started.topup.id).status == "credited")
     assert balances(member.id) == (50_000, 3_000)
+    assert "paid after it was closed" in caplog.text
     assert_ledger_ok()
 
 

@@ -212,6 +212,7 @@ def _apply_transaction(tx: dict, event_id: str | None) -> str:
         return str(tx.get("trade_state", "unknown")).lower()
     if event_id and not record_event(event_id, "TRANSACTION.SUCCESS", tx["transaction_id"]):
         return "duplicate"
+    was_closed = topup.status == "closed"
     # pending -> credited, or closed -> credited (the money came after we closed it): once.
     won = db.session.execute(
         update(Topup)
@@ -224,7 +225,7 @@ def _apply_transaction(tx: dict, event_id: str | None) -> str:
     )
     if won.rowcount != 1:
         return "duplicate"  # the event row is kept: this event is now known
-    if topup.status == "closed":
+    if was_closed:
         log.warning("top-up %s was paid after it was closed: credited all the same", topup.id)
     ledger.post(
         topup.chain_id,

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from app import demo_topups
 from app.extensions import db
 from app.models import (
     Chain,
@@ -140,6 +141,7 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
             chain = ensure_chain(CHAIN_CODE, CHAIN_NAME, wechat_appid)
             _load_catalogue(chain)
             _load_people(chain)
+            demo_topups.load_packages(chain)
     return existing is None, demo_logins()
 
 

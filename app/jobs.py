@@ -11,6 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from app.services import payments
+from app.services.members import top_ups
 from app.services.payments import cancellation, refunds, settlement
 from app.services.platform import idempotency, outbox
 from app.services.platform.outbox import handler
@@ -39,6 +40,11 @@ def submit_refund(payload: dict) -> None:
 @handler("query_refund")
 def query_refund(payload: dict) -> None:
     refunds.query(payload["refund_id"])
+
+
+@handler("reconcile_topup")
+def reconcile_topup(payload: dict) -> None:
+    top_ups.reconcile(payload["topup_id"])
 
 
 # --- running the outbox: in-process (embedded) or through RQ (production) ---------------------

@@ -101,3 +101,41 @@ def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
 
     checked = flask(embedded.env, "ledger", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_wallet_top_up_with_a_package_on_sqlite(embedded):
+    with httpx.Client(base_url=embedded.url, timeout=15) as http:
+        code = http.post("/sandbox/wechat/login-code", json={"openid": "demo-topup-driver"})
+        token = http.post("/api/v1/auth/wechat", json={"js_code": code.json()["js_code"]})
+        driver = {"Authorization": f"Bearer {token.json()['token']}"}
+        offered = http.get("/api/v1/topup-packages", headers=driver).json()["items"]
+        package = next(p for p in offered if p["name"] == "充500送30")
+        started = http.post(
+            "/api/v1/topups",
+            json={"package_id": package["id"]},
+            headers={**driver, "Idempotency-Key": "embedded-topup-1"},
+        )
+        assert started.status_code == 201, started.text
+        paid = http.post("/sandbox/wechatpay/pay", json=started.json()["wechat_pay"])
+        assert paid.status_code == 200, paid.text
+        wallet = until(
+            lambda: http.get("/api/v1/wallet", headers=driver).json(),
+            lambda w: w["balance_fen"] > 0,
+        )
+        assert (wallet["principal_fen"], wallet["bonus_fen"]) == (50_000, 3_000)
+        topup_id = started.json()["topup"]["id"]
+        asked = http.post(
+            f"/api/v1/topups/{topup_id}/refund-requests",
+            json={"reason": "不用了"},
+            headers={**driver, "Idempotency-Key": "embedded-topup-2"},
+        )
+        assert asked.status_code == 201, asked.text
+        again = http.post(
+            f"/api/v1/topups/{topup_id}/refund-requests",
+            json={"reason": "再来"},
+            headers={**driver, "Idempotency-Key": "embedded-topup-3"},
+        )
+        assert again.status_code == 409 and again.json()["error"]["code"] == "refund_request_open"
+
+    checked = flask(embedded.env, "ledger", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr

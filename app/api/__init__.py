@@ -37,4 +37,11 @@ def openapi_document():
     return _document
 
 
-from app.api import auth, notify, orders, profile, stations  # noqa: E402, F401  (registers routes)
+from app.api import (  # noqa: E402, F401  (registers routes)
+    auth,
+    notify,
+    orders,
+    profile,
+    stations,
+    wallet,
+)

@@ -356,9 +356,3 @@ def _either_shape(schema: dict) -> None:
 
 class PlaceOrderAnswer(RootModel[OrderOut | PlacedAndPaid]):
     model_config = ConfigDict(json_schema_extra=_either_shape)
-
-
-class WalletOut(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"balance_fen": 35000}]})
-
-    balance_fen: int = Field(description=FEN)

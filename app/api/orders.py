@@ -13,14 +13,13 @@ from app.api.order_schemas import (
     PayResponse,
     PlaceOrderAnswer,
     PlaceOrderRequest,
-    WalletOut,
 )
 from app.jsonapi.errors import ApiError
 from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
 from app.jsonapi.render import local_iso, order_basics
 from app.models import Order, Refund
-from app.services import ledger, orders, payments
+from app.services import orders, payments
 from app.services.orders import pickup
 from app.services.payments import cancellation
 from app.services.payments.paying import PREPAY_FAILED
@@ -108,7 +107,7 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
     tag="orders",
     body=PlaceOrderRequest,
     response=PlaceOrderAnswer,
-    errors=("not_found", "station_closed", "rejected", "insufficient_balance"),
+    errors=("not_found", "station_closed", "rejected", "insufficient_balance", "wallet_frozen"),
     success=201,
     links=PLACED_LINKS,
 )
@@ -199,7 +198,7 @@ def get_order(order_id: int):
     tag="orders",
     body=PayRequest,
     response=PayResponse,
-    errors=("conflict", "insufficient_balance", "payment_unavailable"),
+    errors=("conflict", "insufficient_balance", "wallet_frozen", "payment_unavailable"),
     links=PAID_LINKS,
 )
 @require_member
@@ -251,17 +250,3 @@ def order_qr(order_id: int):
     response = Response(pickup.qr_png(token), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@api_route(
-    bp,
-    "/wallet",
-    "GET",
-    summary="钱包余额",
-    description="当前会员的钱包余额（分），可用于钱包支付。",
-    tag="wallet",
-    response=WalletOut,
-)
-@require_member
-def wallet():
-    return {"balance_fen": ledger.wallet_balance(g.member.id)}

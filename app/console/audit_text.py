@@ -33,6 +33,12 @@ ACTION_NAMES = {
     "refund.reissue": "重新发起微信退款",
     "refund.to_wallet": "退款退回钱包",
     "pickup_code.lockout": "取油码连续输错，暂停手动输入",
+    "topup_package.create": "新建充值套餐",
+    "topup_package.update": "修改充值套餐",
+    "topup_package.enable": "启用充值套餐",
+    "topup_package.disable": "停用充值套餐",
+    "topup_refund.approve": "同意充值退款",
+    "topup_refund.reject": "驳回充值退款",
 }
 
 LABELS = {
@@ -74,11 +80,30 @@ LABELS = {
     "status": "退款状态",
     "consent": "车主同意方式",
     "consent_note": "同意说明",
+    "package_kind": "套餐类型",
+    "pay_fen": "充值金额",
+    "bonus_fen": "赠送金额",
+    "min_fen": "最低充值金额",
+    "max_fen": "最高充值金额",
+    "starts_at": "开始时间",
+    "ends_at": "结束时间",
+    "sort_order": "排序",
+    "topup_no": "充值单号",
+    "refunded_principal_fen": "该笔充值已退本金",
+    "revoked_bonus_fen": "该笔充值已扣回赠送金",
+    "wallet_principal_fen": "钱包本金",
+    "wallet_bonus_fen": "钱包赠送金",
+    "reject_reason": "驳回原因",
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
 # Fields the object's name already says.
-NAMED_BY = {"fuel": {"fuel"}, "fuel_price": {"fuel"}, "refund": {"order_no"}}
+NAMED_BY = {
+    "fuel": {"fuel"},
+    "fuel_price": {"fuel"},
+    "refund": {"order_no"},
+    "topup_refund_request": {"topup_no"},
+}
 PER_LITRE = {"list_price_fen", "member_price_fen"}
 ENABLED_WORDS = {"fuel": ("在售", "停售"), "nozzle": ("启用", "停用"), "staff": ("正常", "已停用")}
 WORDS = {
@@ -91,12 +116,16 @@ WORDS = {
         "stray": "重复支付",
     },
     "via": {"create-admin": "命令行"},
+    "package_kind": {"fixed": "固定金额", "free": "自定义金额"},
     "status": {
         "PENDING": "待提交",
         "PROCESSING": "处理中",
         "SUCCESS": "已到账",
         "ABNORMAL": "微信退款异常",
         "CLOSED": "微信已关闭",
+        "requested": "待审核",
+        "approved": "已同意",
+        "rejected": "已驳回",
     },
 }
 ENTITY_NAMES = {
@@ -108,6 +137,8 @@ ENTITY_NAMES = {
     "staff": "员工",
     "order": "订单",
     "refund": "退款",
+    "topup_package": "充值套餐",
+    "topup_refund_request": "充值退款申请",
 }
 
 
@@ -184,6 +215,10 @@ def target(entry: AuditLog, names: Names) -> str:
         return f"订单 {names.orders.get(key, '')}".strip()
     if kind == "refund":
         return f"订单 {data['order_no']} 的退款" if data.get("order_no") else "退款"
+    if kind == "topup_package":
+        return f"充值套餐「{data['name']}」" if data.get("name") else "充值套餐"
+    if kind == "topup_refund_request" and data.get("topup_no"):
+        return f"充值 {data['topup_no']} 的退款申请"
     return ENTITY_NAMES.get(kind, "记录")
 
 

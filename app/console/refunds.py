@@ -27,7 +27,12 @@ STATES = {
         "请征得车主同意后退回钱包，再在微信支付商户平台把这笔异常退款退回商户账户。",
     ),
 }
-KINDS = {"settlement": "加油差额退款", "cancel": "取消订单退款", "manual": "人工退款"}
+KINDS = {
+    "settlement": "加油差额退款",
+    "cancel": "取消订单退款",
+    "manual": "人工退款",
+    "topup": "充值本金退款",
+}
 
 
 class ReissueForm(ConsoleForm):

@@ -46,6 +46,8 @@ CODES: dict[str, tuple[int, str]] = {
     "phone_not_supported": (409, "不是中国大陆手机号（+86），暂不支持绑定"),
     "consent_required": (409, "须先同意当前版本的隐私说明（POST /me/consent）"),
     "notice_outdated": (409, "隐私说明已有新版本，须重新获取并同意"),
+    "wallet_frozen": (409, "钱包已被油站冻结，暂时不能用钱包支付（message 说明原因，请联系油站）"),
+    "refund_request_open": (409, "该充值已有待审核的退款申请（可先撤回再重新申请）"),
     "idempotency_key_reused": (409, "同一个 Idempotency-Key 已用于不同的请求"),
     "request_in_progress": (409, "相同的请求正在处理，请稍后重试"),
     "token_used": (409, "取油码已使用，订单已加油"),

@@ -177,7 +177,7 @@ class RefundFollowup(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
-    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))  # NULL: chain-wide
     refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id"), unique=True)
     new_refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id"), unique=True)
     action: Mapped[str] = mapped_column(String(10))

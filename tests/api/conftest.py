@@ -72,6 +72,17 @@ def order_body(world, **changes):
     return body
 
 
+def wallet_json(principal_fen: int, bonus_fen: int = 0, frozen_reason: str | None = None) -> dict:
+    """GET /wallet's answer for these balances."""
+    return {
+        "principal_fen": principal_fen,
+        "bonus_fen": bonus_fen,
+        "balance_fen": principal_fen + bonus_fen,
+        "frozen": frozen_reason is not None,
+        "frozen_reason": frozen_reason,
+    }
+
+
 def assert_error(answer, status: int, code: str) -> str:
     """The answer is the API's error shape with this status and code; returns the message."""
     assert answer.status_code == status, answer.get_data(as_text=True)

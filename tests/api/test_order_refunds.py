@@ -9,6 +9,7 @@ from app.api.order_schemas import OrderOut
 from app.extensions import db
 from app.models import Member
 from app.services.payments import refund_followup
+from tests.api.conftest import wallet_json
 from tests.money.helpers import assert_ledger_ok
 from tests.money.refund_helpers import owed_refund
 
@@ -42,5 +43,5 @@ def test_order_shows_an_owed_refund_and_its_followups(world, driver, client):
         ("wechat", "ABNORMAL", "wallet"),
         ("wallet", "SUCCESS", None),
     ]
-    assert client.get("/api/v1/wallet", headers=headers).get_json() == {"balance_fen": 8000}
+    assert client.get("/api/v1/wallet", headers=headers).get_json() == wallet_json(8000)
     assert_ledger_ok()

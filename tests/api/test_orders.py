@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.api.order_schemas import OrderOut, OrderPage, PayResponse
 from app.extensions import db
 from app.models import Order
-from tests.api.conftest import Api, assert_error, order_body
+from tests.api.conftest import Api, assert_error, order_body, wallet_json
 from tests.money.helpers import assert_ledger_ok
 
 
@@ -73,9 +73,9 @@ def test_wallet_pay_gives_a_qr_and_history(world, api, client):
     )
     qr = api.get(f"/orders/{order['id']}/qr.png")
     assert qr.status_code == 200 and qr.data.startswith(b"\x89PNG")
-    assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
+    assert api.get("/wallet").get_json() == wallet_json(30_000)
     assert_error(api.post(f"/orders/{order['id']}/pay", {"method": "wallet"}), 409, "conflict")
-    assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
+    assert api.get("/wallet").get_json() == wallet_json(30_000)
     page = OrderPage.model_validate(api.get("/orders").get_json())
     assert [o.id for o in page.items] == [order["id"]] and page.total == 1
     assert_ledger_ok()
@@ -100,7 +100,7 @@ def test_cancel_paid_order_refunds_to_wallet(world, api):
     assert [(r["kind"], r["amount_fen"], r["status"]) for r in cancelled["refunds"]] == [
         ("cancel", 20000, "SUCCESS")
     ]
-    assert api.get("/wallet").get_json() == {"balance_fen": 50_000}
+    assert api.get("/wallet").get_json() == wallet_json(50_000)
     assert_error(api.get(f"/orders/{order['id']}/qr.png"), 404, "no_pickup_code")
 
 

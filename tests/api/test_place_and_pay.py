@@ -22,7 +22,7 @@ from app.models import (
     StationEvent,
     WeChatPayment,
 )
-from tests.api.conftest import Api, assert_error, order_body
+from tests.api.conftest import Api, assert_error, order_body, wallet_json
 from tests.money.helpers import assert_ledger_ok, credit_wallet, row_counts
 from tests.money.test_wechat_flow import user_pays, wait_for
 from tests.threads import Worker
@@ -59,12 +59,12 @@ def test_wallet_places_and_pays_in_one_transaction(world, api, transaction_ends)
     assert len(order.pickup.token) == 32 and re.fullmatch(r"\d{8}", order.pickup.code)
     assert api.get(f"/orders/{order.id}").get_json() == first.get_json()["order"]
     assert api.get(f"/orders/{order.id}/qr.png").data.startswith(b"\x89PNG")
-    assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
+    assert api.get("/wallet").get_json() == wallet_json(30_000)
 
     replayed(api, body, key, first)
     assert_error(api.post("/orders", order_body(world), key=key), 409, "idempotency_key_reused")
     assert row_counts(*LEFT_BEHIND)["Order"] == 1
-    assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
+    assert api.get("/wallet").get_json() == wallet_json(30_000)
     assert_error(api.post(f"/orders/{order.id}/pay", {"method": "wallet"}), 409, "conflict")
     assert_ledger_ok()
 
@@ -81,11 +81,11 @@ def test_a_wallet_that_cannot_pay_leaves_no_order_behind(world, driver, client):
     )  # no order, expiry job, posting, pickup token or station event
     replayed(api, body, key, first)
     assert row_counts(*LEFT_BEHIND) == before
-    assert api.get("/wallet").get_json() == {"balance_fen": 1000}
+    assert api.get("/wallet").get_json() == wallet_json(1000)
     assert api.get("/orders").get_json()["total"] == 0
     paid = api.post("/orders", order_body(world, amount_fen=1000, pay_with="wallet"))
     assert paid.get_json()["order"]["status"] == "paid"  # what the wallet holds, it pays
-    assert api.get("/wallet").get_json() == {"balance_fen": 0}
+    assert api.get("/wallet").get_json() == wallet_json(0)
     assert_ledger_ok()
 
 
@@ -111,7 +111,7 @@ def test_wechat_answers_params_that_wechat_takes(world, api, sandbox, transactio
     assert (shown["payment_method"], shown["paid_fen"]) == ("wechat", 20000)
     assert re.fullmatch(r"\d{8}", shown["pickup"]["code"])
     assert row_counts(*LEFT_BEHIND)["Order"] == 1
-    assert api.get("/wallet").get_json() == {"balance_fen": 50_000}
+    assert api.get("/wallet").get_json() == wallet_json(50_000)
     assert_ledger_ok()
 
 
@@ -147,7 +147,7 @@ def test_after_wechat_was_down_the_wallet_pays_the_order(world, api, sandbox):
         "wallet",
     )
     assert db.session.scalars(select(WeChatPayment.state)).one() == "CLOSED"
-    assert api.get("/wallet").get_json() == {"balance_fen": 30_000}
+    assert api.get("/wallet").get_json() == wallet_json(30_000)
     assert_ledger_ok()
 
 

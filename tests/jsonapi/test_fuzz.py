@@ -17,11 +17,13 @@ from app.extensions import db
 from app.models import Member
 from app.services import orders, payments
 from app.services.catalogue import stations
+from app.services.members import topup_refunds
 from app.services.orders import pickup
 from app.services.payments import cancellation
 from tests.api.conftest import Driver
 from tests.factories import PASSWORD, make_staff
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
+from tests.money.topup_helpers import credited_topup, make_package
 
 EXAMPLES = 10  # per operation and phase: each test takes about a minute
 # Half of the ids and tokens sent are real ones, so the fuzz reaches past "not found".
@@ -82,12 +84,16 @@ class Data:
     station_ids: list[int]
     photo_ids: list[int]
     pickup_tokens: list[str]  # of paid orders
+    package_ids: list[int]
+    topup_ids: list[int]
+    request_ids: list[int]  # refund requests of top-ups
 
 
 @pytest.fixture
 def data(world, live_server, client, app, monkeypatch) -> Data:
     """A driver (logged in through the WeChat sandbox) with orders created, paid, fuelled and
-    settled, and cancelled; a station photo."""
+    settled, and cancelled; a station photo; top-up packages, credited top-ups, a refund
+    request."""
     monkeypatch.setitem(app.config, "LIVE_WAIT_MAX_S", 0)  # the long poll answers at once
     token = Driver(client).token("o-fuzz-driver")
     member = db.session.scalar(select(Member).where(Member.openid == "o-fuzz-driver"))
@@ -105,12 +111,18 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
     run_jobs()
     cancelled = cancellation.cancel_order(member, place(mode="fill_up").id)
     photo = stations.add_photo(world.manager_a, world.station_a.id, png(), "外景")
+    packages = [make_package(world.chain), make_package(world.chain, world.station_a, kind="free")]
+    topups = [credited_topup(member, world.station_a) for _ in range(2)]
+    request = topup_refunds.request_refund(member, topups[0].id, "不用了")
     return Data(
         token=token,
         order_ids=[o.id for o in (created, *paid, fueled, cancelled)],
         station_ids=[world.station_a.id, world.station_b.id],
         photo_ids=[photo.id],
         pickup_tokens=[pickup.token_for(o) for o in paid],
+        package_ids=[p.id for p in packages],
+        topup_ids=[t.id for t in topups],
+        request_ids=[request.id],
     )
 
 
@@ -131,12 +143,21 @@ values = {toml(data.order_ids)}
 values = {toml(data.station_ids)}
 [dictionaries.photos]
 values = {toml(data.photo_ids)}
+[dictionaries.packages]
+values = {toml(data.package_ids)}
+[dictionaries.topups]
+values = {toml(data.topup_ids)}
+[dictionaries.requests]
+values = {toml(data.request_ids)}
 
 [parameters]
 "path.order_id" = {{ dictionary = "orders", probability = {REAL} }}
 "path.station_id" = {{ dictionary = "stations", probability = {REAL} }}
 "body.station_id" = {{ dictionary = "stations", probability = {REAL} }}
 "path.photo_id" = {{ dictionary = "photos", probability = {REAL} }}
+"body.package_id" = {{ dictionary = "packages", probability = {REAL} }}
+"path.topup_id" = {{ dictionary = "topups", probability = {REAL} }}
+"path.request_id" = {{ dictionary = "requests", probability = {REAL} }}
 """
     schemathesis(tmp_path, "driver", live_server.url + "/api/v1/openapi.json", config)
     assert_ledger_ok()

@@ -1,4 +1,5 @@
-"""WeChat Pay's notifications (payments and refunds): verified, decrypted, applied once."""
+"""WeChat Pay's notifications (payments and refunds): verified, decrypted, applied once.
+A payment whose out_trade_no is a top-up number (T...) is a wallet top-up (members.top_ups)."""
 
 import logging
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ def handle_wechat_notification(headers, body: bytes) -> Answer:
     """Verify a notification's signature, decrypt it and apply it (each in its own transaction,
     at most once per event and per transaction id)."""
     from app.adapters.wechat_pay import DecryptFailed, SignatureInvalid
+    from app.services.members import top_ups  # members use payments: imported when needed
 
     try:
         notification = gateways.wechat_pay().verify_notification(headers, body)
@@ -33,7 +35,9 @@ def handle_wechat_notification(headers, body: bytes) -> Answer:
     event_type = notification.get("event_type", "")
     event_id = notification.get("id") or None
     resource = notification["resource_plain"]
-    if event_type == "TRANSACTION.SUCCESS":
+    if event_type == "TRANSACTION.SUCCESS" and top_ups.is_topup_no(resource.get("out_trade_no")):
+        outcome = top_ups.apply_transaction(resource, event_id=event_id)  # a wallet top-up
+    elif event_type == "TRANSACTION.SUCCESS":
         outcome = paying.apply_transaction(resource, event_id=event_id)
     elif event_type.startswith("REFUND."):
         outcome = refunds.apply_result(resource, event_id=event_id)

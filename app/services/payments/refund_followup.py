@@ -10,10 +10,10 @@ is one transaction (a unit_of_work block).
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 
 from app.extensions import db
-from app.models import Member, Order, Refund, RefundFollowup, Staff, Station
+from app.models import Member, Order, Refund, RefundFollowup, Staff, Station, Topup
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
@@ -33,12 +33,13 @@ _OWED = text("refund.status IN ('CLOSED', 'ABNORMAL') AND refund.followup IS NUL
 
 @dataclass(frozen=True)
 class Owed:
-    """A row of the list: the refund WeChat gave up on, its order, driver and station."""
+    """A row of the list: the refund WeChat gave up on, its order's number (or the top-up's,
+    for a refund of a top-up's principal), driver and station."""
 
     refund: Refund
     order_no: str
     member: Member
-    station_name: str
+    station_name: str  # "全部油站" for a chain-wide top-up
 
     @property
     def may_reissue(self) -> bool:
@@ -59,14 +60,28 @@ def owed_refunds(actor: Staff, station_id: int | None = None) -> list[Owed]:
             raise PermissionDenied("您不是该油站的站长")
         stations = {station_id}
     rows = db.session.execute(
-        select(Refund, Order.order_no, Member, Station.name)
-        .join(Order, Order.id == Refund.order_id)
-        .join(Member, Member.id == Order.member_id)
-        .join(Station, Station.id == Refund.station_id)
-        .where(Refund.chain_id == actor.chain_id, Refund.station_id.in_(stations or {-1}), _OWED)
+        select(
+            Refund,
+            func.coalesce(Order.order_no, Topup.topup_no),
+            Member,
+            func.coalesce(Station.name, "全部油站"),
+        )
+        .outerjoin(Order, Order.id == Refund.order_id)
+        .outerjoin(Topup, Topup.id == Refund.topup_id)
+        .join(Member, Member.id == func.coalesce(Order.member_id, Topup.member_id))
+        .outerjoin(Station, Station.id == Refund.station_id)
+        .where(Refund.chain_id == actor.chain_id, _at(actor, stations, station_id), _OWED)
         .order_by(Refund.finished_at, Refund.id)
     )
     return [Owed(*row) for row in rows]
+
+
+def _at(actor: Staff, stations: set[int], station_id: int | None = None):
+    """Refunds of these stations; a chain admin also sees chain-wide top-ups' (no station)."""
+    at_stations = Refund.station_id.in_(stations or {-1})
+    if actor.role == "chain_admin" and station_id is None:
+        return or_(at_stations, Refund.station_id.is_(None))
+    return at_stations
 
 
 def count_owed(actor: Staff) -> int:
@@ -75,7 +90,7 @@ def count_owed(actor: Staff) -> int:
         return 0
     stations = visible_station_ids(actor) or {-1}
     query = select(func.count()).select_from(Refund)
-    query = query.where(Refund.chain_id == actor.chain_id, Refund.station_id.in_(stations), _OWED)
+    query = query.where(Refund.chain_id == actor.chain_id, _at(actor, stations), _OWED)
     return db.session.scalar(query)
 
 
@@ -87,8 +102,8 @@ def reissue(actor: Staff, refund_id: int) -> Refund:
         if not may_reissue(original):
             raise Conflict("微信退款异常（原路退回失败）不能重新原路退款，请征得车主同意后退回钱包")
         _claim(original, "reissued")
-        order = _order_locked(original.order_id)
-        new = _new_refund(original, order, actor, "wechat", original.reason)
+        source = _source_locked(original)
+        new = _new_refund(original, source, actor, "wechat", original.reason)
         ledger.post(
             original.chain_id,
             "refund.reissue",
@@ -98,7 +113,7 @@ def reissue(actor: Staff, refund_id: int) -> Refund:
             memo=new.out_refund_no,
         )
         outbox.enqueue("submit_refund", {"refund_id": new.id}, dedupe_key=f"refund:{new.id}")
-        _record(actor, original, new, order, "reissued")
+        _record(actor, original, new, source, "reissued")
     return new
 
 
@@ -112,20 +127,22 @@ def return_to_wallet(
         original = _owed_refund(actor, refund_id)
         consent_note = _check_consent(consent_channel, consent_note)
         _claim(original, "wallet")
-        order = _order_locked(original.order_id)
-        new = _new_refund(original, order, actor, "wallet", "微信退款未到账，经车主同意退回钱包")
+        source = _source_locked(original)
+        new = _new_refund(original, source, actor, "wallet", "微信退款未到账，经车主同意退回钱包")
+        # As principal: it was paid in (a top-up's refunded principal stays counted as
+        # refunded, and its revoked bonus stays revoked: the money is now ordinary principal).
         ledger.post(
             original.chain_id,
             "refund.to_wallet",
             [
                 Leg("refunds_owed", new.amount_fen),
-                Leg("member_wallet", -new.amount_fen, member_id=order.member_id),
+                Leg("member_wallet", -new.amount_fen, member_id=source.member_id),
             ],
             station_id=original.station_id,
             order_id=original.order_id,
             memo=new.out_refund_no,
         )
-        _record(actor, original, new, order, "wallet", consent_channel, consent_note)
+        _record(actor, original, new, source, "wallet", consent_channel, consent_note)
     return new
 
 
@@ -140,7 +157,9 @@ def _owed_refund(actor: Staff, refund_id: int) -> Refund:
     refund = db.session.get(Refund, refund_id)
     if refund is None or refund.chain_id != actor.chain_id:
         raise NotFound("退款不存在")
-    if refund.station_id not in stations:
+    if refund.station_id not in stations and not (
+        refund.station_id is None and actor.role == "chain_admin"
+    ):
         raise PermissionDenied("该退款不属于您的油站")
     if refund.followup is not None:
         raise Conflict("这笔退款已经处理过了，请刷新页面")
@@ -177,19 +196,32 @@ def _claim(refund: Refund, action: str) -> None:
         raise Conflict("这笔退款刚刚已由其他人处理，请刷新页面")
 
 
-def _order_locked(order_id: int) -> Order:
-    """The order, locked so its refunds are numbered one at a time (as create_refund does)."""
-    return db.session.scalars(select(Order).where(Order.id == order_id).with_for_update()).one()
+def _source_locked(refund: Refund) -> Order | Topup:
+    """The refund's order (or top-up), locked so its refunds are numbered one at a time (as
+    create_refund does)."""
+    model = Order if refund.order_id is not None else Topup
+    source_id = refund.order_id if refund.order_id is not None else refund.topup_id
+    return db.session.scalars(select(model).where(model.id == source_id).with_for_update()).one()
 
 
-def _new_refund(original: Refund, order: Order, actor: Staff, method: str, reason: str) -> Refund:
-    count = db.session.scalar(select(func.count(Refund.id)).where(Refund.order_id == order.id))
+def _number(source: Order | Topup) -> str:
+    return source.order_no if isinstance(source, Order) else source.topup_no
+
+
+def _new_refund(
+    original: Refund, source: Order | Topup, actor: Staff, method: str, reason: str
+) -> Refund:
+    of_source = (
+        Refund.order_id == source.id if isinstance(source, Order) else Refund.topup_id == source.id
+    )
+    count = db.session.scalar(select(func.count(Refund.id)).where(of_source))
     now = utcnow()
     new = Refund(
         chain_id=original.chain_id,
         station_id=original.station_id,
-        order_id=order.id,
-        out_refund_no=f"{order.order_no}R{count + 1:02d}",
+        order_id=original.order_id,
+        topup_id=original.topup_id,
+        out_refund_no=f"{_number(source)}R{count + 1:02d}",
         method=method,
         kind=original.kind,
         amount_fen=original.amount_fen,
@@ -208,7 +240,7 @@ def _record(
     actor: Staff,
     original: Refund,
     new: Refund,
-    order: Order,
+    source: Order | Topup,
     action: str,
     consent_channel: str | None = None,
     consent_note: str = "",
@@ -226,7 +258,7 @@ def _record(
         )
     )
     after = {
-        "order_no": order.order_no,
+        "order_no": _number(source),
         "amount_fen": new.amount_fen,
         "out_refund_no": new.out_refund_no,
         "method": new.method,

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import case, func, literal, select, update
 
 from app.extensions import db
-from app.models import Order, PaymentEvent, Refund, Staff, WeChatPayment
+from app.models import Order, PaymentEvent, Refund, Staff, Topup, WeChatPayment
 from app.models.base import UTCDateTime, insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
@@ -210,17 +210,12 @@ def submit(refund_id: int) -> None:
         refund = db.session.get(Refund, refund_id)
         if refund is None or refund.method != "wechat" or refund.status != "PENDING":
             return
-        # The WeChat transaction being refunded: its own number and total, whatever the order says.
-        payment = db.session.scalar(
-            select(WeChatPayment).where(
-                WeChatPayment.order_id == refund.order_id, WeChatPayment.state == "SUCCESS"
-            )
-        )
+        out_trade_no, total_fen = _refunded_transaction(refund)
         request = dict(
             out_refund_no=refund.out_refund_no,
             amount_fen=refund.amount_fen,
-            total_fen=payment.amount_fen,
-            out_trade_no=payment.out_trade_no,
+            total_fen=total_fen,
+            out_trade_no=out_trade_no,
             reason=refund.reason,
             notify_url=current_app.config["WECHATPAY_NOTIFY_URL"],
         )
@@ -241,6 +236,20 @@ def submit(refund_id: int) -> None:
             _close(db.session.get(Refund, refund_id), "CLOSED", {})
             return
         apply_result(answer)
+
+
+def _refunded_transaction(refund: Refund) -> tuple[str, int]:
+    """The WeChat transaction a refund goes back to: its own number and total, whatever the
+    order says; a top-up's principal goes back to the top-up's own payment."""
+    if refund.topup_id is not None:
+        topup = db.session.get(Topup, refund.topup_id)
+        return topup.topup_no, topup.principal_fen
+    payment = db.session.scalar(
+        select(WeChatPayment).where(
+            WeChatPayment.order_id == refund.order_id, WeChatPayment.state == "SUCCESS"
+        )
+    )
+    return payment.out_trade_no, payment.amount_fen
 
 
 def apply_result(data: dict, event_id: str | None = None) -> str:

@@ -89,13 +89,15 @@ def redeem_card(member: Member, number: str, secret: str) -> Redeemed:
     refusal = None
     with unit_of_work(keep_loaded=True):
         now = utcnow()
-        guard = db.session.get(MissGuard, _member_key(member))
-        if guard is not None and guard.locked_until is not None and guard.locked_until > now:
-            raise CardLocked(_member_locked(guard.locked_until, now))
+        locked_until = db.session.scalar(
+            select(MissGuard.locked_until).where(MissGuard.key == _member_key(member))
+        )
+        if locked_until is not None and locked_until > now:
+            raise CardLocked(_member_locked(locked_until, now))
         card = db.session.scalars(
-            select(RechargeCard).where(
-                RechargeCard.number == number, RechargeCard.chain_id == member.chain_id
-            )
+            select(RechargeCard)
+            .where(RechargeCard.number == number, RechargeCard.chain_id == member.chain_id)
+            .execution_options(populate_existing=True)  # as committed now, not as seen before
         ).one_or_none()
         if card is not None and card.locked_until is not None and card.locked_until > now:
             raise CardLocked(_card_locked(card.locked_until, now))

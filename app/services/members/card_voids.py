@@ -36,7 +36,7 @@ def void_card(actor: Staff, card_id: int, reason: str) -> RechargeCard:
     drawer (or POS clearing). A redeemed card is never voided."""
     reason = _reason(reason)
     with unit_of_work(keep_loaded=True):
-        card = db.session.get(RechargeCard, card_id)
+        card = db.session.get(RechargeCard, card_id, populate_existing=True)
         if card is None or card.chain_id != actor.chain_id:
             raise NotFound("充值卡不存在")
         may_manage(actor, card.station_id)

@@ -240,9 +240,9 @@ def activate_card(
         raise Invalid(errors)
     with unit_of_work(keep_loaded=True):
         card = db.session.scalars(
-            select(RechargeCard).where(
-                RechargeCard.number == number, RechargeCard.chain_id == actor.chain_id
-            )
+            select(RechargeCard)
+            .where(RechargeCard.number == number, RechargeCard.chain_id == actor.chain_id)
+            .execution_options(populate_existing=True)
         ).one_or_none()
         if card is None:
             raise Invalid({"number": "没有这个卡号，请核对"})
@@ -306,7 +306,7 @@ def _check_sellable(card: RechargeCard, now: datetime) -> None:
 
 
 def batch_of(actor: Staff, batch_id: int) -> CardBatch:
-    batch = db.session.get(CardBatch, batch_id)
+    batch = db.session.get(CardBatch, batch_id, populate_existing=True)
     if batch is None or batch.chain_id != actor.chain_id:
         raise NotFound("充值卡批次不存在")
     return batch

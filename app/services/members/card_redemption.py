@@ -16,8 +16,8 @@ What a driver is told:
   it cannot be any card's, so it counts no miss.
 
 Misses are counted by guarded UPDATEs, so requests sent at once by several processes all count.
-A miss is committed with the refusal: the refusal is raised after this use case's block, and
-the API answers it without rolling the count back (api/cards.py)."""
+A miss is committed with the refusal: try_redeem answers such a refusal instead of raising it,
+so the API stores it as the request's answer without rolling the count back (api/cards.py)."""
 
 import math
 import secrets
@@ -81,30 +81,38 @@ def redeem_card(member: Member, number: str, secret: str) -> Redeemed:
     """Credit the card's face value to the member's wallet as principal (card money is paid
     money): card active -> redeemed (compare-and-set; Topup.card_id unique as the backstop),
     Dr recharge_cards / Cr member_wallet, and a credited Topup of channel 'card'."""
+    outcome = try_redeem(member, number, secret)
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+def try_redeem(member: Member, number: str, secret: str) -> Redeemed | ServiceError:
+    """redeem_card, answering a wrong guess or a lock-out instead of raising it: that refusal
+    was committed with the miss it counted (in the caller's transaction when nested, which must
+    then commit too). Every other refusal is raised, its work undone."""
     number, secret = card_secrets.clean(number), card_secrets.clean(secret)
     if not card_secrets.well_formed(number):
         raise Invalid({"number": "卡号有误，请核对卡上印的 12 位卡号"})
     if not (len(secret) == card_secrets.SECRET_DIGITS and secret.isascii() and secret.isdigit()):
         raise Invalid({"secret": "卡密为 16 位数字，请核对"})
-    refusal = None
     with unit_of_work(keep_loaded=True):
         now = utcnow()
         locked_until = db.session.scalar(
             select(MissGuard.locked_until).where(MissGuard.key == _member_key(member))
         )
         if locked_until is not None and locked_until > now:
-            raise CardLocked(_member_locked(locked_until, now))
+            return CardLocked(_member_locked(locked_until, now))
         card = db.session.scalars(
             select(RechargeCard)
             .where(RechargeCard.number == number, RechargeCard.chain_id == member.chain_id)
             .execution_options(populate_existing=True)  # as committed now, not as seen before
         ).one_or_none()
         if card is not None and card.locked_until is not None and card.locked_until > now:
-            raise CardLocked(_card_locked(card.locked_until, now))
+            return CardLocked(_card_locked(card.locked_until, now))
         if card_secrets.matches(card.secret_hash if card else None, number, secret):
             return _redeem(member, card, now)
-        refusal = _count_miss(member, card, now)
-    raise refusal
+        return _count_miss(member, card, now)
 
 
 def _redeem(member: Member, card: RechargeCard, now: datetime) -> Redeemed:

@@ -82,18 +82,15 @@ def may_manage(actor: Staff, station_id: int | None) -> None:
     access.station_for_manager(actor, station_id)
 
 
-def create_batch(
-    actor: Staff,
-    station_id: int | None,
-    name: str,
+def batch_problems(
+    name: str | None,
     face_fen: int | None,
     count: int | None,
     expires_at: datetime | None,
-) -> NewBatch:
-    """A batch of `count` new cards of one face value, for a station or the whole chain."""
-    may_manage(actor, station_id)
+    now: datetime,
+) -> dict[str, str]:
+    """What is wrong with a new batch's fields, by field (empty: nothing)."""
     name = (name or "").strip()
-    now = utcnow()
     errors = {}
     if not name:
         errors["name"] = "请填写批次名称"
@@ -105,8 +102,24 @@ def create_batch(
         errors["count"] = f"张数应在 1 到 {MAX_COUNT} 之间"
     if expires_at is None or expires_at <= now + timedelta(days=1):
         errors["expires_at"] = "有效期应晚于明天"
+    return errors
+
+
+def create_batch(
+    actor: Staff,
+    station_id: int | None,
+    name: str,
+    face_fen: int | None,
+    count: int | None,
+    expires_at: datetime | None,
+) -> NewBatch:
+    """A batch of `count` new cards of one face value, for a station or the whole chain."""
+    may_manage(actor, station_id)
+    now = utcnow()
+    errors = batch_problems(name, face_fen, count, expires_at, now)
     if errors:
         raise Invalid(errors)
+    name = name.strip()
     seed = card_secrets.new_seed()
     with unit_of_work(keep_loaded=True):
         batch = CardBatch(

@@ -9,9 +9,10 @@ download button posts there; the sheet is rebuilt from the seed in that one requ
 (compare-and-set on the batch), and the cookie is deleted. Another browser, a second click or a
 late one gets the batch page with the reason; a lost sheet means voiding the batch."""
 
+import io
 from datetime import timedelta
 
-from flask import Response, abort, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, send_file, url_for
 from wtforms import SelectChoice
 
 from app.console import bp
@@ -181,10 +182,7 @@ def card_sheet(batch_id: int):
     except ServiceError as err:
         flash(err.message, "error")
         return done(url_for("console.card_batch", batch_id=batch_id))
-    response = Response(secrets_sheet(view.batch, cards), mimetype=XLSX)
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=file_name(view.batch, "卡密")
-    )
+    response = _xlsx(secrets_sheet(view.batch, cards), file_name(view.batch, "卡密"))
     response.delete_cookie(SEED_COOKIE, path=request.path, httponly=True, samesite="Strict")
     return response
 
@@ -194,11 +192,12 @@ def card_sheet(batch_id: int):
 def card_export(batch_id: int):
     """The batch's cards and what became of each, without their secrets."""
     view, lines = card_queries.export_lines(actor(), batch_id)
-    response = Response(export_sheet(view.batch, lines), mimetype=XLSX)
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=file_name(view.batch, "卡片清单")
-    )
-    return response
+    return _xlsx(export_sheet(view.batch, lines), file_name(view.batch, "卡片清单"))
+
+
+def _xlsx(data: bytes, name: str):
+    """An Excel file to save (its Chinese name encoded as RFC 6266 says)."""
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 def _back_to_batch(batch_id: int):

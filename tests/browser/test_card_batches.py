@@ -127,3 +127,27 @@ def select_card(number: str):
 
 def select_batch():
     return db.select(CardBatch)
+
+
+def test_card_pages_pass_the_accessibility_checks(page, world):
+    from tests.browser import axe
+    from tests.browser.screens import check
+    from tests.money.card_helpers import new_batch, sold_card
+
+    made = new_batch(world.manager_a, world.station_a, count=3)
+    sold_card(world.cashier_a, world.station_a, made, 0, "pos", "POS-1")
+    axe.enable(page)
+    login(page, "manager_a")
+    page.goto("/console/cards")
+    check(page, "cards-batches")
+    page.goto("/console/cards/new")
+    page.get_by_role("button", name="创建批次").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    check(page, "cards-new-errors")
+    page.goto(f"/console/cards/{made.batch.id}")
+    page.locator("#card-table tbody tr").first.get_by_text("作废…").click()
+    check(page, "cards-batch")
+    page.goto("/console/cards/sell")
+    page.get_by_role("button", name="收款并激活").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    check(page, "cards-sell-errors")

@@ -26,11 +26,13 @@ from app.services.platform.errors import ServiceError
     "（锁定期间正确的卡密也不能兑换），都答 429 card_locked。"
     "只有卡密正确时才会说明卡为何不能兑换：未售出激活（card_not_active，充值卡在油站售出时激活）、"
     "已兑换（card_redeemed）、已作废（card_void）、已过期（card_expired）。"
-    "卡号末位是校验位，格式或校验位不对答 400 invalid_request，不计入输错次数。",
+    "卡号或卡密的位数、格式不对答 400 invalid_request；卡号末位是校验位，校验不通过"
+    "（多半是输错了一位）答 409 rejected。这两种都不计入输错次数。",
     tag="wallet",
     body=RedeemCardRequest,
     response=RedeemedCard,
     errors=(
+        "rejected",
         "card_invalid",
         "card_locked",
         "card_not_active",

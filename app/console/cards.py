@@ -183,7 +183,8 @@ def card_sheet(batch_id: int):
         flash(err.message, "error")
         return done(url_for("console.card_batch", batch_id=batch_id))
     response = _xlsx(secrets_sheet(view.batch, cards), file_name(view.batch, "卡密"))
-    response.delete_cookie(SEED_COOKIE, path=request.path, httponly=True, samesite="Strict")
+    sheet_path = url_for("console.card_sheet", batch_id=batch_id)
+    response.delete_cookie(SEED_COOKIE, path=sheet_path, httponly=True, samesite="Strict")
     return response
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
+from app.models import CARD_STATUSES, ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
 from app.services.platform.money import fen_to_yuan
 
 ACTION_NAMES = {
@@ -39,6 +39,11 @@ ACTION_NAMES = {
     "topup_package.disable": "停用充值套餐",
     "topup_refund.approve": "同意充值退款",
     "topup_refund.reject": "驳回充值退款",
+    "card_batch.create": "新建充值卡批次",
+    "card_batch.secrets": "下载卡密表",
+    "card_batch.void": "作废充值卡批次",
+    "recharge_card.activate": "售卡激活",
+    "recharge_card.void": "作废充值卡",
 }
 
 LABELS = {
@@ -94,6 +99,16 @@ LABELS = {
     "wallet_principal_fen": "钱包本金",
     "wallet_bonus_fen": "钱包赠送金",
     "reject_reason": "驳回原因",
+    "face_fen": "面值",
+    "count": "张数",
+    "expires_at": "有效期至",
+    "card_status": "卡状态",
+    "payment": "收款方式",
+    "pos_reference": "POS 参考号",
+    "refunded_fen": "退还金额",
+    "new_voided": "作废未售卡",
+    "sold_voided": "作废已售卡",
+    "redeemed_kept": "已兑换未作废",
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
@@ -103,6 +118,8 @@ NAMED_BY = {
     "fuel_price": {"fuel"},
     "refund": {"order_no"},
     "topup_refund_request": {"topup_no"},
+    "card_batch": {"name"},
+    "recharge_card": {"number"},
 }
 PER_LITRE = {"list_price_fen", "member_price_fen"}
 ENABLED_WORDS = {"fuel": ("在售", "停售"), "nozzle": ("启用", "停用"), "staff": ("正常", "已停用")}
@@ -117,6 +134,8 @@ WORDS = {
     },
     "via": {"create-admin": "命令行"},
     "package_kind": {"fixed": "固定金额", "free": "自定义金额"},
+    "card_status": CARD_STATUSES,
+    "payment": {"cash": "现金", "pos": "银行卡"},
     "status": {
         "PENDING": "待提交",
         "PROCESSING": "处理中",
@@ -139,6 +158,8 @@ ENTITY_NAMES = {
     "refund": "退款",
     "topup_package": "充值套餐",
     "topup_refund_request": "充值退款申请",
+    "card_batch": "充值卡批次",
+    "recharge_card": "充值卡",
 }
 
 
@@ -213,6 +234,10 @@ def target(entry: AuditLog, names: Names) -> str:
         return names.staff.get(key, fallback)
     if kind == "order":
         return f"订单 {names.orders.get(key, '')}".strip()
+    if kind in ("card_batch", "recharge_card") and (data.get("name") or data.get("number")):
+        return (
+            f"充值卡批次「{data['name']}」" if kind == "card_batch" else f"充值卡 {data['number']}"
+        )
     if kind == "refund":
         return f"订单 {data['order_no']} 的退款" if data.get("order_no") else "退款"
     if kind == "topup_package":

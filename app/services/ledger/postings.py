@@ -11,6 +11,7 @@ from app.models import (
     LedgerEntry,
     LedgerTransaction,
     Order,
+    RechargeCard,
     Refund,
     Wallet,
 )
@@ -170,7 +171,7 @@ def check() -> list[str]:
         in_ledger = held.get(order_id, 0)
         if in_ledger != paid - refunded:
             problems.append(f"order {order_id}: paid {paid} - refunded {refunded} != {in_ledger}")
-    return problems + _order_bonus() + _refund_accounts()
+    return problems + _order_bonus() + _refund_accounts() + _recharge_cards()
 
 
 def _order_bonus() -> list[str]:
@@ -218,3 +219,16 @@ def _refund_accounts() -> list[str]:
         if booked != expected:
             problems.append(f"{account}: {booked} in the ledger, {expected} in the refunds")
     return problems
+
+
+def _recharge_cards() -> list[str]:
+    """recharge_cards owes the face value of every card sold and neither redeemed nor voided."""
+    owed = db.session.scalar(
+        select(func.sum(RechargeCard.face_fen)).where(RechargeCard.status == "active")
+    )
+    booked = db.session.scalar(
+        select(func.sum(LedgerEntry.amount_fen)).where(LedgerEntry.account == "recharge_cards")
+    )
+    if -(booked or 0) != (owed or 0):
+        return [f"recharge_cards: {-(booked or 0)} in the ledger, {owed or 0} on sold cards"]
+    return []

@@ -1,6 +1,7 @@
 """Members (drivers): WeChat login, API tokens, and, to come, wallet top-ups, cards, tiers,
 vehicles and the member code."""
 
+from app.services.members import card_queries, card_redemption, card_voids, recharge_cards  # noqa: F401
 from app.services.members.drivers import (
     TOKEN_BYTES,
     hash_token,

@@ -41,6 +41,8 @@ CODES: dict[str, tuple[int, str]] = {
     ),
     "station_closed": (409, "油站当前不在营业时间"),
     "insufficient_balance": (409, "钱包余额不足"),
+    "vehicle_limit": (409, "车辆已达上限（5 辆），须先删除一辆"),
+    "plate_taken": (409, "该车牌已在当前会员的车辆中"),
     "idempotency_key_reused": (409, "同一个 Idempotency-Key 已用于不同的请求"),
     "request_in_progress": (409, "相同的请求正在处理，请稍后重试"),
     "token_used": (409, "取油码已使用，订单已加油"),

@@ -1,6 +1,7 @@
 """Members (drivers): WeChat login, API tokens, and, to come, wallet top-ups, cards, tiers,
 vehicles and the member code."""
 
+from app.services.members import member_code, profile, vehicles
 from app.services.members.drivers import (
     TOKEN_BYTES,
     hash_token,
@@ -9,3 +10,4 @@ from app.services.members.drivers import (
 )
 
 __all__ = ["TOKEN_BYTES", "hash_token", "login_with_wechat", "member_for_token"]
+__all__ += ["member_code", "profile", "vehicles"]

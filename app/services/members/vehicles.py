@@ -9,7 +9,7 @@ dots and dashes, full-width letters made half-width, letters upper-cased:
 - small new-energy (绿牌), 8 characters: province + letter + energy letter + 1 letter or digit +
   4 digits: D, and since 2021 (new number ranges once D and F ran out) A, B, C, E, for pure
   electric cars; F, and since 2021 G, H, J, K, for the others (plug-in hybrid, range extender,
-  fuel cell), e.g. 云AD12345, 云AF1A234, 沪AA12345;
+  fuel cell), e.g. 云AD12345, 云AFA1234, 沪AA12345;
 - large new-energy (黄绿牌), 8 characters: province + letter + 5 digits + D or F, e.g. 云A12345D;
 - a 7th character that names the use: 学 (driving school), 警 (police), 挂 (trailer), 领 (consulate)
   after 4 letters or digits, e.g. 云A1234学; 港 and 澳 after 粤Z and 4 letters or digits, e.g.

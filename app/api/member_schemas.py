@@ -2,17 +2,43 @@
 
 from typing import ClassVar
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from app.api.order_schemas import ISO, PLATE_INPUT, FuelRef, plate_rules
+from app.api.order_schemas import ISO, FuelRef, plate_rules
 from app.jsonapi.schemas import Request, Schema
-from app.services.members.vehicles import MAX_VEHICLES, NAME_MAX, PLATE_MESSAGE
+from app.services.members.vehicles import (
+    MAX_VEHICLES,
+    NAME_MAX,
+    PLATE_MESSAGE,
+    plate_input_pattern,
+)
 
 PLATE_DESCRIPTION = (
     "车牌号，如 云A12345；新能源 8 位，如 云AD12345（小型）、云A12345D（大型）；"
     "也可为 云A1234学/警/挂/领、粤Z1234港/澳。可带空格或点，不区分大小写，保存为标准写法"
 )
 FUEL_DESCRIPTION = "常用油品代码，如 92、95、0（本连锁有的油品）；null 表示不设"
+
+
+PLATE_PATTERN = plate_input_pattern(blank_allowed=False)
+
+
+def plate_field():
+    return Field(
+        min_length=1,
+        max_length=12,
+        pattern=PLATE_PATTERN,
+        title="车牌号",
+        description=PLATE_DESCRIPTION,
+    )
+
+
+def name_field():
+    return Field("", max_length=NAME_MAX, title="车辆名称", description="如 家里的车，不填为不设")
+
+
+def fuel_field():
+    return Field(None, min_length=1, max_length=10, title="常用油品", description=FUEL_DESCRIPTION)
 
 
 class VehicleIn(Request):
@@ -26,17 +52,9 @@ class VehicleIn(Request):
     )
     messages: ClassVar[dict] = {"plate": PLATE_MESSAGE}
 
-    plate: str = Field(
-        min_length=1,
-        max_length=12,
-        pattern=PLATE_INPUT,
-        title="车牌号",
-        description=PLATE_DESCRIPTION,
-    )
-    name: str = Field("", max_length=NAME_MAX, title="车辆名称", description="如 家里的车，可不填")
-    fuel: str | None = Field(
-        None, min_length=1, max_length=10, title="常用油品", description=FUEL_DESCRIPTION
-    )
+    plate: str = plate_field()
+    name: str = name_field()
+    fuel: str | None = fuel_field()
     is_default: bool = Field(
         False,
         title="设为默认",
@@ -46,43 +64,24 @@ class VehicleIn(Request):
     _plate = field_validator("plate")(plate_rules)
 
 
-def _patch_schema(schema: dict) -> None:
-    """Fields left out stay as they are: the document shows no default (None means "not
-    given" here, and plate and name cannot be null)."""
-    for name in ("plate", "name"):
-        schema["properties"][name].pop("default", None)
-    schema["minProperties"] = 1
-    schema["examples"] = [{"name": "公司的车"}, {"plate": "云A56789F", "fuel": None}]
+class VehicleUpdate(Request):
+    """The whole of what the driver edits (the default has its own call)."""
 
-
-class VehiclePatch(Request):
-    """Only the fields given change."""
-
-    model_config = ConfigDict(json_schema_extra=_patch_schema)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"plate": "云A12345", "name": "公司的车", "fuel": "95"},
+                {"plate": "云A56789F", "name": "", "fuel": None},
+            ]
+        }
+    )
     messages: ClassVar[dict] = {"plate": PLATE_MESSAGE}
 
-    plate: str = Field(
-        None,
-        min_length=1,
-        max_length=12,
-        pattern=PLATE_INPUT,
-        title="车牌号",
-        description=PLATE_DESCRIPTION,
-    )
-    name: str = Field(
-        None, max_length=NAME_MAX, title="车辆名称", description="空字符串表示不设名称"
-    )
-    fuel: str | None = Field(
-        None, min_length=1, max_length=10, title="常用油品", description=FUEL_DESCRIPTION
-    )
+    plate: str = plate_field()
+    name: str = name_field()
+    fuel: str | None = fuel_field()
 
     _plate = field_validator("plate")(plate_rules)
-
-    @model_validator(mode="after")
-    def something_changes(self):
-        if not self.model_fields_set:
-            raise ValueError("请至少填写一项要修改的内容：车牌号、车辆名称或常用油品")
-        return self
 
 
 VEHICLE_EXAMPLE = {

@@ -11,14 +11,14 @@ from app.api.member_schemas import (
     VehicleIn,
     VehicleList,
     VehicleOut,
-    VehiclePatch,
+    VehicleUpdate,
 )
 from app.extensions import limiter
 from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body
 from app.jsonapi.render import local_iso
 from app.services.members import member_code, profile, vehicles
-from app.services.members.vehicles import MAX_VEHICLES, UNCHANGED, VehicleEntry
+from app.services.members.vehicles import MAX_VEHICLES, VehicleEntry
 
 # The mini-program asks for the next code this long before the one shown expires.
 REFRESH_BEFORE_S = 10
@@ -116,26 +116,23 @@ def add_vehicle():
 @api_route(
     bp,
     "/vehicles/<id:vehicle_id>",
-    "PATCH",
+    "PUT",
     summary="修改车辆",
-    description="只改请求里给出的字段：plate 车牌号，name 名称（空字符串为不设），"
-    "fuel 常用油品（null 为不设）。别人的车辆答 404。",
+    description="用请求里的车牌号、名称（不填为不设）和常用油品（不填或 null 为不设）"
+    "替换这辆车的资料；是否默认不变（用 POST /vehicles/{vehicle_id}/default 设置）。"
+    "别人的车辆答 404。"
+    "（小程序的 wx.request 不支持 PATCH，所以修改用 PUT。）",
     tag="vehicles",
-    body=VehiclePatch,
+    body=VehicleUpdate,
     response=VehicleOut,
     errors=VEHICLE_ERRORS,
 )
 @require_member
 @idempotent
 def edit_vehicle(vehicle_id: int):
-    data = parse_body(VehiclePatch)
-    given = data.model_fields_set
+    data = parse_body(VehicleUpdate)
     entry = vehicles.edit_vehicle(
-        g.member,
-        vehicle_id,
-        plate=data.plate if "plate" in given else UNCHANGED,
-        name=data.name if "name" in given else UNCHANGED,
-        fuel_code=data.fuel if "fuel" in given else UNCHANGED,
+        g.member, vehicle_id, plate=data.plate, name=data.name, fuel_code=data.fuel
     )
     return vehicle_json(entry)
 

@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field, RootModel, field_validator, model_valida
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.models.order import ORDER_STATUSES
 from app.services.catalogue.stations import MAX_ORDER_RANGE_FEN
-from app.services.members.vehicles import PLATE_MESSAGE, PROVINCES, normalise_plate
+from app.services.members.vehicles import PLATE_MESSAGE, normalise_plate, plate_input_pattern
 from app.services.orders.placing import (
     MAX_VOLUME_ML,
     MIN_AMOUNT_FEN,
@@ -18,15 +18,8 @@ from app.services.platform.errors import Invalid
 
 ISO = "北京时间，ISO 8601"
 
-# The plate as a driver may type it, for the document: the service's forms (members.vehicles)
-# with spaces, dots or dashes between characters and lower-case letters; blank means no plate.
-# The validator below holds the exact rules.
-_SEP = "[ ·.-]*"
-_LETTER = "A-HJ-NP-Za-hj-np-z"
-PLATE_INPUT = (
-    f"^{_SEP}(?:[{PROVINCES}]{_SEP}[A-HJ-Za-hj-z]{_SEP}(?:[{_LETTER}0-9]{_SEP}){{4,5}}"
-    f"[{_LETTER}0-9挂学警领港澳]{_SEP})?$"
-)
+# The plate as a driver may type it (see members.vehicles); blank means no plate.
+PLATE_INPUT = plate_input_pattern(blank_allowed=True)
 
 
 def plate_rules(value: str | None) -> str | None:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Member
 from app.services import orders, payments
 from app.services.catalogue import stations
+from app.services.members import vehicles
 from app.services.orders import pickup
 from app.services.payments import cancellation
 from tests.api.conftest import Driver
@@ -82,6 +83,7 @@ class Data:
     station_ids: list[int]
     photo_ids: list[int]
     pickup_tokens: list[str]  # of paid orders
+    vehicle_ids: list[int]
 
 
 @pytest.fixture
@@ -105,12 +107,16 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
     run_jobs()
     cancelled = cancellation.cancel_order(member, place(mode="fill_up").id)
     photo = stations.add_photo(world.manager_a, world.station_a.id, png(), "外景")
+    cars = [
+        vehicles.add_vehicle(member, plate=p, fuel_code="92") for p in ("云A10001", "云AD10002")
+    ]
     return Data(
         token=token,
         order_ids=[o.id for o in (created, *paid, fueled, cancelled)],
         station_ids=[world.station_a.id, world.station_b.id],
         photo_ids=[photo.id],
         pickup_tokens=[pickup.token_for(o) for o in paid],
+        vehicle_ids=[car.id for car in cars],
     )
 
 
@@ -131,12 +137,15 @@ values = {toml(data.order_ids)}
 values = {toml(data.station_ids)}
 [dictionaries.photos]
 values = {toml(data.photo_ids)}
+[dictionaries.vehicles]
+values = {toml(data.vehicle_ids)}
 
 [parameters]
 "path.order_id" = {{ dictionary = "orders", probability = {REAL} }}
 "path.station_id" = {{ dictionary = "stations", probability = {REAL} }}
 "body.station_id" = {{ dictionary = "stations", probability = {REAL} }}
 "path.photo_id" = {{ dictionary = "photos", probability = {REAL} }}
+"path.vehicle_id" = {{ dictionary = "vehicles", probability = {REAL} }}
 """
     schemathesis(tmp_path, "driver", live_server.url + "/api/v1/openapi.json", config)
     assert_ledger_ok()

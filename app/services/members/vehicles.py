@@ -36,20 +36,36 @@ from app.services.platform.unit_of_work import unit_of_work
 MAX_VEHICLES = 5  # the slots 1-5 of the vehicle table: the database holds the limit
 NAME_MAX = 20
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_LETTER = "A-HJ-NP-Z"  # no I, no O
-_ALNUM = f"{_LETTER}0-9"
+_P, _ISSUER, _SERIAL, _DIGIT = f"[{PROVINCES}]", "[A-HJ-Z]", "[A-HJ-NP-Z0-9]", "[0-9]"  # no I, O
+# Each form as its characters in order (a regex per character), so that the document's pattern
+# for typed plates (with separators) is built from the same rules: see plate_input_pattern.
 PLATE_FORMS = {
-    "ordinary": f"[{PROVINCES}][A-HJ-Z][{_ALNUM}]{{5}}",
-    "new_energy_small": f"[{PROVINCES}][A-HJ-Z][ABCDEFGHJK][{_ALNUM}][0-9]{{4}}",
-    "new_energy_large": f"[{PROVINCES}][A-HJ-Z][0-9]{{5}}[DF]",
-    "special": f"[{PROVINCES}][A-HJ-Z][{_ALNUM}]{{4}}[学警挂领]",
-    "hong_kong_macao": f"粤Z[{_ALNUM}]{{4}}[港澳]",
+    "ordinary": [_P, _ISSUER, *[_SERIAL] * 5],
+    "new_energy_small": [_P, _ISSUER, "[ABCDEFGHJK]", _SERIAL, *[_DIGIT] * 4],
+    "new_energy_large": [_P, _ISSUER, *[_DIGIT] * 5, "[DF]"],
+    "special": [_P, _ISSUER, *[_SERIAL] * 4, "[学警挂领]"],
+    "hong_kong_macao": ["粤", "Z", *[_SERIAL] * 4, "[港澳]"],
 }
-PLATE = re.compile("|".join(f"(?:{form})" for form in PLATE_FORMS.values()))
+PLATE = re.compile("|".join(f"(?:{''.join(form)})" for form in PLATE_FORMS.values()))
 # What a driver may type between the characters: spaces, the middle dot of the plate, dots, dashes.
 _SEPARATORS = re.compile(r"[\s·•・.\-_]")
-PLATE_MESSAGE = "车牌号格式不对，例如 云A12345，新能源车如 云AD12345"
+PLATE_MESSAGE = "车牌号格式不对，例如 云A12345 或 云AD12345"
 STAFF_ROLES = ("chain_admin", "manager", "cashier")
+
+
+def plate_input_pattern(blank_allowed: bool) -> str:
+    """A JSON Schema pattern of the plates normalise_plate takes as typed in ASCII: the forms
+    above with spaces, middle dots, dots or dashes around characters and lower-case letters."""
+    sep = "[ ·.-]*"
+
+    def either_case(char: str) -> str:
+        if char.startswith("["):
+            inner = char[1:-1]
+            return f"[{inner}{inner.lower()}]" if inner.lower() != inner else char
+        return f"[{char}{char.lower()}]" if char.lower() != char else char
+
+    forms = "|".join("".join(either_case(c) + sep for c in form) for form in PLATE_FORMS.values())
+    return f"^{sep}(?:{forms}){'?' if blank_allowed else ''}$"
 
 
 class VehicleLimit(ServiceError):

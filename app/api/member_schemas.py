@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from app.api.order_schemas import ISO, FuelRef, plate_rules
 from app.jsonapi.schemas import Request, Schema
@@ -55,7 +55,7 @@ class VehicleIn(Request):
     plate: str = plate_field()
     name: str = name_field()
     fuel: str | None = fuel_field()
-    is_default: bool = Field(
+    is_default: StrictBool = Field(
         False,
         title="设为默认",
         description="true 则设为默认车辆（下单不填车牌时用它的车牌）；第一辆车总是默认车辆",
@@ -109,7 +109,7 @@ class VehicleOut(Schema):
     plate: str = Field(description="标准写法，如 云A12345")
     name: str
     fuel: FuelRef | None = Field(description="常用油品；未设为 null")
-    is_default: bool = Field(description="默认车辆：下单不填车牌时用它的车牌")
+    is_default: StrictBool = Field(description="默认车辆：下单不填车牌时用它的车牌")
     created_at: str = Field(description=ISO)
 
 

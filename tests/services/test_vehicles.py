@@ -88,11 +88,11 @@ def test_the_database_holds_the_limit_and_the_one_default(world, member):
 def test_two_adds_at_once_when_four_exist_one_wins(world, member, app):
     for plate in PLATES[:4]:
         add(member, plate)
-    outcomes, start = [], start_line(2)
+    member_id, outcomes, start = member.id, [], start_line(2)  # ids read here, not in threads
 
     def add_one(plate):
         with app.app_context():
-            owner = db.session.get(Member, member.id)
+            owner = db.session.get(Member, member_id)
             start.wait()
             try:
                 outcomes.append(add(owner, plate).plate)
@@ -108,11 +108,11 @@ def test_two_adds_at_once_when_four_exist_one_wins(world, member, app):
 
 
 def test_six_first_adds_at_once_give_five_vehicles_and_one_default(world, member, app):
-    outcomes, start = [], start_line(6)
+    member_id, outcomes, start = member.id, [], start_line(6)
 
     def add_one(plate):
         with app.app_context():
-            owner = db.session.get(Member, member.id)
+            owner = db.session.get(Member, member_id)
             start.wait()
             try:
                 outcomes.append(add(owner, plate).is_default)
@@ -128,11 +128,11 @@ def test_six_first_adds_at_once_give_five_vehicles_and_one_default(world, member
 
 def test_setting_the_default_at_once_on_two_vehicles_leaves_one(world, member, app):
     entries = [add(member, plate) for plate in PLATES[:3]]
-    start = start_line(2)
+    member_id, start = member.id, start_line(2)
 
     def choose(vehicle_id):
         with app.app_context():
-            owner = db.session.get(Member, member.id)
+            owner = db.session.get(Member, member_id)
             start.wait()
             try:
                 vehicles.set_default(owner, vehicle_id)

@@ -113,6 +113,12 @@ class Config:
         if not 1 <= len(self.PRIVACY_NOTICE_VERSION) <= 20:
             raise ConfigError("PRIVACY_NOTICE_VERSION must be 1 to 20 characters")
         self.PRIVACY_CONTACT = env("PRIVACY_CONTACT", "").strip()
+        # The member code (会员码) works this long after it is shown; the mini-program asks for a
+        # new one about 10 s before.
+        self.MEMBER_CODE_TTL_S = env_int("MEMBER_CODE_TTL_S", 60)
+        if not 20 <= self.MEMBER_CODE_TTL_S <= 300:
+            raise ConfigError("MEMBER_CODE_TTL_S must be between 20 and 300")
+        self.MEMBER_CODE_RATE_LIMIT = env("MEMBER_CODE_RATE_LIMIT", "20 per minute")
         self.ATTENDANT_LOCK_MINUTES = env_int("ATTENDANT_LOCK_MINUTES", 5)
         self.LIVE_WAIT_MAX_S = env_int("LIVE_WAIT_MAX_S", 25)
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)

@@ -11,7 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from app.services import payments
-from app.services.members import top_ups
+from app.services.members import member_code, top_ups
 from app.services.payments import cancellation, refunds, settlement
 from app.services.platform import idempotency, outbox
 from app.services.platform.outbox import handler
@@ -64,7 +64,8 @@ HOUSEKEEPING_EVERY_S = 3600
 
 
 def housekeeping() -> None:
-    """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h)."""
+    """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h) and
+    member codes a day after they expired."""
     global _last_housekeeping
     if time.monotonic() - _last_housekeeping < HOUSEKEEPING_EVERY_S and _last_housekeeping:
         return
@@ -72,6 +73,8 @@ def housekeeping() -> None:
     purged = idempotency.purge_old()
     if purged:
         log.info("purged %s old idempotency records", purged)
+    if codes := member_code.purge_expired():
+        log.info("purged %s expired member codes", codes)
 
 
 def poll_s(app: Flask) -> float:

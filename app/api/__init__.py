@@ -20,7 +20,7 @@ DESCRIPTION = (
     "加油小程序调用的接口。金额都是整数分（1 元 = 100 分），升数都是整数毫升，"
     "时间是北京时间的 ISO 8601。出错时答 "
     '{"error": {"code": "...", "message": "..."}}：code 供程序判断（每个接口列出它可能的取值），'
-    "message 是给司机看的中文说明。每个写操作（POST）都要带 Idempotency-Key 请求头："
+    "message 是给司机看的中文说明。每个写操作（POST、PUT、DELETE）都要带 Idempotency-Key 请求头："
     "网络不好时用同一个键重发，只执行一次，并得到第一次的结果。"
 )
 
@@ -40,6 +40,7 @@ def openapi_document():
 from app.api import (  # noqa: E402, F401  (registers routes)
     auth,
     cards,
+    members,
     notify,
     orders,
     profile,

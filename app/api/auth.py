@@ -1,11 +1,11 @@
-"""Driver login with WeChat, bearer-token auth, and the member's own profile."""
+"""Driver login with WeChat and bearer-token auth (the profile, GET /me, is in members.py)."""
 
 from functools import wraps
 
 from flask import current_app, g, request
 
 from app.api import bp, render
-from app.api.schemas import LoginResponse, MemberProfile, WechatLoginRequest
+from app.api.schemas import LoginResponse, WechatLoginRequest
 from app.extensions import limiter
 from app.jsonapi.errors import ApiError
 from app.jsonapi.openapi import api_route, declare
@@ -66,17 +66,3 @@ def wechat_login():
         "is_new_member": login.is_new,
         "member": render.member_profile(login.member),
     }
-
-
-@api_route(
-    bp,
-    "/me",
-    "GET",
-    summary="当前会员资料",
-    description="当前登录的会员：昵称、手机号、注册和最近登录时间。",
-    tag="auth",
-    response=MemberProfile,
-)
-@require_member
-def me():
-    return render.member_profile(g.member)

@@ -2,30 +2,35 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field, RootModel, model_validator
+from pydantic import ConfigDict, Field, RootModel, field_validator, model_validator
 
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.models.order import ORDER_STATUSES
 from app.services.catalogue.stations import MAX_ORDER_RANGE_FEN
+from app.services.members.vehicles import PLATE_MESSAGE, normalise_plate, plate_input_pattern
 from app.services.orders.placing import (
     MAX_VOLUME_ML,
     MIN_AMOUNT_FEN,
     MIN_VOLUME_ML,
-    PLATE,
     VOLUME_STEP_ML,
 )
+from app.services.platform.errors import Invalid
 
 ISO = "北京时间，ISO 8601"
 
-# The plate as a driver may type it: the service's form (PLATE) with spaces, dots or dashes
-# between characters and lower-case letters; blank means no plate.
-_PROVINCES = PLATE.pattern[1 : PLATE.pattern.index("]")]
-_SEP = "[ ·.-]*"
-_LETTER = "A-HJ-NP-Za-hj-np-z"
-PLATE_INPUT = (
-    f"^{_SEP}(?:[{_PROVINCES}]{_SEP}[{_LETTER}]{_SEP}(?:[{_LETTER}0-9]{_SEP}){{4,5}}"
-    f"[{_LETTER}0-9挂学警]{_SEP})?$"
-)
+# The plate as a driver may type it (see members.vehicles); blank means no plate.
+PLATE_INPUT = plate_input_pattern(blank_allowed=True)
+
+
+def plate_rules(value: str | None) -> str | None:
+    """A pydantic check: the plate in one of the forms members.vehicles accepts (blank passes)."""
+    if value is None or not value.strip():
+        return value
+    try:
+        return normalise_plate(value)
+    except Invalid as err:
+        raise ValueError(err.message) from None
+
 
 # What the document says of the fields that depend on each other (the validator below enforces it).
 ORDER_RULES = {
@@ -63,7 +68,7 @@ class PlaceOrderRequest(Request):
         f"{MAX_ORDER_RANGE_FEN[1] // 100} 元之间的整数分（如 20000 即 200 元）",
         "volume_ml": f"升数应在 {MIN_VOLUME_ML // 1000} 到 {MAX_VOLUME_ML // 1000} 升之间，"
         "精确到 0.01 升（以毫升计，10 毫升一档）",
-        "plate": "车牌号格式不对，例如 云A12345 或 云AD12345",
+        "plate": PLATE_MESSAGE,
         "pay_with": "支付方式应为 wallet（钱包）或 wechat（微信支付），不付款则不填",
     }
 
@@ -101,7 +106,8 @@ class PlaceOrderRequest(Request):
         pattern=PLATE_INPUT,
         title="车牌号",
         description="车牌号，如 云A12345、云AD12345（新能源）；可带空格或点，不区分大小写；"
-        "加油员据此核对车辆",
+        "加油员据此核对车辆。不填（或 null）则用默认车辆的车牌（没有车辆则不登记），"
+        "填空字符串表示本单不登记车牌",
     )
     pay_with: Literal["wallet", "wechat"] | None = Field(
         None,
@@ -111,6 +117,8 @@ class PlaceOrderRequest(Request):
         "（答 409 insufficient_balance）；wechat 答 wx.requestPayment 的参数。"
         "不填则只下单，答订单本身",
     )
+
+    _plate = field_validator("plate")(plate_rules)
 
     @model_validator(mode="after")
     def preset_matches_mode(self):

@@ -52,6 +52,8 @@ CODES: dict[str, tuple[int, str]] = {
     "notice_outdated": (409, "隐私说明已有新版本，须重新获取并同意"),
     "wallet_frozen": (409, "钱包已被油站冻结，暂时不能用钱包支付（message 说明原因，请联系油站）"),
     "refund_request_open": (409, "该充值已有待审核的退款申请（可先撤回再重新申请）"),
+    "vehicle_limit": (409, "车辆已达上限（5 辆），须先删除一辆"),
+    "plate_taken": (409, "该车牌已在当前会员的车辆中"),
     "idempotency_key_reused": (409, "同一个 Idempotency-Key 已用于不同的请求"),
     "request_in_progress": (409, "相同的请求正在处理，请稍后重试"),
     "token_used": (409, "取油码已使用，订单已加油"),

@@ -36,8 +36,23 @@ _RULE_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,100}")  # 1-100 visible ASCII characters, e.g. a UUID
 
 
+def _whole_numbers_up_to(limit: int) -> str:
+    """A regex of the numbers 1..limit written without leading zeros."""
+    digits = str(limit)
+    parts = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            parts.append(f"{digits[:i]}[{low}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}")
+    return "(?:" + "|".join([*parts, digits]) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """`<id:order_id>`: a database id, 1 to 2^31-1; anything else is a 404, not a database error."""
+    """`<id:order_id>`: a database id, 1 to 2^31-1; anything else is a 404, not a database error.
+    The range is in the regex, so an id out of it does not match the path at all: checked only
+    after the match, werkzeug would answer 405 for a path that has a rule per method."""
+
+    regex = _whole_numbers_up_to(MAX_ID)
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)

@@ -9,7 +9,8 @@ import httpx
 import time_machine
 from sqlalchemy import func, insert, select, text
 
-from app.api.schemas import LoginResponse, MemberProfile
+from app.api.member_schemas import MeOut
+from app.api.schemas import LoginResponse
 from app.extensions import db
 from app.models import Member, MemberToken
 from app.models.base import utcnow
@@ -83,7 +84,7 @@ def test_token_proves_who_the_member_is(world, driver):
     alice, bob = driver.token("o-alice"), driver.token("o-bob")
     answer = driver.me(alice)
     assert answer.status_code == 200
-    profile = MemberProfile.model_validate(answer.get_json())
+    profile = MeOut.model_validate(answer.get_json())
     alice_row = db.session.scalars(select(Member).where(Member.openid == "o-alice")).one()
     assert profile.id == alice_row.id
     assert driver.me(bob).get_json()["id"] != profile.id

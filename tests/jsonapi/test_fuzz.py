@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import Member
 from app.services import orders, payments
 from app.services.catalogue import stations
-from app.services.members import topup_refunds
+from app.services.members import topup_refunds, vehicles
 from app.services.orders import pickup
 from app.services.payments import cancellation
 from tests.api.conftest import Driver
@@ -87,6 +87,7 @@ class Data:
     package_ids: list[int]
     topup_ids: list[int]
     request_ids: list[int]  # refund requests of top-ups
+    vehicle_ids: list[int]
 
 
 @pytest.fixture
@@ -114,6 +115,9 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
     packages = [make_package(world.chain), make_package(world.chain, world.station_a, kind="free")]
     topups = [credited_topup(member, world.station_a) for _ in range(2)]
     request = topup_refunds.request_refund(member, topups[0].id, "不用了")
+    cars = [
+        vehicles.add_vehicle(member, plate=p, fuel_code="92") for p in ("云A10001", "云AD10002")
+    ]
     return Data(
         token=token,
         order_ids=[o.id for o in (created, *paid, fueled, cancelled)],
@@ -123,6 +127,7 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
         package_ids=[p.id for p in packages],
         topup_ids=[t.id for t in topups],
         request_ids=[request.id],
+        vehicle_ids=[car.id for car in cars],
     )
 
 
@@ -149,6 +154,8 @@ values = {toml(data.package_ids)}
 values = {toml(data.topup_ids)}
 [dictionaries.requests]
 values = {toml(data.request_ids)}
+[dictionaries.vehicles]
+values = {toml(data.vehicle_ids)}
 
 [parameters]
 "path.order_id" = {{ dictionary = "orders", probability = {REAL} }}
@@ -158,6 +165,7 @@ values = {toml(data.request_ids)}
 "body.package_id" = {{ dictionary = "packages", probability = {REAL} }}
 "path.topup_id" = {{ dictionary = "topups", probability = {REAL} }}
 "path.request_id" = {{ dictionary = "requests", probability = {REAL} }}
+"path.vehicle_id" = {{ dictionary = "vehicles", probability = {REAL} }}
 """
     schemathesis(tmp_path, "driver", live_server.url + "/api/v1/openapi.json", config)
     assert_ledger_ok()

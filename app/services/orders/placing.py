@@ -1,6 +1,5 @@
 """Placing, reading and cancelling a driver's fuel orders."""
 
-import re
 import secrets
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ from app.models import Member, Order, Refund
 from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import StationEntry
+from app.services.members.vehicles import default_plate, normalise_plate
 from app.services.orders import statements
 from app.services.platform import outbox
 from app.services.platform.clock import to_local
@@ -22,21 +22,13 @@ PAY_WITHIN = timedelta(minutes=15)
 MIN_AMOUNT_FEN = 100  # 1 元
 MIN_VOLUME_ML, MAX_VOLUME_ML = 1000, 1_000_000
 VOLUME_STEP_ML = 10  # pumps show litres to two decimals
-# 车牌: province, issuing letter, then 5 characters (6 for new-energy cars); I and O are never used.
-PLATE = re.compile(
-    "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
-    "[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警]"
-)
 
 
 def clean_plate(plate: str | None) -> str | None:
-    """The plate in its usual form (upper case, no spaces or dots); None if not given."""
+    """The plate in its usual form (see members.vehicles for the rules); None if blank."""
     if plate is None or not plate.strip():
         return None
-    cleaned = re.sub(r"[\s·.\-]", "", plate).upper()
-    if not PLATE.fullmatch(cleaned):
-        raise Invalid({"plate": "车牌号格式不对，例如 云A12345 或 云AD12345"})
-    return cleaned
+    return normalise_plate(plate)
 
 
 class StationClosed(ServiceError):
@@ -90,8 +82,9 @@ def place_order(
     plate: str | None = None,
 ) -> Order:
     """Price an order on the server at the price in force now and store the snapshot, with
-    its expiry job, in one transaction."""
-    plate = clean_plate(plate)
+    its expiry job, in one transaction. plate: None takes the default vehicle's plate (if the
+    member has vehicles), "" means no plate."""
+    plate = default_plate(member) if plate is None else clean_plate(plate)
     stations = catalogue.for_chain(member.chain_id, exact=True)
     station = stations.stations.get(station_id) if stations else None
     if station is None:  # the catalogue holds the chain's active stations only

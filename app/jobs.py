@@ -11,6 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from app.services import payments
+from app.services.members import tier_status
 from app.services.payments import cancellation, refunds, settlement
 from app.services.platform import idempotency, outbox
 from app.services.platform.outbox import handler
@@ -41,6 +42,16 @@ def query_refund(payload: dict) -> None:
     refunds.query(payload["refund_id"])
 
 
+@handler("tiers_nightly")
+def tiers_nightly(payload: dict) -> None:
+    tier_status.run_nightly_job(payload)
+
+
+@handler("tiers_recompute")
+def tiers_recompute(payload: dict) -> None:
+    tier_status.run_recompute_job(payload)
+
+
 # --- running the outbox: in-process (embedded) or through RQ (production) ---------------------
 
 log = logging.getLogger(__name__)
@@ -58,7 +69,8 @@ HOUSEKEEPING_EVERY_S = 3600
 
 
 def housekeeping() -> None:
-    """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h)."""
+    """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h); queue
+    the next nightly tier recompute."""
     global _last_housekeeping
     if time.monotonic() - _last_housekeeping < HOUSEKEEPING_EVERY_S and _last_housekeeping:
         return
@@ -66,6 +78,7 @@ def housekeeping() -> None:
     purged = idempotency.purge_old()
     if purged:
         log.info("purged %s old idempotency records", purged)
+    tier_status.schedule_nightly()
 
 
 def poll_s(app: Flask) -> float:

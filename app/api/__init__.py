@@ -37,4 +37,4 @@ def openapi_document():
     return _document
 
 
-from app.api import auth, notify, orders, stations  # noqa: E402, F401  (registers routes)
+from app.api import auth, notify, orders, stations, tiers  # noqa: E402, F401  (registers routes)

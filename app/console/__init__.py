@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 # The view modules register their routes on bp when imported.
-from app.console import audit, auth, hooks, nozzles, prices, refunds, staff, stations  # noqa: E402, F401
+from app.console import audit, auth, hooks, nozzles, prices, refunds, staff, stations, tiers  # noqa: E402, F401

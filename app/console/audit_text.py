@@ -33,6 +33,10 @@ ACTION_NAMES = {
     "refund.reissue": "重新发起微信退款",
     "refund.to_wallet": "退款退回钱包",
     "pickup_code.lockout": "取油码连续输错，暂停手动输入",
+    "tier.create": "新增会员等级",
+    "tier.update": "修改会员等级",
+    "tier.delete": "删除会员等级",
+    "tier.rules": "修改会员等级考核规则",
 }
 
 LABELS = {
@@ -74,11 +78,16 @@ LABELS = {
     "status": "退款状态",
     "consent": "车主同意方式",
     "consent_note": "同意说明",
+    "threshold": "门槛",
+    "cuts": "每升优惠",
+    "members": "调整等级的会员数",
+    "tier_metric": "考核指标",
+    "tier_window": "考核周期",
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
 # Fields the object's name already says.
-NAMED_BY = {"fuel": {"fuel"}, "fuel_price": {"fuel"}, "refund": {"order_no"}}
+NAMED_BY = {"fuel": {"fuel"}, "fuel_price": {"fuel"}, "refund": {"order_no"}, "tier": {"tier"}}
 PER_LITRE = {"list_price_fen", "member_price_fen"}
 ENABLED_WORDS = {"fuel": ("在售", "停售"), "nozzle": ("启用", "停用"), "staff": ("正常", "已停用")}
 WORDS = {
@@ -108,6 +117,8 @@ ENTITY_NAMES = {
     "staff": "员工",
     "order": "订单",
     "refund": "退款",
+    "tier": "会员等级",
+    "chain": "会员等级规则",
 }
 
 
@@ -184,6 +195,8 @@ def target(entry: AuditLog, names: Names) -> str:
         return f"订单 {names.orders.get(key, '')}".strip()
     if kind == "refund":
         return f"订单 {data['order_no']} 的退款" if data.get("order_no") else "退款"
+    if kind == "tier" and (data.get("tier") or data.get("name")):
+        return f"会员等级「{data.get('tier') or data['name']}」"
     return ENTITY_NAMES.get(kind, "记录")
 
 

@@ -3,7 +3,7 @@ for the chain at hand. They only type their input; the tiers service judges it."
 
 from typing import ClassVar
 
-from wtforms import RadioField, StringField
+from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.console.forms import REQUIRED, ConsoleForm, parse_yuan, printable
@@ -71,7 +71,7 @@ def _plain(metric: str, value: int) -> str:
 
 
 class RulesForm(ConsoleForm):
-    metric = RadioField("考核指标", choices=list(TIER_METRICS.items()))
+    metric = RadioField("考核指标", choices=[SelectChoice(k, v) for k, v in TIER_METRICS.items()])
     window_days = StringField("考核周期（天）", validators=[DataRequired(REQUIRED)])
     tier_fields: ClassVar[tuple] = ()  # (tier, field name), set per chain
 

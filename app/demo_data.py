@@ -26,6 +26,7 @@ from app.models.base import utcnow
 from app.services import ledger
 from app.services.catalogue.setup import ensure_chain
 from app.services.ledger.postings import Leg
+from app.services.members import tiers
 from app.services.platform.clock import from_local, to_local
 from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.passwords import hash_password
@@ -140,6 +141,7 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
             chain = ensure_chain(CHAIN_CODE, CHAIN_NAME, wechat_appid)
             _load_catalogue(chain)
             _load_people(chain)
+            tiers.ensure_default_tiers(chain.id)  # 银卡/金卡/钻石卡 on a year's spend
     return existing is None, demo_logins()
 
 

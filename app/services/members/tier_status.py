@@ -109,16 +109,22 @@ def metric_value(member_id: int, at: datetime | None = None) -> int:
     return metric_values(ladder(chain_id), [member_id], at or utcnow()).get(member_id, 0)
 
 
-def recompute_tier(member_id: int, reason: str, at: datetime | None = None) -> TierChange | None:
+def recompute_tier(
+    member_id: int, reason: str, at: datetime | None = None, chain_id: int | None = None
+) -> TierChange | None:
     """Put the member in the tier their metric reaches now; the change, or None if none.
 
     A helper in the caller's transaction. It locks the member's row first (FOR NO KEY UPDATE,
     which new orders referring to the member do not wait for) and only then sums the orders:
     recomputes of one member run one after the other, each seeing what the earlier ones
     committed, so two at once record one change, and two settlements that only together reach
-    a threshold still promote the member."""
+    a threshold still promote the member. Given the member's chain_id (settlement has it), a
+    chain without tiers costs one query and no lock: nobody can hold a tier there."""
     if reason not in REASONS:
         raise ValueError(f"no tier change reason {reason!r}")
+    levels = _levels(chain_id) if chain_id is not None else None
+    if levels == ():
+        return None
     at = at or utcnow()
     row = db.session.execute(
         select(Member.chain_id, Member.tier_id, Chain.tier_metric, Chain.tier_window_days)
@@ -126,9 +132,10 @@ def recompute_tier(member_id: int, reason: str, at: datetime | None = None) -> T
         .where(Member.id == member_id)
         .with_for_update(of=Member, key_share=True)
     ).first()
-    if row is None:
+    if row is None or (chain_id is not None and row.chain_id != chain_id):
         raise NotFound("会员不存在")
-    levels = _levels(row.chain_id)
+    if levels is None:
+        levels = _levels(row.chain_id)
     if not levels and row.tier_id is None:
         return None  # the chain has no tiers: nothing to sum
     rules = Ladder(row.chain_id, row.tier_metric, row.tier_window_days, levels)

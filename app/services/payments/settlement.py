@@ -39,5 +39,5 @@ def settle_order(order_id: int) -> bool:
         unused = order.paid_fen - order.refunded_fen - charged
         if unused > 0:
             refunds.create_refund(order, unused, "settlement", "加油差额退款")
-        tier_status.recompute_tier(order.member_id, "settlement")
+        tier_status.recompute_tier(order.member_id, "settlement", chain_id=order.chain_id)
         return True

@@ -104,8 +104,8 @@ def rules_form(overview, posted: bool) -> RulesForm:
     form_class.tier_fields = tuple((tier, f"threshold_{tier.id}") for tier in rows)
     if posted:
         return form_class()
+    # Thresholds start blank (blank keeps them): a figure in 元 left standing would otherwise
+    # be read as 升 when the metric is switched.
     chain = overview.chain
     data = {"metric": chain.tier_metric, "window_days": str(chain.tier_window_days)}
-    for tier in rows:
-        data[f"threshold_{tier.id}"] = _plain(chain.tier_metric, tier.threshold)
     return form_class(formdata=None, data=data)

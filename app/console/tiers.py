@@ -57,6 +57,7 @@ def tier_create():
 @bp.get("/tiers/<int:tier_id>/edit")
 @catalogue_required
 def tier_edit(tier_id: int):
+    require_chain_admin(actor())  # managers read the tiers on the list page
     overview = tiers.overview(actor())
     tier = tiers.get_tier(actor(), tier_id)
     form = tier_form(overview, posted=False, tier=tier, cuts=tiers.tier_cuts(tier.id))

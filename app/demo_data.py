@@ -27,6 +27,7 @@ from app.models.base import utcnow
 from app.services import ledger
 from app.services.catalogue.setup import ensure_chain
 from app.services.ledger.postings import Leg
+from app.services.members import tiers
 from app.services.platform.clock import from_local, to_local
 from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.passwords import hash_password
@@ -142,6 +143,7 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
             _load_catalogue(chain)
             _load_people(chain)
             demo_topups.load_packages(chain)
+            tiers.ensure_default_tiers(chain.id)  # 银卡/金卡/钻石卡 on a year's spend
     return existing is None, demo_logins()
 
 

@@ -11,7 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from app.services import payments
-from app.services.members import member_code, top_ups
+from app.services.members import member_code, tier_status, top_ups
 from app.services.payments import cancellation, refunds, settlement
 from app.services.platform import idempotency, outbox
 from app.services.platform.outbox import handler
@@ -47,6 +47,16 @@ def reconcile_topup(payload: dict) -> None:
     top_ups.reconcile(payload["topup_id"])
 
 
+@handler("tiers_nightly")
+def tiers_nightly(payload: dict) -> None:
+    tier_status.run_nightly_job(payload)
+
+
+@handler("tiers_recompute")
+def tiers_recompute(payload: dict) -> None:
+    tier_status.run_recompute_job(payload)
+
+
 # --- running the outbox: in-process (embedded) or through RQ (production) ---------------------
 
 log = logging.getLogger(__name__)
@@ -65,7 +75,7 @@ HOUSEKEEPING_EVERY_S = 3600
 
 def housekeeping() -> None:
     """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h) and
-    member codes a day after they expired."""
+    member codes a day after they expired; queue the next nightly tier recompute."""
     global _last_housekeeping
     if time.monotonic() - _last_housekeeping < HOUSEKEEPING_EVERY_S and _last_housekeeping:
         return
@@ -75,6 +85,7 @@ def housekeeping() -> None:
         log.info("purged %s old idempotency records", purged)
     if codes := member_code.purge_expired():
         log.info("purged %s expired member codes", codes)
+    tier_status.schedule_nightly()
 
 
 def poll_s(app: Flask) -> float:

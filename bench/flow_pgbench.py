@@ -183,7 +183,8 @@ UPDATE outbox_job SET status = 'running', claimed_at = now(), attempts = attempt
 RETURNING kind, payload, attempts;
 COMMIT;
 
--- outbox.execute: settlement.settle_order with refunds.create_refund (wallet), and the job done
+-- outbox.execute: settlement.settle_order with refunds.create_refund (wallet) and the tier
+-- recompute (the demo chain has tiers; a change of tier, now and then, is left out), job done
 BEGIN;
 UPDATE fuel_order SET status = 'settled', settled_at = now() WHERE id = :oid AND status = 'fueled'
 RETURNING *;
@@ -221,6 +222,14 @@ VALUES (:chain, :station, 'system', 'refund.create', 'refund', :refund_id,
   json_build_object('amount_fen', :refund::int, 'method', 'wallet', 'kind', 'settlement'),
   '', now())
 RETURNING id;
+SELECT id, name, rank, threshold FROM tier WHERE chain_id = :chain ORDER BY rank;
+SELECT member.chain_id, member.tier_id, chain.tier_metric, chain.tier_window_days
+  FROM member JOIN chain ON chain.id = member.chain_id WHERE member.id = :m
+  FOR NO KEY UPDATE OF member;
+SELECT member_id, sum(paid_fen - refunded_fen) FROM fuel_order
+  WHERE member_id IN (:m) AND status = 'settled' AND settled_at > now() - interval '365 days'
+  AND settled_at <= now()
+  GROUP BY member_id;
 UPDATE outbox_job SET status = 'done', finished_at = now(), last_error = '' WHERE id = :job;
 COMMIT;
 """

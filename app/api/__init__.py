@@ -45,5 +45,6 @@ from app.api import (  # noqa: E402, F401  (registers routes)
     orders,
     profile,
     stations,
+    tiers,
     wallet,
 )

@@ -4,6 +4,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, RootModel, field_validator, model_validator
 
+from app.api.tier_schemas import PricingOut
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.models.order import ORDER_STATUSES
 from app.services.catalogue.stations import MAX_ORDER_RANGE_FEN
@@ -202,6 +203,16 @@ ORDER_EXAMPLE = {
     "list_price_fen": 768,
     "unit_price_fen": 748,
     "member_price_applied": True,
+    "pricing": {
+        "list_price_fen": 768,
+        "member_price_fen": 748,
+        "tier_id": None,
+        "tier_cut_fen": 0,
+        "unit_price_fen": 748,
+        "saving_per_litre_fen": 20,
+        "saving_fen": None,
+        "note": "",
+    },
     "amount_fen": 20000,
     "payment_method": "wallet",
     "paid_fen": 20000,
@@ -241,6 +252,7 @@ class OrderOut(Schema):
     list_price_fen: int = Field(description="下单时的挂牌价（分/升）")
     unit_price_fen: int = Field(description="本单成交单价（分/升），会员享直降")
     member_price_applied: bool
+    pricing: PricingOut = Field(description="单价的由来：挂牌价、会员价、等级优惠和节省")
     amount_fen: int = Field(description=f"应付金额，{FEN}")
     payment_method: Literal["wechat", "wallet"] | None
     paid_fen: int

@@ -14,6 +14,7 @@ from app.api.order_schemas import (
     PlaceOrderAnswer,
     PlaceOrderRequest,
 )
+from app.api.tiers import pricing_json
 from app.jsonapi.errors import ApiError
 from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
@@ -59,6 +60,7 @@ def order_json(order: Order, refunds: list[Refund] | None = None) -> dict:
     return {
         **order_basics(order),
         "member_price_applied": order.member_price_applied,
+        "pricing": pricing_json(order),
         "amount_fen": order.amount_fen,
         "payment_method": order.payment_method,
         "pickup": {

@@ -16,4 +16,5 @@ from app.console import (  # noqa: E402, F401
     refunds,
     staff,
     stations,
+    tiers,
 )

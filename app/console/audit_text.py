@@ -44,6 +44,10 @@ ACTION_NAMES = {
     "card_batch.void": "作废充值卡批次",
     "recharge_card.activate": "售卡激活",
     "recharge_card.void": "作废充值卡",
+    "tier.create": "新增会员等级",
+    "tier.update": "修改会员等级",
+    "tier.delete": "删除会员等级",
+    "tier.rules": "修改会员等级考核规则",
 }
 
 LABELS = {
@@ -109,6 +113,11 @@ LABELS = {
     "new_voided": "作废未售卡",
     "sold_voided": "作废已售卡",
     "redeemed_kept": "已兑换未作废",
+    "threshold": "门槛",
+    "cuts": "每升优惠",
+    "members": "调整等级的会员数",
+    "tier_metric": "考核指标",
+    "tier_window": "考核周期",
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
@@ -121,6 +130,7 @@ NAMED_BY = {
     "card_batch": {"name"},
     "recharge_card": {"number"},
 }
+NAMED_BY = {"fuel": {"fuel"}, "fuel_price": {"fuel"}, "refund": {"order_no"}, "tier": {"tier"}}
 PER_LITRE = {"list_price_fen", "member_price_fen"}
 ENABLED_WORDS = {"fuel": ("在售", "停售"), "nozzle": ("启用", "停用"), "staff": ("正常", "已停用")}
 WORDS = {
@@ -160,6 +170,8 @@ ENTITY_NAMES = {
     "topup_refund_request": "充值退款申请",
     "card_batch": "充值卡批次",
     "recharge_card": "充值卡",
+    "tier": "会员等级",
+    "chain": "会员等级规则",
 }
 
 
@@ -244,6 +256,8 @@ def target(entry: AuditLog, names: Names) -> str:
         return f"充值套餐「{data['name']}」" if data.get("name") else "充值套餐"
     if kind == "topup_refund_request" and data.get("topup_no"):
         return f"充值 {data['topup_no']} 的退款申请"
+    if kind == "tier" and (data.get("tier") or data.get("name")):
+        return f"会员等级「{data.get('tier') or data['name']}」"
     return ENTITY_NAMES.get(kind, "记录")
 
 

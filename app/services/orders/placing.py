@@ -10,6 +10,7 @@ from app.models import Member, Order, Refund
 from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import StationEntry
+from app.services.members.tier_pricing import tier_price
 from app.services.members.vehicles import default_plate, normalise_plate
 from app.services.orders import statements
 from app.services.platform import outbox
@@ -37,8 +38,8 @@ class StationClosed(ServiceError):
 
 
 def member_qualifies(member: Member) -> bool:
-    """Member prices (直降) are for registered mini-program members; every logged-in driver is one
-    until tiers arrive."""
+    """Member prices (直降) are for registered mini-program members: every logged-in driver is
+    one. A member's tier takes its cut off the member price on top (members/tier_pricing.py)."""
     return member is not None
 
 
@@ -97,7 +98,9 @@ def place_order(
     if price is None:
         raise Invalid({"fuel": "该油品暂无价格，请稍后再试"})
     qualifies = member_qualifies(member)
-    unit_price = price.member_price_fen if qualifies else price.list_price_fen
+    base_price = price.member_price_fen if qualifies else price.list_price_fen
+    tiered = tier_price(member, fuel.fuel_id, base_price, qualifies)
+    unit_price = tiered.unit_price_fen
     limit = station.max_order_fen
     if mode == "amount":
         if amount_fen is None or not MIN_AMOUNT_FEN <= amount_fen <= limit:
@@ -128,7 +131,10 @@ def place_order(
         price_id=price.id,
         list_price_fen=price.list_price_fen,
         unit_price_fen=unit_price,
-        member_price_applied=qualifies and unit_price < price.list_price_fen,
+        member_price_applied=qualifies and base_price < price.list_price_fen,
+        tier_id=tiered.tier_id,
+        tier_cut_fen=tiered.tier_cut_fen,
+        pricing_note=tiered.note,
         amount_fen=to_pay,
         status="created",
         expires_at=now + PAY_WITHIN,

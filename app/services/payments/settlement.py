@@ -1,9 +1,11 @@
 """Settling a fuelled order: revenue at list price, the member cut as promotion expense,
-and the unused part of the payment back to where it came from."""
+the unused part of the payment back to where it came from, and the member's tier recomputed
+with the order counted."""
 
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
+from app.services.members import tier_status
 from app.services.orders import order_state
 from app.services.payments import refunds
 from app.services.platform.money import amount_for_volume
@@ -11,7 +13,12 @@ from app.services.platform.unit_of_work import unit_of_work
 
 
 def settle_order(order_id: int) -> bool:
-    """Job, one transaction: settle once; running it again (or after a crash) changes nothing."""
+    """Job, one transaction: settle once; running it again (or after a crash) changes nothing.
+
+    The tier is recomputed in the same transaction, last (its lock on the member's row is held
+    for the shortest time): the order and the tier it earns commit together, so the driver's
+    next order is priced at the new tier, and a settlement that rolls back leaves no tier
+    change behind."""
     with unit_of_work():
         order = order_state.take(order_id, "fueled", "settled", settled_at=utcnow())
         if order is None:  # not fuelled (yet), or settled already
@@ -32,4 +39,5 @@ def settle_order(order_id: int) -> bool:
         unused = order.paid_fen - order.refunded_fen - charged
         if unused > 0:
             refunds.create_refund(order, unused, "settlement", "加油差额退款")
+        tier_status.recompute_tier(order.member_id, "settlement", chain_id=order.chain_id)
         return True

@@ -5,4 +5,17 @@ from flask import Blueprint
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 # The view modules register their routes on bp when imported.
-from app.console import audit, auth, hooks, nozzles, prices, refunds, staff, stations  # noqa: E402, F401
+from app.console import (  # noqa: E402, F401
+    approvals,
+    audit,
+    auth,
+    hooks,
+    member_actions,
+    member_exports,
+    members,
+    nozzles,
+    prices,
+    refunds,
+    staff,
+    stations,
+)

@@ -1,7 +1,15 @@
 """Forms of the members' pages and the approvals queue. The rules live in the services; these
 only type and require the input."""
 
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.console.forms import ConsoleForm, parse_yuan, printable
@@ -13,7 +21,9 @@ class MemberSearchForm(ConsoleForm):
     """Read from the query string (a GET form: no CSRF token, nothing changes)."""
 
     q = StringField("查找会员", validators=[Length(max=30, message="最多 30 个字符"), printable])
-    kind = SelectField("查找方式", choices=list(SEARCH_KINDS.items()), default="auto")
+    kind = SelectField(
+        "查找方式", choices=[SelectChoice(k, v) for k, v in SEARCH_KINDS.items()], default="auto"
+    )
     page = IntegerField(
         "页码",
         default=1,
@@ -27,7 +37,11 @@ class MemberCodeForm(ConsoleForm):
 
 class CounterTopupForm(ConsoleForm):
     station_id = SelectField("充值油站", coerce=int, validate_choice=False)
-    channel = RadioField("付款方式", choices=list(COUNTER_CHANNELS.items()), validate_choice=False)
+    channel = RadioField(
+        "付款方式",
+        choices=[SelectChoice(k, v) for k, v in COUNTER_CHANNELS.items()],
+        validate_choice=False,
+    )
     package_id = SelectField("充值套餐", validate_choice=False, default="")
     amount = StringField("充值金额（元）")
     pos_reference = StringField("POS 参考号", validators=[Length(max=64), printable])

@@ -4,6 +4,7 @@ ledger entries. Who may see what is decided by the services (members.lookup)."""
 
 from flask import render_template, request, url_for
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.console import bp
 from app.console.member_forms import CounterTopupForm, MemberCodeForm, MemberSearchForm, ReasonForm
@@ -137,7 +138,7 @@ def topup_form_context(me, station, form: CounterTopupForm | None = None) -> dic
     if form is None:
         form = CounterTopupForm(formdata=None, data={"channel": "cash"})
         form.request_no.data = counter_topups.new_request_no()
-    form.station_id.choices = [(st.id, st.name) for st in stations]
+    form.station_id.choices = [SelectChoice(st.id, st.name) for st in stations]
     if station is not None:
         form.station_id.data = station.id
     return {"topup_form": form, "topup_stations": stations, "topup_packages": packages}

@@ -53,7 +53,10 @@ def test_cash_topup_moves_money_only_once_a_manager_approves(world, member):
     assert balances(member) == (50000, 0)
     assert entries("cash_drawer") == [(world.station_a.id, None, 50000)]
     assert entries("member_wallet") == [(None, member.id, -50000)]
-    assert actions() == [("topup.request", world.station_a.id), ("topup.approve", world.station_a.id)]
+    assert actions() == [
+        ("topup.request", world.station_a.id),
+        ("topup.approve", world.station_a.id),
+    ]
     approve = db.session.scalars(select(AuditLog).where(AuditLog.action == "topup.approve")).one()
     assert approve.before["status"] == "pending" and approve.after["status"] == "credited"
     assert approve.after["principal_fen"] == 50000
@@ -63,7 +66,11 @@ def test_cash_topup_moves_money_only_once_a_manager_approves(world, member):
 def test_bank_card_topup_with_a_package_brings_its_bonus(world, member):
     offer = package(world, 50000, 3000)
     topup = pending(world, member, None, "pos", package_id=offer.id)
-    assert (topup.principal_fen, topup.bonus_fen, topup.pos_reference) == (50000, 3000, "POS-889901")
+    assert (topup.principal_fen, topup.bonus_fen, topup.pos_reference) == (
+        50000,
+        3000,
+        "POS-889901",
+    )
     counter_topups.approve_counter_topup(world.admin, topup.id)
     assert balances(member) == (50000, 3000)
     assert entries("card_clearing") == [(world.station_a.id, None, 50000)]
@@ -235,7 +242,9 @@ def test_manager_sees_the_queue_with_its_count_and_masked_phones(as_staff, world
 def test_cashier_and_other_station_manager_are_refused(as_staff, world, member):
     topup = pending(world, member, 50000)
     cashier = as_staff("cashier_a")
-    assert "审核" not in page(cashier.get("/console/")).split('class="sidebar"')[1].split("</nav>")[0]
+    assert (
+        "审核" not in page(cashier.get("/console/")).split('class="sidebar"')[1].split("</nav>")[0]
+    )
     assert cashier.get(QUEUE).status_code == 403
     assert cashier.get(f"{QUEUE}?station_id={world.station_b.id}").status_code == 403
     assert cashier.post(f"{QUEUE}/topups/{topup.id}/approve").status_code == 403
@@ -271,7 +280,9 @@ def test_htmx_approve_and_reject_answer_with_the_queue_flash_and_count(as_staff,
     assert 'id="nav-approvals-count" class="nav-count" hx-swap-oob="true">1' in html
     response = console.post(f"{QUEUE}/topups/{second.id}/reject", {"reason": ""}, htmx=True)
     assert response.status_code == 400 and "请填写驳回原因" in page(response)
-    html = page(console.post(f"{QUEUE}/topups/{second.id}/reject", {"reason": "重复提交"}, htmx=True))
+    html = page(
+        console.post(f"{QUEUE}/topups/{second.id}/reject", {"reason": "重复提交"}, htmx=True)
+    )
     assert "已驳回充值 200.00 元：重复提交" in html and "暂无待审核的柜台充值" in html
     assert 'hx-swap-oob="true" hidden>0' in html
     again = console.post(f"{QUEUE}/topups/{first.id}/approve")

@@ -5,8 +5,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.console.member_audit import (
+    MEMBER_ACTION_NAMES,
+    MEMBER_LABELS,
+    MEMBER_STATUS_WORDS,
+    member_target,
+)
 from app.extensions import db
-from app.models import ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
+from app.models import ROLE_NAMES, TOPUP_CHANNELS, AuditLog, Fuel, Nozzle, Order, Staff, Station
 from app.services.platform.money import fen_to_yuan
 
 ACTION_NAMES = {
@@ -33,6 +39,7 @@ ACTION_NAMES = {
     "refund.reissue": "重新发起微信退款",
     "refund.to_wallet": "退款退回钱包",
     "pickup_code.lockout": "取油码连续输错，暂停手动输入",
+    **MEMBER_ACTION_NAMES,
 }
 
 LABELS = {
@@ -74,6 +81,7 @@ LABELS = {
     "status": "退款状态",
     "consent": "车主同意方式",
     "consent_note": "同意说明",
+    **MEMBER_LABELS,
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
@@ -91,12 +99,14 @@ WORDS = {
         "stray": "重复支付",
     },
     "via": {"create-admin": "命令行"},
+    "channel": TOPUP_CHANNELS,
     "status": {
         "PENDING": "待提交",
         "PROCESSING": "处理中",
         "SUCCESS": "已到账",
         "ABNORMAL": "微信退款异常",
         "CLOSED": "微信已关闭",
+        **MEMBER_STATUS_WORDS,
     },
 }
 ENTITY_NAMES = {
@@ -108,6 +118,8 @@ ENTITY_NAMES = {
     "staff": "员工",
     "order": "订单",
     "refund": "退款",
+    "topup": "充值",
+    "wallet": "钱包",
 }
 
 
@@ -182,6 +194,8 @@ def target(entry: AuditLog, names: Names) -> str:
         return names.staff.get(key, fallback)
     if kind == "order":
         return f"订单 {names.orders.get(key, '')}".strip()
+    if kind in ("topup", "wallet"):
+        return member_target(kind, data)
     if kind == "refund":
         return f"订单 {data['order_no']} 的退款" if data.get("order_no") else "退款"
     return ENTITY_NAMES.get(kind, "记录")

@@ -299,3 +299,15 @@ def test_own_request_shows_in_the_queue_without_buttons(as_staff, world, member)
     assert console.post(f"{QUEUE}/topups/{topup.id}/approve").status_code == 403
     assert ">审核通过</button>" in page(as_staff("admin").get(QUEUE))
     assert ledger.check() == []
+
+
+def test_the_audit_log_tells_the_topup_in_words(as_staff, world, member):
+    topup = pending(world, member, 50000, "pos")
+    counter_topups.approve_counter_topup(world.manager_a, topup.id)
+    wallet_admin.freeze_wallet(world.manager_a, member.id, "车主挂失手机")
+    html = page(as_staff("manager_a").get("/console/audit"))
+    assert "提交柜台充值" in html and "审核通过充值" in html and "冻结钱包" in html
+    assert f"张师傅 的充值 {topup.topup_no}" in html and "张师傅 的钱包" in html
+    assert "待审核" in html and "已到账" in html and "银行卡" in html and "500.00 元" in html
+    assert "车主挂失手机" in html
+    assert ledger.check() == []

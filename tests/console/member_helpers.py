@@ -45,7 +45,7 @@ def pending(world, member, amount_fen=50000, channel="cash", by=None, **more):
     reference = "POS-889901" if channel == "pos" else ""
     return counter_topups.request_counter_topup(
         by or world.cashier_a,
-        world.station_a.id,
+        more.pop("station_id", world.station_a.id),
         member.id,
         channel,
         amount_fen,

@@ -311,3 +311,22 @@ def test_the_audit_log_tells_the_topup_in_words(as_staff, world, member):
     assert "待审核" in html and "已到账" in html and "银行卡" in html and "500.00 元" in html
     assert "车主挂失手机" in html
     assert ledger.check() == []
+
+
+def test_queue_pages_and_filters_by_station(as_staff, world, member):
+    for n in range(22):
+        pending(world, member, 1000 + n)
+    cashier_b = make_staff(world.chain, "cashier", [world.station_b], "cashier_b")
+    db.session.commit()
+    at_b = pending(world, member, 7700, by=cashier_b, station_id=world.station_b.id)
+    admin = as_staff("admin")
+    first = page(admin.get(QUEUE))
+    assert first.count('<article class="card owed approval"') == 20 and "下一页" in first
+    assert '<span id="nav-approvals-count" class="nav-count">23' in first
+    second = page(admin.get(f"{QUEUE}?topups_page=2"))
+    assert second.count('<article class="card owed approval"') == 3 and "¥77.00" in second
+    only_b = page(admin.get(f"{QUEUE}?station_id={world.station_b.id}", htmx=True))
+    assert 'id="approval-sections"' in only_b and "<html" not in only_b
+    assert only_b.count('<article class="card owed approval"') == 1
+    assert f'id="topup-{at_b.id}"' in only_b
+    assert ledger.check() == []

@@ -2,7 +2,7 @@
 tier, balances, the wallet's frozen state, vehicles, cards, and paged top-ups, orders and
 ledger entries. Who may see what is decided by the services (members.lookup)."""
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -25,6 +25,13 @@ WORDS = {
     "topup_statuses": TOPUP_STATUSES,
     "order_statuses": ORDER_STATUSES,
 }
+
+
+@bp.app_context_processor
+def member_pages():
+    """has_page(endpoint): whether a page is there to link to (the packages page comes with
+    members.packages)."""
+    return {"has_page": lambda endpoint: endpoint in current_app.view_functions}
 
 
 @bp.app_template_filter("mask_phone")

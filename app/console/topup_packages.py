@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import flash, render_template, request, url_for
 from wtforms import RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length
+from wtforms.validators import DataRequired, Length
 
 from app.console import bp
 from app.console.forms import ConsoleForm, ToggleForm, parse_yuan, printable
@@ -29,8 +29,10 @@ ALIASES = {key: name for name, key in AMOUNTS.items()}  # the service's field ->
 
 
 class PackageForm(ConsoleForm):
-    station_id = SelectField("适用油站", default="")
-    name = StringField("套餐名称", validators=[Length(max=40), printable])
+    station_id = SelectField("适用油站", default="", validate_choice=False)
+    name = StringField(
+        "套餐名称", validators=[DataRequired("请填写套餐名称"), Length(max=40), printable]
+    )
     kind = RadioField(
         "套餐类型",
         choices=[SelectChoice(k, v) for k, v in packages.KINDS.items()],

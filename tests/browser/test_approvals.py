@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
@@ -62,7 +63,7 @@ def test_manager_approves_one_topup_and_rejects_another(page, world):
     pos_card.get_by_label("驳回原因").fill("签购单金额是 2000 元，请重新核对")
     pos_card.get_by_role("button", name="确认驳回").click()
     expect(page.locator("#flash")).to_contain_text("已驳回充值 200.00 元")
-    expect(page.locator(".empty-state")).to_contain_text("暂无待审核的柜台充值")
+    expect(page.locator("#topup-queue .empty-state")).to_contain_text("暂无待审核的柜台充值")
     expect(page.locator("#nav-approvals-count")).to_be_hidden()
     keep(shot(page, "approvals-done"), "approvals-done")
 
@@ -122,4 +123,35 @@ def test_member_pages_and_queue_pass_axe_at_desktop_and_phone_width(page, world)
     check(page, "member-freeze-error")
     page.goto("/console/approvals")
     check(page, "approvals")
+    assert ledger.check() == []
+
+
+def test_packages_page_and_refund_requests_pass_axe(page, world):
+    """With the top-ups branch: the 充值套餐 page and the queue's refund requests section."""
+    pytest.importorskip("app.services.members.packages")
+    helpers = pytest.importorskip("tests.money.topup_helpers")
+    from app.services.members import topup_refunds
+    from tests.browser import axe
+    from tests.browser.screens import check
+
+    axe.enable(page)
+    zhang = driver(world, "张师傅", "13812345678")
+    topup = helpers.credited_topup(zhang, world.station_a)
+    topup_refunds.request_refund(zhang, topup.id, "搬家了，不在本地加油")
+    pending(world, driver(world, "李姐", "13987655678"), 20000, "pos")
+    package(world, 50000, 3000)
+    package(world, 100000, 8000, station=world.station_a)
+    login(page, "manager_a")
+    page.locator(".sidebar").get_by_role("link", name=re.compile("审核")).click()
+    expect(page.locator("#nav-approvals-count")).to_have_text(re.compile(r"^2"))
+    expect(page.locator("#refund-requests")).to_contain_text("可退 ¥500.00")
+    check(page, "approvals-both")
+    keep(shot(page, "approvals-both"), "approvals-both")
+    page.locator(".sidebar").get_by_role("link", name="充值套餐").click()
+    expect(page.locator("#package-table")).to_contain_text("仅总部可改")
+    page.get_by_role("button", name="新建套餐").click()
+    expect(page.locator("#package-form .field-error").first).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar over the side bar is not a11y's
+    check(page, "packages")
+    keep(shot(page, "packages"), "packages")
     assert ledger.check() == []

@@ -330,3 +330,65 @@ def test_queue_pages_and_filters_by_station(as_staff, world, member):
     assert only_b.count('<article class="card owed approval"') == 1
     assert f'id="topup-{at_b.id}"' in only_b
     assert ledger.check() == []
+
+
+def test_approve_and_reject_at_once_decide_once(app, world, member):
+    topups = [pending(world, member, 10000 + n).id for n in range(5)]
+    outcomes, barrier = [], start_line(2)
+
+    def decide(staff_id, action):
+        def run():
+            with app.app_context():
+                staff = db.session.get(Staff, staff_id)
+                for topup_id in topups:
+                    barrier.wait()
+                    try:
+                        outcomes.append(action(staff, topup_id).status)
+                    except Conflict:
+                        outcomes.append("conflict")
+                db.session.remove()
+
+        return run
+
+    def reject(staff, topup_id):
+        return counter_topups.reject_counter_topup(staff, topup_id, "钱箱不符")
+
+    run_together(
+        decide(world.manager_a.id, counter_topups.approve_counter_topup),
+        decide(world.admin.id, reject),
+        barrier=barrier,
+    )
+    assert outcomes.count("conflict") == 5
+    db.session.expire_all()
+    credited = [t for t in db.session.scalars(select(Topup)) if t.status == "credited"]
+    assert balances(member) == (sum(t.principal_fen for t in credited), 0)
+    assert len(entries("cash_drawer")) == len(credited)
+    assert ledger.check() == []
+
+
+def test_two_managers_freezing_at_once_freeze_once(app, world, member):
+    outcomes, barrier = [], start_line(2)
+
+    def freeze(staff_id, reason):
+        def run():
+            with app.app_context():
+                staff = db.session.get(Staff, staff_id)
+                barrier.wait()
+                try:
+                    wallet_admin.freeze_wallet(staff, member_id, reason)
+                    outcomes.append(reason)
+                except Conflict:
+                    outcomes.append("conflict")
+                db.session.remove()
+
+        return run
+
+    member_id = member.id
+    run_together(freeze(world.manager_a.id, "甲"), freeze(world.admin.id, "乙"), barrier=barrier)
+    assert sorted(outcomes)[0] == "conflict" and len(outcomes) == 2
+    db.session.expire_all()
+    wallet = db.session.scalars(select(Wallet).where(Wallet.member_id == member.id)).one()
+    assert wallet.frozen_reason == next(o for o in outcomes if o != "conflict")
+    freezes = select(func.count(AuditLog.id)).where(AuditLog.action == "wallet.freeze")
+    assert db.session.scalar(freezes) == 1
+    assert ledger.check() == []

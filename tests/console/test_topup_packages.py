@@ -1,6 +1,8 @@
 """充值套餐 in the console (the page over members.packages): who sees and changes which
 package, the form's errors, enabling and disabling, CSRF."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,6 +11,7 @@ pytest.importorskip("app.services.members.packages")
 from app.extensions import db
 from app.models import TopupPackage
 from app.services import ledger
+from app.services.platform import clock
 from tests.console.conftest import page
 from tests.console.member_helpers import package
 
@@ -69,11 +72,13 @@ def test_edit_disable_and_enable(as_staff, world):
     offer = package(world, 50000, 3000, station=world.station_a)
     console = as_staff("manager_a")
     assert "充500送30" in page(console.get(f"{URL}/{offer.id}/edit"))
-    changed = FIXED | {"name": "充500送50", "bonus": "50", "ends_at": "2099-01-01T00:00"}
+    month_later = (clock.to_local(clock.utcnow()) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    changed = FIXED | {"name": "充500送50", "bonus": "50", "ends_at": month_later}
     response = console.post(f"{URL}/{offer.id}", changed)
     assert response.status_code == 303
     db.session.expire_all()
     assert (offer.name, offer.bonus_fen) == ("充500送50", 5000)
+    assert offer.ends_at == clock.from_local(datetime.strptime(month_later, "%Y-%m-%dT%H:%M"))
     html = page(console.post(f"{URL}/{offer.id}/enabled", {"enabled": "0"}, htmx=True))
     assert "已停用充值套餐「充500送50」" in html and "已停用" in html
     db.session.expire_all()

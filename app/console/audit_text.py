@@ -5,14 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.console.member_audit import (
-    MEMBER_ACTION_NAMES,
-    MEMBER_LABELS,
-    MEMBER_STATUS_WORDS,
-    member_target,
-)
+from app.console import member_audit
 from app.extensions import db
-from app.models import ROLE_NAMES, TOPUP_CHANNELS, AuditLog, Fuel, Nozzle, Order, Staff, Station
+from app.models import ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
 from app.services.platform.money import fen_to_yuan
 
 ACTION_NAMES = {
@@ -39,7 +34,6 @@ ACTION_NAMES = {
     "refund.reissue": "重新发起微信退款",
     "refund.to_wallet": "退款退回钱包",
     "pickup_code.lockout": "取油码连续输错，暂停手动输入",
-    **MEMBER_ACTION_NAMES,
 }
 
 LABELS = {
@@ -81,7 +75,6 @@ LABELS = {
     "status": "退款状态",
     "consent": "车主同意方式",
     "consent_note": "同意说明",
-    **MEMBER_LABELS,
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
@@ -99,14 +92,12 @@ WORDS = {
         "stray": "重复支付",
     },
     "via": {"create-admin": "命令行"},
-    "channel": TOPUP_CHANNELS,
     "status": {
         "PENDING": "待提交",
         "PROCESSING": "处理中",
         "SUCCESS": "已到账",
         "ABNORMAL": "微信退款异常",
         "CLOSED": "微信已关闭",
-        **MEMBER_STATUS_WORDS,
     },
 }
 ENTITY_NAMES = {
@@ -118,8 +109,6 @@ ENTITY_NAMES = {
     "staff": "员工",
     "order": "订单",
     "refund": "退款",
-    "topup": "充值",
-    "wallet": "钱包",
 }
 
 
@@ -195,7 +184,7 @@ def target(entry: AuditLog, names: Names) -> str:
     if kind == "order":
         return f"订单 {names.orders.get(key, '')}".strip()
     if kind in ("topup", "wallet"):
-        return member_target(kind, data)
+        return member_audit.target(kind, data)
     if kind == "refund":
         return f"订单 {data['order_no']} 的退款" if data.get("order_no") else "退款"
     return ENTITY_NAMES.get(kind, "记录")
@@ -239,3 +228,7 @@ def text(key: str, value, entry: AuditLog, names: Names) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+# The members' words (counter top-ups, wallet freezes) are kept in member_audit.
+member_audit.add_words(ACTION_NAMES, LABELS, WORDS, ENTITY_NAMES)

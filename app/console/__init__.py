@@ -6,15 +6,21 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 # The view modules register their routes on bp when imported.
 from app.console import (  # noqa: E402, F401
+    approval_refunds,
+    approvals,
     audit,
     auth,
     card_sales,
     cards,
     hooks,
+    member_actions,
+    member_exports,
+    members,
     nozzles,
     prices,
     refunds,
     staff,
     stations,
     tiers,
+    topup_packages,
 )

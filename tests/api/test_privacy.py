@@ -86,7 +86,7 @@ def test_notice_version_is_checked_at_start(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("phone", "shown"),
-    [("13812345678", "138****5678"), ("", ""), ("1234", "****"), ("51234567", "512****4567")],
+    [("13812345678", "138****5678"), ("", ""), ("1234", "**34"), ("51234567", "****4567")],
 )
 def test_mask_phone(phone, shown):
     assert mask_phone(phone) == shown

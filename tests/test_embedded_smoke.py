@@ -120,12 +120,16 @@ def test_health(http):
 
 
 def test_seed_demo_runs_again_without_duplicating(embedded):
+    # The server's own job runner queues jobs (the nightly tier recompute) whenever it likes.
     before = row_counts(embedded.db_path)
+    before.pop("outbox_job")
 
     again = flask(embedded.env, "seed-demo")
 
     assert again.returncode == 0, again.stderr
-    assert row_counts(embedded.db_path) == before
+    after = row_counts(embedded.db_path)
+    after.pop("outbox_job")
+    assert after == before
     assert before["station"] > 0 and before["staff"] > 0
 
 

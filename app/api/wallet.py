@@ -69,6 +69,7 @@ def topup_json(view: TopupView) -> dict:
         "package": _named(topup.package_id, view.package_name),
         "principal_fen": topup.principal_fen,
         "bonus_fen": topup.bonus_fen,
+        "spent_principal_fen": topup.spent_principal_fen,
         "refunded_principal_fen": topup.refunded_principal_fen,
         "revoked_bonus_fen": topup.revoked_bonus_fen,
         "refundable_principal_fen": view.refundable_fen,

@@ -202,6 +202,7 @@ TOPUP_EXAMPLE = {
     "package": {"id": 3, "name": "充500送30"},
     "principal_fen": 50000,
     "bonus_fen": 3000,
+    "spent_principal_fen": 18000,
     "refunded_principal_fen": 0,
     "revoked_bonus_fen": 0,
     "refundable_principal_fen": 32000,
@@ -230,11 +231,16 @@ class TopupOut(Schema):
     package: NamedRef | None
     principal_fen: int = Field(description=f"本金，{FEN}")
     bonus_fen: int = Field(description="赠送金（分）")
+    spent_principal_fen: int = Field(
+        description="这笔充值的本金已被订单用掉的部分（分）：每笔到账的充值（微信、现金、银行卡、"
+        "充值卡）是一份本金，消费时先用最早到账的；订单退回钱包时先还给最近用掉的"
+    )
     refunded_principal_fen: int = Field(description="已退回的本金（分）")
     revoked_bonus_fen: int = Field(description="随退款扣回的赠送金（分）")
     refundable_principal_fen: int = Field(
-        description="现在最多可申请退回的本金（分）：这笔微信充值未退的本金与钱包本金余额中较小者；"
-        "实际金额在油站同意时按当时的钱包确定。非微信充值或未到账为 0"
+        description="现在最多可申请退回的本金（分）：这笔微信充值既未用掉也未退回的本金，"
+        "不超过钱包本金余额（现金、银行卡、充值卡充入的本金不能退到微信）；"
+        "实际金额在油站同意时确定。非微信充值或未到账为 0"
     )
     refund_requests: list[RefundRequestOut]
     created_at: str = Field(description=ISO)
@@ -268,6 +274,7 @@ PENDING_EXAMPLE = {
     "status": "pending",
     "status_name": "待支付/待审核",
     "credited_at": None,
+    "spent_principal_fen": 0,
     "refundable_principal_fen": 0,
 }
 

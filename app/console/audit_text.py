@@ -99,6 +99,7 @@ LABELS = {
     "ends_at": "结束时间",
     "sort_order": "排序",
     "topup_no": "充值单号",
+    "spent_principal_fen": "该笔充值已用本金",
     "refunded_principal_fen": "该笔充值已退本金",
     "revoked_bonus_fen": "该笔充值已扣回赠送金",
     "wallet_principal_fen": "钱包本金",

@@ -64,7 +64,8 @@ class Topup(db.Model):
     WeChat: pending until the payment is applied (credited) or the prepay closes (closed).
     Cash or bank card at the counter: pending until a manager of the station approves
     (credited) or rejects it; the requester can never be the approver. Recharge card: credited
-    at redemption."""
+    at redemption. A credited top-up is a lot of the wallet's principal, spent first in, first
+    out (members.wallet_split)."""
 
     __table_args__ = (
         CheckConstraint(one_of("channel", TOPUP_CHANNELS), name="channel_valid"),
@@ -73,6 +74,13 @@ class Topup(db.Model):
         CheckConstraint(
             "refunded_principal_fen >= 0 AND refunded_principal_fen <= principal_fen",
             name="refund_range",
+        ),
+        # A lot of principal (wallet_split): what was spent and what went back to WeChat
+        # together never exceed what was paid in.
+        CheckConstraint(
+            "spent_principal_fen >= 0"
+            " AND spent_principal_fen + refunded_principal_fen <= principal_fen",
+            name="unspent_range",
         ),
         CheckConstraint(
             "revoked_bonus_fen >= 0 AND revoked_bonus_fen <= bonus_fen", name="revoke_range"
@@ -114,6 +122,9 @@ class Topup(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
     card_id: Mapped[int | None] = mapped_column(ForeignKey("recharge_card.id"), unique=True)
+    # Principal of this lot spent on orders (first in, first out; orders refunded to the
+    # wallet give it back: members.wallet_split)
+    spent_principal_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     # Given back later: principal refunded to WeChat, bonus revoked with it
     refunded_principal_fen: Mapped[int] = mapped_column(default=0)
     revoked_bonus_fen: Mapped[int] = mapped_column(default=0)

@@ -13,6 +13,7 @@ from app.models import (
     Order,
     RechargeCard,
     Refund,
+    Topup,
     Wallet,
 )
 from app.models.base import utcnow
@@ -129,7 +130,8 @@ def wallet_balance(member_id: int) -> int:
 def check() -> list[str]:
     """Every problem found: unbalanced transactions, wallets off their entries, orders whose
     paid - refunded differs from what the ledger holds for them, refund accounts off their
-    refunds. Empty means all is well."""
+    refunds, recharge cards, top-up lots holding more than their wallet's principal. Empty
+    means all is well."""
     problems = []
     unbalanced = db.session.execute(
         select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount_fen))
@@ -171,7 +173,7 @@ def check() -> list[str]:
         in_ledger = held.get(order_id, 0)
         if in_ledger != paid - refunded:
             problems.append(f"order {order_id}: paid {paid} - refunded {refunded} != {in_ledger}")
-    return problems + _order_bonus() + _refund_accounts() + _recharge_cards()
+    return problems + _order_bonus() + _refund_accounts() + _recharge_cards() + _lots()
 
 
 def _order_bonus() -> list[str]:
@@ -232,3 +234,21 @@ def _recharge_cards() -> list[str]:
     if -(booked or 0) != (owed or 0):
         return [f"recharge_cards: {-(booked or 0)} in the ledger, {owed or 0} on sold cards"]
     return []
+
+
+def _lots() -> list[str]:
+    """A member's top-up lots (members.wallet_split) hold together no more than the wallet's
+    principal: what a driver may send back to WeChat is in the wallet. (Each lot's spent +
+    refunded <= principal is a CHECK.)"""
+    unspent = Topup.principal_fen - Topup.spent_principal_fen - Topup.refunded_principal_fen
+    rows = db.session.execute(
+        select(Topup.member_id, func.sum(unspent), func.coalesce(Wallet.principal_fen, 0))
+        .outerjoin(Wallet, Wallet.member_id == Topup.member_id)
+        .where(Topup.status == "credited")
+        .group_by(Topup.member_id, Wallet.principal_fen)
+        .having(func.sum(unspent) > func.coalesce(Wallet.principal_fen, 0))
+    )
+    return [
+        f"top-ups of member {member_id}: {lots} unspent, wallet principal {principal}"
+        for member_id, lots, principal in rows
+    ]

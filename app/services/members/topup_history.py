@@ -43,7 +43,9 @@ def wallet_summary(member: Member) -> WalletSummary:
 @dataclass(frozen=True)
 class TopupView:
     """A top-up as its driver sees it: where, with which package, what could still be refunded
-    now (an upper bound: the amount is fixed when a manager approves), and its requests."""
+    now (its lot's principal neither spent nor refunded, at most the wallet's principal: so
+    the figures of all top-ups never add up to more than the wallet holds; the amount is fixed
+    when a manager approves), and its requests."""
 
     topup: Topup
     station_name: str | None

@@ -7,8 +7,10 @@ approves or rejects it; a cashier never decides. Approval fixes the amounts at t
 one transaction under the wallet's row lock, so an order paid from the wallet at the same
 moment comes strictly before or after it:
 
-- refunded principal = min(what the top-up has not yet given back, the wallet's principal);
-  nothing left is a clear refusal (the manager then rejects the request);
+- refunded principal = what the top-up's own lot still holds: its principal not yet spent (by
+  members.wallet_split's first in, first out) nor refunded, never more than the wallet's
+  principal. Cash paid at a counter never leaves through WeChat; nothing left is a clear
+  refusal (the manager then rejects the request);
 - revoked bonus = the top-up's bonus in proportion to its principal refunded so far
   (members.wallet_split.revoked_bonus) less what was revoked before, never more than the
   wallet's bonus balance;
@@ -46,11 +48,16 @@ class RequestOpen(Conflict):
 
 
 def refundable_now(topup: Topup, wallet_principal_fen: int) -> int:
-    """What approving a refund of this top-up would give back with the wallet as it is."""
+    """What approving a refund of this top-up would give back with the wallet and the top-up's
+    lot as they are (members.wallet_split.refundable)."""
     if topup.channel != "wechat" or topup.status != "credited":
         return 0
-    left = topup.principal_fen - topup.refunded_principal_fen
-    return max(0, min(left, wallet_principal_fen))
+    return wallet_split.refundable(
+        topup.principal_fen,
+        topup.spent_principal_fen,
+        topup.refunded_principal_fen,
+        wallet_principal_fen,
+    )
 
 
 def bonus_to_revoke(topup: Topup, refund_fen: int, wallet_bonus_fen: int) -> int:
@@ -182,9 +189,11 @@ def _reloaded(request_id: int) -> TopupRefundRequest:
 
 def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
     """Approve a driver's request: give back the top-up's principal still in the wallet, revoke
-    its bonus in proportion, and send the refund to WeChat (a job). One transaction; the
-    top-up and then the wallet are locked (SELECT ... FOR UPDATE) before anything is read, so
-    concurrent wallet payments never take it below zero.
+    its bonus in proportion, and send the refund to WeChat (a job). One transaction; after
+    the request (compare-and-set), the wallet and then the top-up are locked (SELECT ... FOR
+    UPDATE) before anything is read: the lock order of everything that moves lots (wallet
+    payments and wallet refunds take the wallet, then the lots), so a concurrent wallet
+    payment comes strictly before or after and never takes anything below zero.
 
     Conflict when it was decided meanwhile or nothing is left to refund; WalletFrozen when the
     wallet is frozen; PermissionDenied for cashiers and other stations' managers."""
@@ -192,17 +201,17 @@ def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
         request = _for_staff(actor, request_id)
         if not _decide(request.id, "approved", decided_by_id=actor.id):
             raise Conflict("该退款申请已处理，请刷新页面")
-        # The lock order of every use case: the top-up (as its crediting), then the wallet (as
-        # a wallet payment, after its order), so a wallet payment at this moment comes strictly
-        # before or after, and the balances read here are the ones the posting moves.
-        topup = db.session.get(
-            Topup, request.topup_id, with_for_update=True, populate_existing=True
-        )
+        # The wallet, then the top-up: the lock order of every use case that moves lots (a
+        # wallet payment or refund takes the wallet, then the lots it consumes or restores),
+        # so the lot and balances read here are the ones the posting and the update move.
         wallet = db.session.scalar(
             select(Wallet)
             .where(Wallet.member_id == request.member_id)
             .with_for_update()
             .execution_options(populate_existing=True)
+        )
+        topup = db.session.get(
+            Topup, request.topup_id, with_for_update=True, populate_existing=True
         )
         if wallet is not None and wallet.frozen_at is not None:
             raise WalletFrozen("车主钱包已冻结，不能退还本金；请先解冻钱包或驳回申请")
@@ -210,7 +219,10 @@ def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
         bonus_held = wallet.bonus_fen if wallet else 0
         refund_fen = refundable_now(topup, principal)
         if refund_fen <= 0:
-            raise Conflict("该充值的本金已用完或已退还，没有可退的金额，请驳回该申请")
+            raise Conflict(
+                "该充值的本金已用完或已退还，没有可退的金额"
+                "（现金、银行卡、充值卡充入的本金不能退到微信），请驳回该申请"
+            )
         revoke_fen = bonus_to_revoke(topup, refund_fen, bonus_held)
         before = _figures(topup, principal, bonus_held)
         moved = db.session.execute(
@@ -219,6 +231,7 @@ def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
                 Topup.id == topup.id,
                 Topup.status == "credited",
                 Topup.refunded_principal_fen == topup.refunded_principal_fen,
+                Topup.spent_principal_fen == topup.spent_principal_fen,
             )
             .values(
                 refunded_principal_fen=Topup.refunded_principal_fen + refund_fen,
@@ -252,6 +265,7 @@ def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
 def _figures(topup: Topup, principal: int, bonus: int) -> dict:
     return {
         "topup_no": topup.topup_no,
+        "spent_principal_fen": topup.spent_principal_fen,
         "refunded_principal_fen": topup.refunded_principal_fen,
         "revoked_bonus_fen": topup.revoked_bonus_fen,
         "wallet_principal_fen": principal,

@@ -99,8 +99,10 @@ def pay_from_wallet(member: Member, order: Order) -> Order:
 
 def _wallet_legs(paid: Order) -> list[Leg]:
     """The wallet debit of a paid order, principal first (members.wallet_split), the bonus
-    part recorded on the order so that its refunds go back the same way."""
+    part recorded on the order so that its refunds go back the same way; the principal
+    consumes the member's top-up lots, oldest first (under the wallet's lock spend takes)."""
     principal, bonus = wallet_split.spend(paid.member_id, paid.amount_fen)
+    wallet_split.consume_lots(paid.member_id, principal)
     if bonus:
         db.session.execute(
             update(Order.__table__).where(Order.id == paid.id).values(bonus_paid_fen=bonus)

@@ -17,6 +17,7 @@ from app.models import Member, Order, Refund, RefundFollowup, Staff, Station, To
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
+from app.services.members import wallet_split
 from app.services.payments.refunds import OWED_STATUSES
 from app.services.platform import audit, outbox
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -198,9 +199,14 @@ def _claim(refund: Refund, action: str) -> None:
 
 def _source_locked(refund: Refund) -> Order | Topup:
     """The refund's order (or top-up), locked so its refunds are numbered one at a time (as
-    create_refund does)."""
-    model = Order if refund.order_id is not None else Topup
-    source_id = refund.order_id if refund.order_id is not None else refund.topup_id
+    create_refund does). A top-up is a lot of its member's principal: the wallet is locked
+    before it, the one lock order of lots (members.wallet_split)."""
+    if refund.order_id is not None:
+        model, source_id = Order, refund.order_id
+    else:
+        model, source_id = Topup, refund.topup_id
+        member_id = db.session.scalar(select(Topup.member_id).where(Topup.id == source_id))
+        wallet_split.lock_wallet(member_id)
     return db.session.scalars(select(model).where(model.id == source_id).with_for_update()).one()
 
 

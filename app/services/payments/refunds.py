@@ -93,7 +93,8 @@ def create_refund(
 
 def _refund_target_legs(order: Order, refund: Refund) -> list[Leg]:
     """Where a refund's money goes: to refunds_payable for WeChat to pay out, or back into the
-    wallet split the way the order was paid (members.wallet_split.give_back)."""
+    wallet split the way the order was paid (members.wallet_split.give_back), its principal
+    restoring the member's top-up lots (restore_lots: the wallet's lock first, then the lots)."""
     if refund.method != "wallet":
         return [Leg("refunds_payable", -refund.amount_fen)]
     principal, bonus = refund.amount_fen, 0
@@ -116,6 +117,7 @@ def _refund_target_legs(order: Order, refund: Refund) -> list[Leg]:
             .where(Order.id == order.id)
             .values(bonus_refunded_fen=Order.bonus_refunded_fen + bonus)
         )
+    wallet_split.restore_lots(order.member_id, principal)
     return [
         Leg("member_wallet", -principal, member_id=order.member_id),
         Leg("member_bonus", -bonus, member_id=order.member_id),

@@ -236,7 +236,11 @@ def test_ledger_check_sees_a_card_debt_off_its_cards(world):
         text("UPDATE recharge_card SET status = 'new' WHERE number = :n"), {"n": number}
     )
     db.session.commit()
-    assert ledger.check() == ["recharge_cards: 10000 in the ledger, 0 on sold cards"]
+    assert ledger.check() == [
+        "recharge_cards: 10000 in the ledger, 0 on sold cards",
+        f"cash_drawer of station {world.station_a.id}: 10000 in the ledger,"
+        " 0 from cash top-ups and cards sold",
+    ]
     db.session.execute(
         text("UPDATE recharge_card SET status = 'active' WHERE number = :n"), {"n": number}
     )

@@ -104,6 +104,15 @@ def test_search_pages_through_many_members(as_staff, world):
     assert "车队00" in second and "车队22" in first
 
 
+def test_phone_searches_stay_out_of_the_browser_history(as_staff, world):
+    for n in range(21):
+        driver(world, f"车队{n:02d}", f"139000000{n:02d}")
+    console = as_staff("cashier_a")
+    for args in ({}, {"q": "13900000001"}, {"q": "车队"}, {"q": "车队", "page": 2}):
+        html = page(console.get(SEARCH, query_string=args))
+        assert "hx-push-url" not in html, args
+
+
 def test_attendant_gets_no_member_pages(as_staff, zhang):
     console = as_staff("attendant_a")
     assert console.get(SEARCH).status_code == 403

@@ -272,7 +272,7 @@ def reconcile(topup_id: int) -> str:
     """Job: ask WeChat about a pending top-up whose notification has not come; credit it if
     paid; once it has expired, close it at WeChat and record it closed.
 
-    Steps: read the top-up; ask WeChat (outside any write); apply its answer, or, not paid yet,
+    Steps: read the top-up; ask WeChat (no transaction open); apply its answer, or, not paid yet,
     run again later (RetryLater), or, expired, close it (a close that finds it paid credits it
     instead)."""
     from app.adapters.wechat_pay import OrderAlreadyPaid, OrderNotFound
@@ -282,6 +282,7 @@ def reconcile(topup_id: int) -> str:
         if topup is None or topup.channel != "wechat" or topup.status != "pending":
             return "nothing"
         topup_no, expires_at = topup.topup_no, topup.expires_at
+        end_step()  # no transaction (the job's own included) stays open while WeChat answers
     client = gateways.wechat_pay()
     try:
         tx = client.query(topup_no)

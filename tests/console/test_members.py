@@ -256,6 +256,7 @@ def test_exports_are_excel_with_masked_phones_and_text_kept_as_text(as_staff, wo
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("会员号", "昵称", "手机号")
@@ -265,6 +266,8 @@ def test_exports_are_excel_with_masked_phones_and_text_kept_as_text(as_staff, wo
     assert by_id[evil.id][1] == '=HYPERLINK("x")'
     cell = next(c for c in sheet.iter_rows(min_row=2) if c[0].value == evil.id)[1]
     assert cell.data_type == "s"
+    for path in ("/topups.xlsx", "/ledger.xlsx"):
+        assert console.get(url(zhang, path)).headers["Cache-Control"] == "no-store", path
     topups = load_workbook(io.BytesIO(console.get(url(zhang, "/topups.xlsx")).data)).active
     lines = list(topups.iter_rows(values_only=True))
     assert len(lines) == 3 and {line[6] for line in lines[1:]} == {"待审核", "已到账"}

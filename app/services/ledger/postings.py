@@ -13,7 +13,7 @@ from app.models import (
     LedgerTransaction,
     Wallet,
 )
-from app.models.base import utcnow
+from app.models.base import insert_unless_exists, utcnow
 from app.services.ledger import statements
 from app.services.platform.errors import ServiceError
 
@@ -113,9 +113,10 @@ def _move_wallet(chain_id: int, member_id: int | None, principal: int, bonus: in
 
 
 def ensure_wallet(chain_id: int, member_id: int) -> None:
-    if db.session.scalar(select(Wallet.id).where(Wallet.member_id == member_id)) is None:
-        db.session.add(Wallet(chain_id=chain_id, member_id=member_id, principal_fen=0, bonus_fen=0))
-        db.session.flush()
+    """The member's wallet, made empty if they have none: INSERT ... ON CONFLICT DO NOTHING, so
+    two first credits at once make one wallet (the second waits for the first's)."""
+    row = {"chain_id": chain_id, "member_id": member_id, "principal_fen": 0, "bonus_fen": 0}
+    insert_unless_exists(Wallet, ("member_id",), row)
 
 
 def wallet_balance(member_id: int) -> int:

@@ -35,17 +35,36 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, not {raw!r}") from None
 
 
-DEMO_SECRET_NAMES = ("SECRET_KEY", "WECHAT_SECRET")
+# CARD_SECRET_KEY keys the stored hashes of recharge card secrets: on its own, so that rotating
+# SECRET_KEY (sessions, CSRF, pickup codes) never makes unredeemed cards unredeemable.
+DEMO_SECRET_NAMES = ("SECRET_KEY", "WECHAT_SECRET", "CARD_SECRET_KEY")
 
 
 def demo_secrets(instance_path: str) -> dict[str, str]:
-    """Secrets for the embedded demo, generated once into the instance folder (never committed)."""
-    path = Path(instance_path) / "demo-secrets.json"
+    """Secrets for the embedded demo, generated once into the instance folder (never committed).
+
+    A name added after the folder's demo-secrets.json was made gets its own file beside it
+    (demo-secret-<name>.json), made once in the same way, so the first file never changes."""
+    folder = Path(instance_path)
+    values = _made_once(
+        folder / "demo-secrets.json",
+        {name: "demo-" + secrets.token_urlsafe(32) for name in DEMO_SECRET_NAMES},
+    )
+    for name in DEMO_SECRET_NAMES:
+        if name not in values:
+            later = _made_once(
+                folder / f"demo-secret-{name}.json", {name: "demo-" + secrets.token_urlsafe(32)}
+            )
+            values[name] = later[name]
+    return values
+
+
+def _made_once(path: Path, values: dict[str, str]) -> dict[str, str]:
+    """The values in path, written there first if it does not exist yet."""
     if path.exists():
         return json.loads(path.read_text())
     path.parent.mkdir(parents=True, exist_ok=True)
-    values = {name: "demo-" + secrets.token_urlsafe(32) for name in DEMO_SECRET_NAMES}
-    # Written aside with mode 0600 and renamed into place: never readable by others, and two
+    # Written aside with mode 0600 and linked into place: never readable by others, and two
     # processes starting together both end up with the one file that won.
     aside = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -142,6 +161,7 @@ class Config:
                 secrets_given[name] = secrets_given[name] or generated[name]
         self.SECRET_KEY = secrets_given["SECRET_KEY"]
         self.WECHAT_SECRET = secrets_given["WECHAT_SECRET"]
+        self.CARD_SECRET_KEY = secrets_given["CARD_SECRET_KEY"]
         for key, value in (overrides or {}).items():
             setattr(self, key, value)
 
@@ -151,6 +171,8 @@ class Config:
                 raise ConfigError(f"{name} must be set in production")
             if value.startswith("demo-") or len(value) < 16:
                 raise ConfigError(f"{name} is a demo or too short a secret; refusing to start")
+        if given["CARD_SECRET_KEY"] == given["SECRET_KEY"]:
+            raise ConfigError("CARD_SECRET_KEY must differ from SECRET_KEY")
         if self.SANDBOX:
             raise ConfigError("SANDBOX must be false in production")
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):

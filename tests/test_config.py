@@ -23,6 +23,7 @@ ENV_NAMES = (
     "MAX_PHOTO_BYTES",
     "SESSION_LIFETIME_S",
     "SECRET_KEY",
+    "CARD_SECRET_KEY",
     "LOG_LEVEL",
     "WECHATPAY_MCHID",
     "WECHATPAY_MERCHANT_SERIAL",
@@ -40,6 +41,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://cache.internal:6379/0",
     "SECRET_KEY": "k" * 40,
     "WECHAT_SECRET": "w" * 32,
+    "CARD_SECRET_KEY": "c" * 40,
     "WECHAT_APPID": "wx0123456789abcdef",
     "WECHATPAY_MCHID": "1230000109",
     "WECHATPAY_MERCHANT_SERIAL": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
@@ -145,14 +147,35 @@ def test_demo_secrets_are_generated_once_private_and_reused(tmp_path):
     assert json.loads(path.read_text()) == {
         "SECRET_KEY": first.SECRET_KEY,
         "WECHAT_SECRET": first.WECHAT_SECRET,
+        "CARD_SECRET_KEY": first.CARD_SECRET_KEY,
     }
     assert first.SECRET_KEY.startswith("demo-") and len(first.SECRET_KEY) > 40
-    assert first.SECRET_KEY != first.WECHAT_SECRET
+    assert len({first.SECRET_KEY, first.WECHAT_SECRET, first.CARD_SECRET_KEY}) == 3
 
     second = Config(str(tmp_path))
 
-    assert (second.SECRET_KEY, second.WECHAT_SECRET) == (first.SECRET_KEY, first.WECHAT_SECRET)
+    assert (second.SECRET_KEY, second.WECHAT_SECRET, second.CARD_SECRET_KEY) == (
+        first.SECRET_KEY,
+        first.WECHAT_SECRET,
+        first.CARD_SECRET_KEY,
+    )
     assert Config(str(tmp_path / "other")).SECRET_KEY != first.SECRET_KEY
+
+
+def test_an_older_instance_folder_gets_the_card_key_beside_its_secrets(tmp_path):
+    """demo-secrets.json made before CARD_SECRET_KEY existed is kept as it is."""
+    old = {"SECRET_KEY": "demo-old-session-key", "WECHAT_SECRET": "demo-old-wechat-secret"}
+    (tmp_path / "demo-secrets.json").write_text(json.dumps(old))
+
+    first = Config(str(tmp_path))
+
+    assert first.SECRET_KEY == "demo-old-session-key"
+    assert first.WECHAT_SECRET == "demo-old-wechat-secret"
+    assert first.CARD_SECRET_KEY.startswith("demo-") and first.CARD_SECRET_KEY != first.SECRET_KEY
+    assert json.loads((tmp_path / "demo-secrets.json").read_text()) == old
+    extra = tmp_path / "demo-secret-CARD_SECRET_KEY.json"
+    assert stat.S_IMODE(extra.stat().st_mode) == 0o600
+    assert Config(str(tmp_path)).CARD_SECRET_KEY == first.CARD_SECRET_KEY
 
 
 def test_a_secret_from_the_environment_wins_over_the_demo_one(tmp_path, monkeypatch):
@@ -183,6 +206,9 @@ def test_production_starts_with_real_settings(tmp_path, production):
         ("WECHAT_SECRET", None, "WECHAT_SECRET must be set"),
         ("SECRET_KEY", "demo-" + "x" * 40, "SECRET_KEY is a demo"),
         ("WECHAT_SECRET", "short", "WECHAT_SECRET is a demo or too short"),
+        ("CARD_SECRET_KEY", None, "CARD_SECRET_KEY must be set"),
+        ("CARD_SECRET_KEY", "demo-" + "x" * 40, "CARD_SECRET_KEY is a demo"),
+        ("CARD_SECRET_KEY", "k" * 40, "CARD_SECRET_KEY must differ from SECRET_KEY"),
         ("SANDBOX", "true", "SANDBOX must be false"),
         ("DATABASE_URL", "sqlite:////srv/jiayou.db", "PostgreSQL"),
         ("DATABASE_URL", None, "PostgreSQL"),

@@ -209,11 +209,12 @@ def get_topup(topup_id: int):
     description="把一笔已到账的微信充值中还没用掉的本金原路退回微信。油站审核同意时才确定金额："
     "这笔充值未退的本金与钱包本金余额中较小者；随同按比例扣回这笔充值送的赠送金。"
     "每笔充值同时只能有一个待审核的申请（答 409 refund_request_open）；"
+    "到账已超过 360 天的充值微信支付不再受理退款（答 409 topup_too_old）；"
     "非微信充值、未到账或没有可退本金答 409 rejected。",
     tag="wallet",
     body=RefundRequestBody,
     response=RefundRequestOut,
-    errors=("rejected", "refund_request_open"),
+    errors=("rejected", "refund_request_open", "topup_too_old"),
     success=201,
 )
 @require_member

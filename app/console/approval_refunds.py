@@ -19,14 +19,14 @@ PER_PAGE = 20
 
 
 def _context(me: Staff, station_id: int | None) -> dict:
-    number = page_number("refunds_page")
-    found = topup_refunds.list_refund_requests(me, "requested", number, PER_PAGE)
-    rows = found.items
-    if station_id is not None:  # this page's requests of that station
+    if station_id is not None:
         access.station_for_manager(me, station_id)
-        rows = [row for row in rows if row.request.station_id == station_id]
+    number = page_number("refunds_page")
+    found = topup_refunds.list_refund_requests(
+        me, "requested", number, PER_PAGE, station_id=station_id
+    )
     return {
-        "refund_requests": rows,
+        "refund_requests": found.items,
         "refunds_page": found.page,
         "refunds_has_next": found.has_more,
         "refunds_page_url": lambda n: url_for(

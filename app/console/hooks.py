@@ -63,6 +63,10 @@ CSP = (
 @bp.after_request
 def console_headers(response):
     response.vary.add("HX-Request")
+    if response.headers.get("Content-Disposition", "").startswith("attachment"):
+        # Downloads (Excel lists of members, card secrets) are never kept by a browser or a
+        # proxy: send_file has set its own "no-cache", which still lets them be stored.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -1,5 +1,6 @@
 """Excel downloads of the members' lists: search results, a member's top-ups and wallet
-ledger. Each checks access as its page does (the services decide); phones stay masked."""
+ledger. Each checks access as its page does and holds what the page lists (the services
+decide: a station's staff get their own stations' records only); phones stay masked."""
 
 from flask import request
 
@@ -69,6 +70,7 @@ def member_search_export():
 @bp.get("/members/<int:member_id>/topups.xlsx")
 def member_topups_export(member_id: int):
     me = actor()
+    lookup.working_station(me, request.args.get("station_id", type=int))
     lookup.get_member(me, member_id)
     rows = (
         [
@@ -109,6 +111,7 @@ def member_topups_export(member_id: int):
 @bp.get("/members/<int:member_id>/ledger.xlsx")
 def member_ledger_export(member_id: int):
     me = actor()
+    lookup.working_station(me, request.args.get("station_id", type=int))
     lookup.get_member(me, member_id)
     rows = (
         [

@@ -52,6 +52,7 @@ CODES: dict[str, tuple[int, str]] = {
     "notice_outdated": (409, "隐私说明已有新版本，须重新获取并同意"),
     "wallet_frozen": (409, "钱包已被油站冻结，暂时不能用钱包支付（message 说明原因，请联系油站）"),
     "refund_request_open": (409, "该充值已有待审核的退款申请（可先撤回再重新申请）"),
+    "topup_too_old": (409, "该充值到账已超过 360 天，微信支付不再受理原路退款"),
     "vehicle_limit": (409, "车辆已达上限（5 辆），须先删除一辆"),
     "plate_taken": (409, "该车牌已在当前会员的车辆中"),
     "idempotency_key_reused": (409, "同一个 Idempotency-Key 已用于不同的请求"),

@@ -1,6 +1,8 @@
 """审核, the drivers' refund requests (members.topup_refunds): listed beside the counter
 top-ups, counted in the menu, approved or rejected with a reason; who may; CSRF."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from tests.console.member_helpers import driver, pending
 from tests.money import topup_helpers as helpers
 
 QUEUE = "/console/approvals"
+REQUEST_IDS = re.compile(r'id="refund-request-\d+"')
 
 
 @pytest.fixture
@@ -50,6 +53,24 @@ def test_manager_approves_a_refund_request(as_staff, asked):
     assert helpers.balances(zhang.id) == (0, 0)
     again = console.post(f"{QUEUE}/refund-requests/{request.id}/approve")
     assert "已处理" in page(console.get(again.headers["Location"]))
+    assert ledger.check() == []
+
+
+def test_one_stations_requests_are_paged_by_the_database(as_staff, world, asked):
+    """A station's requests fill their own pages, however many other stations' come first."""
+    request = asked[2]
+    for n in range(topup_refunds.PER_PAGE + 1):
+        other = driver(world, f"车队{n:02d}", f"139000000{n:02d}")
+        topup = helpers.credited_topup(other, world.station_b)
+        topup_refunds.request_refund(other, topup.id, "不用了")
+    console = as_staff("admin")
+    a = page(console.get(QUEUE, query_string={"station_id": world.station_a.id}))
+    assert REQUEST_IDS.findall(a) == [f'id="refund-request-{request.id}"']
+    b = page(console.get(QUEUE, query_string={"station_id": world.station_b.id}))
+    assert len(REQUEST_IDS.findall(b)) == topup_refunds.PER_PAGE
+    assert f'id="refund-request-{request.id}"' not in b
+    other_station = {"station_id": world.station_b.id}
+    assert as_staff("manager_a").get(QUEUE, query_string=other_station).status_code == 403
     assert ledger.check() == []
 
 

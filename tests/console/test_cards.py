@@ -65,6 +65,7 @@ def test_a_manager_creates_a_batch_and_downloads_its_sheet_once(as_staff, world)
     assert "下载卡密表（Excel，仅一次）" in html and "卡密表</dt><dd>未下载" in html
     sheet = console.post(f"{url}/sheet")
     assert "attachment" in sheet.headers["Content-Disposition"]
+    assert sheet.headers["Cache-Control"] == "no-store"
     rows = rows_of(sheet)
     assert rows[0] == ("卡号", "卡密", "面值（元）", "有效期至")
     assert len(rows) == 4 and {row[2] for row in rows[1:]} == {"100.00"}
@@ -144,6 +145,7 @@ def test_the_export_lists_cards_without_their_secrets(as_staff, world):
     made = new_batch(world.manager_a, world.station_a, count=3)
     sold_card(world.cashier_a, world.station_a, made, 0, "pos", "POS-123")
     answer = as_staff("manager_a").get(f"/console/cards/{made.batch.id}/export.xlsx")
+    assert answer.headers["Cache-Control"] == "no-store"
     rows = rows_of(answer)
     assert len(rows) == 4 and rows[0][:3] == ("卡号", "状态", "面值（元）")
     by_number = {row[0]: row for row in rows[1:]}

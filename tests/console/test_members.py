@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, Member, Topup, Wallet
-from app.services import ledger
+from app.services import ledger, payments
 from app.services.ledger import Leg, WalletFrozen
 from app.services.members import counter_topups, lookup, member_code
 from app.services.members.privacy import mask_phone
@@ -17,7 +17,8 @@ from app.services.platform.errors import Invalid
 from tests.console.conftest import page
 from tests.console.member_helpers import driver, package, pending
 from tests.factories import ChainFactory
-from tests.money.helpers import credit_wallet
+from tests.money.helpers import credit_wallet, place
+from tests.money.topup_helpers import credited_topup
 
 SEARCH = "/console/members"
 
@@ -104,6 +105,15 @@ def test_search_pages_through_many_members(as_staff, world):
     assert "车队00" in second and "车队22" in first
 
 
+def test_phone_searches_stay_out_of_the_browser_history(as_staff, world):
+    for n in range(21):
+        driver(world, f"车队{n:02d}", f"139000000{n:02d}")
+    console = as_staff("cashier_a")
+    for args in ({}, {"q": "13900000001"}, {"q": "车队"}, {"q": "车队", "page": 2}):
+        html = page(console.get(SEARCH, query_string=args))
+        assert "hx-push-url" not in html, args
+
+
 def test_attendant_gets_no_member_pages(as_staff, zhang):
     console = as_staff("attendant_a")
     assert console.get(SEARCH).status_code == 403
@@ -114,12 +124,50 @@ def test_attendant_gets_no_member_pages(as_staff, zhang):
 def test_cashier_of_station_a_gets_403_on_station_b(as_staff, world, zhang):
     console = as_staff("cashier_a")
     b = world.station_b.id
-    for path in (SEARCH, url(zhang), url(zhang, "/topups"), url(zhang, "/ledger")):
+    paths = (SEARCH, url(zhang), url(zhang, "/topups"), url(zhang, "/ledger"))
+    for path in (*paths, url(zhang, "/topups.xlsx"), url(zhang, "/ledger.xlsx")):
         assert console.get(f"{path}?station_id={b}").status_code == 403, path
     assert console.get(f"{SEARCH}/export.xlsx?q=5678&station_id={b}").status_code == 403
     form = {"station_id": b, "channel": "cash", "amount": "100"}
     assert console.post(url(zhang, "/topups"), form).status_code == 403
     assert db.session.scalar(select(func.count(Topup.id))) == 0
+
+
+def test_station_staff_see_the_member_but_only_their_stations_records(as_staff, world, zhang):
+    """A station's cashier or manager sees who the member is and the whole balance, but only
+    the top-ups, orders and wallet lines of their own stations; a chain admin sees them all."""
+    at_a = counter_topups.approve_counter_topup(world.manager_a, pending(world, zhang, 30000).id)
+    asked_at_b = pending(world, zhang, 40000, by=world.manager_b, station_id=world.station_b.id)
+    at_b = counter_topups.approve_counter_topup(world.admin, asked_at_b.id)
+    chain_wide = credited_topup(zhang, None, principal_fen=10000, bonus_fen=0)
+    order_a = payments.pay_with_wallet(zhang, place(zhang, world.station_a, amount_fen=5000).id)
+    order_b = payments.pay_with_wallet(zhang, place(zhang, world.station_b, amount_fen=6000).id)
+    everything = {at_a.topup_no, at_b.topup_no, chain_wide.topup_no, order_a.order_no}
+    everything |= {order_b.order_no}
+    seen_by = {
+        "cashier_a": {at_a.topup_no, order_a.order_no},
+        "manager_b": {at_b.topup_no, order_b.order_no},
+        "admin": everything,
+    }
+    for who, seen in seen_by.items():
+        console = as_staff(who)
+        html = page(console.get(url(zhang)))
+        assert "¥690.00" in html and "云A12345" in html, who  # 300 + 400 + 100 - 50 - 60
+        assert {n for n in everything if n in html} == seen, who
+        assert ("只列出您所在油站的记录" in html) == (who != "admin"), who
+        for panel in ("/topups", "/orders", "/ledger"):
+            listed = page(console.get(url(zhang, panel)))
+            assert {n for n in everything if n in listed} <= seen, (who, panel)
+        for sheet in ("/topups.xlsx", "/ledger.xlsx"):
+            book = load_workbook(io.BytesIO(console.get(url(zhang, sheet)).data)).active
+            cells = {str(c) for row in book.iter_rows(values_only=True) for c in row}
+            assert {n for n in everything if n in cells} <= seen, (who, sheet)
+    cashier = as_staff("cashier_a")
+    topups_sheet = load_workbook(io.BytesIO(cashier.get(url(zhang, "/topups.xlsx")).data)).active
+    assert [row[0] for row in topups_sheet.iter_rows(min_row=2, values_only=True)] == [
+        at_a.topup_no
+    ]
+    assert ledger.check() == []
 
 
 def test_member_page_shows_balances_tier_vehicles_and_lists(as_staff, world, zhang):
@@ -247,6 +295,7 @@ def test_exports_are_excel_with_masked_phones_and_text_kept_as_text(as_staff, wo
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("会员号", "昵称", "手机号")
@@ -256,6 +305,8 @@ def test_exports_are_excel_with_masked_phones_and_text_kept_as_text(as_staff, wo
     assert by_id[evil.id][1] == '=HYPERLINK("x")'
     cell = next(c for c in sheet.iter_rows(min_row=2) if c[0].value == evil.id)[1]
     assert cell.data_type == "s"
+    for path in ("/topups.xlsx", "/ledger.xlsx"):
+        assert console.get(url(zhang, path)).headers["Cache-Control"] == "no-store", path
     topups = load_workbook(io.BytesIO(console.get(url(zhang, "/topups.xlsx")).data)).active
     lines = list(topups.iter_rows(values_only=True))
     assert len(lines) == 3 and {line[6] for line in lines[1:]} == {"待审核", "已到账"}

@@ -8,9 +8,12 @@ from app.extensions import db
 from app.models.order import ORDER_STATUSES
 from app.services import ledger, payments
 from app.services.ledger.postings import Leg
+from app.services.members import card_redemption, card_voids, counter_topups
 from app.services.orders import order_state
 from tests.factories import make_member
+from tests.money.card_helpers import card, new_batch, sold_card
 from tests.money.helpers import assert_ledger_ok, credit_wallet, place
+from tests.money.topup_helpers import credited_topup, make_package
 
 
 @pytest.fixture
@@ -92,3 +95,101 @@ def test_the_state_machine_and_the_model_know_the_same_statuses(paid):
         )
     db.session.rollback()
     assert_ledger_ok()
+
+
+@pytest.fixture
+def topped_up(world):
+    """A member with a WeChat top-up (bonus), a cash and a POS top-up approved at station A
+    (the cash one with a package's bonus), and a recharge card sold at A and redeemed."""
+    member = make_member(world.chain)
+    wechat = credited_topup(member, world.station_a, principal_fen=50_000, bonus_fen=3_000)
+    bonus_package = make_package(world.chain, pay_fen=20_000, bonus_fen=1_000)
+    cash = counter_topups.request_counter_topup(
+        world.cashier_a, world.station_a.id, member.id, "cash", None, "", "", bonus_package.id
+    )
+    counter_topups.approve_counter_topup(world.manager_a, cash.id)
+    pos = counter_topups.request_counter_topup(
+        world.cashier_a, world.station_a.id, member.id, "pos", 8_000, "POS-1", "", None
+    )
+    counter_topups.approve_counter_topup(world.manager_a, pos.id)
+    made = new_batch(world.manager_a, world.station_a, face_fen=10_000)
+    number, secret = sold_card(
+        world.cashier_a, world.station_a, made, payment="pos", pos_reference="POS-2"
+    )
+    card_redemption.redeem_card(member, number, secret)
+    assert_ledger_ok()
+    return member, wechat, cash, pos
+
+
+def _tamper(sql: str, **params) -> list[str]:
+    db.session.execute(text(sql), params)
+    db.session.commit()
+    return ledger.check()
+
+
+def test_check_sees_bonus_expense_off_the_top_ups_bonus(world, topped_up):
+    _, wechat, _, _ = topped_up
+    problems = _tamper("UPDATE topup SET revoked_bonus_fen = 500 WHERE id = :id", id=wechat.id)
+    station = world.station_a.id
+    assert problems == [f"bonus_expense of station {station}: 4000 in the ledger, 3500 on top-ups"]
+
+
+def test_check_sees_the_cash_drawer_off_the_cash_top_ups(world, topped_up):
+    member, _, cash, _ = topped_up
+    problems = _tamper("UPDATE topup SET status = 'rejected' WHERE id = :id", id=cash.id)
+    station = world.station_a.id
+    assert f"bonus_expense of station {station}: 4000 in the ledger, 3000 on top-ups" in problems
+    assert (
+        f"cash_drawer of station {station}: 20000 in the ledger, 0 from cash top-ups and cards"
+        " sold" in problems
+    )
+    assert (
+        f"top-up credits of member {member.id}: 88000 in the ledger, 68000 on credited top-ups"
+        in problems
+    )
+
+
+def test_check_sees_card_clearing_off_its_top_ups_and_cards(world, topped_up):
+    _, _, _, pos = topped_up
+    station = world.station_a.id
+    problems = _tamper("UPDATE recharge_card SET sold_payment = 'cash'")
+    assert problems == [
+        f"cash_drawer of station {station}: 20000 in the ledger, 30000 from cash top-ups and"
+        " cards sold",
+        f"card_clearing of station {station}: 18000 in the ledger, 8000 from pos top-ups and"
+        " cards sold",
+    ]
+    _tamper("UPDATE recharge_card SET sold_payment = 'pos'")
+    problems = _tamper(
+        "UPDATE topup SET station_id = :s WHERE id = :id", s=world.station_b.id, id=pos.id
+    )
+    assert problems == [
+        f"card_clearing of station {station}: 18000 in the ledger, 10000 from pos top-ups and"
+        " cards sold",
+        f"card_clearing of station {world.station_b.id}: 0 in the ledger, 8000 from pos top-ups"
+        " and cards sold",
+    ]
+
+
+def test_a_voided_sold_card_leaves_the_drawer_as_it_was(world):
+    made = new_batch(world.manager_a, world.station_a, count=2)
+    sold_card(world.cashier_a, world.station_a, made, index=0)
+    sold_card(world.cashier_a, world.station_a, made, index=1)
+    card_voids.void_card(world.manager_a, card(made.cards[0][0]).id, "卖错了")
+    assert_ledger_ok()
+    problems = _tamper("UPDATE recharge_card SET status = 'active' WHERE status = 'void'")
+    station = world.station_a.id
+    assert (
+        f"cash_drawer of station {station}: 10000 in the ledger, 20000 from cash top-ups and"
+        " cards sold" in problems
+    )
+
+
+def test_check_sees_a_member_credited_for_a_top_up_they_do_not_have(world, topped_up):
+    member, wechat, _, _ = topped_up
+    other = make_member(world.chain, openid="o-other")
+    problems = _tamper("UPDATE topup SET member_id = :m WHERE id = :id", m=other.id, id=wechat.id)
+    assert problems == [
+        f"top-up credits of member {member.id}: 88000 in the ledger, 38000 on credited top-ups",
+        f"top-up credits of member {other.id}: 0 in the ledger, 50000 on credited top-ups",
+    ]

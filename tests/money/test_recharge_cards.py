@@ -39,6 +39,21 @@ def test_a_batch_stores_only_keyed_hashes_of_its_secrets(world):
     assert entry.after["count"] == 5 and entry.station_id == world.station_a.id
 
 
+def test_secrets_are_keyed_by_the_card_key_alone(app, world, monkeypatch):
+    """Rotating SECRET_KEY leaves sold cards redeemable; CARD_SECRET_KEY is what keys them."""
+    made = new_batch(world.manager_a, world.station_a, count=1)
+    number, secret = sold_card(world.cashier_a, world.station_a, made)
+    stored = card(number).secret_hash
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-rotated-session-key-" + "x" * 20)
+    assert card_secrets.hash_secret(number, secret) == stored
+    monkeypatch.setitem(app.config, "CARD_SECRET_KEY", "another-card-key-" + "y" * 20)
+    assert card_secrets.hash_secret(number, secret) != stored
+    monkeypatch.undo()
+    redeemed = card_redemption.redeem_card(make_member(world.chain), number, secret)
+    assert redeemed.card.status == "redeemed"
+    assert_ledger_ok()
+
+
 def test_who_may_create_a_batch_for_which_station(world):
     with pytest.raises(PermissionDenied):
         new_batch(world.manager_a, world.station_b)
@@ -236,7 +251,11 @@ def test_ledger_check_sees_a_card_debt_off_its_cards(world):
         text("UPDATE recharge_card SET status = 'new' WHERE number = :n"), {"n": number}
     )
     db.session.commit()
-    assert ledger.check() == ["recharge_cards: 10000 in the ledger, 0 on sold cards"]
+    assert ledger.check() == [
+        "recharge_cards: 10000 in the ledger, 0 on sold cards",
+        f"cash_drawer of station {world.station_a.id}: 10000 in the ledger,"
+        " 0 from cash top-ups and cards sold",
+    ]
     db.session.execute(
         text("UPDATE recharge_card SET status = 'active' WHERE number = :n"), {"n": number}
     )

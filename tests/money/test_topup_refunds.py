@@ -154,8 +154,6 @@ def test_reject_cancel_and_the_rules_of_asking(world, member):
         topup_no="T-cash",
         channel="cash",
         principal_fen=100,
-        status="credited",
-        spent_principal_fen=100,  # booked nowhere: a lot spent long ago, for the refusal only
     )
     db.session.add_all([pending, cash])
     db.session.commit()

@@ -177,6 +177,39 @@ def test_misses_count_within_ten_minutes_and_a_hit_starts_again(world, member, t
     assert "再错 4 次" in refused.value.message
 
 
+def test_a_hit_keeps_a_lockout_counted_while_it_was_being_checked(world, member, app, monkeypatch):
+    """Misses another request counts between this hit's read and its reset are not wiped from
+    a stale read: the lockout they set holds."""
+    for n in range(3):
+        with pytest.raises(CodeInvalid):
+            identify(world.cashier_a, unknown_code(n), world.station_a)
+    code, _ = member_code.issue(member)
+    staff_id, station_id = world.cashier_a.id, world.station_a.id
+    key = f"member-code-staff:{staff_id}"
+    hash_code = member_code.hash_code
+
+    def two_more_misses_meanwhile():
+        with app.app_context():
+            try:
+                staff = db.session.get(Staff, staff_id)
+                for n in (3, 4):
+                    with pytest.raises((CodeInvalid, CodeLocked)):
+                        member_code.identify(staff, unknown_code(n), station_id)
+            finally:
+                db.session.remove()
+
+    def hash_after_the_others(digits):  # runs after identify has read the guard
+        monkeypatch.setattr(member_code, "hash_code", hash_code)
+        run_together(two_more_misses_meanwhile)
+        return hash_code(digits)
+
+    monkeypatch.setattr(member_code, "hash_code", hash_after_the_others)
+    assert identify(world.cashier_a, code, world.station_a).id == member.id
+    db.session.expire_all()
+    guard = db.session.get(MissGuard, key)
+    assert guard.misses == 5 and guard.locked_until > utcnow()
+
+
 def test_malformed_codes_are_refused_without_counting(world, member):
     for typed in ("", "12345", "108812345678901234", "8812345678901234567", "88123456789012345x"):
         with pytest.raises(Invalid) as refused:

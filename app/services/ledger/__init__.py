@@ -1,10 +1,10 @@
 """The double-entry ledger: accounts, balanced postings, wallet balances and the check."""
 
+from app.services.ledger.check import check
 from app.services.ledger.postings import (
     InsufficientBalance,
     Leg,
     WalletFrozen,
-    check,
     post,
     wallet_balance,
 )

@@ -6,8 +6,9 @@ only) and how a typed secret is checked.
   not secret; they are random so that a batch's numbers do not give away the next ones.
 - A secret is 16 digits (about 53 bits). With wrong guesses counted per member and per card
   (card_redemption), guessing one is hopeless. Only HMAC-SHA256(key, number:secret) is stored,
-  the key derived from the app's SECRET_KEY as the pickup codes' is (orders.pickup): a copy of
-  the database alone cannot test guesses.
+  the key derived from CARD_SECRET_KEY, a setting of its own (not SECRET_KEY, which may be
+  rotated): a copy of the database alone cannot test guesses, and only losing CARD_SECRET_KEY
+  makes unredeemed cards unredeemable.
 - A batch's secrets are derived from a 256-bit random seed that is never stored: the creating
   browser holds it (recharge_cards.create_batch) until it downloads the sheet once, and the
   server rebuilds the secrets from it in that one request.
@@ -29,8 +30,8 @@ _SEPARATORS = re.compile(r"[\s-]")
 
 
 def _key() -> bytes:
-    secret_key = current_app.config["SECRET_KEY"].encode()
-    return hashlib.sha256(b"recharge-card-secret:" + secret_key).digest()
+    card_key = current_app.config["CARD_SECRET_KEY"].encode()
+    return hashlib.sha256(b"recharge-card-secret:" + card_key).digest()
 
 
 def hash_secret(number: str, secret: str) -> str:

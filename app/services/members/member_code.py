@@ -134,6 +134,18 @@ def _count_miss(actor: Staff, station_id: int, now: datetime) -> tuple[int, date
     return misses, until
 
 
+def _start_count_again(key: str, now: datetime) -> None:
+    """A hit starts the count again, in one guarded statement: misses counted meanwhile by
+    another request are never overwritten from a stale read, and a lockout that one of them
+    set keeps its count until it ends."""
+    c = MissGuard.__table__.c
+    db.session.execute(
+        update(MissGuard.__table__)
+        .where(c.key == key, c.misses > 0, c.locked_until.is_(None) | (c.locked_until <= now))
+        .values(misses=0)
+    )
+
+
 def identify(actor: Staff, code: str, station_id: int) -> Member:
     """The member behind a code shown at the counter of station_id, scanned or typed by a
     cashier, manager or chain admin working there. The code is used up by this call.
@@ -164,8 +176,8 @@ def identify(actor: Staff, code: str, station_id: int) -> Member:
             .returning(codes.member_id)
         ).scalar()
         if member_id is not None:
-            if guard is not None and guard.misses:
-                guard.misses = 0  # a hit starts the count again
+            if guard is not None:
+                _start_count_again(key, now)
             return db.session.get(Member, member_id)
         # A used or expired code is a late scan, not a guess: only unknown codes count.
         known = select(codes.id).where(codes.code_hash == digest, codes.chain_id == actor.chain_id)

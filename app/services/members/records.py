@@ -1,6 +1,11 @@
 """What a member's page shows staff: tier, the two balances and whether the wallet is
 frozen, vehicles, recharge cards redeemed, and the paged lists of top-ups, orders and ledger
-entries (each paged on its own, newest first, without counting the whole list)."""
+entries (each paged on its own, newest first, without counting the whole list).
+
+Who sees which records: every cashier, manager and chain admin sees the member themselves
+(identity, tier, balances, vehicles: needed to serve them at any counter); the records (top-ups,
+orders, wallet entries, cards redeemed) are a chain admin's in full, a station's staff only
+those of their own stations (`stations_seen`)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +28,7 @@ from app.models import (
 )
 from app.services.members.lookup import get_member
 from app.services.members.privacy import phone_for_member_page
+from app.services.staff.access import visible_station_ids
 
 T = TypeVar("T")
 PER_PAGE = 20
@@ -43,6 +49,19 @@ KIND_NAMES = {
     "refund.to_wallet": "微信退款改退钱包",
     "refund": "退款",
 }
+
+
+def stations_seen(actor: Staff) -> set[int] | None:
+    """The stations whose records the actor sees on a member's page: None for every one (a
+    chain admin, chain-wide records included), else the actor's own stations."""
+    if actor.role == "chain_admin":
+        return None
+    return visible_station_ids(actor) or {-1}
+
+
+def _at_stations(column, seen: set[int] | None) -> tuple:
+    """The conditions that a record's station is one the actor sees (none for every one)."""
+    return () if seen is None else (column.in_(seen),)
 
 
 def kind_name(kind: str) -> str:
@@ -66,6 +85,7 @@ class Summary:
     tier_name: str
     vehicles: list[Vehicle]
     cards: list[RechargeCard]
+    own_stations_only: bool  # the records listed are those of the actor's stations only
 
 
 def summary(actor: Staff, member_id: int) -> Summary:
@@ -78,9 +98,13 @@ def summary(actor: Staff, member_id: int) -> Summary:
     vehicles = db.session.scalars(
         select(Vehicle).where(Vehicle.member_id == member.id).order_by(Vehicle.slot)
     )
+    seen = stations_seen(actor)
     cards = db.session.scalars(
         select(RechargeCard)
-        .where(RechargeCard.redeemed_member_id == member.id)
+        .where(
+            RechargeCard.redeemed_member_id == member.id,
+            *_at_stations(RechargeCard.sold_station_id, seen),
+        )
         .order_by(RechargeCard.redeemed_at.desc())
         .limit(50)
     )
@@ -95,6 +119,7 @@ def summary(actor: Staff, member_id: int) -> Summary:
         tier_name=tier.name if tier else "",
         vehicles=list(vehicles),
         cards=list(cards),
+        own_stations_only=seen is not None,
     )
 
 
@@ -120,7 +145,7 @@ class TopupLine:
 
 
 def topups(actor: Staff, member_id: int, number: int = 1, per_page: int = PER_PAGE):
-    """The member's top-ups of every channel and status, newest first."""
+    """The member's top-ups of every channel and status that the actor sees, newest first."""
     member = get_member(actor, member_id)
     requester, decider = Staff.__table__.alias("requester"), Staff.__table__.alias("decider")
     query = (
@@ -128,7 +153,7 @@ def topups(actor: Staff, member_id: int, number: int = 1, per_page: int = PER_PA
         .outerjoin(Station, Station.id == Topup.station_id)
         .outerjoin(requester, requester.c.id == Topup.requested_by_id)
         .outerjoin(decider, decider.c.id == Topup.decided_by_id)
-        .where(Topup.member_id == member.id)
+        .where(Topup.member_id == member.id, *_at_stations(Topup.station_id, stations_seen(actor)))
         .order_by(Topup.id.desc())
     )
     rows, number, has_next = _page(query, number, per_page)
@@ -152,12 +177,13 @@ def orders(
     per_page: int = PER_PAGE,
     station_id: int | None = None,
 ):
-    """The member's orders, newest first; only one station's when station_id is given."""
+    """The member's orders that the actor sees, newest first; only one station's when
+    station_id is given."""
     member = get_member(actor, member_id)
     query = (
         select(Order, Station.name)
         .join(Station, Station.id == Order.station_id)
-        .where(Order.member_id == member.id)
+        .where(Order.member_id == member.id, *_at_stations(Order.station_id, stations_seen(actor)))
         .order_by(Order.id.desc())
     )
     if station_id is not None:
@@ -181,7 +207,8 @@ class LedgerLine:
 
 
 def ledger_lines(actor: Staff, member_id: int, number: int = 1, per_page: int = PER_PAGE):
-    """The member's wallet entries, one line per ledger transaction, newest first."""
+    """The member's wallet entries that the actor sees (by the ledger transaction's station),
+    one line per ledger transaction, newest first."""
     member = get_member(actor, member_id)
     principal = func.sum(
         case((LedgerEntry.account == "member_wallet", -LedgerEntry.amount_fen), else_=0)
@@ -204,6 +231,7 @@ def ledger_lines(actor: Staff, member_id: int, number: int = 1, per_page: int = 
         .where(
             LedgerEntry.account.in_(("member_wallet", "member_bonus")),
             LedgerEntry.member_id == member.id,
+            *_at_stations(LedgerTransaction.station_id, stations_seen(actor)),
         )
         .group_by(LedgerTransaction.id, Order.order_no)
         .order_by(LedgerTransaction.id.desc())

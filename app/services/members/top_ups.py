@@ -15,7 +15,7 @@ is their money, and the offer was made when they started. It is logged as a warn
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -30,7 +30,7 @@ from app.services.payments.paying import PaymentUnavailable
 from app.services.payments.refunds import record_event
 from app.services.platform import gateways, outbox
 from app.services.platform.clock import to_local
-from app.services.platform.errors import Invalid, NotFound
+from app.services.platform.errors import Conflict, Invalid, NotFound
 from app.services.platform.money import fen_to_yuan
 from app.services.platform.unit_of_work import end_step, unit_of_work
 
@@ -39,6 +39,26 @@ PREFIX = "T"  # order numbers start with JY: a top-up number can never be one
 PAY_WITHIN = timedelta(minutes=15)
 RECONCILE_EVERY = timedelta(minutes=3)
 PREPAY_FAILED = "微信支付暂时不可用，请稍后再试"
+# WeChat Pay takes no refund of a payment older than one year: a margin of five days, so that
+# a request approved a few days after it was made still reaches WeChat in time.
+REFUND_WINDOW = timedelta(days=360)
+
+
+class TopupTooOld(Conflict):
+    code = "topup_too_old"
+
+
+def refund_window_open(topup: Topup, now: datetime) -> bool:
+    """Whether WeChat still takes a refund of this top-up's payment: credited less than
+    REFUND_WINDOW ago."""
+    return topup.credited_at is not None and now - topup.credited_at < REFUND_WINDOW
+
+
+def check_refund_window(topup: Topup, now: datetime) -> None:
+    """TopupTooOld (409) for a WeChat top-up whose payment WeChat no longer refunds."""
+    if topup.channel == "wechat" and not refund_window_open(topup, now):
+        days = REFUND_WINDOW.days
+        raise TopupTooOld(f"该充值到账已超过 {days} 天，微信支付不再受理原路退款，请联系油站处理")
 
 
 def new_topup_no() -> str:
@@ -252,7 +272,7 @@ def reconcile(topup_id: int) -> str:
     """Job: ask WeChat about a pending top-up whose notification has not come; credit it if
     paid; once it has expired, close it at WeChat and record it closed.
 
-    Steps: read the top-up; ask WeChat (outside any write); apply its answer, or, not paid yet,
+    Steps: read the top-up; ask WeChat (no transaction open); apply its answer, or, not paid yet,
     run again later (RetryLater), or, expired, close it (a close that finds it paid credits it
     instead)."""
     from app.adapters.wechat_pay import OrderAlreadyPaid, OrderNotFound
@@ -262,6 +282,7 @@ def reconcile(topup_id: int) -> str:
         if topup is None or topup.channel != "wechat" or topup.status != "pending":
             return "nothing"
         topup_no, expires_at = topup.topup_no, topup.expires_at
+        end_step()  # no transaction (the job's own included) stays open while WeChat answers
     client = gateways.wechat_pay()
     try:
         tx = client.query(topup_no)

@@ -32,7 +32,7 @@ from app.models import Member, Refund, Staff, Station, Topup, TopupRefundRequest
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg, WalletFrozen
-from app.services.members import wallet_split
+from app.services.members import top_ups, wallet_split
 from app.services.platform import audit, outbox
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.services.platform.unit_of_work import unit_of_work
@@ -51,6 +51,8 @@ def refundable_now(topup: Topup, wallet_principal_fen: int) -> int:
     """What approving a refund of this top-up would give back with the wallet and the top-up's
     lot as they are (members.wallet_split.refundable)."""
     if topup.channel != "wechat" or topup.status != "credited":
+        return 0
+    if not top_ups.refund_window_open(topup, utcnow()):  # WeChat refunds within a year only
         return 0
     return wallet_split.refundable(
         topup.principal_fen,
@@ -91,6 +93,7 @@ def request_refund(member: Member, topup_id: int, reason: str) -> TopupRefundReq
             raise Invalid({"topup_id": "只有微信支付的充值可以申请原路退款"})
         if topup.status != "credited":
             raise Invalid({"topup_id": "该充值尚未到账，不能申请退款"})
+        top_ups.check_refund_window(topup, utcnow())
         wallet = db.session.scalar(select(Wallet).where(Wallet.member_id == member.id))
         if refundable_now(topup, wallet.principal_fen if wallet else 0) <= 0:
             raise Invalid({"topup_id": "该充值的本金已用完或已退还，没有可退的金额"})
@@ -213,6 +216,7 @@ def approve_refund_request(actor: Staff, request_id: int) -> TopupRefundRequest:
         topup = db.session.get(
             Topup, request.topup_id, with_for_update=True, populate_existing=True
         )
+        top_ups.check_refund_window(topup, utcnow())
         if wallet is not None and wallet.frozen_at is not None:
             raise WalletFrozen("车主钱包已冻结，不能退还本金；请先解冻钱包或驳回申请")
         principal = wallet.principal_fen if wallet else 0
@@ -364,14 +368,20 @@ def _visible(actor: Staff) -> tuple:
 
 
 def list_refund_requests(
-    actor: Staff, status: str | None = None, page: int = 1, per_page: int = PER_PAGE
+    actor: Staff,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    station_id: int | None = None,
 ) -> RequestPage:
-    """The requests this manager or chain admin may decide (status None: all), waiting ones
-    oldest first, the others newest first."""
+    """The requests this manager or chain admin may decide (status None: all; station_id: of
+    that station only), waiting ones oldest first, the others newest first."""
     _check_role(actor)
     where = _visible(actor)
     if status is not None:
         where += (TopupRefundRequest.status == status,)
+    if station_id is not None:
+        where += (TopupRefundRequest.station_id == station_id,)
     total = db.session.scalar(select(func.count(TopupRefundRequest.id)).where(*where))
     order = TopupRefundRequest.id.asc() if status == "requested" else TopupRefundRequest.id.desc()
     rows = db.session.execute(

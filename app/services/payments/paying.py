@@ -331,6 +331,7 @@ def reconcile(order_id: int) -> str:
         if payment is None or payment.state != "NOTPAY":
             return "nothing"
         out_trade_no = payment.out_trade_no
+        end_step()  # WeChat is asked with no transaction open
     try:
         tx = gateways.wechat_pay().query(out_trade_no)
     except OrderNotFound:

@@ -386,6 +386,7 @@ def query(refund_id: int) -> None:
         if refund is None or refund.status != "PROCESSING":
             return
         out_refund_no = refund.out_refund_no
+        end_step()
     answer = gateways.wechat_pay().query_refund(out_refund_no)
     if apply_result(answer) == "unchanged" and answer.get("status") == "PROCESSING":
         raise outbox.RetryLater("refund still processing", QUERY_AFTER)

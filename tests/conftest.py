@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db, limiter
 from app.models.base import utcnow
+from app.services import ledger
 from tests.timing import next_local
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -102,6 +103,10 @@ def _clean_state(request):
     application = request.getfixturevalue("app")
     with application.app_context():
         db.session.remove()
+        # The books balance after every test, whatever it did (a test that tampers with them
+        # on purpose says so with @pytest.mark.ledger_tampered).
+        problems = [] if request.node.get_closest_marker("ledger_tampered") else ledger.check()
+        db.session.remove()
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         for attempt in range(5):
             try:
@@ -116,6 +121,7 @@ def _clean_state(request):
     from app.services import catalogue
 
     catalogue.clear_cache()
+    assert problems == [], f"ledger check after the test: {problems}"
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from app.console import (  # noqa: E402, F401
     cards,
     hooks,
     member_actions,
+    member_counter_pay,
     member_exports,
     members,
     nozzles,

@@ -1,6 +1,8 @@
 """Forms of the members' pages and the approvals queue. The rules live in the services; these
 only type and require the input."""
 
+from decimal import Decimal, InvalidOperation
+
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -15,6 +17,8 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.console.forms import ConsoleForm, parse_yuan, printable
 from app.services.members.counter_topups import COUNTER_CHANNELS
 from app.services.members.lookup import SEARCH_KINDS
+
+PAY_MODES = {"amount": "金额", "volume": "升数", "fill_up": "加满"}
 
 
 class MemberSearchForm(ConsoleForm):
@@ -33,6 +37,52 @@ class MemberSearchForm(ConsoleForm):
 
 class MemberCodeForm(ConsoleForm):
     code = StringField("会员码", validators=[Length(max=64, message="最多 64 个字符"), printable])
+
+
+def _number(value) -> int | None:
+    """A nozzle number as posted; None when missing (the view says to choose one)."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and len(text) < 6 else None
+
+
+class CounterPayForm(ConsoleForm):
+    """会员码付款: the code shown by the driver, the nozzle, and how much."""
+
+    code = StringField("会员码", validators=[Length(max=64, message="最多 64 个字符"), printable])
+    nozzle = SelectField("油枪", coerce=_number, validate_choice=False)
+    mode = RadioField(
+        "方式",
+        choices=[SelectChoice(k, v) for k, v in PAY_MODES.items()],
+        default="amount",
+        validate_choice=False,
+    )
+    amount = StringField("金额（元）", validators=[Length(max=20), printable])
+    litres = StringField("升数", validators=[Length(max=20), printable])
+
+    def amount_fen(self) -> int | None:
+        """The typed amount in fen (金额 only); None when not asked for or mistyped (the error
+        is then on the field)."""
+        if self.mode.data != "amount":
+            return None
+        if not (self.amount.data or "").strip():
+            self.amount.errors = [*self.amount.errors, "请输入金额"]
+            return None
+        return parse_yuan(self.amount)
+
+    def volume_ml(self) -> int | None:
+        """The typed litres in millilitres (升数 only), to 0.01 升."""
+        if self.mode.data != "volume" or self.litres.errors:
+            return None
+        text = (self.litres.data or "").strip().removesuffix("升").removesuffix("L").strip()
+        try:
+            litres = Decimal(text)
+            exact = litres.is_finite() and litres == litres.quantize(Decimal("0.01"))
+        except InvalidOperation:  # not a number, or too many digits
+            exact = False
+        if not exact:
+            self.litres.errors = [*self.litres.errors, "请输入升数，最多两位小数，例如 30.5"]
+            return None
+        return int(litres * 1000)
 
 
 class CounterTopupForm(ConsoleForm):

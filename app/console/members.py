@@ -7,10 +7,17 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.console import bp
-from app.console.member_forms import CounterTopupForm, MemberCodeForm, MemberSearchForm, ReasonForm
+from app.console.member_forms import (
+    CounterPayForm,
+    CounterTopupForm,
+    MemberCodeForm,
+    MemberSearchForm,
+    ReasonForm,
+)
 from app.console.web import actor, fragment, go_to, is_partial, show_errors
 from app.extensions import db
 from app.models import ORDER_STATUSES, TOPUP_CHANNELS, TOPUP_STATUSES, Station
+from app.services import catalogue
 from app.services.members import counter_topups, lookup, privacy, records, wallet_admin
 from app.services.platform.errors import Invalid, ServiceError
 from app.services.staff import access
@@ -77,6 +84,7 @@ def member_search():
         "station": station,
         "page_url": lambda n: _search_url(page=n if n > 1 else None),
         "export_url": url_for("console.member_search_export", **_query_args()),
+        **counter_pay_context(me, station),
     }
     if is_partial():
         return fragment("console/members/partials/_results.html", status, **context)
@@ -106,8 +114,24 @@ def member_identify():
         "station": station,
         "page_url": lambda n: "",
         "export_url": "",
+        **counter_pay_context(me, station),
     }
     return render_template("console/members/search.html", **context), 400
+
+
+def counter_pay_context(me, station, form: CounterPayForm | None = None) -> dict:
+    """The 会员码付款 card: the working station's nozzles in use (enabled, fuel on sale); with
+    no working station chosen, the staff member's stations to choose from."""
+    form = form or CounterPayForm(formdata=None)
+    entry = None
+    if station is not None:
+        stations = catalogue.for_chain(me.chain_id)
+        entry = stations.stations.get(station.id) if stations else None
+    nozzles = entry.nozzles if entry else ()
+    form.nozzle.choices = [
+        SelectChoice(n.number, f"{n.number} 号枪 · {n.fuel_name}") for n in nozzles
+    ]
+    return {"pay_form": form, "pay_stations": [] if station else _my_stations(me)}
 
 
 def member_context(member_id: int, **overrides) -> dict:

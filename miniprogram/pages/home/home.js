@@ -46,6 +46,7 @@ Component({
     // loading | ready | denied | error
     state: 'loading',
     errorMessage: '',
+    authDenied: false,
     query: '',
     latitude: 25.0406,
     longitude: 102.7123,

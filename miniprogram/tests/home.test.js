@@ -151,7 +151,9 @@ test('tapping a station opens its page with its id', async () => {
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#station-9')).toBeTruthy())
   comp.querySelector('#station-9').dispatchEvent('tap')
-  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/station/station?id=9' })
+  await waitFor(() =>
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/station/station?id=9' }),
+  )
 })
 
 test('tapping a marker opens its station', async () => {
@@ -219,4 +221,16 @@ test('pull-down refresh reloads and stops the spinner', async () => {
   comp.instance.onPullDownRefresh()
   await waitFor(() => expect(wx.stopPullDownRefresh).toHaveBeenCalled())
   expect(wx.request).toHaveBeenCalledTimes(2)
+})
+
+test('scrolling to the bottom loads the next page when there is one', async () => {
+  const second = { ...STATIONS, items: [{ ...STATIONS.items[1], id: 11, name: '丽江古城加油站' }], page: 2 }
+  answer(200, { ...STATIONS, has_more: true })
+  const comp = open()
+  await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
+  answer(200, second)
+  comp.instance.onReachBottom()
+  await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(3))
+  expect(sent(wx.request.mock.calls[0][0]).query).toMatchObject({ page: '2' })
+  expect(text(comp)).toContain('没有更多了')
 })

@@ -134,29 +134,33 @@ test('shows photos, address, hours, services, prices and nozzles', async () => {
 test('navigation opens the map at the GCJ-02 point with name and address', async () => {
   const comp = await loaded()
   comp.querySelector('#navigate').dispatchEvent('tap')
-  expect(wx.openLocation).toHaveBeenCalledWith(
-    expect.objectContaining({
-      latitude: 25.0406,
-      longitude: 102.7123,
-      name: '昆明北京路加油站',
-      address: '盘龙区北京路 1088 号',
-    }),
+  await waitFor(() =>
+    expect(wx.openLocation).toHaveBeenCalledWith(
+      expect.objectContaining({
+        latitude: 25.0406,
+        longitude: 102.7123,
+        name: '昆明北京路加油站',
+        address: '盘龙区北京路 1088 号',
+      }),
+    ),
   )
   comp.querySelector('#go-navigate').dispatchEvent('tap')
-  expect(wx.openLocation).toHaveBeenCalledTimes(2)
+  await waitFor(() => expect(wx.openLocation).toHaveBeenCalledTimes(2))
 })
 
 test('去加油 opens the order page for this station', async () => {
   const comp = await loaded()
   expect(comp.querySelector('#order').dom.textContent).toContain('去加油')
   comp.querySelector('#order').dispatchEvent('tap')
-  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/order/order?station_id=7' })
+  await waitFor(() =>
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/order/order?station_id=7' }),
+  )
 })
 
 test('tapping the phone number calls the station', async () => {
   const comp = await loaded()
   comp.querySelector('#call').dispatchEvent('tap')
-  expect(wx.makePhoneCall).toHaveBeenCalledWith({ phoneNumber: '0871-65550000' })
+  await waitFor(() => expect(wx.makePhoneCall).toHaveBeenCalledWith({ phoneNumber: '0871-65550000' }))
 })
 
 test('a station that is gone shows the API message', async () => {

@@ -141,7 +141,12 @@ test('puts a marker on the map at each station GCJ-02 point', async () => {
   answer(200, STATIONS)
   const comp = open()
   await waitFor(() => expect(comp.data.markers.length).toBe(2))
-  expect(comp.data.markers[0]).toMatchObject({ id: 7, latitude: 25.0406, longitude: 102.7123 })
+  expect(comp.data.markers[0]).toMatchObject({
+    id: 7,
+    latitude: 25.0406,
+    longitude: 102.7123,
+    iconPath: '/images/marker.png',
+  })
   expect(comp.data.latitude).toBe(25.04)
   expect(comp.data.longitude).toBe(102.71)
 })

@@ -134,8 +134,9 @@ Component({
         latitude: row.latitude,
         longitude: row.longitude,
         title: row.name,
+        iconPath: '/images/marker.png',
         width: 30,
-        height: 30,
+        height: 40,
         callout: { content: row.name, display: 'BYCLICK', padding: 6, borderRadius: 4 },
       }))
       this.setData({ shown, markers })

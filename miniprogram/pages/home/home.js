@@ -47,6 +47,8 @@ Component({
     state: 'loading',
     errorMessage: '',
     authDenied: false,
+    // the point the list is around: the driver's, or one picked on the map (GCJ-02)
+    point: null,
     query: '',
     latitude: 25.0406,
     longitude: 102.7123,
@@ -65,7 +67,7 @@ Component({
 
     onPullDownRefresh() {
       const done = () => wx.stopPullDownRefresh()
-      const p = this.point ? this.fetchStations(1) : this.locate()
+      const p = this.data.point ? this.fetchStations(1) : this.locate()
       p.then(done, done)
     },
 
@@ -82,7 +84,7 @@ Component({
         wx.getLocation({
           type: 'gcj02',
           success: (res) => {
-            this.point = { lat: res.latitude, lng: res.longitude }
+            this.setData({ point: { lat: res.latitude, lng: res.longitude } })
             resolve(this.fetchStations(1))
           },
           fail: (err) => {
@@ -97,7 +99,7 @@ Component({
     },
 
     fetchStations(page) {
-      const { lat, lng } = this.point
+      const { lat, lng } = this.data.point
       if (page === 1 && !this.data.stations.length) this.setData({ state: 'loading' })
       return api
         .get('/stations', { lat, lng, coord: 'gcj02', page, per_page: PER_PAGE })
@@ -153,7 +155,7 @@ Component({
     },
 
     onRetry() {
-      if (this.point) this.fetchStations(1)
+      if (this.data.point) this.fetchStations(1)
       else this.locate()
     },
 
@@ -169,7 +171,7 @@ Component({
     chooseLocation() {
       wx.chooseLocation({
         success: (res) => {
-          this.point = { lat: res.latitude, lng: res.longitude }
+          this.setData({ point: { lat: res.latitude, lng: res.longitude } })
           this.fetchStations(1)
         },
       })

@@ -43,12 +43,13 @@ Component({
     // loading | ready | error
     state: 'loading',
     errorMessage: '',
+    stationId: '',
     station: null,
   },
 
   methods: {
     onLoad(options) {
-      this.stationId = options && options.id
+      this.setData({ stationId: (options && options.id) || '' })
       this.load()
     },
 
@@ -60,7 +61,7 @@ Component({
     load() {
       if (!this.data.station) this.setData({ state: 'loading', errorMessage: '' })
       return api
-        .get('/stations/' + this.stationId)
+        .get('/stations/' + this.data.stationId)
         .then((data) => {
           this.setData({ state: 'ready', station: toView(data) })
           wx.setNavigationBarTitle({ title: data.name })

@@ -1,6 +1,5 @@
 // 首页：定位、请求附近的油站、列表与价格、搜索、点击进入油站、空/离线/未授权定位。
-const path = require('path')
-const simulate = require('miniprogram-simulate')
+const { loadComponent, simulate } = require('./helpers/simulate')
 
 const STATIONS = {
   items: [
@@ -86,7 +85,7 @@ async function waitFor(check, ms = 4000) {
 
 let pageId
 beforeAll(() => {
-  pageId = simulate.load(path.resolve(__dirname, '../pages/home/home'))
+  pageId = loadComponent('pages/home/home')
 })
 
 beforeEach(() => {

@@ -1,6 +1,5 @@
 // 油站详情：请求、渲染（照片、地址、服务、价格、油枪、营业时间）、导航、去加油、错误与离线。
-const path = require('path')
-const simulate = require('miniprogram-simulate')
+const { loadComponent, simulate } = require('./helpers/simulate')
 
 const DAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
 const STATION = {
@@ -69,7 +68,7 @@ async function waitFor(check, ms = 4000) {
 
 let pageId
 beforeAll(() => {
-  pageId = simulate.load(path.resolve(__dirname, '../pages/station/station'))
+  pageId = loadComponent('pages/station/station')
 })
 
 beforeEach(() => {

@@ -1,5 +1,6 @@
 # make run    install into .venv, migrate the SQLite demo database, load demo data, serve on :5000
-# make test   install what is missing (Chromium, PostgreSQL, Redis, dev packages), lint, run tests
+# make test   install what is missing (Chromium, PostgreSQL, Redis, Node, dev packages), lint, run
+#             tests, the mini-program's too (make test-miniprogram: jest, WXML lint, type check)
 # make bench  nearby-station search under load, against PostgreSQL and gunicorn
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -9,16 +10,23 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 RUN_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
+MP := miniprogram
+MP_STAMP := $(MP)/node_modules/.installed
 
-.PHONY: run test lint services bench bench-orders
+.PHONY: run test lint services bench bench-orders test-miniprogram
 
 run: $(RUN_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000 --with-threads
 
-test: services $(DEV_STAMP) lint
+test: services $(DEV_STAMP) lint test-miniprogram
 	$(BIN)/pytest -n auto
+
+# The driver's mini-program, offline: unit and page tests (miniprogram-simulate, WeChat's wcc and
+# wcsc), WXML and JS lint, and a checkJs type check against miniprogram-api-typings.
+test-miniprogram: $(MP_STAMP)
+	cd $(MP) && npm test --silent && npm run --silent lint && npm run --silent typecheck
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -47,3 +55,10 @@ $(RUN_STAMP): requirements.txt | $(BIN)/pip
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/pip
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
+
+# Reinstall the mini-program's npm packages only when its lockfile changes (npm ci empties
+# node_modules, so the stamp lives inside it).
+$(MP_STAMP): $(MP)/package.json $(MP)/package-lock.json
+	bash .ci/setup-services.sh node
+	cd $(MP) && npm ci --no-audit --no-fund
+	touch $@

@@ -2,12 +2,13 @@
 # Install and start what the tests (and the benchmark) need on a Debian machine:
 # Chromium for the browser tests, PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth for
 # 127.0.0.1) and Redis on 127.0.0.1:6379 (and the redis-server program: the fault tests run
-# their own). Servers that already answer are left alone.
-# Usage: .ci/setup-services.sh [chromium] [postgres] [redis] [wrk]   (default: the first three)
+# their own), and Node with npm for the mini-program's tests. Servers that already answer are
+# left alone.
+# Usage: .ci/setup-services.sh [chromium] [postgres] [redis] [node] [wrk]   (default: all but wrk)
 set -euo pipefail
 
 wanted=("$@")
-[ ${#wanted[@]} -gt 0 ] || wanted=(chromium postgres redis)
+[ ${#wanted[@]} -gt 0 ] || wanted=(chromium postgres redis node)
 want() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -26,6 +27,9 @@ if want postgres && ! answers 5432 && [ -z "$(pg_version)" ]; then packages+=(po
 if ! "${PYTHON:-python3}" -c "import ensurepip" 2>/dev/null; then packages+=(python3-venv); fi
 # redis-server even when a Redis answers: the fault tests start and stop servers of their own.
 if want redis && ! command -v redis-server >/dev/null; then packages+=(redis-server); fi
+# Node and npm run the mini-program's tests (jest, eslint, tsc in miniprogram/).
+if want node && ! command -v node >/dev/null; then packages+=(nodejs); fi
+if want node && ! command -v npm >/dev/null; then packages+=(npm); fi
 if want wrk && ! command -v wrk >/dev/null; then packages+=(wrk); fi
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} ..."

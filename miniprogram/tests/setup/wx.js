@@ -1,0 +1,53 @@
+// A programmable stand-in for the wx.* API, fresh for every test.
+//
+// Every function is a jest mock. Defaults: storage is an in-memory map (getStorageSync answers
+// '' for a missing key, as WeChat does); wx.login succeeds with code 'test-js-code';
+// getLocation succeeds with a point in Kunming (GCJ-02); the UI calls (showToast, showLoading,
+// ...) succeed and do nothing; wx.request and wx.requestPayment do nothing until a test
+// programs them, e.g. with tests/helpers/wx.js: answerRequests(...).
+const storage = new Map();
+
+function ok(result) {
+  return jest.fn((opts = {}) => {
+    if (opts.success) opts.success(result);
+    if (opts.complete) opts.complete(result);
+  });
+}
+
+function freshWx() {
+  storage.clear();
+  return {
+    request: jest.fn(),
+    requestPayment: jest.fn(),
+    login: ok({ code: 'test-js-code', errMsg: 'login:ok' }),
+    getStorageSync: jest.fn((key) => (storage.has(key) ? storage.get(key) : '')),
+    setStorageSync: jest.fn((key, value) => {
+      storage.set(key, value);
+    }),
+    removeStorageSync: jest.fn((key) => {
+      storage.delete(key);
+    }),
+    showToast: ok({ errMsg: 'showToast:ok' }),
+    showLoading: ok({ errMsg: 'showLoading:ok' }),
+    hideLoading: ok({ errMsg: 'hideLoading:ok' }),
+    showModal: ok({ confirm: true, cancel: false, errMsg: 'showModal:ok' }),
+    getLocation: ok({ latitude: 25.0389, longitude: 102.7183, accuracy: 30, errMsg: 'getLocation:ok' }),
+    openLocation: ok({ errMsg: 'openLocation:ok' }),
+    setKeepScreenOn: ok({ errMsg: 'setKeepScreenOn:ok' }),
+    stopPullDownRefresh: ok({ errMsg: 'stopPullDownRefresh:ok' }),
+    navigateTo: ok({ errMsg: 'navigateTo:ok' }),
+    redirectTo: ok({ errMsg: 'redirectTo:ok' }),
+    navigateBack: ok({ errMsg: 'navigateBack:ok' }),
+    switchTab: ok({ errMsg: 'switchTab:ok' }),
+    makePhoneCall: ok({ errMsg: 'makePhoneCall:ok' }),
+    getNetworkType: ok({ networkType: '4g', errMsg: 'getNetworkType:ok' }),
+    onNetworkStatusChange: jest.fn(),
+  };
+}
+
+global.wx = freshWx();
+global.getApp = () => ({ globalData: {} });
+
+beforeEach(() => {
+  global.wx = freshWx();
+});

@@ -10,7 +10,7 @@ from app.console.member_forms import ActionForm, ReasonForm
 from app.console.web import actor, show_errors
 from app.models import Staff
 from app.services.ledger import WalletFrozen
-from app.services.members import topup_refunds
+from app.services.members import topup_refund_queue, topup_refunds
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.money import fen_to_yuan
 from app.services.staff import access
@@ -22,7 +22,7 @@ def _context(me: Staff, station_id: int | None) -> dict:
     if station_id is not None:
         access.station_for_manager(me, station_id)
     number = page_number("refunds_page")
-    found = topup_refunds.list_refund_requests(
+    found = topup_refund_queue.list_refund_requests(
         me, "requested", number, PER_PAGE, station_id=station_id
     )
     return {
@@ -38,7 +38,7 @@ def _context(me: Staff, station_id: int | None) -> dict:
 REFUNDS = Section(
     "console/approvals/partials/_refund_requests.html",
     _context,
-    topup_refunds.count_open_refund_requests,
+    topup_refund_queue.count_open_refund_requests,
 )
 SECTIONS.append(REFUNDS)
 

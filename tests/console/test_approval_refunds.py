@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Refund, TopupRefundRequest
 from app.services import ledger
-from app.services.members import topup_refunds
+from app.services.members import topup_refund_queue, topup_refunds
 from tests.console.conftest import page
 from tests.console.member_helpers import driver, pending
 from tests.money import topup_helpers as helpers
@@ -59,7 +59,7 @@ def test_manager_approves_a_refund_request(as_staff, asked):
 def test_one_stations_requests_are_paged_by_the_database(as_staff, world, asked):
     """A station's requests fill their own pages, however many other stations' come first."""
     request = asked[2]
-    for n in range(topup_refunds.PER_PAGE + 1):
+    for n in range(topup_refund_queue.PER_PAGE + 1):
         other = driver(world, f"车队{n:02d}", f"139000000{n:02d}")
         topup = helpers.credited_topup(other, world.station_b)
         topup_refunds.request_refund(other, topup.id, "不用了")
@@ -67,7 +67,7 @@ def test_one_stations_requests_are_paged_by_the_database(as_staff, world, asked)
     a = page(console.get(QUEUE, query_string={"station_id": world.station_a.id}))
     assert REQUEST_IDS.findall(a) == [f'id="refund-request-{request.id}"']
     b = page(console.get(QUEUE, query_string={"station_id": world.station_b.id}))
-    assert len(REQUEST_IDS.findall(b)) == topup_refunds.PER_PAGE
+    assert len(REQUEST_IDS.findall(b)) == topup_refund_queue.PER_PAGE
     assert f'id="refund-request-{request.id}"' not in b
     other_station = {"station_id": world.station_b.id}
     assert as_staff("manager_a").get(QUEUE, query_string=other_station).status_code == 403

@@ -13,9 +13,9 @@ from app.models import Member, Staff, Topup, TopupRefundRequest, Wallet
 from app.services import ledger, payments
 from app.services.members import counter_topups, topup_history, wallet_split
 from app.services.members.card_redemption import redeem_card
+from app.services.members.topup_refund_queue import list_refund_requests
 from app.services.members.topup_refunds import (
     approve_refund_request,
-    list_refund_requests,
     reject_refund_request,
     request_refund,
 )

@@ -10,11 +10,11 @@ from app.extensions import db
 from app.models import AuditLog, Member, Refund, Staff, Topup, TopupRefundRequest, Wallet
 from app.models.base import utcnow
 from app.services import ledger, payments
-from app.services.members import topup_refunds
+from app.services.members import topup_refund_queue, topup_refunds
+from app.services.members.topup_refund_queue import list_refund_requests
 from app.services.members.topup_refunds import (
     approve_refund_request,
     cancel_refund_request,
-    list_refund_requests,
     reject_refund_request,
     request_refund,
 )
@@ -48,7 +48,7 @@ def test_unspent_principal_goes_back_to_wechat_and_the_bonus_in_proportion(world
     request = request_refund(member, topup.id, "离开昆明，不再加油")
     row = list_refund_requests(world.manager_a, status="requested").items[0]
     assert (row.refundable_now_fen, row.bonus_to_revoke_fen) == (30_000, 1_800)
-    assert topup_refunds.count_open_refund_requests(world.manager_a) == 1
+    assert topup_refund_queue.count_open_refund_requests(world.manager_a) == 1
 
     decided = approve_refund_request(world.manager_a, request.id)
     assert (decided.status, decided.principal_fen, decided.bonus_revoked_fen) == (
@@ -106,7 +106,7 @@ def test_who_may_decide(world, member):
             reject_refund_request(actor, request_id, "不同意")
     with pytest.raises(PermissionDenied):
         list_refund_requests(world.cashier_a)
-    assert topup_refunds.count_open_refund_requests(world.cashier_a) == 0
+    assert topup_refund_queue.count_open_refund_requests(world.cashier_a) == 0
     assert [r.request.id for r in list_refund_requests(world.manager_b).items] == []
     assert [r.request.id for r in list_refund_requests(world.manager_a).items] == [request_a.id]
     assert {r.request.id for r in list_refund_requests(world.admin).items} == {

@@ -14,6 +14,7 @@ from app.api.order_schemas import (
     PlaceOrderAnswer,
     PlaceOrderRequest,
 )
+from app.api.render import page_of
 from app.api.tiers import pricing_json
 from app.jsonapi.errors import ApiError
 from app.jsonapi.openapi import api_route
@@ -166,13 +167,7 @@ def list_orders():
     q = parse_query(OrderListQuery)
     rows, total = orders.list_orders(g.member, q.page, q.per_page)
     refunds = orders.refunds_by_order([o.id for o in rows])
-    return {
-        "items": [order_json(o, refunds[o.id]) for o in rows],
-        "page": q.page,
-        "per_page": q.per_page,
-        "total": total,
-        "has_more": q.page * q.per_page < total,
-    }
+    return page_of([order_json(o, refunds[o.id]) for o in rows], q.page, q.per_page, total)
 
 
 @api_route(

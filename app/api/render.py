@@ -28,6 +28,17 @@ def member_profile(member: Member) -> dict:
     }
 
 
+def page_of(items: list, page: int, per_page: int, total: int) -> dict:
+    """A page of a driver's list (orders, top-ups): its items and where it stands."""
+    return {
+        "items": items,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "has_more": page * per_page < total,
+    }
+
+
 def photo(item: Photo, base_url: str) -> dict:
     return {
         "id": item.id,

@@ -5,6 +5,7 @@ from flask import g
 from app.api import bp
 from app.api.auth import require_member
 from app.api.idempotent import idempotent
+from app.api.render import page_of
 from app.api.wallet_schemas import (
     PackageList,
     PackageQuery,
@@ -178,13 +179,7 @@ def start_topup():
 def list_topups():
     q = parse_query(TopupListQuery)
     views, total = topup_history.list_topups(g.member, q.page, q.per_page)
-    return {
-        "items": [topup_json(v) for v in views],
-        "page": q.page,
-        "per_page": q.per_page,
-        "total": total,
-        "has_more": q.page * q.per_page < total,
-    }
+    return page_of([topup_json(v) for v in views], q.page, q.per_page, total)
 
 
 @api_route(

@@ -108,11 +108,22 @@ def test_cancelled_and_elsewhere_fuelled_orders_leave_the_list(phone, world):
     expect(phone.locator("#orders-count")).to_have_text("（1）")
 
 
+def stored_cursor(phone, stored: str) -> int:
+    """The live list's cursor once the list has loaded and stored it. A bounded poll: the
+    store answers through a promise, which wait_for_function takes as already truthy."""
+    for _ in range(200):
+        found = phone.evaluate(stored)
+        if found is not None:
+            return found[0]
+        phone.wait_for_timeout(25)
+    raise AssertionError("the live list never stored its cursor")
+
+
 def test_back_online_the_list_catches_up_from_its_cursor(phone, world):
     sign_in(phone)
     expect(phone.locator("#orders-empty")).to_be_visible()
     stored = f"Jiayou.store.cursor({world.station_a.id}).then(c => c === undefined ? null : [c])"
-    cursor = phone.wait_for_function(stored).json_value()[0]  # once the list has loaded
+    cursor = stored_cursor(phone, stored)
     phone.context.set_offline(True)
     expect(phone.locator("#net")).to_be_visible()
     order, _ = paid(world, nozzle=1, mode="amount", amount_fen=10000)  # paid meanwhile

@@ -1,6 +1,6 @@
 module.exports = {
   root: true,
-  ignorePatterns: ['node_modules/', 'miniprogram_npm/'],
+  ignorePatterns: ['node_modules/', 'miniprogram_npm/', 'vendor/'],
   env: { es2021: true },
   parserOptions: { ecmaVersion: 2021, sourceType: 'script' },
   extends: ['eslint:recommended'],

@@ -83,6 +83,14 @@ class StationSearchQuery(Request):
         description="只看卖该油品的油站（油品代码，如 92）",
         examples=["92"],
     )
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=30,
+        title="搜索词",
+        description="按油站名称、城市或地址查找（全链，不限半径，仍由近及远）",
+        examples=["丽江"],
+    )
     coord: Literal["gcj02", "wgs84"] = Field(
         "gcj02", title="坐标系", description="坐标系：gcj02（wx.getLocation type=gcj02）或 wgs84"
     )

@@ -17,7 +17,8 @@ PHOTO_CACHE = "public, max-age=31536000, immutable"
     "/stations",
     "GET",
     summary="附近的油站，由近及远",
-    description="在 radius_m 米内营业或不营业的油站，由近及远分页；fuel 只看卖该油品的油站。"
+    description="在 radius_m 米内营业或不营业的油站，由近及远分页；fuel 只看卖该油品的油站；"
+    "q 按名称、城市或地址在全链查找（此时不限半径）。"
     "价格是此刻生效的挂牌价和会员价。不需要登录。",
     tag="stations",
     query=StationSearchQuery,
@@ -27,7 +28,9 @@ PHOTO_CACHE = "public, max-age=31536000, immutable"
 )
 def nearby_stations():
     q = parse_query(StationSearchQuery)
-    result = catalogue.search_nearby(q.lat, q.lng, q.radius_m, q.fuel, q.coord, q.page, q.per_page)
+    result = catalogue.search_nearby(
+        q.lat, q.lng, q.radius_m, q.fuel, q.coord, q.page, q.per_page, name=q.q
+    )
     body = render.station_page_json(result, utcnow(), current_app.config["PUBLIC_BASE_URL"])
     return Response(body, mimetype="application/json")
 

@@ -181,6 +181,58 @@ test('the search box filters the list and the markers by name', async () => {
   expect(wx.request).toHaveBeenCalledTimes(1)
 })
 
+const LIJIANG = {
+  items: [
+    {
+      ...STATIONS.items[0],
+      id: 21,
+      name: '丽江古城加油站',
+      city: '丽江',
+      address: '古城区香格里大道 9 号',
+      distance_m: 402000,
+    },
+  ],
+  page: 1,
+  per_page: 20,
+  total: 1,
+  has_more: false,
+}
+
+test('searching asks the server across the chain and clearing goes back to nearby', async () => {
+  answer(200, STATIONS)
+  const comp = open()
+  await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
+  comp.querySelector('#search').dispatchEvent('input', { detail: { value: ' 丽江 ' } })
+  await waitFor(() => expect(comp.querySelector('#no-match')).toBeTruthy())
+  answer(200, LIJIANG)
+  comp.querySelector('#search').dispatchEvent('confirm', { detail: { value: ' 丽江 ' } })
+  await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(1))
+  const asked = sent(wx.request.mock.calls[0][0])
+  expect(asked.url).toMatch(/\/stations$/)
+  expect(asked.query).toMatchObject({ q: '丽江', lat: '25.04', lng: '102.71', page: '1' })
+  expect(text(comp)).toContain('丽江古城加油站')
+  expect(text(comp)).toContain('402km')
+  expect(comp.data.markers.map((m) => m.id)).toEqual([21])
+
+  answer(200, STATIONS)
+  comp.querySelector('#search-clear').dispatchEvent('tap')
+  await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
+  expect(sent(wx.request.mock.calls[0][0]).query.q).toBeUndefined()
+})
+
+test('a search the server finds nothing for says so', async () => {
+  answer(200, STATIONS)
+  const comp = open()
+  await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
+  comp.querySelector('#search').dispatchEvent('input', { detail: { value: '上海' } })
+  await waitFor(() => expect(comp.querySelector('#search-all')).toBeTruthy())
+  answer(200, { items: [], page: 1, per_page: 20, total: 0, has_more: false })
+  comp.querySelector('#search-all').dispatchEvent('tap')
+  await waitFor(() => expect(comp.querySelector('#search-empty')).toBeTruthy())
+  expect(text(comp)).toContain('没有找到“上海”')
+  expect(sent(wx.request.mock.calls[0][0]).query.q).toBe('上海')
+})
+
 test('no station nearby shows the empty state', async () => {
   answer(200, { items: [], page: 1, per_page: 20, total: 0, has_more: false })
   const comp = open()

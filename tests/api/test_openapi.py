@@ -76,7 +76,7 @@ def test_operations_carry_their_schemas(app, client):
 
     nearby = doc["paths"]["/stations"]["get"]
     params = {p["name"]: p for p in nearby["parameters"]}
-    assert set(params) == {"lat", "lng", "radius_m", "fuel", "coord", "page", "per_page"}
+    assert set(params) == {"lat", "lng", "radius_m", "fuel", "q", "coord", "page", "per_page"}
     assert params["lat"]["required"] and not params["radius_m"]["required"]
     assert params["radius_m"]["schema"]["maximum"] == 50000
     assert params["coord"]["schema"]["enum"] == ["gcj02", "wgs84"]

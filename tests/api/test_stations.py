@@ -282,3 +282,30 @@ def test_bad_query_is_400_naming_the_field(world, client, params, message):
 def test_no_chain_configured_is_a_clear_503(app_ctx, client):
     answer = client.get("/api/v1/stations", query_string={"lat": 25.0, "lng": 102.7})
     assert_error(answer, 503, "chain_not_configured")
+
+
+def test_search_by_name_city_or_address_covers_the_whole_chain(world, client):
+    lijiang = make_station(world, "丽江古城加油站", 26.8721, 100.2299, city="丽江")
+    guandu = make_station(world, "官渡加油站", 25.0200, 102.7500, address="昆明市官渡区春城路8号")
+    # From Kunming, 丽江 finds Lijiang's station 400 km away: a name search has no radius.
+    found = search(client, lat=KUNMING[0], lng=KUNMING[1], q="丽江")
+    assert [s.id for s in found.items] == [lijiang.id]
+    assert found.items[0].distance_m > 300_000
+    assert [s.id for s in search(client, lat=KUNMING[0], lng=KUNMING[1], q="大理").items] == [
+        world.station_b.id  # by its city
+    ]
+    by_address = search(client, lat=KUNMING[0], lng=KUNMING[1], q="春城路")
+    assert [s.id for s in by_address.items] == [guandu.id]
+    # Several hits come nearest first; the fuel filter still applies; nothing found is empty.
+    every = search(client, lat=KUNMING[0], lng=KUNMING[1], q="加油站", per_page=50)
+    assert [s.id for s in every.items][:2] == [world.station_a.id, guandu.id]
+    assert every.items[-1].id == lijiang.id
+    assert search(client, lat=KUNMING[0], lng=KUNMING[1], q="丽江", fuel="0").total == 0
+    assert search(client, lat=KUNMING[0], lng=KUNMING[1], q="上海").items == []
+
+
+@pytest.mark.parametrize("q", ["", "x" * 31])
+def test_a_search_word_must_be_1_to_30_characters(world, client, q):
+    answer = client.get("/api/v1/stations", query_string={"lat": 25.04, "lng": 102.71, "q": q})
+    assert_error(answer, 400, "invalid_request")
+    assert "搜索词" in answer.get_json()["error"]["message"]

@@ -127,31 +127,48 @@ class Catalogue:
 
     def within(self, lat: float, lng: float, radius_m: float, fuel: str | None) -> list[Hit]:
         """Stations within radius_m of a GCJ-02 point, nearest first."""
+        return _nearest_first(lat, lng, self._near(lat, lng, radius_m), fuel, radius_m)
+
+    def named(self, text: str, lat: float, lng: float, fuel: str | None) -> list[Hit]:
+        """Stations of the whole chain whose name, city or address holds text, nearest first."""
+        needle = text.casefold()
+        found = [
+            station
+            for station in self.stations.values()
+            if needle in station.name.casefold()
+            or needle in station.city.casefold()
+            or needle in station.address.casefold()
+        ]
+        return _nearest_first(lat, lng, found, fuel, math.inf)
+
+    def _near(self, lat: float, lng: float, radius_m: float):
         d_lat = radius_m / _M_PER_DEGREE
         d_lng = d_lat / math.cos(math.radians(min(89.9, abs(lat) + d_lat)))
         rows = range(_cell(lat - d_lat), _cell(lat + d_lat) + 1)
         columns = range(_cell(lng + 180 - d_lng), _cell(lng + 180 + d_lng) + 1)
         if len(rows) * len(columns) > len(self.cells):
-            candidates = self.stations.values()
-        else:
-            cells = self.cells
-            empty = ()
-            candidates = [
-                station
-                for row in rows
-                for column in columns
-                for station in cells.get((row, column % _COLUMNS), empty)
-            ]
-        haversine = geo.haversine_m
-        hits = []
-        for station in candidates:
-            if fuel is not None and fuel not in station.fuel_codes:
-                continue
-            distance = haversine(lat, lng, station.lat, station.lng)
-            if distance <= radius_m:
-                hits.append(Hit(station, round(distance)))
-        hits.sort(key=lambda hit: (hit.distance_m, hit.station.id))
-        return hits
+            return self.stations.values()
+        cells = self.cells
+        empty = ()
+        return [
+            station
+            for row in rows
+            for column in columns
+            for station in cells.get((row, column % _COLUMNS), empty)
+        ]
+
+
+def _nearest_first(lat, lng, candidates, fuel: str | None, radius_m: float) -> list[Hit]:
+    haversine = geo.haversine_m
+    hits = []
+    for station in candidates:
+        if fuel is not None and fuel not in station.fuel_codes:
+            continue
+        distance = haversine(lat, lng, station.lat, station.lng)
+        if distance <= radius_m:
+            hits.append(Hit(station, round(distance)))
+    hits.sort(key=lambda hit: (hit.distance_m, hit.station.id))
+    return hits
 
 
 def _cell(degrees: float) -> int:

@@ -147,12 +147,18 @@ def search_nearby(
     coord: str = "gcj02",
     page: int = 1,
     per_page: int = 20,
+    name: str | None = None,
 ) -> NearbyPage:
-    """Active stations within radius_m of a point (GCJ-02, or WGS-84 converted), nearest first."""
+    """Active stations within radius_m of a point (GCJ-02, or WGS-84 converted), nearest first.
+    With name, the whole chain's stations whose name, city or address hold it, at any distance:
+    a driver searching 丽江 from Kunming wants Lijiang's stations."""
     if coord == "wgs84":
         lat, lng = geo.wgs84_to_gcj02(lat, lng)
-    radius_m = min(max(radius_m, 1), MAX_RADIUS_M)
-    hits = current().within(lat, lng, radius_m, fuel or None)
+    if name:
+        hits = current().named(name, lat, lng, fuel or None)
+    else:
+        radius_m = min(max(radius_m, 1), MAX_RADIUS_M)
+        hits = current().within(lat, lng, radius_m, fuel or None)
     start = (page - 1) * per_page
     return NearbyPage(
         hits=hits[start : start + per_page],

@@ -1,4 +1,5 @@
-// 首页：附近的油站（地图 + 由近及远的列表），按站名搜索。
+// 首页：附近的油站（地图 + 由近及远的列表）。输入时在附近的油站里按名称、地址筛选；
+// 点“搜索”在全链按名称、城市、地址查找（GET /stations?q=，不限距离，仍由近及远）。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
@@ -50,6 +51,8 @@ Component({
     // the point the list is around: the driver's, or one picked on the map (GCJ-02)
     point: null,
     query: '',
+    // the word the list was searched with on the server ('' while the list is the nearby one)
+    searched: '',
     latitude: 25.0406,
     longitude: 102.7123,
     stations: [],
@@ -101,8 +104,10 @@ Component({
     fetchStations(page) {
       const { lat, lng } = this.data.point
       if (page === 1 && !this.data.stations.length) this.setData({ state: 'loading' })
+      const query = { lat, lng, coord: 'gcj02', page, per_page: PER_PAGE }
+      if (this.data.searched) query.q = this.data.searched
       return api
-        .get('/stations', { lat, lng, coord: 'gcj02', page, per_page: PER_PAGE })
+        .get('/stations', query)
         .then((data) => {
           const rows = data.items.map(toRow)
           const stations = page === 1 ? rows : this.data.stations.concat(rows)
@@ -130,7 +135,8 @@ Component({
 
     applyFilter() {
       const q = this.data.query.trim()
-      const shown = this.data.stations.filter((row) => matches(row, q))
+      const searched = this.data.searched && q === this.data.searched
+      const shown = searched ? this.data.stations : this.data.stations.filter((row) => matches(row, q))
       const markers = shown.map((row) => ({
         id: row.id,
         latitude: row.latitude,
@@ -149,9 +155,22 @@ Component({
       this.applyFilter()
     },
 
+    onSearchConfirm() {
+      const q = this.data.query.trim()
+      if (!q || !this.data.point) return Promise.resolve()
+      this.setData({ searched: q, stations: [], page: 1 })
+      return this.fetchStations(1)
+    },
+
     onSearchClear() {
-      this.setData({ query: '' })
+      const wasSearched = this.data.searched
+      this.setData({ query: '', searched: '' })
+      if (wasSearched) {
+        this.setData({ stations: [] })
+        return this.fetchStations(1)
+      }
       this.applyFilter()
+      return Promise.resolve()
     },
 
     onRetry() {

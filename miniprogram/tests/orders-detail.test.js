@@ -160,6 +160,19 @@ test('a paid order offers 去取油, which opens the pickup page', async () => {
   await waitFor(() => expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/pickup/pickup?order_id=21' }))
 })
 
+test('a paid order is cancelled with its money back; a fuelled one points to the station', async () => {
+  answerRequests(reply(200, PAID))
+  const paid = await opened(PAID)
+  expect(txt(paid, '#cancel')).toContain('取消并退款')
+  expect(paid.querySelector('#ask-station')).toBeFalsy()
+
+  answerRequests(reply(200, order(5021)))
+  const settled = await opened(order(5021))
+  expect(txt(settled, '#ask-station')).toContain('加油后的退款由油站在收银台办理')
+  settled.querySelector('#ask-station').dispatchEvent('tap')
+  await waitFor(() => expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/station/station?id=7' }))
+})
+
 test('cancel asks to confirm first; 再想想 sends nothing', async () => {
   answerRequests(reply(200, PAID))
   const comp = await opened(PAID)

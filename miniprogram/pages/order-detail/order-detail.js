@@ -1,5 +1,6 @@
 // 订单详情：状态、油站、油品、油枪、车牌、价格明细、已付与实加、退款、小票；
-// 可取消时取消订单（确认后发送，Idempotency-Key 留给重试），已支付时去取油。
+// 可取消时取消订单（已支付的全额退回；确认后发送，Idempotency-Key 留给重试），已支付时去取油；
+// 加油后要退款，请油站在收银台办理：给出油站的电话和地址。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
@@ -75,6 +76,8 @@ function toView(o) {
     receiptTime: fmt.dateTime(o.fueled_at || o.paid_at || o.created_at),
     canCancel: CANCELLABLE.indexOf(o.status) >= 0,
     canPickup: o.status === 'paid',
+    // After fuelling, money back is the station's decision at its counter: the driver reaches it.
+    askStation: o.status === 'fueled' || o.status === 'settled',
   }
 }
 
@@ -173,6 +176,10 @@ Component({
           })
           if (err && err.status === 409) this.load()
         })
+    },
+
+    openStation() {
+      wx.navigateTo({ url: '/pages/station/station?id=' + this.data.order.stationId })
     },
 
     pickup() {

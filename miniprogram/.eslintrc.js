@@ -6,6 +6,10 @@ module.exports = {
   extends: ['eslint:recommended'],
   globals: {
     wx: 'readonly',
+    setTimeout: 'readonly',
+    clearTimeout: 'readonly',
+    setInterval: 'readonly',
+    clearInterval: 'readonly',
     App: 'readonly',
     Page: 'readonly',
     Component: 'readonly',

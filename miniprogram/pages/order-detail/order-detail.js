@@ -3,17 +3,9 @@
 // 加油后要退款，请油站在收银台办理：给出油站的电话和地址。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const { METHODS, REFUND_KINDS, REFUND_STATUSES } = require('../../utils/labels')
 
-const METHODS = { wechat: '微信支付', wallet: '钱包' }
 const MODES = { amount: '按金额', volume: '按升数', fill_up: '加满' }
-const REFUND_KINDS = { settlement: '加油差额退款', cancel: '取消订单退款', manual: '人工退款' }
-const REFUND_STATUSES = {
-  PENDING: '退款中',
-  PROCESSING: '退款中',
-  SUCCESS: '已到账',
-  ABNORMAL: '退款异常，油站处理中',
-  CLOSED: '退款关闭，油站处理中',
-}
 const CANCELLABLE = ['created', 'paid']
 
 /** @param {number|null|undefined} fen */

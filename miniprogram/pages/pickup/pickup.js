@@ -1,4 +1,3 @@
-/* global setTimeout, clearTimeout */
 // 取油码：加油员扫的二维码（在手机上画，不用网络）和 8 位取油码，屏幕常亮、调到最亮；
 // 等加油时轮询订单（退避：2、3、5、8、13 秒，之后每 15 秒），加油员确认后换成加油结果和差额退款。
 //
@@ -6,6 +5,7 @@
 // 轮询失败时取油码留在屏幕上，只显示一条小横幅，不弹窗。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const { METHODS, REFUND_KINDS, REFUND_STATUSES } = require('../../utils/labels')
 const { qrDataUrl } = require('../../utils/qr')
 
 // Seconds between polls while the order waits; the last one repeats.
@@ -16,16 +16,6 @@ const KEPT = ['paid', 'fueled'] // worth keeping on the phone for an offline reo
 const OFFLINE = '网络不佳，显示的是上次获取的取油码'
 const OFFLINE_RESULT = '网络不佳，显示的是上次获取的结果'
 const LOAD_FAILED = '加载失败，请稍后再试'
-
-const METHODS = { wechat: '微信支付', wallet: '钱包' }
-const REFUND_KINDS = { settlement: '加油差额退款', cancel: '取消订单退款', manual: '人工退款' }
-const REFUND_STATUSES = {
-  PENDING: '退款中',
-  PROCESSING: '退款中',
-  SUCCESS: '已到账',
-  ABNORMAL: '退款异常，油站处理中',
-  CLOSED: '退款关闭，油站处理中',
-}
 
 const storageKey = (id) => 'pickup:' + id
 

@@ -32,7 +32,7 @@ function order(over = {}) {
     refunded_fen: 0,
     dispensed_ml: null,
     dispensed_fen: null,
-    pickup: { token: TOKEN, code: '38170426', qr_url: 'http://x/qr.png', expires_at: '2026-03-09T18:02:40+08:00' },
+    pickup: { token: TOKEN, code: '38170426', qr_url: 'http://x/qr.png', expires_at: new Date(Date.now() + 86400e3).toISOString() },
     refunds: [],
     created_at: '2026-03-08T18:02:11+08:00',
     expires_at: '2026-03-08T18:17:11+08:00',
@@ -311,6 +311,18 @@ test('reopened with no network: the stored code shows at once, with the banner',
   expect(comp.querySelector('#error')).toBeFalsy()
   await after(2000)
   expect(requests()).toHaveLength(3) // the first page's one, and this page keeps trying
+})
+
+test('a stored code past its expiry is not shown when reopened with no network', async () => {
+  wx.setStorageSync('pickup:5021', order({ pickup: { ...PAID.pickup, expires_at: new Date(Date.now() - 1000).toISOString() } }))
+  answerRequests(networkDown())
+  const comp = mount(pageId)
+  mounted.push(comp)
+  comp.instance.onLoad({ order_id: '5021' })
+  expect(comp.querySelector('#qr')).toBeFalsy()
+  await pass()
+  expect(comp.data.state).toBe('error')
+  expect(comp.querySelector('#qr')).toBeFalsy()
 })
 
 test('screen kept on and at full brightness while the code shows; given back on hide, unload and when done', async () => {

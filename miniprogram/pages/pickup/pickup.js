@@ -19,6 +19,9 @@ const LOAD_FAILED = '加载失败，请稍后再试'
 
 const storageKey = (id) => 'pickup:' + id
 
+/** A stored code past its expiry would only be refused at the pump: never show it. */
+const stale = (o) => Boolean(o.pickup) && !(Date.parse(o.pickup.expires_at) > Date.now())
+
 /** @param {number|null|undefined} fen */
 const money = (fen) => (typeof fen === 'number' ? fmt.yuan(fen) : '')
 
@@ -97,7 +100,7 @@ Component({
       const id = String((options && options.order_id) || '')
       this.setData({ orderId: id })
       const kept = id ? wx.getStorageSync(storageKey(id)) : ''
-      if (kept && kept.id) this.show(kept)
+      if (kept && kept.id && !stale(kept)) this.show(kept)
       this.load()
     },
 

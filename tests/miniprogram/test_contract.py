@@ -46,6 +46,7 @@ DRIVER_CALLS = {
     "GET /orders/{order_id} 200",
     "GET /orders/{order_id}/qr.png 200",
     "GET /orders 200",
+    "GET /me 401",
     "GET /me 200",
 }
 ATTENDANT_CALLS = {

@@ -130,12 +130,13 @@ async function journey() {
 
   // Order and pay from the wallet in one call: the pickup code comes with the answer.
   const order = { station_id: station.id, fuel: '92', mode: 'amount', plate: car.plate };
-  const byWallet = await api.post(
-    '/orders',
-    Object.assign({ amount_fen: 20000, pay_with: 'wallet' }, order),
-    api.newActionKey(),
-  );
+  const walletBody = Object.assign({ amount_fen: 20000, pay_with: 'wallet' }, order);
+  const walletKey = api.newActionKey();
+  const byWallet = await api.post('/orders', walletBody, walletKey);
   const walletOrder = byWallet.order;
+  // A retry of the same action (same key, as a page does after a lost answer) pays once.
+  const retried = await api.post('/orders', walletBody, walletKey);
+  check(retried.order.id === walletOrder.id, 'a retry with the same key made another order');
   check(walletOrder.status === 'paid', `wallet order is ${walletOrder.status}`);
   check(walletOrder.pickup && walletOrder.pickup.token, 'paid order shows no pickup token');
   check(/^\d{8}$/.test(walletOrder.pickup.code || ''), 'pickup code is not 8 digits');
@@ -193,7 +194,10 @@ async function journey() {
   const wallet = await api.get('/wallet');
   const left = expected - 20000 + refundFen;
   check(wallet.balance_fen === left, `wallet ${wallet.balance_fen} at the end, expected ${left}`);
-  await api.get('/me');
+  // A token the service no longer takes: the client logs in again once and retries.
+  wx.setStorageSync(api.TOKEN_KEY, 'expired-token');
+  const me = await api.get('/me');
+  check(me.id === member.id && api.getToken() !== 'expired-token', 'no fresh login after 401');
 
   // A refusal: the API's error shape, with a Chinese message for the driver.
   try {

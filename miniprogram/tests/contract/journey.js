@@ -231,7 +231,9 @@ journey().then(
   (err) => {
     write({ ok: false, error: String(err && err.stack) });
     const message = err instanceof api.ApiError ? `${err.status} ${err.code} ${err.message}` : err;
-    console.error(`journey failed: ${message}`);
+    const last = exchanges[exchanges.length - 1];
+    const after = last ? ` (last exchange: ${last.method} ${last.path} ${last.status})` : '';
+    console.error(`journey failed: ${message}${after}`);
     process.exit(1);
   },
 );

@@ -1,0 +1,239 @@
+// A driver's journey through the real service with the mini-program's own client (utils/api.js,
+// unchanged): log in, find a station, add a car, top up by WeChat, redeem a recharge card, order
+// and pay from the wallet and by WeChat, get the order fuelled by the attendant's handheld with
+// fewer litres than paid, see the difference refunded. Run by tests/miniprogram/test_contract.py,
+// which then checks every recorded answer against the OpenAPI documents.
+//
+//   node tests/contract/journey.js <server-url> <out.json> --card=NUMBER:SECRET
+//        --attendant=USERNAME:PASSWORD [--openid=o-contract-driver]
+//
+// Exits 1 with the reason on any unexpected answer; the exchanges so far are written either way.
+const fs = require('fs');
+const Module = require('module');
+const path = require('path');
+const { installWx, handheld } = require('./node-wx');
+
+const [server, outFile, ...flags] = process.argv.slice(2);
+const options = Object.fromEntries(
+  flags.map((f) => f.replace(/^--/, '').split(/=(.*)/s).slice(0, 2)),
+);
+if (!server || !outFile || !options.card || !options.attendant) {
+  console.error(
+    'usage: node journey.js <server-url> <out.json> --card=NUMBER:SECRET ' +
+      '--attendant=USERNAME:PASSWORD [--openid=ID]',
+  );
+  process.exit(2);
+}
+const base = server.replace(/\/+$/, '');
+const exchanges = [];
+installWx({
+  apiBase: `${base}/api/v1`,
+  sandboxBase: `${base}/sandbox`,
+  openid: options.openid || 'o-contract-driver',
+  exchanges,
+});
+
+// config.js names the demo's service: this run's server instead, before api.js reads it.
+const configPath = require.resolve('../../config');
+const config = new Module(configPath);
+config.filename = configPath;
+config.loaded = true;
+config.exports = { API_BASE: `${base}/api/v1`, SANDBOX_BASE: `${base}/sandbox` };
+require.cache[configPath] = config;
+const api = require('../../utils/api');
+
+const CJK = /[\u4e00-\u9fff]/;
+const POLL_MS = 50;
+const WAIT_MS = 20000;
+
+function check(ok, message) {
+  if (!ok) throw new Error(message);
+}
+
+/** Ask again until `fn` answers something truthy (bounded). */
+async function until(what, fn) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const found = await fn();
+    if (found) return found;
+    check(Date.now() < deadline, `gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** wx.requestPayment with the service's parameters, as pages/order does. */
+function pay(params) {
+  return new Promise((resolve, reject) => {
+    wx.requestPayment(
+      Object.assign({}, params, {
+        success: resolve,
+        fail: (res) => reject(new Error(res.errMsg)),
+      }),
+    );
+  });
+}
+
+/** GET as wx.request with responseType arraybuffer (an <image> cannot send the token). */
+function getBytes(url) {
+  return new Promise((resolve, reject) => {
+    wx.request({
+      url,
+      method: 'GET',
+      header: { Authorization: `Bearer ${api.getToken()}` },
+      responseType: 'arraybuffer',
+      success: (res) => resolve(res),
+      fail: (res) => reject(new Error(res.errMsg)),
+    });
+  });
+}
+
+async function journey() {
+  const steps = {};
+  const { member } = await api.login();
+  check(api.getToken() && member, 'login gave no token or member');
+
+  const nearby = await api.get('/stations', { lat: 25.0406, lng: 102.7123 });
+  check(nearby.items.length > 0, 'no station near Kunming');
+  const station = await api.get(`/stations/${nearby.items[0].id}`);
+  check(station.fuels.some((f) => f.code === '92'), `${station.name} sells no 92#`);
+
+  const car = await api.post('/vehicles', { plate: '云A12345', fuel: '92', is_default: true });
+  const cars = await api.get('/vehicles');
+  check(JSON.stringify(cars).includes(car.plate), 'the new car is not in the list');
+
+  const empty = await api.get('/wallet');
+  check(empty.balance_fen === 0, `a new driver's wallet holds ${empty.balance_fen}`);
+
+  // Top up by WeChat: the package, the prepay, the payment, then wait for the credit.
+  const packages = await api.get('/topup-packages', { station_id: station.id });
+  const fixed = packages.items.find((p) => p.kind === 'fixed');
+  check(fixed, 'no fixed top-up package');
+  const started = await api.post(
+    '/topups',
+    { package_id: fixed.id, station_id: station.id },
+    api.newActionKey(),
+  );
+  await pay(started.wechat_pay);
+  const topup = await until('the top-up to be credited', async () => {
+    const t = await api.get(`/topups/${started.topup.id}`);
+    return t.status === 'credited' && t;
+  });
+  check(topup.principal_fen === fixed.pay_fen, 'the top-up credited another amount');
+  await api.get('/topups');
+
+  const [number, secret] = options.card.split(':');
+  const card = await api.post('/recharge-cards/redeem', { number, secret }, api.newActionKey());
+  check(card.credited_fen > 0, 'the card credited nothing');
+  const funded = await api.get('/wallet');
+  const expected = fixed.pay_fen + fixed.bonus_fen + card.credited_fen;
+  check(funded.balance_fen === expected, `wallet ${funded.balance_fen}, expected ${expected}`);
+
+  // Order and pay from the wallet in one call: the pickup code comes with the answer.
+  const order = { station_id: station.id, fuel: '92', mode: 'amount', plate: car.plate };
+  const walletBody = Object.assign({ amount_fen: 20000, pay_with: 'wallet' }, order);
+  const walletKey = api.newActionKey();
+  const byWallet = await api.post('/orders', walletBody, walletKey);
+  const walletOrder = byWallet.order;
+  // A retry of the same action (same key, as a page does after a lost answer) pays once.
+  const retried = await api.post('/orders', walletBody, walletKey);
+  check(retried.order.id === walletOrder.id, 'a retry with the same key made another order');
+  check(walletOrder.status === 'paid', `wallet order is ${walletOrder.status}`);
+  check(walletOrder.pickup && walletOrder.pickup.token, 'paid order shows no pickup token');
+  check(/^\d{8}$/.test(walletOrder.pickup.code || ''), 'pickup code is not 8 digits');
+  const qr = await getBytes(walletOrder.pickup.qr_url);
+  const png = Buffer.from(qr.data);
+  check(qr.statusCode === 200, `qr.png answered ${qr.statusCode}`);
+  check(png.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')), 'qr.png is no PNG');
+
+  // Order and pay by WeChat: the client pays, the service learns it from WeChat Pay.
+  const byWechat = await api.post(
+    '/orders',
+    Object.assign({ amount_fen: 10000, pay_with: 'wechat' }, order),
+    api.newActionKey(),
+  );
+  check(byWechat.wechat_pay && !byWechat.payment_error, 'no WeChat Pay parameters');
+  await pay(byWechat.wechat_pay);
+  const wechatOrder = await until('the WeChat order to be paid', async () => {
+    const o = await api.get(`/orders/${byWechat.order.id}`);
+    return o.status === 'paid' && o;
+  });
+  check(wechatOrder.payment_method === 'wechat', 'the WeChat order was paid another way');
+
+  // The attendant scans the wallet order's code and reads fewer litres off the pump.
+  const hand = handheld(`${base}/attendant/api`, exchanges);
+  const [username, password] = options.attendant.split(':');
+  const login = await hand.post('/login', { username, password });
+  check(login.status === 200, `attendant login answered ${login.status}`);
+  const token = encodeURIComponent(walletOrder.pickup.token);
+  const looked = await hand.get(`/orders/lookup?token=${token}`);
+  check(looked.status === 200 && looked.data.id === walletOrder.id, 'lookup found another order');
+  const litres = 20000;
+  const preview = await hand.get(`/orders/preview?token=${token}&dispensed_ml=${litres}`);
+  check(preview.status === 200 && preview.data.refund_fen > 0, 'preview shows no refund');
+  const confirmed = await hand.post('/orders/confirm', {
+    token: walletOrder.pickup.token,
+    dispensed_ml: litres,
+  });
+  check(confirmed.status === 200, `confirm answered ${confirmed.status}`);
+  const refundFen = confirmed.data.refund_fen;
+
+  // The driver sees the order fuelled, then settled with the difference back in the wallet.
+  const settled = await until('the settlement refund', async () => {
+    const o = await api.get(`/orders/${walletOrder.id}`);
+    return o.status === 'settled' && o.refunds.some((r) => r.status === 'SUCCESS') && o;
+  });
+  check(settled.dispensed_ml === litres, `order shows ${settled.dispensed_ml} ml`);
+  const refund = settled.refunds[0];
+  check(refund.amount_fen === refundFen, `refund ${refund.amount_fen}, handheld said ${refundFen}`);
+  check(refund.method === 'wallet' && refund.kind === 'settlement', 'refund of another kind');
+  check(settled.refunded_fen === refundFen, 'refunded_fen differs from the refund');
+
+  const history = await api.get('/orders');
+  const ids = history.items.map((o) => o.id);
+  check(ids.includes(walletOrder.id) && ids.includes(wechatOrder.id), 'history lacks an order');
+  const wallet = await api.get('/wallet');
+  const left = expected - 20000 + refundFen;
+  check(wallet.balance_fen === left, `wallet ${wallet.balance_fen} at the end, expected ${left}`);
+  // A token the service no longer takes: the client logs in again once and retries.
+  wx.setStorageSync(api.TOKEN_KEY, 'expired-token');
+  const me = await api.get('/me');
+  check(me.id === member.id && api.getToken() !== 'expired-token', 'no fresh login after 401');
+
+  // A refusal: the API's error shape, with a Chinese message for the driver.
+  try {
+    await api.post('/orders', Object.assign({ amount_fen: 50 }, order), api.newActionKey());
+    check(false, 'an order of 0.50 元 was accepted');
+  } catch (err) {
+    check(err instanceof api.ApiError, `unexpected ${err}`);
+    check(err.status === 400 && err.code === 'invalid_request', `bad amount: ${err.status}`);
+    check(CJK.test(err.message) && !err.retryable, `bad amount message: ${err.message}`);
+  }
+
+  steps.member_id = member.id;
+  steps.wallet_order_id = walletOrder.id;
+  steps.wechat_order_id = wechatOrder.id;
+  steps.topup_id = topup.id;
+  steps.refund_fen = refundFen;
+  steps.balance_fen = wallet.balance_fen;
+  return steps;
+}
+
+function write(result) {
+  fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(Object.assign({ exchanges }, result), null, 1));
+}
+
+journey().then(
+  (steps) => {
+    write({ ok: true, steps });
+    console.log(`journey done: ${exchanges.length} exchanges`);
+  },
+  (err) => {
+    write({ ok: false, error: String(err && err.stack) });
+    const message = err instanceof api.ApiError ? `${err.status} ${err.code} ${err.message}` : err;
+    const last = exchanges[exchanges.length - 1];
+    const after = last ? ` (last exchange: ${last.method} ${last.path} ${last.status})` : '';
+    console.error(`journey failed: ${message}${after}`);
+    process.exit(1);
+  },
+);

@@ -112,6 +112,7 @@ Component({
     },
 
     choosePackage(e) {
+      if (own(this).busy) return Promise.resolve()
       const id = Number(e.currentTarget.dataset.id)
       const p = own(this).packages.find((x) => x.id === id)
       if (!p) return Promise.resolve()

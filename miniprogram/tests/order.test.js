@@ -352,3 +352,34 @@ test('a failed load shows the message and retry loads the page', async () => {
   tap(comp, '#retry')
   await waitFor(() => expect(comp.data.state).toBe('ready'))
 })
+
+test('添加车辆 opens the vehicles page; back on the order, the new default vehicle is prefilled', async () => {
+  let vehicleList = { items: [], max_vehicles: 5 }
+  answerRequests((opts) => {
+    if (/\/stations\/7$/.test(path(opts))) return reply(200, STATION)
+    return reply(200, vehicleList)
+  })
+  const comp = await open()
+  expect(comp.querySelector('#no-vehicles')).toBeTruthy()
+  await comp.instance.onShow() // first show: nothing to refresh
+  expect(requests()).toHaveLength(2)
+  tap(comp, '#add-vehicle')
+  await waitFor(() => expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/vehicles/vehicles' }))
+  vehicleList = VEHICLES
+  await comp.instance.onShow()
+  expect(path(requests()[2])).toBe('/vehicles')
+  expect(comp.data.plate).toBe('云AD67890')
+  expect(comp.querySelector('#vehicle-2').dom.className).toContain('chip-on')
+})
+
+test('back from the vehicles page, 不登记车牌 chosen among vehicles stays as it was', async () => {
+  serve()
+  const comp = await open()
+  tap(comp, '#vehicle-none')
+  tap(comp, '#add-vehicle')
+  await waitFor(() => expect(wx.navigateTo).toHaveBeenCalled())
+  expect(comp.data.plate).toBe('')
+  await comp.instance.onShow()
+  expect(requests()).toHaveLength(3)
+  expect(comp.data.plate).toBe('')
+})

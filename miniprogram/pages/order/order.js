@@ -64,7 +64,7 @@ function toPlaced(o) {
 
 // What a page instance keeps outside its data: the kept key of each action and the busy flag.
 const local = new WeakMap()
-/** @returns {{keys: Record<string, string>, busy: boolean}} */
+/** @returns {{keys: Record<string, string>, busy: boolean, vehiclesStale?: boolean}} */
 function own(page) {
   let mine = local.get(page)
   if (!mine) {
@@ -310,6 +310,32 @@ Component({
 
     paid(orderId) {
       wx.redirectTo({ url: '/pages/pickup/pickup?order_id=' + orderId })
+    },
+
+    // Back from the vehicles page: show the vehicles as they are now.
+    onShow() {
+      if (!own(this).vehiclesStale) return Promise.resolve()
+      own(this).vehiclesStale = false
+      return api.get('/vehicles').then(
+        (list) => {
+          const vehicles = (list.items || []).map(toVehicle)
+          const had = this.data.vehicles.length
+          let plate = this.data.plate
+          // 不登记车牌 chosen among vehicles stays; a plate gone (or none yet) takes the default.
+          if (!vehicles.some((v) => v.plate === plate) && (plate || !had)) {
+            const chosen = vehicles.find((v) => v.isDefault) || vehicles[0]
+            plate = chosen ? chosen.plate : ''
+          }
+          this.setData({ vehicles })
+          if (plate !== this.data.plate) this.changed({ plate })
+        },
+        () => undefined,
+      )
+    },
+
+    addVehicle() {
+      own(this).vehiclesStale = true
+      wx.navigateTo({ url: '/pages/vehicles/vehicles' })
     },
 
     recharge() {

@@ -1,6 +1,5 @@
 // Asking again with back-off until something is done (a top-up credited by WeChat's
 // notification), a bounded number of times: never a poll forever.
-/* global setTimeout */
 
 const BACKOFF_MS = [1000, 2000, 3000, 5000, 8000];
 

@@ -68,13 +68,15 @@ Component({
     tier: null,
     tierError: '',
     binding: false,
-    // A phone binding that may be sent again as it was: the same code with the same key.
+    // A phone binding that may be sent again as it was: the same code with the same key
+    // (the key belongs to the request's body, and a code works for 5 minutes).
     phoneRetry: false,
+    phoneCode: '',
+    phoneKey: '',
   },
 
   methods: {
     onLoad() {
-      this.phoneAttempt = null
       this.load()
     },
 
@@ -141,33 +143,32 @@ Component({
         return Promise.resolve()
       }
       // A new code is a new request: it gets its own key.
-      this.phoneAttempt = { code, key: api.newActionKey() }
+      this.setData({ phoneCode: code, phoneKey: api.newActionKey() })
       return this.bindPhone()
     },
 
     onPhoneRetry() {
-      return this.phoneAttempt ? this.bindPhone() : Promise.resolve()
+      return this.data.phoneKey ? this.bindPhone() : Promise.resolve()
     },
 
     bindPhone() {
-      const attempt = this.phoneAttempt
+      const { phoneCode, phoneKey } = this.data
       if (this.data.binding) return Promise.resolve()
       this.setData({ binding: true, phoneRetry: false })
       wx.showLoading({ title: '正在绑定', mask: true })
       return api
-        .post('/me/phone', { code: attempt.code }, attempt.key)
+        .post('/me/phone', { code: phoneCode }, phoneKey)
         .then((answer) => {
           wx.hideLoading()
-          this.phoneAttempt = null
-          this.setData({ binding: false, 'profile.phone': answer.phone })
+          this.setData({ binding: false, phoneCode: '', phoneKey: '', 'profile.phone': answer.phone })
           wx.showToast({ title: '手机号已绑定', icon: 'success' })
         })
         .catch((err) => {
           wx.hideLoading()
           const retryable = !!(err && err.retryable)
           // The code works 5 minutes: a retry sends it again with the same key.
-          if (!retryable) this.phoneAttempt = null
           this.setData({ binding: false, phoneRetry: retryable })
+          if (!retryable) this.setData({ phoneCode: '', phoneKey: '' })
           if (err && err.code === 'consent_required') return this.askConsent()
           wx.showModal({
             title: '绑定失败',

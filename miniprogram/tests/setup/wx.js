@@ -3,7 +3,7 @@
 // Every function is a jest mock. Defaults: storage is an in-memory map (getStorageSync answers
 // '' for a missing key, as WeChat does); wx.login succeeds with code 'test-js-code';
 // getLocation succeeds with a point in Kunming (GCJ-02); the UI calls (showToast, showLoading,
-// ...) succeed and do nothing; wx.request and wx.requestPayment do nothing until a test
+// ...) succeed and do nothing; the screen's brightness reads 0.4; wx.request and wx.requestPayment do nothing until a test
 // programs them, e.g. with tests/helpers/wx.js: answerRequests(...).
 const storage = new Map();
 
@@ -34,6 +34,8 @@ function freshWx() {
     getLocation: ok({ latitude: 25.0389, longitude: 102.7183, accuracy: 30, errMsg: 'getLocation:ok' }),
     openLocation: ok({ errMsg: 'openLocation:ok' }),
     setKeepScreenOn: ok({ errMsg: 'setKeepScreenOn:ok' }),
+    getScreenBrightness: ok({ value: 0.4, errMsg: 'getScreenBrightness:ok' }),
+    setScreenBrightness: ok({ errMsg: 'setScreenBrightness:ok' }),
     stopPullDownRefresh: ok({ errMsg: 'stopPullDownRefresh:ok' }),
     navigateTo: ok({ errMsg: 'navigateTo:ok' }),
     redirectTo: ok({ errMsg: 'redirectTo:ok' }),

@@ -111,6 +111,7 @@ Component({
         this.setData({ state: 'expired', code: '', groups: '', qr: '' })
       }
       if (!r.fetching && now >= r.nextAt) this.fetch()
+      if (!Number.isFinite(r.nextAt)) return // asking now, or waiting for 刷新
       const countdown = Math.max(0, Math.ceil((r.nextAt - Date.now()) / 1000))
       if (countdown !== this.data.countdown) this.setData({ countdown })
     },

@@ -56,6 +56,7 @@ Component({
   methods: {
     onShow() {
       const r = run(this)
+      if (r.ticker) clearInterval(r.ticker) // shown twice without a hide: one ticker only
       r.active = true
       r.failures = 0
       this.brighten()

@@ -29,6 +29,39 @@ test('app.json lists pages that exist, home first', () => {
   }
 });
 
+test('the tab bar lists pages of the app, with 81x81 PNG icons that exist', () => {
+  const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'));
+  const tabs = app.tabBar.list;
+  expect(tabs.map((t) => [t.pagePath, t.text])).toEqual([
+    ['pages/home/home', '首页'],
+    ['pages/orders/orders', '订单'],
+    ['pages/me/me', '我的'],
+  ]);
+  expect([app.tabBar.color, app.tabBar.selectedColor]).toEqual(['#999999', '#07c160']);
+  for (const tab of tabs) {
+    expect(app.pages).toContain(tab.pagePath);
+    for (const icon of [tab.iconPath, tab.selectedIconPath]) {
+      const png = fs.readFileSync(path.join(ROOT, icon));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([81, 81]);
+      expect(png.length).toBeLessThan(40 * 1024); // WeChat's limit for a tab icon
+    }
+  }
+});
+
+// A tab page opens only with wx.switchTab (navigateTo and redirectTo fail on it).
+test('no page navigates to a tab page with navigateTo or redirectTo', () => {
+  const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'));
+  const tabs = app.tabBar.list.map((t) => '/' + t.pagePath);
+  for (const file of files('.js')) {
+    const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    const calls = source.match(/wx\.(navigateTo|redirectTo)\(\{\s*url:\s*'[^'?]*/g) || [];
+    for (const call of calls) {
+      expect({ file, call, tab: tabs.includes(call.split("'")[1]) }).toEqual({ file, call, tab: false });
+    }
+  }
+});
+
 // Run one of WeChat's compilers on the files; it answers non-zero with file:line:col.
 function run(tool, args) {
   const bin = path.join(path.dirname(require.resolve('miniprogram-compiler/package.json')), 'bin', 'linux', tool);

@@ -307,6 +307,9 @@ test('insufficient balance shows the API message and suggests 充值 or 微信�
   expect(hint).toContain('微信支付')
   expect(comp.querySelector('#pay-wechat')).toBeTruthy()
   expect(wx.redirectTo).not.toHaveBeenCalled()
+  tap(comp, '#recharge')
+  await waitFor(() => expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/me/me' }))
+  expect(wx.navigateTo).not.toHaveBeenCalled()
 })
 
 test('a frozen wallet shows the API message as it is', async () => {

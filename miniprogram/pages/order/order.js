@@ -339,7 +339,8 @@ Component({
     },
 
     recharge() {
-      wx.navigateTo({ url: '/pages/me/me' })
+      // 我的 is a tab page: only switchTab opens it.
+      wx.switchTab({ url: '/pages/me/me' })
     },
   },
 })

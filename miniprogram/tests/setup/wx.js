@@ -2,9 +2,10 @@
 //
 // Every function is a jest mock. Defaults: storage is an in-memory map (getStorageSync answers
 // '' for a missing key, as WeChat does); wx.login succeeds with code 'test-js-code';
-// getLocation succeeds with a point in Kunming (GCJ-02); the UI calls (showToast, showLoading,
-// ...) succeed and do nothing; wx.request and wx.requestPayment do nothing until a test
-// programs them, e.g. with tests/helpers/wx.js: answerRequests(...).
+// getLocation succeeds with a point in Kunming (GCJ-02); the screen's brightness reads 0.4; the
+// UI calls (showToast, showLoading, ...) succeed and do nothing; wx.request and
+// wx.requestPayment do nothing until a test programs them, e.g. with tests/helpers/wx.js:
+// answerRequests(...).
 const storage = new Map();
 
 function ok(result) {

@@ -52,3 +52,24 @@ test('every scenario builds a self-contained HTML page with its expected text', 
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('a tab page gets the tab bar of app.json, the current tab selected, and no back arrow', () => {
+  const chrome = require('../screens/chrome')
+  const app = {
+    pages: ['pages/home/home', 'pages/me/me'],
+    window: { navigationBarTitleText: '加油' },
+    tabBar: { selectedColor: '#07c160', list: [
+      { pagePath: 'pages/home/home', text: '油站' },
+      { pagePath: 'pages/me/me', text: '我的' },
+    ] },
+  }
+  const html = chrome.page({ app, page: 'pages/me/me', json: {}, title: '', body: '<wx-view>x</wx-view>', css: '' })
+  expect(html).toContain('<sim-tabbar')
+  expect(html).toMatch(/<sim-tab class="on" style="color:#07c160">.*我的/)
+  expect(html).not.toContain('<sim-back>')
+  expect(html).toContain('<sim-title>加油</sim-title>')
+  expect(html).toContain('height:553px')
+  const plain = chrome.page({ app, page: 'pages/order/order', json: {}, title: '', body: '', css: '' })
+  expect(plain).not.toContain('<sim-tabbar')
+  expect(plain).toContain('<sim-back>')
+})

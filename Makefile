@@ -2,6 +2,7 @@
 # make test   install what is missing (Chromium, PostgreSQL, Redis, Node, dev packages), lint, run
 #             tests, the mini-program's too (make test-miniprogram: jest, WXML lint, type check)
 # make bench  nearby-station search under load, against PostgreSQL and gunicorn
+# make miniprogram-screens  screenshots of the mini-program's pages into docs/miniprogram/
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 export PYTHON
@@ -13,7 +14,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 MP := miniprogram
 MP_STAMP := $(MP)/node_modules/.installed
 
-.PHONY: run test lint services bench bench-orders test-miniprogram
+.PHONY: run test lint services bench bench-orders test-miniprogram miniprogram-screens
 
 run: $(RUN_STAMP)
 	$(FLASK) db upgrade
@@ -27,6 +28,14 @@ test: services $(DEV_STAMP) lint test-miniprogram
 # wcsc), WXML and JS lint, and a checkJs type check against miniprogram-api-typings.
 test-miniprogram: $(MP_STAMP)
 	cd $(MP) && npm test --silent && npm run --silent lint && npm run --silent typecheck
+
+# The driver's pages as WeChat would show them: each scenario of miniprogram/screens/scenarios.js
+# runs in miniprogram-simulate and is written as HTML (screens/build/, git-ignored), then
+# screens/shoot.py screenshots them in headless Chromium at 375x667 into docs/miniprogram/.
+miniprogram-screens: $(MP_STAMP) $(DEV_STAMP)
+	bash .ci/setup-services.sh chromium
+	cd $(MP) && npx jest --config screens/jest.config.js --silent
+	$(BIN)/python $(MP)/screens/shoot.py
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -46,7 +46,7 @@ module.exports = {
       },
     },
     {
-      files: ['tests/**/*.js', 'jest.config.js', '.eslintrc.js'],
+      files: ['tests/**/*.js', 'screens/**/*.js', 'jest.config.js', '.eslintrc.js'],
       env: { node: true, jest: true },
       globals: { document: 'readonly' },
     },

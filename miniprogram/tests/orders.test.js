@@ -68,6 +68,16 @@ const firstPage = () =>
     true,
   )
 
+test('a paid order cancelled with its money back says what came back', async () => {
+  const back = row(13, { status: 'cancelled', status_name: '已取消', paid_fen: 20000, refunded_fen: 20000, dispensed_fen: null })
+  answerRequests(reply(200, page([back, row(14)], 1, false, 2)))
+  const comp = open()
+  await waitFor(() => expect(comp.querySelectorAll('.order').length).toBe(2))
+  const rows = comp.querySelectorAll('.order').map((r) => r.dom.textContent)
+  expect(rows[0]).toContain('已退 ¥200.00')
+  expect(rows[1]).not.toContain('已退')
+})
+
 test('asks GET /orders for page 1 with per_page', async () => {
   answerRequests(reply(200, firstPage()))
   const comp = open()

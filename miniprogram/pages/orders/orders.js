@@ -16,6 +16,8 @@ function toRow(o) {
     station: o.station.name,
     fuel: o.fuel.name,
     amount: fmt.yuan(spent(o)),
+    // Money back on an order that was never fuelled (cancelled after paying): said, not hidden.
+    refunded: o.refunded_fen && typeof o.dispensed_fen !== 'number' ? '已退 ' + fmt.yuan(o.refunded_fen) : '',
     status: o.status,
     statusName: o.status_name,
     time: fmt.dateTime(o.created_at),

@@ -8,6 +8,7 @@
 //   for its retries and makes a new one only after a success or a definite refusal, so a double
 //   tap or a flaky network never pays twice (see ApiError.retryable).
 const { API_BASE } = require('../config');
+const wechat = require('./wechat');
 
 const TOKEN_KEY = 'jiayou.token';
 const TIMEOUT_MS = 15000;
@@ -171,11 +172,8 @@ function login() {
 }
 
 async function doLogin() {
-  const code = await new Promise((resolve, reject) => {
-    wx.login({
-      success: (res) => resolve(res.code),
-      fail: () => reject(new ApiError(0, 'wx_login_failed', '微信登录失败，请稍后重试')),
-    });
+  const code = await wechat.loginCode().catch(() => {
+    throw new ApiError(0, 'wx_login_failed', '微信登录失败，请稍后重试');
   });
   try {
     const answer = await send('POST', '/auth/wechat', {

@@ -1,6 +1,7 @@
 // 我的：登录状态、手机号（微信手机号快速验证）、钱包（本金、赠送金分开）、会员等级和入口。
 // 下拉刷新；加载中、出错、离线；每次回到这个页签都重新读取（从隐私政策、钱包回来时会变）。
 const api = require('../../utils/api')
+const wechat = require('../../utils/wechat')
 const fmt = require('../../utils/format')
 
 const PRIVACY = '/pages/privacy/privacy'
@@ -137,14 +138,15 @@ Component({
 
     /** bindgetphonenumber: e.detail.code only when the driver agreed to share the number. */
     onPhone(e) {
-      const code = e && e.detail && e.detail.code
-      if (!code) {
-        wx.showToast({ title: '你没有授权，手机号未分享', icon: 'none' })
-        return Promise.resolve()
-      }
-      // A new code is a new request: it gets its own key.
-      this.setData({ phoneCode: code, phoneKey: api.newActionKey() })
-      return this.bindPhone()
+      return wechat.phoneCode((e && e.detail) || {}).then((code) => {
+        if (!code) {
+          wx.showToast({ title: '你没有授权，手机号未分享', icon: 'none' })
+          return undefined
+        }
+        // A new code is a new request: it gets its own key.
+        this.setData({ phoneCode: code, phoneKey: api.newActionKey() })
+        return this.bindPhone()
+      })
     },
 
     onPhoneRetry() {

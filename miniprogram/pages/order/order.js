@@ -4,6 +4,7 @@
 // 每个写操作（下单、钱包支付、微信支付）各保留一个 Idempotency-Key：网络不好重试时沿用同一个，
 // 成功或服务端明确拒绝（!err.retryable）后才换新的，所以连点或重试都不会重复下单、重复扣款。
 const api = require('../../utils/api')
+const wechat = require('../../utils/wechat')
 const fmt = require('../../utils/format')
 
 const QUICK_AMOUNTS_FEN = [10000, 20000, 30000, 50000]
@@ -288,24 +289,16 @@ Component({
     },
 
     wechatPay(orderId, params) {
-      return new Promise((resolve) => {
-        wx.requestPayment(
-          Object.assign({}, params, {
-            success: () => {
-              this.paid(orderId)
-              resolve(undefined)
-            },
-            fail: (res) => {
-              const cancelled = res && /cancel/.test(res.errMsg || '')
-              this.setData({
-                error: cancelled ? '已取消支付，可重新支付' : '微信支付未完成，请重试或改用钱包支付',
-                errorCode: cancelled ? 'pay_cancelled' : 'pay_failed',
-              })
-              resolve(undefined)
-            },
-          }),
-        )
-      })
+      return wechat.requestPayment(params).then(
+        () => this.paid(orderId),
+        (res) => {
+          const cancelled = res && /cancel/.test(res.errMsg || '')
+          this.setData({
+            error: cancelled ? '已取消支付，可重新支付' : '微信支付未完成，请重试或改用钱包支付',
+            errorCode: cancelled ? 'pay_cancelled' : 'pay_failed',
+          })
+        },
+      )
     },
 
     paid(orderId) {

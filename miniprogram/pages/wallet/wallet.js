@@ -2,6 +2,7 @@
 // wx.requestPayment（原样传服务端参数）→ 退避轮询 GET /topups/{id} 直到到账；充值记录与退款申请
 // （history.js）；「充值卡」页签兑换充值卡（card.js，?tab=card 直接打开）。
 const api = require('../../utils/api')
+const wechat = require('../../utils/wechat')
 const fmt = require('../../utils/format')
 const poll = require('../../utils/poll')
 const { toBalance, toPackage, messageOf, typedFen } = require('./rows')
@@ -167,18 +168,13 @@ Component({
     },
 
     pay(topup, params) {
-      return new Promise((resolve) => {
-        wx.requestPayment(
-          Object.assign({}, params, {
-            success: () => resolve(this.waitCredited(topup.id)),
-            fail: (res) => {
-              const cancelled = /cancel/.test((res && res.errMsg) || '')
-              this.setData({ topupError: cancelled ? '已取消支付' : '微信支付未完成，请重试' })
-              resolve(undefined)
-            },
-          }),
-        )
-      })
+      return wechat.requestPayment(params).then(
+        () => this.waitCredited(topup.id),
+        (res) => {
+          const cancelled = /cancel/.test((res && res.errMsg) || '')
+          this.setData({ topupError: cancelled ? '已取消支付' : '微信支付未完成，请重试' })
+        },
+      )
     },
 
     /** The server learns of the payment from WeChat: ask a few times, backing off. */

@@ -26,21 +26,22 @@ if (!server || !outFile || !options.card || !options.attendant) {
 }
 const base = server.replace(/\/+$/, '');
 const exchanges = [];
-installWx({
-  apiBase: `${base}/api/v1`,
-  sandboxBase: `${base}/sandbox`,
-  openid: options.openid || 'o-contract-driver',
-  exchanges,
-});
+installWx({ apiBase: `${base}/api/v1`, exchanges });
 
 // config.js names the demo's service: this run's server instead, before api.js reads it.
 const configPath = require.resolve('../../config');
 const config = new Module(configPath);
 config.filename = configPath;
 config.loaded = true;
-config.exports = { API_BASE: `${base}/api/v1`, SANDBOX_BASE: `${base}/sandbox` };
+// As in the DevTools demo: the sandbox stands in for WeChat's login code and payment sheet.
+config.exports = {
+  API_BASE: `${base}/api/v1`,
+  SANDBOX_BASE: `${base}/sandbox`,
+  SANDBOX_OPENID: options.openid || 'o-contract-driver',
+};
 require.cache[configPath] = config;
 const api = require('../../utils/api');
+const wechat = require('../../utils/wechat');
 
 const CJK = /[\u4e00-\u9fff]/;
 const POLL_MS = 50;
@@ -61,15 +62,10 @@ async function until(what, fn) {
   }
 }
 
-/** wx.requestPayment with the service's parameters, as pages/order does. */
+/** Pay with the service's parameters through the app's own utils/wechat.js, as the pages do. */
 function pay(params) {
-  return new Promise((resolve, reject) => {
-    wx.requestPayment(
-      Object.assign({}, params, {
-        success: resolve,
-        fail: (res) => reject(new Error(res.errMsg)),
-      }),
-    );
+  return wechat.requestPayment(params).catch((res) => {
+    throw new Error(res.errMsg);
   });
 }
 

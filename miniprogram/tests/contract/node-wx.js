@@ -1,6 +1,6 @@
 // A global `wx` for plain Node, over real HTTP, so the mini-program's own utils/api.js talks
-// to a running service: wx.request, storage in memory, and wx.login / wx.requestPayment played
-// through the service's sandbox (which stands in for WeChat login and WeChat Pay).
+// to a running service: wx.request and storage in memory. WeChat's login and pay are the app's
+// own sandbox stand-in (utils/wechat.js, as in the DevTools demo), so they need no stub here.
 //
 // Every exchange under the API base is recorded ({api, method, path, query, status,
 // content_type, body, bytes}) for the contract check against the OpenAPI document.
@@ -41,14 +41,6 @@ function jsonOf(answer) {
   return JSON.parse(answer.body.toString('utf8'));
 }
 
-/** POST JSON, answer JSON: for the sandbox, which is not part of the driver API. */
-async function postJson(url, data) {
-  const body = Buffer.from(JSON.stringify(data));
-  const headers = { 'Content-Type': 'application/json', 'Content-Length': String(body.length) };
-  const answer = await send('POST', url, headers, body, 15000);
-  return { status: answer.status, data: jsonOf(answer) };
-}
-
 /** An exchange as recorded for the contract check. */
 function record(api, method, url, base, answer) {
   const parsed = new URL(url);
@@ -67,9 +59,9 @@ function record(api, method, url, base, answer) {
 
 /**
  * Install global.wx.
- * @param {{apiBase: string, sandboxBase: string, openid: string, exchanges: any[]}} opts
+ * @param {{apiBase: string, exchanges: any[]}} opts
  */
-function installWx({ apiBase, sandboxBase, openid, exchanges }) {
+function installWx({ apiBase, exchanges }) {
   const storage = new Map();
   const wx = {
     request(opts) {
@@ -118,40 +110,9 @@ function installWx({ apiBase, sandboxBase, openid, exchanges }) {
       return { abort() {} };
     },
 
-    // wx.login: the sandbox hands out a js_code for this driver's openid.
-    login(opts) {
-      postJson(`${sandboxBase}/wechat/login-code`, { openid }).then(
-        (answer) => {
-          if (answer.status !== 200) throw new Error(`login-code answered ${answer.status}`);
-          opts.success && opts.success({ code: answer.data.js_code, errMsg: 'login:ok' });
-        },
-        (err) => opts.fail && opts.fail({ errMsg: `login:fail ${err.message}` }),
-      );
-    },
-
-    // wx.requestPayment: the driver pays; the sandbox checks paySign as the WeChat client does
-    // and its fake WeChat Pay notifies the service.
-    requestPayment(opts) {
-      const params = {
-        appId: opts.appId,
-        timeStamp: opts.timeStamp,
-        nonceStr: opts.nonceStr,
-        package: opts.package,
-        signType: opts.signType,
-        paySign: opts.paySign,
-      };
-      postJson(`${sandboxBase}/wechatpay/pay`, params).then(
-        (answer) => {
-          if (answer.status === 200) {
-            opts.success && opts.success({ errMsg: 'requestPayment:ok' });
-          } else {
-            const error = answer.data && answer.data.error;
-            const why = error ? error.message : answer.status;
-            opts.fail && opts.fail({ errMsg: `requestPayment:fail ${why}` });
-          }
-        },
-        (err) => opts.fail && opts.fail({ errMsg: `requestPayment:fail ${err.message}` }),
-      );
+    // The demo's sandbox payment sheet (utils/wechat.js): the driver confirms.
+    showModal(opts) {
+      if (opts.success) opts.success({ confirm: true, cancel: false, errMsg: 'showModal:ok' });
     },
 
     getStorageSync: (key) => (storage.has(key) ? storage.get(key) : ''),

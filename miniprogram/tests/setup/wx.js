@@ -5,7 +5,7 @@
 // getLocation succeeds with a point in Kunming (GCJ-02); the screen's brightness reads 0.4; the
 // UI calls (showToast, showLoading, ...) succeed and do nothing; wx.request and
 // wx.requestPayment do nothing until a test programs them, e.g. with tests/helpers/wx.js:
-// answerRequests(...).
+// answerRequests(...). config.js's sandbox is off (see the end).
 const storage = new Map();
 
 function ok(result) {
@@ -55,3 +55,10 @@ global.getApp = () => ({ globalData: {} });
 beforeEach(() => {
   global.wx = freshWx();
 });
+
+// Tests run as a real build: WeChat itself gives the login code and takes payments. The demo's
+// sandbox stand-in (utils/wechat.js) is tested on its own, switching this back.
+const config = require('../../config');
+
+config.SANDBOX_BASE = '';
+config.SANDBOX_OPENID = '';

@@ -12,6 +12,7 @@ from app.console import (  # noqa: E402, F401
     auth,
     card_sales,
     cards,
+    chain_prices,
     hooks,
     member_actions,
     member_counter_pay,

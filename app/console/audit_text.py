@@ -20,6 +20,8 @@ ACTION_NAMES = {
     "fuel.disable": "停售油品",
     "price.schedule": "调价",
     "price.cancel": "取消调价",
+    "price.chain_schedule": "总部统一调价",
+    "price.chain_cancel": "取消总部统一调价",
     "nozzle.add": "添加油枪",
     "nozzle.update": "修改油枪",
     "staff.create": "新建员工",
@@ -122,6 +124,9 @@ LABELS = {
     "members": "调整等级的会员数",
     "tier_metric": "考核指标",
     "tier_window": "考核周期",
+    "stations": "调价油站（原价）",
+    "skipped": "跳过（不销售该油品）",
+    "batch": "批次",
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled"}
@@ -300,6 +305,12 @@ def text(key: str, value, entry: AuditLog, names: Names) -> str:
         return "、".join(names.stations.get(i, "已删除的油站") for i in value)
     if key == "fuel_id":
         return names.fuels.get(value, "已删除的油品")
+    if key == "stations" and isinstance(value, list):  # a chain-wide price change's stations
+        return "、".join(
+            f"{s['station']}（{fen_to_yuan(s['before_list_fen']) or '未定价'}"
+            f" / {fen_to_yuan(s['before_member_fen']) or '未定价'}）"
+            for s in value
+        )
     if key in WORDS:
         return WORDS[key].get(value, str(value))
     if isinstance(value, list):

@@ -14,7 +14,7 @@ from app.console.web import (
     managed_station,
     show_errors,
 )
-from app.services.catalogue import pricing
+from app.services.catalogue import chain_prices, pricing
 from app.services.platform.errors import Conflict, Invalid
 
 
@@ -30,6 +30,7 @@ def _context(station, form=None) -> dict:
         "rows": pricing.fuel_rows(station.id),
         "form": form or _price_form(station),
         "toggle_form": ToggleForm(formdata=None),
+        "head_office": chain_prices.head_office_ids(station.chain_id),
     }
 
 

@@ -2,7 +2,8 @@
 driver-facing read model built from them.
 
 What the rest of the app may call: this package's names below for the read model, and the
-modules `stations`, `pricing`, `nozzles` and `setup` for staff edits."""
+modules `stations`, `pricing`, `chain_prices` (head office's chain-wide price change),
+`nozzles` and `setup` for staff edits."""
 
 from app.services.catalogue.read_model import (
     ChainNotConfigured,

@@ -67,6 +67,9 @@ function wxssToCss(wxss, prefix) {
   })
   root.walkDecls((decl) => {
     decl.value = mapValue(decl.value)
+    // The screenshots' Chinese font has one weight and Chromium emboldens it only from 700:
+    // PingFang's semibold (600) would show as regular text.
+    if (decl.prop === 'font-weight' && /^(600|bolder)$/.test(decl.value.trim())) decl.value = '700'
   })
   return root.toString()
 }

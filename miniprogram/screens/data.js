@@ -183,4 +183,125 @@ const ORDERS = {
   has_more: false,
 }
 
-module.exports = { PHOTO, BEIJING_ROAD, NEARBY, VEHICLES, order, SETTLED, ORDERS }
+// Paid ¥200 from the wallet at 18:02: the pickup code the attendant scans (valid a day).
+const PAID = order({
+  status: 'paid',
+  status_name: '已支付，待加油',
+  payment_method: 'wallet',
+  paid_fen: 20000,
+  pickup: {
+    token: 'K7Q2M9XW4TJ8RCBN5HVD3PYG6F',
+    code: '38170426',
+    qr_url: 'https://jiayou.example.com/api/v1/orders/5021/qr.png',
+    expires_at: '2026-11-30T18:02:40+08:00',
+  },
+  paid_at: '2026-11-29T18:02:40+08:00',
+})
+
+// A logged-in driver (the token the API client keeps) for the pages that need one.
+const LOGGED_IN = { 'jiayou.token': 'screens-token' }
+
+const ME = {
+  id: 1024,
+  nickname: '张师傅',
+  phone: '138****5678',
+  created_at: '2026-03-01T09:15:00+08:00',
+  last_login_at: '2026-11-29T18:01:50+08:00',
+  tier: { id: 2, name: '金卡' },
+  vehicle_count: 2,
+  consent: { version: '1', at: '2026-03-01T09:15:30+08:00' },
+}
+
+const WALLET = { principal_fen: 32000, bonus_fen: 3000, balance_fen: 35000, frozen: false, frozen_reason: null }
+
+const GOLD = {
+  id: 2, name: '金卡', rank: 2, threshold: 800000,
+  cuts: [
+    { fuel: { code: '92', name: '92#汽油' }, cut_fen: 10 },
+    { fuel: { code: '95', name: '95#汽油' }, cut_fen: 10 },
+  ],
+}
+const SILVER = Object.assign({}, GOLD, { id: 1, name: '银卡', rank: 1, threshold: 200000, cuts: [] })
+const DIAMOND = Object.assign({}, GOLD, { id: 3, name: '钻石卡', rank: 3, threshold: 2000000 })
+
+const TIER = {
+  metric: 'spend', metric_name: '消费金额', unit: 'fen', window_days: 365,
+  window_start: '2025-11-29T18:02:11+08:00', value: 1253600, tier: GOLD,
+  tier_since: '2026-06-14T09:30:05+08:00', next_tier: DIAMOND, missing: 746400,
+  tiers: [SILVER, GOLD, DIAMOND], saving: { total_fen: 23150, tier_fen: 4120 }, history: [],
+}
+
+const PACKAGES = {
+  items: [
+    { id: 1, name: '充200送8', kind: 'fixed', pay_fen: 20000, bonus_fen: 800, min_fen: null, max_fen: null, station: null, ends_at: null },
+    { id: 3, name: '充500送30', kind: 'fixed', pay_fen: 50000, bonus_fen: 3000, min_fen: null, max_fen: null, station: null,
+      ends_at: '2026-12-31T23:59:59+08:00' },
+    { id: 5, name: '充1000送80', kind: 'fixed', pay_fen: 100000, bonus_fen: 8000, min_fen: null, max_fen: null,
+      station: { id: 7, name: '昆明北京路加油站' }, ends_at: null },
+    { id: 4, name: '自定义金额', kind: 'free', pay_fen: null, bonus_fen: 0, min_fen: 1000, max_fen: 500000, station: null, ends_at: null },
+  ],
+}
+
+function topup(over) {
+  return Object.assign(
+    {
+      id: 88, topup_no: 'T2026112809000112345678', channel: 'wechat', channel_name: '微信支付',
+      status: 'credited', status_name: '已到账', station: { id: 7, name: '昆明北京路加油站' },
+      package: { id: 3, name: '充500送30' }, principal_fen: 50000, bonus_fen: 3000,
+      spent_principal_fen: 18000, refunded_principal_fen: 0, revoked_bonus_fen: 0,
+      refundable_principal_fen: 32000, refund_requests: [], created_at: '2026-11-28T09:00:01+08:00',
+      credited_at: '2026-11-28T09:00:20+08:00', expires_at: '2026-11-28T09:15:01+08:00',
+    },
+    over,
+  )
+}
+
+const TOPUPS = {
+  items: [
+    topup({}),
+    topup({ id: 61, topup_no: 'KC2026101514300043518860', channel: 'card', channel_name: '充值卡', station: null,
+      package: null, principal_fen: 30000, bonus_fen: 0, spent_principal_fen: 30000, refundable_principal_fen: 0,
+      created_at: '2026-10-15T14:30:00+08:00', credited_at: '2026-10-15T14:30:00+08:00', expires_at: null }),
+    topup({ id: 40, topup_no: 'T2026090210200112345601', package: { id: 1, name: '充200送8' }, principal_fen: 20000,
+      bonus_fen: 800, spent_principal_fen: 20000, refundable_principal_fen: 0, created_at: '2026-09-02T10:20:01+08:00' }),
+  ],
+  page: 1,
+  per_page: 20,
+  total: 3,
+  has_more: false,
+}
+
+const REDEEMED = {
+  topup_no: 'KC2026112918300043518861', number: '820344175097', credited_fen: 50000,
+  redeemed_at: '2026-11-29T18:30:00+08:00', wallet: { principal_fen: 82000, bonus_fen: 3000, balance_fen: 85000 },
+}
+
+const MEMBER_CODE = { code: '881234567890123456', expires_at: '2026-11-29T18:03:11+08:00', ttl_s: 60, refresh_after_s: 50 }
+
+// The notice as GET /privacy-notice says it (app/services/members/consent.py).
+const PRIVACY_NOTICE = {
+  version: '1',
+  title: '隐私说明',
+  operator: '云岭能源',
+  contact: '任一油站的收银台',
+  sections: [
+    { heading: '我们收集哪些信息，用来做什么', body:
+      '微信身份标识（openid）：登录时由微信提供，用来识别您的会员账户。\n' +
+      '手机号：只有在您点击授权后才由微信提供，用于在油站按手机号找到您的会员账户、办理充值和退款时与您联系。\n' +
+      '车牌和车辆：由您自己填写，用于下单时预填和在油站识别您的车辆。\n' +
+      '订单、支付、钱包和充值记录：加油、退款、开票和对账所必需。\n' +
+      '位置：只在您查找附近油站时随请求发送，用于计算距离和排序，不记入您的会员资料。' },
+    { heading: '谁能看到', body:
+      '为您服务的油站员工可以查看您的订单、车牌和会员信息；手机号只显示部分号码（如 138****5678），确需完整号码的岗位除外。' +
+      '登录、手机号授权和微信支付由微信（腾讯）处理。除此之外，除非法律法规要求，我们不向任何第三方提供您的个人信息。' },
+    { heading: '保存多久', body:
+      '会员信息在您使用会员服务期间保存。订单、充值和钱包等资金记录是会计资料，按国家规定的会计档案期限保存，解绑手机号不会删除这些记录。' },
+    { heading: '您的权利', body:
+      '您可以不授权手机号，也可以随时在小程序中解绑，加油下单不受影响。如需查阅、更正或删除您的个人信息，或注销会员，请联系我们。' },
+  ],
+}
+
+module.exports = {
+  PHOTO, BEIJING_ROAD, NEARBY, VEHICLES, order, SETTLED, ORDERS, PAID, LOGGED_IN, ME, WALLET, TIER,
+  PACKAGES, TOPUPS, REDEEMED, MEMBER_CODE, PRIVACY_NOTICE,
+}

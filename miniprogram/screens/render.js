@@ -195,6 +195,8 @@ async function renderShot(entry, shot = {}) {
     name: shot.name,
   })
   const text = title + '\n' + comp.dom.textContent
+  // The page leaves the screen: its polls and countdowns stop, and the shot stays as captured.
+  if (inst.onUnload) inst.onUnload()
   comp.detach()
   return { html, text }
 }

@@ -70,4 +70,83 @@ module.exports = [
       },
     ],
   },
+  {
+    page: 'pages/pickup/pickup',
+    query: { order_id: '5021' },
+    shots: [
+      {
+        name: 'pickup',
+        api: { 'GET /orders/5021': data.PAID },
+        expect: ['请把二维码给加油员扫描', '3817 0426', '扫不了时报 8 位取油码', '已付', '¥200.00'],
+      },
+      {
+        name: 'pickup-done',
+        api: { 'GET /orders/5021': data.SETTLED },
+        expect: ['加油完成', '25.00 升', '¥184.50', '加油差额退款', '¥15.50', '退回钱包', '已到账'],
+      },
+    ],
+  },
+  {
+    page: 'pages/me/me',
+    storage: data.LOGGED_IN,
+    api: { 'GET /me': data.ME, 'GET /wallet': data.WALLET, 'GET /me/tier': data.TIER },
+    shots: [
+      { name: 'me', expect: ['张师傅', '138****5678', '¥350.00', '本金', '赠送金', '金卡', '升级为钻石卡', '会员码'] },
+      {
+        name: 'me-unbound',
+        api: { 'GET /me': Object.assign({}, data.ME, { phone: '' }) },
+        expect: ['绑定手机号'],
+      },
+    ],
+  },
+  {
+    page: 'pages/wallet/wallet',
+    storage: data.LOGGED_IN,
+    api: {
+      'GET /wallet': data.WALLET,
+      'GET /topup-packages': data.PACKAGES,
+      'GET /topups': data.TOPUPS,
+      'POST /recharge-cards/redeem': data.REDEEMED,
+    },
+    shots: [
+      { name: 'wallet', expect: ['钱包余额', '¥350.00', '充¥500', '送¥30', '自定义金额', '充值记录'] },
+      {
+        name: 'wallet-history',
+        scrollTo: '#packages',
+        expect: ['充值记录', '申请退款（可退 ¥320.00）', '充值卡 · 10-15 14:30', '没有更多了'],
+      },
+      {
+        name: 'wallet-card',
+        query: { tab: 'card' },
+        steps: [
+          ['input', '#card-number', '8203 4417 5097'],
+          ['input', '#card-secret', '4821 0937 5562 1180'],
+          ['tap', '#redeem'],
+          ['wait', '#card-done'],
+        ],
+        expect: ['兑换充值卡', '兑换成功', '已存入本金 ¥500.00，当前余额 ¥850.00'],
+      },
+    ],
+  },
+  {
+    page: 'pages/vehicles/vehicles',
+    storage: data.LOGGED_IN,
+    api: { 'GET /vehicles': data.VEHICLES },
+    shots: [
+      { name: 'vehicles', expect: ['云A12345', '默认', '云AD67890', '设为默认', '添加车辆'] },
+      { name: 'vehicles-edit', steps: [['tap', '#edit-2']], expect: ['修改车辆', '车牌号', '常用油品', '保存'] },
+    ],
+  },
+  {
+    page: 'pages/member-code/member-code',
+    storage: data.LOGGED_IN,
+    api: { 'GET /member-code': data.MEMBER_CODE },
+    expect: ['到店出示会员码', '8812 3456 7890 1234 56', '50 秒后自动刷新', '刷新'],
+  },
+  {
+    page: 'pages/privacy/privacy',
+    storage: data.LOGGED_IN,
+    api: { 'GET /privacy-notice': data.PRIVACY_NOTICE, 'GET /me': Object.assign({}, data.ME, { consent: null }) },
+    expect: ['隐私说明', '版本 1 · 云岭能源', '谁能看到', '你还没有同意隐私政策', '同意'],
+  },
 ]

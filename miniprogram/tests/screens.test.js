@@ -22,6 +22,9 @@ test('WXSS becomes CSS: rpx at 0.5 px, tags as simulate renders them, classes pr
   const css = wxssToCss('@keyframes spin { from { opacity: 0 } to { opacity: 1 } } button { margin: 8rpx }', 'main')
   expect(css).toContain('from { opacity: 0 }')
   expect(css).toContain('wx-button { margin: 4px }')
+  expect(wxssToCss('.t { font-weight: 600 } .u { font-weight: 400 }', 'main')).toBe(
+    '.main--t { font-weight: 700 } .main--u { font-weight: 400 }',
+  )
 })
 
 test('every page in app.json has a scenario in screens/scenarios.js', () => {

@@ -171,7 +171,7 @@ const ORDERS = {
     order({ id: 4988, status: 'settled', status_name: '已完成', station: { id: 21, name: '大理下关加油站' },
       paid_fen: 35000, dispensed_fen: 33210, created_at: '2026-11-22T14:40:00+08:00' }),
     order({ id: 4960, status: 'cancelled', status_name: '已取消', station: { id: 21, name: '大理下关加油站' },
-      paid_fen: 20000, created_at: '2026-11-22T14:31:00+08:00' }),
+      paid_fen: 20000, refunded_fen: 20000, created_at: '2026-11-22T14:31:00+08:00' }),
     order({ id: 4901, status: 'settled', status_name: '已完成', station: { id: 33, name: '丽江古城加油站' },
       fuel: { code: '95', name: '95#汽油' }, paid_fen: 50000, dispensed_fen: 41890, created_at: '2026-11-20T09:05:00+08:00' }),
     order({ id: 4874, status: 'expired', status_name: '已过期', station: { id: 33, name: '丽江古城加油站' },

@@ -252,6 +252,35 @@ test('a network failure keeps the code and key: 重试 sends the same request ag
   expect(second.header['Idempotency-Key']).toBe(first.header['Idempotency-Key'])
 })
 
+const UNBOUND = { phone: '', country_code: null, bound_at: null }
+
+test('解绑 asks first, sends DELETE /me/phone with a key and shows the bind button again', async () => {
+  const comp = await opened({ ...BASE, 'DELETE /me/phone': reply(200, UNBOUND) })
+  wx.showModal.mockImplementationOnce((opts) => opts.success({ confirm: false, cancel: true }))
+  comp.querySelector('#unbind-phone').dispatchEvent('tap')
+  await waitFor(() => expect(wx.showModal).toHaveBeenCalledTimes(1))
+  expect(wx.showModal.mock.calls[0][0].content).toContain('订单、钱包和充值记录都会保留')
+  await settle()
+  expect(sent('DELETE', '/me/phone')).toHaveLength(0)
+
+  comp.querySelector('#unbind-phone').dispatchEvent('tap')
+  await waitFor(() => expect(comp.querySelector('#bind-phone')).toBeTruthy())
+  const [del] = sent('DELETE', '/me/phone')
+  expect(del.header['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/)
+  expect(comp.querySelector('#phone')).toBeFalsy()
+})
+
+test('an unbind lost on the network is retried with the same key', async () => {
+  const comp = await opened({ ...BASE, 'DELETE /me/phone': [networkDown(), reply(200, UNBOUND)] })
+  comp.querySelector('#unbind-phone').dispatchEvent('tap')
+  await waitFor(() => expect(wx.showModal.mock.calls.some((c) => c[0].title === '解绑失败')).toBe(true))
+  expect(txt(comp, '#phone')).toBe('138****5678')
+  comp.querySelector('#unbind-phone').dispatchEvent('tap')
+  await waitFor(() => expect(comp.querySelector('#bind-phone')).toBeTruthy())
+  const [first, second] = sent('DELETE', '/me/phone')
+  expect(second.header['Idempotency-Key']).toBe(first.header['Idempotency-Key'])
+})
+
 test('offline shows 网络不可用 with the message; 重试 loads the page', async () => {
   loggedIn()
   serve({ ...BASE, 'GET /me': [networkDown(), reply(200, ME)] })

@@ -74,6 +74,8 @@ Component({
     phoneRetry: false,
     phoneCode: '',
     phoneKey: '',
+    // The Idempotency-Key of unbinding the phone, kept for its retries.
+    unbindKey: '',
   },
 
   methods: {
@@ -179,6 +181,36 @@ Component({
             confirmText: '知道了',
           })
           return undefined
+        })
+    },
+
+    askUnbindPhone() {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '解绑手机号',
+          content: '解绑后在油站不能再按手机号找到你的会员账户；订单、钱包和充值记录都会保留。',
+          confirmText: '解绑',
+          confirmColor: '#fa5151',
+          cancelText: '不解绑',
+          success: (res) => resolve(res.confirm ? this.unbindPhone() : undefined),
+          fail: () => resolve(undefined),
+        })
+      })
+    },
+
+    unbindPhone() {
+      const key = this.data.unbindKey || api.newActionKey()
+      this.setData({ unbindKey: key })
+      return api
+        .del('/me/phone', undefined, key)
+        .then((answer) => {
+          this.setData({ unbindKey: '', 'profile.phone': answer.phone })
+          wx.showToast({ title: '手机号已解绑', icon: 'success' })
+        })
+        .catch((err) => {
+          // The same request may be sent again with its key; a refusal ends this action.
+          this.setData({ unbindKey: err && err.retryable ? key : '' })
+          wx.showModal({ title: '解绑失败', content: (err && err.message) || '解绑失败，请稍后重试', showCancel: false, confirmText: '知道了' })
         })
     },
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import Order
@@ -285,3 +285,25 @@ def test_wechat_orders_show_their_transaction(as_staff, world, live_server):
     assert shown(page(console.get(f"{URL}?payment_method=wallet"))) == []
     html = page(console.get(f"{URL}/{paid.id}"))
     assert transaction and html.count(transaction) == 2 and "微信支付" in html
+
+
+@pytest.mark.travel(hour=10)
+def test_the_export_reads_through_a_server_side_cursor(world, shop, monkeypatch):
+    """Rows come in batches from a named cursor, never all at once into memory."""
+    cursors = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM fuel_order" in statement and "ORDER BY" in statement:
+            cursors.append(type(cursor).__name__)
+
+    monkeypatch.setattr(order_search, "STREAM_BATCH", 2)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        rows = order_search.export_rows(world.admin, order_search.Filters(), limit=100)
+        first = next(rows)
+        assert first.order_no == shop.o5.order_no and cursors == ["ServerCursor"]
+        assert [r.order_no for r in rows] == [
+            o.order_no for o in (shop.o4, shop.o3, shop.o2, shop.o1)
+        ]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)

@@ -160,6 +160,10 @@ def test_pages_are_newest_first_and_stable(as_staff, shop, monkeypatch):
     filtered = page(console.get(f"{URL}?phone=5678&page=2"))
     assert shown(filtered) == [s.o1.order_no]
     assert f'href="{URL}?phone=5678"' in filtered  # the pager keeps the filters
+    assert f'href="{URL}/{s.o1.id}?phone=5678"' in filtered  # and the order's page, to go back
+    assert f'<a href="{URL}?phone=5678">订单</a> /' in page(
+        console.get(f"{URL}/{s.o1.id}?phone=5678")
+    )
     assert page(console.get(f"{URL}?page=9")).count("没有符合条件的订单") == 1
 
 

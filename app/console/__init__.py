@@ -19,6 +19,7 @@ from app.console import (  # noqa: E402, F401
     member_exports,
     members,
     nozzles,
+    orders,
     prices,
     refunds,
     staff,

@@ -14,6 +14,7 @@ from app.models.member import (
     Vehicle,
 )
 from app.models.order import (
+    ORDER_CHANNELS,
     ORDER_MODES,
     ORDER_STATUSES,
     Order,
@@ -53,6 +54,7 @@ from app.models.topup import (
 __all__ = [
     "ACCOUNTS",
     "CARD_STATUSES",
+    "ORDER_CHANNELS",
     "ORDER_MODES",
     "ORDER_STATUSES",
     "REFUND_REQUEST_STATUSES",

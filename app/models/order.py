@@ -19,6 +19,8 @@ ORDER_STATUSES = {
     "expired": "已过期",
 }
 ORDER_MODES = ("amount", "volume", "fill_up")
+# Where the order was placed: the driver in the mini-program, or staff at the counter.
+ORDER_CHANNELS = {"online": "小程序", "counter": "柜台"}
 # A WeChat refund that did not reach the driver and that staff have not followed up yet.
 NEEDS_FOLLOWUP = text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
 
@@ -31,6 +33,7 @@ class Order(db.Model):
         CheckConstraint(one_of("status", ORDER_STATUSES), name="status_valid"),
         CheckConstraint(one_of("mode", ORDER_MODES), name="mode_valid"),
         CheckConstraint("payment_method IN ('wechat', 'wallet')", name="method_valid"),
+        CheckConstraint(one_of("channel", ORDER_CHANNELS), name="channel_valid"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_range"),
         CheckConstraint("refunded_fen >= 0 AND refunded_fen <= paid_fen", name="refund_range"),
@@ -46,6 +49,7 @@ class Order(db.Model):
         Index("ix_fuel_order_member_id_id", "member_id", "id"),
         Index("ix_fuel_order_station_status", "station_id", "status"),
         Index("ix_fuel_order_status_expires", "status", "expires_at"),
+        Index("ix_fuel_order_station_created", "station_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +61,7 @@ class Order(db.Model):
     nozzle_id: Mapped[int | None] = mapped_column(ForeignKey("nozzle.id"))
     plate: Mapped[str | None] = mapped_column(String(10))  # 车牌 as the driver gave it
     mode: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(10), default="online", server_default="online")
     preset_amount_fen: Mapped[int | None]
     preset_volume_ml: Mapped[int | None]
     # The price snapshot: what was in force when the order was placed.

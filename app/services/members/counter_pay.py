@@ -50,6 +50,7 @@ def pay_at_counter(
                 amount_fen=amount_fen,
                 volume_ml=volume_ml,
                 plate=None,
+                channel="counter",
             )
             paid = paying.pay_from_wallet(member, order)
             audit.record(

@@ -81,10 +81,11 @@ def place_order(
     amount_fen: int | None = None,
     volume_ml: int | None = None,
     plate: str | None = None,
+    channel: str = "online",
 ) -> Order:
     """Price an order on the server at the price in force now and store the snapshot, with
     its expiry job, in one transaction. plate: None takes the default vehicle's plate (if the
-    member has vehicles), "" means no plate."""
+    member has vehicles), "" means no plate; channel: "counter" when staff place it."""
     plate = default_plate(member) if plate is None else clean_plate(plate)
     stations = catalogue.for_chain(member.chain_id, exact=True)
     station = stations.stations.get(station_id) if stations else None
@@ -126,6 +127,7 @@ def place_order(
         nozzle_id=nozzle.id if nozzle else None,
         plate=plate,
         mode=mode,
+        channel=channel,
         preset_amount_fen=amount_fen if mode == "amount" else None,
         preset_volume_ml=volume_ml if mode == "volume" else None,
         price_id=price.id,

@@ -5,7 +5,7 @@ parse the forms and show the outcome."""
 
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, logout_user
-from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms import PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.console import bp
@@ -28,7 +28,9 @@ class CounterRefundForm(ConsoleForm):
     amount = StringField("退款金额（元）", validators=[DataRequired(REQUIRED)])
     # The choices are checked by the service, whose message names the field.
     reason = RadioField(
-        "退款原因", choices=list(COUNTER_REFUND_REASONS.items()), validate_choice=False
+        "退款原因",
+        choices=[SelectChoice(value, label) for value, label in COUNTER_REFUND_REASONS.items()],
+        validate_choice=False,
     )
     note = TextAreaField("说明", validators=[Length(max=200, message="最多 200 个字")])
     secret = PasswordField(

@@ -31,8 +31,6 @@ PROFILE_FIELDS = (
     "refund_approval_threshold_fen",
 )
 MAX_ORDER_RANGE_FEN = (10_000, 1_000_000)  # 100 元 to 10,000 元 (a truck's diesel)
-# Counter refunds above this wait for a manager's approval (0: every one does).
-REFUND_APPROVAL_DEFAULT_FEN = 20_000
 MAX_PHOTOS = 12
 MAX_PHOTO_SIDE = 1600
 # Yunnan and its neighbours, generously: catches swapped or mistyped coordinates.
@@ -92,10 +90,11 @@ def _clean_profile(fields: dict) -> dict:
     if not isinstance(cap, int) or not 100 <= cap <= max_order:
         errors["fill_up_cap"] = "加满预付上限应在 1 元到单笔上限之间"
     clean["max_order_fen"], clean["fill_up_cap_fen"] = max_order, cap
-    threshold = fields.get("refund_approval_threshold_fen", REFUND_APPROVAL_DEFAULT_FEN)
-    if not isinstance(threshold, int) or not 0 <= threshold <= high:
-        errors["refund_approval_threshold"] = f"退款审批金额应在 0 到 {high // 100} 元之间"
-    clean["refund_approval_threshold_fen"] = threshold
+    if "refund_approval_threshold_fen" in fields:  # absent: kept as it is, or the default
+        threshold = fields["refund_approval_threshold_fen"]
+        if not isinstance(threshold, int) or not 0 <= threshold <= high:
+            errors["refund_approval_threshold"] = f"退款审批金额应在 0 到 {high // 100} 元之间"
+        clean["refund_approval_threshold_fen"] = threshold
     if errors:
         raise Invalid(errors)
     return clean

@@ -113,9 +113,11 @@ def test_five_wrong_secrets_end_the_session(as_staff, world, member, order):
 def test_over_refund_is_refused_naming_the_field(as_staff, world, member, order):
     cashier = as_staff("cashier_a")
     before = money_state(order.id, member.id)
-    refused = cashier.post(refund_url(order), form("200.01"))
+    refused = cashier.post(refund_url(order), form("200.01", secret="Mistyped-1"))
     assert refused.status_code == 400
     assert '<p class="field-error">退款金额应在 0.01 到 200.00 元之间</p>' in page(refused)
+    assert "密码不正确" not in page(refused)  # the amount is checked first: no try spent
+    assert db.session.get(Staff, world.cashier_a.id).pin_failures == 0
     zero = cashier.post(refund_url(order), form("0"))
     assert zero.status_code == 400 and "退款金额必须大于 0" in page(zero)
     other = cashier.post(refund_url(order), form("10.00", reason="other"))

@@ -87,6 +87,8 @@ def request_refund(
     if actor.role not in refunds.REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
     note = _clean(amount_fen, reason_code, note)
+    # Checked as read first, so that a mistyped amount costs no try of the password or PIN.
+    refunds.check_refundable(refunds.staff_order(actor, order_id), amount_fen)
     reauth.confirm(actor, secret)
     with unit_of_work(keep_loaded=True):
         order = refunds.staff_order(actor, order_id, for_update=True)

@@ -36,6 +36,9 @@ ACTION_NAMES = {
     "refund.create": "发起退款",
     "refund.reissue": "重新发起微信退款",
     "refund.to_wallet": "退款退回钱包",
+    "counter_refund.request": "柜台退款",
+    "counter_refund.approve": "同意柜台退款",
+    "counter_refund.reject": "驳回柜台退款",
     "pickup_code.lockout": "取油码连续输错，暂停手动输入",
     "topup_package.create": "新建充值套餐",
     "topup_package.update": "修改充值套餐",
@@ -68,6 +71,7 @@ LABELS = {
     "is_active": "小程序展示",
     "fill_up_cap_fen": "加满预付上限",
     "max_order_fen": "单笔订单上限",
+    "refund_approval_threshold_fen": "柜台退款审批金额",
     "caption": "说明",
     "fuel": "油品",
     "fuel_id": "油品",
@@ -109,6 +113,7 @@ LABELS = {
     "wallet_principal_fen": "钱包本金",
     "wallet_bonus_fen": "钱包赠送金",
     "reject_reason": "驳回原因",
+    "threshold_fen": "审批金额",
     "face_fen": "面值",
     "count": "张数",
     "expires_at": "有效期至",
@@ -129,7 +134,7 @@ LABELS = {
     "batch": "批次",
 }
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
-HIDDEN = {"sha256", "width", "height", "cancelled"}
+HIDDEN = {"sha256", "width", "height", "cancelled", "refund_id"}
 # Fields the object's name already says.
 NAMED_BY = {
     "fuel": {"fuel"},
@@ -164,6 +169,8 @@ WORDS = {
         "requested": "待审核",
         "approved": "已同意",
         "rejected": "已驳回",
+        "pending": "待审批",
+        "sent": "已退款",
     },
 }
 ENTITY_NAMES = {
@@ -177,6 +184,7 @@ ENTITY_NAMES = {
     "refund": "退款",
     "topup_package": "充值套餐",
     "topup_refund_request": "充值退款申请",
+    "counter_refund_request": "柜台退款",
     "card_batch": "充值卡批次",
     "recharge_card": "充值卡",
     "tier": "会员等级",

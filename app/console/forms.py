@@ -87,10 +87,15 @@ class StationForm(ConsoleForm):
     is_active = BooleanField("营业中（在小程序中展示）")
     fill_up_cap = StringField("加满预付上限（元）", validators=[DataRequired(REQUIRED)])
     max_order = StringField("单笔订单上限（元）", validators=[DataRequired(REQUIRED)])
+    # Left blank (or not posted), the station keeps its threshold.
+    refund_approval_threshold = StringField("柜台退款审批金额（元）")
 
     def fill_limits(self, station) -> None:
         self.fill_up_cap.data = money.fen_to_yuan(station.fill_up_cap_fen)
         self.max_order.data = money.fen_to_yuan(station.max_order_fen)
+        self.refund_approval_threshold.data = money.fen_to_yuan(
+            station.refund_approval_threshold_fen
+        )
 
     def values(self) -> dict:
         """The profile fields as the stations service takes them; an amount that does not
@@ -99,6 +104,9 @@ class StationForm(ConsoleForm):
         values = {key: getattr(self, key).data for key in keys}
         for name in ("fill_up_cap", "max_order"):
             values[f"{name}_fen"] = parse_yuan(getattr(self, name))
+        threshold = self.refund_approval_threshold
+        if (threshold.data or "").strip():  # blank: the station keeps its threshold
+            values["refund_approval_threshold_fen"] = parse_yuan(threshold)
         return values
 
 

@@ -29,6 +29,7 @@ def _station_form(station=None, formdata=None) -> StationForm:
             form.fill_limits(station)
         else:
             form.fill_up_cap.data, form.max_order.data = "500.00", "2000.00"
+            form.refund_approval_threshold.data = "200.00"
     return form
 
 

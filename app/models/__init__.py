@@ -1,6 +1,11 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from app.models.audit import AuditLog
+from app.models.counter_refund import (
+    COUNTER_REFUND_REASONS,
+    COUNTER_REFUND_STATUSES,
+    CounterRefundRequest,
+)
 from app.models.jobs import IdempotencyRecord, OutboxJob
 from app.models.ledger import ACCOUNTS, WALLET_ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
 from app.models.member import (
@@ -54,6 +59,8 @@ from app.models.topup import (
 __all__ = [
     "ACCOUNTS",
     "CARD_STATUSES",
+    "COUNTER_REFUND_REASONS",
+    "COUNTER_REFUND_STATUSES",
     "ORDER_CHANNELS",
     "ORDER_MODES",
     "ORDER_STATUSES",
@@ -67,6 +74,7 @@ __all__ = [
     "AuditLog",
     "CardBatch",
     "Chain",
+    "CounterRefundRequest",
     "Fuel",
     "FuelPrice",
     "IdempotencyRecord",

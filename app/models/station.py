@@ -44,6 +44,7 @@ class Station(db.Model):
         CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
         CheckConstraint("lng BETWEEN -180 AND 180", name="lng_range"),
         CheckConstraint("fill_up_cap_fen BETWEEN 100 AND max_order_fen", name="cap_range"),
+        CheckConstraint("refund_approval_threshold_fen >= 0", name="refund_approval_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +62,10 @@ class Station(db.Model):
     # Order limits: a fill-up (加满) is pre-paid up to the cap; no order may exceed the maximum.
     fill_up_cap_fen: Mapped[int] = mapped_column(default=50000, server_default=text("50000"))
     max_order_fen: Mapped[int] = mapped_column(default=200000, server_default=text("200000"))
+    # A counter refund above this waits for a manager's approval; at or below it goes at once.
+    refund_approval_threshold_fen: Mapped[int] = mapped_column(
+        default=20000, server_default=text("20000")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     hours: Mapped[list["StationHours"]] = relationship(

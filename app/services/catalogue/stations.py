@@ -28,6 +28,7 @@ PROFILE_FIELDS = (
     "is_active",
     "fill_up_cap_fen",
     "max_order_fen",
+    "refund_approval_threshold_fen",
 )
 MAX_ORDER_RANGE_FEN = (10_000, 1_000_000)  # 100 元 to 10,000 元 (a truck's diesel)
 MAX_PHOTOS = 12
@@ -89,6 +90,11 @@ def _clean_profile(fields: dict) -> dict:
     if not isinstance(cap, int) or not 100 <= cap <= max_order:
         errors["fill_up_cap"] = "加满预付上限应在 1 元到单笔上限之间"
     clean["max_order_fen"], clean["fill_up_cap_fen"] = max_order, cap
+    if "refund_approval_threshold_fen" in fields:  # absent: kept as it is, or the default
+        threshold = fields["refund_approval_threshold_fen"]
+        if not isinstance(threshold, int) or not 0 <= threshold <= high:
+            errors["refund_approval_threshold"] = f"退款审批金额应在 0 到 {high // 100} 元之间"
+        clean["refund_approval_threshold_fen"] = threshold
     if errors:
         raise Invalid(errors)
     return clean

@@ -161,27 +161,45 @@ def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
     return refund
 
 
+def staff_order(actor: Staff, order_id: int, *, for_update: bool = False) -> Order:
+    """The order, if this staff member may refund it (a cashier, manager or chain admin of its
+    station); for_update: locked until the caller's transaction ends."""
+    if actor.role not in REFUND_ROLES:
+        raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
+    order = db.session.get(
+        Order, order_id, with_for_update=for_update or None, populate_existing=for_update
+    )
+    if order is None or order.chain_id != actor.chain_id:
+        raise NotFound("订单不存在")
+    if order.station_id not in visible_station_ids(actor):
+        raise PermissionDenied("该订单不属于您的油站")
+    return order
+
+
+def check_refundable(order: Order, amount_fen: int) -> None:
+    """Invalid unless the order may be refunded amount_fen now, as read (the guarded update in
+    create_refund decides it again against the row)."""
+    if order.status == "fueled":
+        raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
+    if order.status not in ("paid", "settled"):
+        raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
+    left = order.paid_fen - order.refunded_fen
+    if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
+        raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
+
+
 def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:
     """A cashier's or manager's refund, partial or full, in one transaction; a full refund of
     an unfuelled order cancels it so it can no longer be fuelled."""
     if actor.role not in REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
     with unit_of_work():
-        order = db.session.get(Order, order_id)
-        if order is None or order.chain_id != actor.chain_id:
-            raise NotFound("订单不存在")
-        if order.station_id not in visible_station_ids(actor):
-            raise PermissionDenied("该订单不属于您的油站")
+        order = staff_order(actor, order_id)
         reason = (reason or "").strip()
         if not reason:
             raise Invalid({"reason": "请填写退款原因"})
-        if order.status == "fueled":
-            raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
-        if order.status not in ("paid", "settled"):
-            raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
+        check_refundable(order, amount_fen)
         left = order.paid_fen - order.refunded_fen
-        if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
-            raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
         expected = order.status
         if order.status == "paid" and amount_fen == left:
             order_state.must_move(

@@ -47,6 +47,13 @@ def check_pin(staff: Staff, pin: str) -> int | None:
             if staff.pin_failures:
                 staff.pin_failures = 0
             return None
+        return record_failure(staff)
+
+
+def record_failure(staff: Staff) -> int:
+    """One wrong secret more (a PIN, or the password re-entered to confirm a refund), counted
+    and committed; the tries left (0: every session of the account just ended)."""
+    with unit_of_work():
         # Counted in the database, so a replayed cookie or a second device cannot reset it.
         failures = db.session.execute(
             update(Staff)

@@ -25,6 +25,14 @@ from app.models.order import (
     StationEvent,
     WeChatPayment,
 )
+from app.models.shift import (
+    CORRECTION_KINDS,
+    SHIFT_STATUSES,
+    DailyClose,
+    Shift,
+    ShiftCorrection,
+    ShiftReading,
+)
 from app.models.staff import ROLE_NAMES, ROLES, Staff, StaffStation
 from app.models.station import (
     Chain,
@@ -53,11 +61,13 @@ from app.models.topup import (
 __all__ = [
     "ACCOUNTS",
     "CARD_STATUSES",
+    "CORRECTION_KINDS",
     "ORDER_MODES",
     "ORDER_STATUSES",
     "REFUND_REQUEST_STATUSES",
     "ROLES",
     "ROLE_NAMES",
+    "SHIFT_STATUSES",
     "TIER_METRICS",
     "TOPUP_CHANNELS",
     "TOPUP_STATUSES",
@@ -65,6 +75,7 @@ __all__ = [
     "AuditLog",
     "CardBatch",
     "Chain",
+    "DailyClose",
     "Fuel",
     "FuelPrice",
     "IdempotencyRecord",
@@ -84,6 +95,9 @@ __all__ = [
     "Refund",
     "RefundFollowup",
     "ServiceToken",
+    "Shift",
+    "ShiftCorrection",
+    "ShiftReading",
     "Staff",
     "StaffStation",
     "Station",

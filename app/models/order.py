@@ -20,6 +20,7 @@ ORDER_STATUSES = {
 }
 ORDER_MODES = ("amount", "volume", "fill_up")
 # A WeChat refund that did not reach the driver and that staff have not followed up yet.
+UNSHIFTED = text("shift_id IS NULL AND fueled_at IS NOT NULL")
 NEEDS_FOLLOWUP = text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
 
 
@@ -46,6 +47,13 @@ class Order(db.Model):
         Index("ix_fuel_order_member_id_id", "member_id", "id"),
         Index("ix_fuel_order_station_status", "station_id", "status"),
         Index("ix_fuel_order_status_expires", "status", "expires_at"),
+        # Fuelled while no shift was open: what the next shift to open takes over.
+        Index(
+            "ix_fuel_order_unshifted",
+            "station_id",
+            postgresql_where=UNSHIFTED,
+            sqlite_where=UNSHIFTED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +97,9 @@ class Order(db.Model):
     confirmation_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The shift whose pumps dispensed it, set when fuelled (services/shifts/attach.py); NULL
+    # while no shift is open: the next shift to open takes it.
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
 
     # Read-only links: loaded on first access, or filled by a query that fetched them anyway.
     member: Mapped["Member"] = relationship(viewonly=True)  # noqa: F821

@@ -1,11 +1,20 @@
 """Shifts (交接班): per-nozzle totalizer readings, the cash count, corrections, daily close (日结).
 
-A closed shift's figures never change: the database refuses it (triggers on PostgreSQL, see
+A closed shift's figures never change: the database refuses it (triggers, see
 migration 0014) and the service never tries; a mistake found later is a ShiftCorrection row."""
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -120,11 +129,12 @@ class ShiftReading(db.Model):
     nozzle_id: Mapped[int] = mapped_column(ForeignKey("nozzle.id"))
     nozzle_number: Mapped[int]  # as it was called during the shift
     fuel_id: Mapped[int] = mapped_column(ForeignKey("fuel.id"))
-    opening_ml: Mapped[int]
-    closing_ml: Mapped[int | None]
+    # Totalizers count litres over the pump's life: millions of litres, so 64-bit ml.
+    opening_ml: Mapped[int] = mapped_column(BigInteger)
+    closing_ml: Mapped[int | None] = mapped_column(BigInteger)
     test_pour_ml: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # 回罐
-    jump_before_ml: Mapped[int | None]  # the old board's last reading
-    jump_after_ml: Mapped[int | None]  # the new board's first reading
+    jump_before_ml: Mapped[int | None] = mapped_column(BigInteger)  # the old board's last reading
+    jump_after_ml: Mapped[int | None] = mapped_column(BigInteger)  # the new board's first one
     jump_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
     metered_ml: Mapped[int | None]  # 走字数 less 回罐, set when closed
     sold_ml: Mapped[int | None]  # orders that named this nozzle, set when closed

@@ -1,8 +1,6 @@
 """交接班: open a shift, close it (hand over), and the next cashier's acceptance, which opens
 the next shift. One transaction per use case; the role and station are checked here."""
 
-from datetime import datetime
-
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -148,8 +146,10 @@ def _open(
             )
         )
     db.session.flush()
-    since = _waiting_since(station.id, previous)
-    taken = attach.take_waiting(shift, since) if since is not None else 0
+    # Orders fuelled while no shift was open, since the previous shift opened (one stamped
+    # before its close may have committed just after it). A station's first shift takes none:
+    # orders from before shifts were kept belong to no shift.
+    taken = attach.take_waiting(shift, previous.opened_at) if previous else 0
     audit.record(
         staff,
         "shift.open",
@@ -163,20 +163,6 @@ def _open(
         },
     )
     return shift
-
-
-def _waiting_since(station_id: int, previous: Shift | None) -> datetime | None:
-    """From when unassigned orders belong to a new shift: since the previous shift opened (an
-    order stamped before its close may have committed just after it); none for a station's
-    first shift: orders from before shifts were kept belong to no shift."""
-    if previous is not None:
-        return previous.opened_at
-    return db.session.scalar(
-        select(Shift.opened_at)
-        .where(Shift.station_id == station_id)
-        .order_by(Shift.id.desc())
-        .limit(1)
-    )
 
 
 def _lock_open(staff: Staff, shift_id: int) -> Shift:

@@ -319,3 +319,19 @@ def accept_handover(
         carried = {r.nozzle_id: r.closing_ml for r in readings_of(shift.id)}
         station = db.session.get(Station, shift.station_id)
         return _open(staff, station, {**(openings or {}), **carried}, previous=shift)
+
+
+def staff_names(shift: Shift) -> dict[str, str]:
+    """Who opened, closed and accepted the shift, by role in the handover."""
+    ids = {
+        "opened": shift.opened_by_id,
+        "closed": shift.closed_by_id,
+        "accepted": shift.accepted_by_id,
+    }
+    found = {
+        s.id: s.display_name
+        for s in db.session.scalars(
+            select(Staff).where(Staff.id.in_([i for i in ids.values() if i]))
+        )
+    }
+    return {key: found.get(staff_id, "") for key, staff_id in ids.items()}

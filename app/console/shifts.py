@@ -175,6 +175,10 @@ def shift_slip(shift_id: int):
         report=handover.live_report(me, shift),
         litres=ml_to_litres,
         names=handover.staff_names(shift),
+        form=ActionForm(formdata=None),
+        may_correct=me.role in access.CATALOGUE_ROLES
+        and shift.status != "open"
+        and shift.daily_close_id is None,
     )
 
 
@@ -226,3 +230,41 @@ def shift_export(shift_id: int):
     opened = to_local(shift.opened_at).strftime("%Y%m%d-%H%M")
     header = [f"交接班单 #{shift.id}", f"开班 {to_local(shift.opened_at):%Y-%m-%d %H:%M}"]
     return download(f"交接班-{opened}-{shift.id}", "交接班", header, rows)
+
+
+def _signed(text: str, parse) -> int | None:
+    """A signed amount typed as "-10.5" or "10.5", parsed by `parse` without its sign."""
+    text = (text or "").strip()
+    sign = -1 if text.startswith("-") else 1
+    value = parse(text.lstrip("+-").strip())
+    return None if value is None else sign * value
+
+
+@bp.post("/shifts/<int:shift_id>/corrections")
+def shift_correct(shift_id: int):
+    """A manager's correction of a closed shift: a new entry, never an edit."""
+    me = actor()
+    shift = handover.get_shift(me, shift_id)
+    kind, delta = request.form.get("kind", ""), request.form.get("delta", "")
+    fen = ml = None
+    try:
+        if kind == "cash":
+            fen = _signed(delta, lambda t: yuan_to_fen(t) if t else None)
+        elif kind == "reading":
+            ml = _signed(delta, lambda t: shifts.litres_to_ml(t, "更正升数"))
+        shifts.add_correction(
+            me,
+            shift_id,
+            kind,
+            request.form.get("reason", ""),
+            delta_fen=fen,
+            delta_ml=ml,
+            nozzle_id=request.form.get("nozzle_id", type=int),
+        )
+    except ValueError as err:
+        flash(f"更正未保存：{err}", "error")
+    except (Invalid, Conflict) as err:
+        flash(f"更正未保存：{err.message}", "error")
+    else:
+        flash("已登记更正", "success")
+    return done(url_for("console.shift_slip", shift_id=shift.id))

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Nozzle, Shift
+from app.models import Nozzle, Shift, ShiftCorrection
 from app.services import shifts
 from app.services.platform.clock import to_local
 from tests.console.conftest import page
@@ -176,3 +176,27 @@ def test_the_manager_closes_the_day(console, pumps, world, travel):
     assert "已日结" in page(
         console.get(f"/console/daily-close?station_id={world.station_a.id}&date={date}")
     )
+
+
+def test_a_manager_records_a_correction_on_the_slip(console, pumps, world):
+    shift = pumps.open()
+    closings = {
+        pumps.ids[1]: shifts.Closing(100_000 * L),
+        pumps.ids[2]: shifts.Closing(50_000 * L),
+        pumps.ids[5]: shifts.Closing(20_000 * L),
+    }
+    shifts.close_shift(world.cashier_a, shift.id, closings, 0, "")
+    login(console, "cashier_a")
+    url = f"/console/shifts/{shift.id}/corrections"
+    form = {"kind": "cash", "delta": "-10", "reason": "少点 10 元"}
+    assert "登记更正" not in page(console.get(f"/console/shifts/{shift.id}"))
+    assert console.post(url, form).status_code == 403
+    console.post("/console/logout")
+    login(console, "manager_a")
+    assert "登记更正" in page(console.get(f"/console/shifts/{shift.id}"))
+    assert console.post(url, {**form, "reason": ""}).status_code == 303
+    assert db.session.scalar(select(ShiftCorrection.id)) is None
+    assert console.post(url, form).status_code == 303
+    slip = page(console.get(f"/console/shifts/{shift.id}"))
+    assert "已登记更正" in slip and "-10.00 元：少点 10 元" in slip
+    assert db.session.scalar(select(ShiftCorrection.delta_fen)) == -1000

@@ -99,7 +99,7 @@ def check_closing(nozzle_id: int, number: int, opening_ml: int, closing: Closing
             errors[f"closing{key}"] = f"{name} 交班泵码 小于 跳码后读数"
     elif closing.closing_ml < opening_ml:
         errors[f"closing{key}"] = (
-            f"{name} 交班泵码 小于 接班泵码（{ml_to_litres(opening_ml)} 升），如有跳码请登记跳码"
+            f"{name} 交班泵码 小于 接班泵码 {ml_to_litres(opening_ml)} 升；如有跳码 请登记跳码"
         )
     if not errors and closing.test_pour_ml > gross_ml(opening_ml, closing):
         errors[f"test_pour{key}"] = (

@@ -66,6 +66,10 @@ def test_a_cashier_opens_previews_closes_and_prints(console, pumps, travel):
     pumps.sell(2, 40 * L)
     html = page(console.get("/console/shifts"))
     assert "本班实时数据" in html and "698.14" in html  # sales so far, live
+    station_id = pumps.world.station_a.id
+    live = console.get(f"/console/shifts?station_id={station_id}&part=live", htmx=True)
+    assert live.status_code == 200 and "698.14" in page(live)  # the panel polls itself
+    assert "<html" not in page(live) and 'hx-trigger="every 30s"' in page(live)
     travel.shift(timedelta(hours=8))
 
     preview = console.post(f"/console/shifts/{shift.id}/close", close_form(pumps))

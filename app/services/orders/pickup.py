@@ -298,7 +298,7 @@ def _confirm_now(
         after={"dispensed_ml": dispensed_ml, "dispensed_fen": dispensed_fen},
     )
     # The shift whose pumps dispensed it (see services/shifts/attach.py).
-    fueled.shift_id = shifts.attach_order(order.id, order.station_id)
+    set_committed_value(fueled, "shift_id", shifts.attach_order(order.id, order.station_id))
     outbox.enqueue("settle_order", {"order_id": order.id}, dedupe_key=f"settle:{order.id}")
     station_events.record(order, "order.fueled")
     return fueled, fueling

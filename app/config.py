@@ -139,6 +139,11 @@ class Config:
             raise ConfigError("MEMBER_CODE_TTL_S must be between 20 and 300")
         self.MEMBER_CODE_RATE_LIMIT = env("MEMBER_CODE_RATE_LIMIT", "20 per minute")
         self.ATTENDANT_LOCK_MINUTES = env_int("ATTENDANT_LOCK_MINUTES", 5)
+        # A fuel's totalizer litres (走字 less 回罐) may differ this much from its sold litres
+        # in a shift before the handover flags it.
+        self.SHIFT_METER_TOLERANCE_ML = env_int("SHIFT_METER_TOLERANCE_ML", 500)
+        if not 0 <= self.SHIFT_METER_TOLERANCE_ML <= 1_000_000:
+            raise ConfigError("SHIFT_METER_TOLERANCE_ML must be between 0 and 1000000")
         self.LIVE_WAIT_MAX_S = env_int("LIVE_WAIT_MAX_S", 25)
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.MAX_CONTENT_LENGTH = self.MAX_PHOTO_BYTES + 64 * 1024

@@ -31,6 +31,14 @@ from app.models.order import (
     StationEvent,
     WeChatPayment,
 )
+from app.models.shift import (
+    CORRECTION_KINDS,
+    SHIFT_STATUSES,
+    DailyClose,
+    Shift,
+    ShiftCorrection,
+    ShiftReading,
+)
 from app.models.staff import ROLE_NAMES, ROLES, Staff, StaffStation
 from app.models.station import (
     Chain,
@@ -59,6 +67,7 @@ from app.models.topup import (
 __all__ = [
     "ACCOUNTS",
     "CARD_STATUSES",
+    "CORRECTION_KINDS",
     "COUNTER_REFUND_REASONS",
     "COUNTER_REFUND_STATUSES",
     "ORDER_CHANNELS",
@@ -67,6 +76,7 @@ __all__ = [
     "REFUND_REQUEST_STATUSES",
     "ROLES",
     "ROLE_NAMES",
+    "SHIFT_STATUSES",
     "TIER_METRICS",
     "TOPUP_CHANNELS",
     "TOPUP_STATUSES",
@@ -75,6 +85,7 @@ __all__ = [
     "CardBatch",
     "Chain",
     "CounterRefundRequest",
+    "DailyClose",
     "Fuel",
     "FuelPrice",
     "IdempotencyRecord",
@@ -94,6 +105,9 @@ __all__ = [
     "Refund",
     "RefundFollowup",
     "ServiceToken",
+    "Shift",
+    "ShiftCorrection",
+    "ShiftReading",
     "Staff",
     "StaffStation",
     "Station",

@@ -22,6 +22,7 @@ ORDER_MODES = ("amount", "volume", "fill_up")
 # Where the order was placed: the driver in the mini-program, or staff at the counter.
 ORDER_CHANNELS = {"online": "小程序", "counter": "柜台"}
 # A WeChat refund that did not reach the driver and that staff have not followed up yet.
+UNSHIFTED = text("shift_id IS NULL AND fueled_at IS NOT NULL")
 NEEDS_FOLLOWUP = text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
 
 
@@ -50,6 +51,13 @@ class Order(db.Model):
         Index("ix_fuel_order_station_status", "station_id", "status"),
         Index("ix_fuel_order_status_expires", "status", "expires_at"),
         Index("ix_fuel_order_station_created", "station_id", "created_at", "id"),
+        # Fuelled while no shift was open: what the next shift to open takes over.
+        Index(
+            "ix_fuel_order_unshifted",
+            "station_id",
+            postgresql_where=UNSHIFTED,
+            sqlite_where=UNSHIFTED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +102,9 @@ class Order(db.Model):
     confirmation_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The shift whose pumps dispensed it, set when fuelled (services/shifts/attach.py); NULL
+    # while no shift is open: the next shift to open takes it.
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
 
     # Read-only links: loaded on first access, or filled by a query that fetched them anyway.
     member: Mapped["Member"] = relationship(viewonly=True)  # noqa: F821

@@ -40,3 +40,28 @@ def station_for_manager(staff: Staff, station_id: int) -> Station:
 def require_chain_admin(staff: Staff) -> None:
     if staff.role != "chain_admin":
         raise PermissionDenied("只有总部管理员可以执行此操作")
+
+
+COUNTER_ROLES = ("chain_admin", "manager", "cashier")
+
+
+def station_for_counter(staff: Staff, station_id: int) -> Station:
+    """The station if this staff member works its counter (shifts, cash); otherwise
+    PermissionDenied or NotFound."""
+    if staff.role not in COUNTER_ROLES:
+        raise PermissionDenied("只有收银员、站长和总部管理员可以办理交接班")
+    station = db.session.get(Station, station_id)
+    if station is None or station.chain_id != staff.chain_id:
+        raise NotFound("油站不存在")
+    if staff.role != "chain_admin" and station_id not in staff.station_ids:
+        raise PermissionDenied("您不在该油站工作")
+    return station
+
+
+def counter_stations(staff: Staff) -> list[Station]:
+    if staff.role not in COUNTER_ROLES:
+        return []
+    query = select(Station).where(Station.chain_id == staff.chain_id).order_by(Station.code)
+    if staff.role != "chain_admin":
+        query = query.where(Station.id.in_(staff.station_ids or {-1}))
+    return list(db.session.scalars(query))

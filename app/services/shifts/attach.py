@@ -1,0 +1,79 @@
+"""Which shift an order belongs to: exactly one, decided by the database's row locks.
+
+An order belongs to the shift that was open at its station when its fuel was dispensed
+(`attach_order`, called in the transaction that records the pump reading): its shift_id is set
+there while that transaction holds the open shift's row FOR KEY SHARE. close_shift takes the
+same row FOR UPDATE, which conflicts: a fuelling in flight makes the close wait until it has
+committed (then the close counts it), and a fuelling that comes after the close began waits for
+the close, then finds no open shift. So a sale is counted before the close or after it, never
+both and never neither.
+
+While no shift is open (between a handover and its acceptance, say), an order keeps shift_id
+NULL and the next shift to open takes it (`take_waiting`). Opening locks the station row FOR NO
+KEY UPDATE and attach_order, finding no open shift, takes the station row FOR SHARE and looks
+again: one waits for the other, so no order slips between "no shift open" and the sweep.
+Walk-in and cash sales call attach_order in their own sale transaction the same way.
+
+The pump reading is the moment, not settlement: the litres leave the nozzle then, so the
+shift's totalizers and its sold litres count the same fuel even when the settlement job runs
+late (a stopped worker would otherwise push an hour of sales into the next shift).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Order, Shift, Station
+
+
+def _open_shift_id(station_id: int) -> int | None:
+    return db.session.scalar(
+        select(Shift.id)
+        .where(Shift.station_id == station_id, Shift.status == "open")
+        .with_for_update(read=True, key_share=True)  # FOR KEY SHARE
+    )
+
+
+def attach_order(order_id: int, station_id: int) -> int | None:
+    """Give a just-fuelled order the station's open shift, in the caller's transaction; the
+    shift's id, or None when no shift is open (the next one to open takes the order)."""
+    shift_id = _open_shift_id(station_id)
+    if shift_id is None:
+        # An opening in progress holds the station row: wait for it, then look again.
+        db.session.execute(
+            select(Station.id).where(Station.id == station_id).with_for_update(read=True)
+        )
+        shift_id = _open_shift_id(station_id)
+    if shift_id is not None:
+        db.session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.shift_id.is_(None))
+            .values(shift_id=shift_id)
+            .execution_options(synchronize_session=False)
+        )
+    return shift_id
+
+
+def lock_station_for_opening(station_id: int) -> None:
+    """Held by the transaction that opens a shift (see the module's docstring)."""
+    db.session.execute(  # FOR NO KEY UPDATE: orders may still be placed meanwhile
+        select(Station.id).where(Station.id == station_id).with_for_update(key_share=True)
+    )
+
+
+def take_waiting(shift: Shift, since: datetime) -> int:
+    """Orders of the station fuelled from `since` on that no shift holds yet go to this new
+    shift, in the caller's transaction; how many."""
+    result = db.session.execute(
+        update(Order)
+        .where(
+            Order.station_id == shift.station_id,
+            Order.shift_id.is_(None),
+            Order.fueled_at.is_not(None),
+            Order.fueled_at >= since,
+        )
+        .values(shift_id=shift.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

@@ -1,0 +1,125 @@
+"""Concurrency decided by the database: two closes of one shift, and a sale whose pump reading
+is confirmed while the shift is being closed (either order of arrival) lands in one shift."""
+
+import threading
+
+import pytest
+from sqlalchemy import event, select, text
+
+from app.extensions import db
+from app.models import Order, Shift, Staff
+from app.services import payments, shifts
+from app.services.orders import pickup
+from app.services.platform.errors import Conflict
+from app.services.shifts.readings import Closing
+from tests.money.helpers import place
+from tests.shifts.conftest import L
+from tests.threads import WAIT_S, Worker, run_together, start_line
+from tests.timing import wait_until
+
+pytestmark = pytest.mark.travel(hour=8)
+
+
+def closings(pumps, n1=100_020 * L):
+    return pumps.closings(n1=Closing(n1), n5=Closing(20_000 * L), n2=Closing(50_000 * L))
+
+
+def test_two_closes_of_one_shift_one_wins(app, pumps):
+    shift = pumps.open()
+    pumps.sell(1, 20 * L)
+    cashier_id, manager_id = pumps.world.cashier_a.id, pumps.world.manager_a.id
+    figures = closings(pumps)
+    barrier, outcomes = start_line(2), []
+
+    def close(staff_id):
+        with app.app_context():
+            staff = db.session.get(Staff, staff_id)
+            barrier.wait()
+            try:
+                shifts.close_shift(staff, shift.id, figures, 0, "")
+                outcomes.append("closed")
+            except Conflict:
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    run_together(lambda: close(cashier_id), lambda: close(manager_id), barrier=barrier)
+    assert sorted(outcomes) == ["closed", "conflict"]
+    db.session.expire_all()
+    assert db.session.get(Shift, shift.id).sold_ml == 20 * L
+
+
+def blocked_on_a_lock() -> int:
+    """Backends of this database waiting for a row lock (the other thread, held up)."""
+    with db.engine.connect() as conn:
+        return conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock'"
+            )
+        )
+
+
+class PauseAfter:
+    """Holds one thread right after it ran a statement containing `fragment` (its locks held)
+    until released."""
+
+    def __init__(self, fragment: str):
+        self.fragment, self.thread = fragment, None
+        self.reached, self.go = threading.Event(), threading.Event()
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread() is self.thread and self.fragment in statement:
+            self.reached.set()
+            assert self.go.wait(WAIT_S)
+
+
+@pytest.mark.parametrize("first", ["close", "sale"])
+def test_a_sale_during_a_close_lands_in_exactly_one_shift(app, pumps, first):
+    world = pumps.world
+    shift = pumps.open()
+    order = place(pumps.member, world.station_a, fuel_code="92", nozzle_number=1, amount_fen=60_000)
+    payments.pay_with_wallet(pumps.member, order.id)
+    token = pickup.token_for(order)
+    cashier_id, attendant_id = world.cashier_a.id, world.attendant_a.id
+    figures = closings(pumps)
+    # The first comes to a stop holding its lock on the shift row; the second then waits.
+    pause = PauseAfter("FOR UPDATE" if first == "close" else "UPDATE fuel_order SET shift_id")
+
+    def close():
+        with app.app_context():
+            shifts.close_shift(db.session.get(Staff, cashier_id), shift.id, figures, 0, "")
+            db.session.remove()
+
+    def sell():
+        with app.app_context():
+            pickup.confirm_fueling(db.session.get(Staff, attendant_id), token, 20 * L)
+            db.session.remove()
+
+    one, other = (close, sell) if first == "close" else (sell, close)
+    event.listen(db.engine, "after_cursor_execute", pause)
+    try:
+        leader = Worker(one)
+        pause.thread = leader
+        leader.start()
+        assert pause.reached.wait(WAIT_S)
+        follower = Worker(other)
+        follower.start()
+        wait_until(lambda: blocked_on_a_lock() >= 1)
+        pause.go.set()
+        leader.finish()
+        follower.finish()
+    finally:
+        pause.go.set()
+        event.remove(db.engine, "after_cursor_execute", pause)
+    db.session.expire_all()
+    closed, sold = db.session.get(Shift, shift.id), db.session.get(Order, order.id)
+    assert closed.status == "closed" and sold.status == "fueled"
+    if first == "close":  # the sale waited for the close: not in it, but in the next
+        assert (sold.shift_id, closed.sold_ml) == (None, 0)
+        nxt = shifts.accept_handover(world.manager_a, shift.id)
+        db.session.expire_all()
+        assert db.session.get(Order, order.id).shift_id == nxt.id
+    else:  # the close waited for the sale: counted
+        assert (sold.shift_id, closed.sold_ml) == (shift.id, 20 * L)
+    assert db.session.scalar(select(Shift.sold_ml).where(Shift.id == shift.id)) == closed.sold_ml

@@ -140,6 +140,9 @@ class Config:
         self.MEMBER_CODE_RATE_LIMIT = env("MEMBER_CODE_RATE_LIMIT", "20 per minute")
         self.ATTENDANT_LOCK_MINUTES = env_int("ATTENDANT_LOCK_MINUTES", 5)
         self.LIVE_WAIT_MAX_S = env_int("LIVE_WAIT_MAX_S", 25)
+        self.DASHBOARD_REFRESH_S = env_int("DASHBOARD_REFRESH_S", 15)
+        if not 1 <= self.DASHBOARD_REFRESH_S <= 3600:
+            raise ConfigError("DASHBOARD_REFRESH_S must be between 1 and 3600")
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.MAX_CONTENT_LENGTH = self.MAX_PHOTO_BYTES + 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True

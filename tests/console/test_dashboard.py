@@ -14,14 +14,14 @@ from app.extensions import db
 from app.models import LedgerEntry, LedgerTransaction, Order
 from app.services import orders, payments
 from app.services.orders import pickup
-from app.services.payments import cancellation, refunds, settlement
+from app.services.payments import cancellation, refund_followup, refunds, settlement
 from app.services.platform import clock
 from app.services.platform.money import round_half_up
 from app.services.reports import dashboard
 from tests.console.conftest import page
 from tests.factories import make_member
 from tests.money.helpers import credit_wallet
-from tests.money.refund_helpers import wechat_paid
+from tests.money.refund_helpers import owed_refund, wechat_paid
 
 ORDER_ACCOUNTS = ("prepaid_orders", "fuel_revenue", "promotion_expense")
 
@@ -179,6 +179,20 @@ def test_head_office_sees_every_station_and_filters_by_one(world, day):
     assert only_b.revenue_fen == ledger_day({b.id}, day.start, day.end).net
     assert only_b.last_week_by_hour == [0] * 24
     assert dashboard.today(world.admin, a.id) == dashboard.today(world.manager_a, a.id)
+
+
+@pytest.mark.travel(hour=9)
+def test_a_followed_up_refund_is_counted_once(world, sandbox):
+    """A WeChat refund that ended CLOSED, then paid into the wallet: one refund of the day."""
+    driver = make_member(world.chain)
+    start = clock.utcnow()
+    refund = owed_refund(driver, world.station_a, "CLOSED", 12_000)
+    refund_followup.return_to_wallet(world.manager_a, refund.id, "phone", "车主电话同意退回钱包")
+    f = dashboard.today(world.manager_a)
+    assert (f.paid_fen, f.refund_count, f.refund_fen, f.revenue_fen) == (12_000, 1, 12_000, 0)
+    assert (f.orders, f.members, f.today_by_hour[9]) == (0, 0, 0)
+    books = ledger_day({world.station_a.id}, start, start + timedelta(days=1))
+    assert (books.net, books.refunded, books.refund_count) == (0, 12_000, 1)
 
 
 def card(html: str, name: str) -> str:

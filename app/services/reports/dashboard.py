@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Integer, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Integer, case, cast, func, literal, select, union_all
 
 from app.extensions import db
 from app.models import Fuel, Order, Refund, RefundFollowup, Staff, Station
@@ -197,26 +197,28 @@ def _hours(
     actor: Staff, stations: set[int], start: datetime, now: datetime
 ) -> tuple[list[int], list[int], int]:
     """Revenue by local hour today and a week ago, and a week ago until the time it is now:
-    one query over both days' payments and refunds."""
-    windows = ((start, start + timedelta(days=1)), (start - WEEK, start - WEEK + timedelta(days=1)))
+    one query over both days' payments and refunds, each day a plain range of the indexes."""
+    days = ((1, start), (0, start - WEEK))  # (today?, the day's start)
 
-    def moves(at, fen):
-        """Each move with its day (1: today), its local hour and whether it came before the
-        time of day it is now; grouped by plain columns, so both databases take the GROUP BY."""
-        return (
-            case((at >= start, 1), else_=0).label("today"),
-            _local_hour(at).label("hour"),
-            fen.label("fen"),
-            case((at < now - WEEK, fen), else_=0).label("before_now"),
-        ), or_(*((at >= low) & (at < high) for low, high in windows))
+    def moves(at, fen, where):
+        """Each move with its day, its local hour and whether it came before the time of day
+        it is now; grouped by plain columns, so both databases take the GROUP BY."""
+        return [
+            select(
+                literal(today).label("today"),
+                _local_hour(at).label("hour"),
+                fen.label("fen"),
+                case((at < now - WEEK, fen), else_=0).label("before_now"),
+            ).where(*where, at >= low, at < low + timedelta(days=1))
+            for today, low in days
+        ]
 
-    paid_columns, paid_when = moves(Order.paid_at, Order.paid_fen)
-    payments = select(*paid_columns).where(
-        Order.chain_id == actor.chain_id, Order.station_id.in_(stations), paid_when
+    at_stations = (Order.chain_id == actor.chain_id, Order.station_id.in_(stations))
+    payments = moves(Order.paid_at, Order.paid_fen, at_stations)
+    refunds = moves(
+        Refund.created_at, literal(0) - Refund.amount_fen, _booked_refunds(actor, stations)
     )
-    refund_columns, refund_when = moves(Refund.created_at, literal(0) - Refund.amount_fen)
-    refunds = select(*refund_columns).where(*_booked_refunds(actor, stations), refund_when)
-    both = union_all(payments, refunds).subquery()
+    both = union_all(*payments, *refunds).subquery()
     rows = db.session.execute(
         select(
             both.c.today, both.c.hour, func.sum(both.c.fen), func.sum(both.c.before_now)

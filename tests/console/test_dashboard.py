@@ -20,8 +20,8 @@ from app.services.platform.money import round_half_up
 from app.services.reports import dashboard
 from tests.console.conftest import page
 from tests.factories import make_member
-from tests.money.helpers import credit_wallet
-from tests.money.refund_helpers import owed_refund, wechat_paid
+from tests.money.helpers import credit_wallet, place, run_jobs
+from tests.money.refund_helpers import digits, owed_refund, wechat_paid
 
 ORDER_ACCOUNTS = ("prepaid_orders", "fuel_revenue", "promotion_expense")
 
@@ -193,6 +193,31 @@ def test_a_followed_up_refund_is_counted_once(world, sandbox):
     assert (f.orders, f.members, f.today_by_hour[9]) == (0, 0, 0)
     books = ledger_day({world.station_a.id}, start, start + timedelta(days=1))
     assert (books.net, books.refunded, books.refund_count) == (0, 12_000, 1)
+
+
+@pytest.mark.travel(hour=9)
+def test_wechat_money_sent_straight_back_is_no_refund_of_the_day(world, sandbox, app, travel):
+    """WeChat money for an order that had expired goes straight back: the order never took
+    it, the order accounts never moved."""
+    driver = make_member(world.chain)
+    start = clock.utcnow()
+    order = place(driver, world.station_a, amount_fen=20_000)
+    payments.pay_with_wechat(driver, order.id)
+    travel.shift(timedelta(minutes=16))
+    run_jobs()  # the order expires, its prepay is closed at WeChat
+    late = {
+        "appid": app.config["WECHATPAY_APPID"],
+        "mchid": app.config["WECHATPAY_MCHID"],
+        "out_trade_no": order.order_no,
+        "transaction_id": "4200" + digits(24),
+        "trade_state": "SUCCESS",
+        "amount": {"total": 20_000, "payer_total": 20_000, "currency": "CNY"},
+    }
+    assert payments.apply_transaction(late) == "refunded_late_payment"
+    f = dashboard.today(world.manager_a)
+    assert (f.paid_fen, f.refund_count, f.refund_fen, f.revenue_fen) == (0, 0, 0, 0)
+    books = ledger_day({world.station_a.id}, start, start + timedelta(days=1))
+    assert (books.net, books.refunded, books.refund_count) == (0, 0, 0)
 
 
 def card(html: str, name: str) -> str:

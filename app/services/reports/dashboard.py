@@ -6,7 +6,8 @@ promotion_expense; check.py holds each order's paid - refunded there):
 - paid_fen: what today's orders were paid (paid_at today), those cancelled later included.
 - refund_count, refund_fen: order refunds booked today (refund.created_at), whichever day the
   order was paid: cancellations, settlement differences, staff refunds, to WeChat or the
-  wallet. A follow-up of a WeChat refund that did not arrive is not counted again.
+  wallet. A follow-up of a WeChat refund that did not arrive is not counted again, nor is WeChat
+  money sent straight back because its order no longer took it (the order never had it).
 - revenue_fen (净收入) = paid_fen - refund_fen: the day's movement of the order accounts in the
   ledger, to the fen: -sum(entries on them) of the transactions posted today at the stations.
 - orders_online, orders_counter: orders paid today and not cancelled, by channel.
@@ -28,6 +29,7 @@ from sqlalchemy import Integer, case, cast, func, literal, select, union_all
 from app.extensions import db
 from app.models import Fuel, Order, Refund, RefundFollowup, Staff, Station
 from app.models.base import utcnow
+from app.services.payments.refunds import STRAY_REASON
 from app.services.platform.clock import from_local, to_local
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.platform.money import round_half_up
@@ -183,13 +185,16 @@ def today(actor: Staff, station_id: int | None = None) -> Figures:
 
 
 def _booked_refunds(actor: Staff, stations: set[int]) -> tuple:
-    """Order refunds that moved money out of the order accounts (not follow-ups of one)."""
+    """Order refunds that moved money out of the order accounts: not a follow-up of one, nor
+    WeChat money sent straight back because the order no longer took it (a stray payment)."""
     follow_ups = select(RefundFollowup.new_refund_id)
+    stray = (Refund.kind == "cancel") & (Refund.reason == STRAY_REASON)
     return (
         Refund.chain_id == actor.chain_id,
         Refund.station_id.in_(stations),
         Refund.order_id.is_not(None),
         Refund.id.not_in(follow_ups),
+        ~stray,
     )
 
 

@@ -52,6 +52,7 @@ def driver(world):
     return member
 
 
+@pytest.mark.travel(hour=10)  # the clock stopped: no day ends while the test runs
 def test_figures_and_chart_follow_a_new_payment_without_reload(tab, world, driver, fast_refresh):
     _place(driver, world.station_a, "92", 1, 10_000)
     login(tab, "manager_a")
@@ -71,6 +72,7 @@ def test_figures_and_chart_follow_a_new_payment_without_reload(tab, world, drive
     shot(tab, "home-dashboard-refreshed")
 
 
+@pytest.mark.travel(hour=10)
 def test_head_office_filters_one_station(tab, world, driver, fast_refresh):
     _place(driver, world.station_a, "92", 1, 10_000)
     _place(driver, world.station_b, "92", 1, 3_000)

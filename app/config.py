@@ -145,6 +145,9 @@ class Config:
         if not 0 <= self.SHIFT_METER_TOLERANCE_ML <= 1_000_000:
             raise ConfigError("SHIFT_METER_TOLERANCE_ML must be between 0 and 1000000")
         self.LIVE_WAIT_MAX_S = env_int("LIVE_WAIT_MAX_S", 25)
+        self.DASHBOARD_REFRESH_S = env_int("DASHBOARD_REFRESH_S", 15)
+        if not 1 <= self.DASHBOARD_REFRESH_S <= 3600:
+            raise ConfigError("DASHBOARD_REFRESH_S must be between 1 and 3600")
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.MAX_CONTENT_LENGTH = self.MAX_PHOTO_BYTES + 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True

@@ -2,6 +2,8 @@
 through the built-in sandbox (notifications delivered to the service itself), the attendant's
 confirmation, the settlement job run in-process, the refund, and the books checked after."""
 
+import json
+import re
 import time
 
 import httpx
@@ -98,9 +100,25 @@ def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
             headers=staff,
         )
         assert again.status_code == 409 and again.json()["error"]["code"] == "token_used"
+        _manager_sees_the_day(embedded.url, paid_fen=20000, refund_fen=refund_fen)
 
     checked = flask(embedded.env, "ledger", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _manager_sees_the_day(url: str, paid_fen: int, refund_fen: int) -> None:
+    """The station manager's figures of the day, computed on SQLite (local hours included)."""
+    with httpx.Client(base_url=url, timeout=15) as http:
+        form = http.get("/console/login").text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', form).group(1)
+        login = {"username": "km001.manager", "password": "demo1234", "csrf_token": token}
+        assert http.post("/console/login", data=login).status_code == 303
+        block = http.get("/console/dashboard", headers={"HX-Request": "true"})
+    assert block.status_code == 200, block.text
+    net = paid_fen - refund_fen
+    assert f"¥{net // 100}.{net % 100:02d}" in block.text and "1 笔" in block.text
+    chart = json.loads(re.search(r'id="dash-data">(.*?)</script>', block.text, re.S).group(1))
+    assert sum(fen or 0 for fen in chart["today"]) == net
 
 
 def test_wallet_top_up_with_a_package_on_sqlite(embedded):

@@ -15,6 +15,7 @@ from app.console import (  # noqa: E402, F401
     chain_prices,
     counter_refunds,
     daily_close,
+    dashboard,
     hooks,
     member_actions,
     member_counter_pay,

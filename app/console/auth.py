@@ -1,4 +1,4 @@
-"""Logging in and out, changing one's own password, and the home page."""
+"""Logging in and out, changing one's own password (the home page is dashboard.py)."""
 
 from flask import flash, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
@@ -63,9 +63,3 @@ def change_password():
     if request.method == "POST":
         status = 400
     return render_template("console/change_password.html", form=form), status
-
-
-@bp.get("/")
-def home():
-    """What this staff member may use."""
-    return render_template("console/home.html")

@@ -58,6 +58,9 @@ class Order(db.Model):
             postgresql_where=UNSHIFTED,
             sqlite_where=UNSHIFTED,
         ),
+        # The console home's figures of the day (services/reports/dashboard.py).
+        Index("ix_fuel_order_station_paid", "station_id", "paid_at"),
+        Index("ix_fuel_order_station_fueled", "station_id", "fueled_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +159,7 @@ class Refund(db.Model):
             postgresql_where=NEEDS_FOLLOWUP,
             sqlite_where=NEEDS_FOLLOWUP,
         ),
+        Index("ix_refund_station_created", "station_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

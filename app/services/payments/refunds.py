@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 REFUND_ROLES = ("cashier", "manager", "chain_admin")
 QUERY_AFTER = timedelta(minutes=1)
 OWED_STATUSES = ("ABNORMAL", "CLOSED")  # WeChat's final word, and the driver has no money
+# The reason of a stray payment's refund (kind "cancel"): money the order never took, so it is
+# no refund of the order's (reports leave it out).
+STRAY_REASON = "订单已关闭，微信付款原路退回"
 
 
 def create_refund(
@@ -137,7 +140,7 @@ def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
         method="wechat",
         kind="cancel",
         amount_fen=payment.amount_fen,
-        reason="订单已关闭，微信付款原路退回",
+        reason=STRAY_REASON,
     )
     db.session.add(refund)
     db.session.flush()

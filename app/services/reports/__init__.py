@@ -1,0 +1,1 @@
+"""Reports: the console home's live figures of the day (dashboard)."""

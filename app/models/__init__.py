@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from app.models.audit import AuditLog
+from app.models.counter import SALE_METHODS, TERMINAL_APPS, CounterSale
 from app.models.jobs import IdempotencyRecord, OutboxJob
 from app.models.ledger import ACCOUNTS, WALLET_ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
 from app.models.member import (
@@ -60,6 +61,8 @@ __all__ = [
     "REFUND_REQUEST_STATUSES",
     "ROLES",
     "ROLE_NAMES",
+    "SALE_METHODS",
+    "TERMINAL_APPS",
     "TIER_METRICS",
     "TOPUP_CHANNELS",
     "TOPUP_STATUSES",
@@ -67,6 +70,7 @@ __all__ = [
     "AuditLog",
     "CardBatch",
     "Chain",
+    "CounterSale",
     "Fuel",
     "FuelPrice",
     "IdempotencyRecord",

@@ -161,6 +161,10 @@ def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
     return refund
 
 
+# Walk-in sales paid at the counter: no refund path back to cash, card or terminal yet.
+COUNTER_PAID = ("cash", "pos", "terminal")
+
+
 def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:
     """A cashier's or manager's refund, partial or full, in one transaction; a full refund of
     an unfuelled order cancels it so it can no longer be fuelled."""
@@ -175,6 +179,8 @@ def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> R
         reason = (reason or "").strip()
         if not reason:
             raise Invalid({"reason": "请填写退款原因"})
+        if order.payment_method in COUNTER_PAID:
+            raise Invalid({"amount_fen": "柜台现金、银行卡或扫码收款的订单暂不支持在此退款"})
         if order.status == "fueled":
             raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
         if order.status not in ("paid", "settled"):

@@ -1,6 +1,7 @@
 // 小票: after a print is recorded (the server answers the receipt for it), the browser
 // prints; a receipt opened right after a sale prints itself once.
 document.body.addEventListener("receipt-printed", function () {
+  document.getElementById("print-button").textContent = "重打小票";
   window.print();
 });
 document.addEventListener("DOMContentLoaded", function () {

@@ -199,3 +199,25 @@ def test_a_counter_cash_sale_cannot_be_refunded_to_wechat(world):
         refunds.refund_order(world.manager_a, order.id, 100, "多收")
     assert "柜台" in refused.value.fields["amount_fen"]
     assert db.session.get(Order, order.id).refunded_fen == 0
+
+
+@pytest.mark.ledger_tampered
+def test_the_ledger_check_sees_counter_money_off_its_sales(world):
+    from sqlalchemy import text
+
+    from app.services import ledger
+
+    sale = sell(world, Payment("terminal", reference="W1", terminal_app="wechat"), litres=10_000)
+    assert ledger.check() == []
+    db.session.execute(
+        text("UPDATE counter_sale SET amount_fen = 1 WHERE id = :id"), {"id": sale.id}
+    )
+    db.session.execute(text("UPDATE fuel_order SET paid_fen = 7000, dispensed_fen = 7000"))
+    db.session.commit()
+    problems = ledger.check()
+    station = world.station_a.id
+    assert f"order {sale.order_id}: paid 7000, counter sale 1" in problems
+    assert (
+        f"terminal_clearing of station {station}: 7680 in the ledger, 7000 from terminal top-ups"
+        " and cards sold" in problems
+    )

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import axe
 from tests.browser.conftest import login
+from tests.browser.screens import check
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # window.print() opens no dialog here: count the calls instead.
@@ -18,6 +20,7 @@ COUNT_PRINTS = "window.__prints = 0; window.print = () => { window.__prints += 1
 @pytest.mark.travel(hour=10)
 def test_a_cash_sale_and_its_receipt(page, world):
     page.add_init_script(COUNT_PRINTS)
+    axe.enable(page)
     login(page, "cashier_a")
     page.locator(".sidebar").get_by_role("link", name="收银").click()
     expect(page.locator("h1")).to_have_text("收银")
@@ -28,6 +31,7 @@ def test_a_cash_sale_and_its_receipt(page, world):
     expect(page.locator("#quote-change")).to_have_text("¥69.60")
     expect(page.locator("#quote-litres")).to_have_text("30.00 升")
     page.screenshot(path=str(DOCS / "counter-sale.png"), full_page=True)
+    check(page, "counter-sale")  # axe at 1280 and 390 px wide, nothing sideways
 
     page.get_by_role("button", name="收款并打印小票").click()
     page.wait_for_url(re.compile(r"/console/orders/\d+/receipt\?width=58$"))

@@ -51,12 +51,14 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.attendant import bp as attendant_bp
     from app.console import bp as console_bp
+    from app.invoice_request import bp as invoice_bp
     from app.pwa import bp as pwa_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(attendant_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(pwa_bp)
+    app.register_blueprint(invoice_bp)
     if app.config["SANDBOX"]:
         from app.sandbox import bp as sandbox_bp
 

@@ -14,6 +14,7 @@ from app.console import (  # noqa: E402, F401
     cards,
     chain_prices,
     counter_refunds,
+    counter_sale,
     daily_close,
     dashboard,
     hooks,

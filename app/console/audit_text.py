@@ -33,6 +33,8 @@ ACTION_NAMES = {
     "staff.pin_lockout": "PIN 连续输错被锁定",
     "order.fueled": "确认加油",
     "order.counter_wallet_pay": "会员码钱包付款（柜台）",
+    "order.counter_sale": "柜台收银",
+    "order.receipt_print": "打印小票",
     "refund.create": "发起退款",
     "refund.reissue": "重新发起微信退款",
     "refund.to_wallet": "退款退回钱包",

@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from app.models.audit import AuditLog
+from app.models.counter import SALE_METHODS, TERMINAL_APPS, CounterSale
 from app.models.counter_refund import (
     COUNTER_REFUND_REASONS,
     COUNTER_REFUND_STATUSES,
@@ -76,7 +77,9 @@ __all__ = [
     "REFUND_REQUEST_STATUSES",
     "ROLES",
     "ROLE_NAMES",
+    "SALE_METHODS",
     "SHIFT_STATUSES",
+    "TERMINAL_APPS",
     "TIER_METRICS",
     "TOPUP_CHANNELS",
     "TOPUP_STATUSES",
@@ -85,6 +88,7 @@ __all__ = [
     "CardBatch",
     "Chain",
     "CounterRefundRequest",
+    "CounterSale",
     "DailyClose",
     "Fuel",
     "FuelPrice",

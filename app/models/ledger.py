@@ -18,6 +18,8 @@ ACCOUNTS = {
     "bonus_expense": "赠送金费用",  # bonus granted less bonus revoked (station_id if any)
     "cash_drawer": "现金钱箱",  # asset: cash held at a station's counter (station_id)
     "card_clearing": "银行卡待清算",  # asset: bank-card POS takings not yet settled (station_id)
+    # asset: WeChat/Alipay scanned on a station's own terminal, not yet settled (station_id)
+    "terminal_clearing": "扫码待清算",
     "recharge_cards": "充值卡未兑付",  # liability: recharge cards sold, not yet redeemed
     "wechat_clearing": "微信支付待清算",  # asset: money held by WeChat Pay for the chain
     "prepaid_orders": "预付订单",  # liability: paid, not yet fuelled or refunded (station_id)

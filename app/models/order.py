@@ -19,6 +19,8 @@ ORDER_STATUSES = {
     "expired": "已过期",
 }
 ORDER_MODES = ("amount", "volume", "fill_up")
+# How an order was paid: online (WeChat, wallet) or, for a walk-in sale, at the counter.
+PAYMENT_METHODS = ("wechat", "wallet", "cash", "pos", "terminal")
 # Where the order was placed: the driver in the mini-program, or staff at the counter.
 ORDER_CHANNELS = {"online": "小程序", "counter": "柜台"}
 # A WeChat refund that did not reach the driver and that staff have not followed up yet.
@@ -33,7 +35,7 @@ class Order(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("status", ORDER_STATUSES), name="status_valid"),
         CheckConstraint(one_of("mode", ORDER_MODES), name="mode_valid"),
-        CheckConstraint("payment_method IN ('wechat', 'wallet')", name="method_valid"),
+        CheckConstraint(one_of("payment_method", PAYMENT_METHODS), name="method_valid"),
         CheckConstraint(one_of("channel", ORDER_CHANNELS), name="channel_valid"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_range"),
@@ -66,7 +68,8 @@ class Order(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     chain_id: Mapped[int] = mapped_column(ForeignKey("chain.id"))
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    # None: a walk-in sale to a driver who did not identify as a member.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     order_no: Mapped[str] = mapped_column(String(32), unique=True)  # WeChat out_trade_no
     fuel_id: Mapped[int] = mapped_column(ForeignKey("fuel.id"))
     nozzle_id: Mapped[int | None] = mapped_column(ForeignKey("nozzle.id"))
@@ -110,7 +113,7 @@ class Order(db.Model):
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
 
     # Read-only links: loaded on first access, or filled by a query that fetched them anyway.
-    member: Mapped["Member"] = relationship(viewonly=True)  # noqa: F821
+    member: Mapped["Member | None"] = relationship(viewonly=True)  # noqa: F821
     pickup_token: Mapped["PickupToken | None"] = relationship(viewonly=True)
 
 

@@ -234,7 +234,7 @@ def test_bad_filter_values_are_said_in_chinese(as_staff, shop):
         "station_id=999999": "油站不存在",
         "status=refunding": "请选择订单状态",
         "channel=phone": "请选择下单渠道",
-        "payment_method=cash": "请选择支付方式",
+        "payment_method=cheque": "请选择支付方式",  # cash is a counter method now
         "fuel_id=-1": "请选择油品",
         "nozzle=100": "枪号应为 1 到 99 的整数",
         "plate=云": "车牌号至少输入 2 位",

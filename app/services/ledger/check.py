@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import (
     WALLET_ACCOUNTS,
+    CounterSale,
     LedgerEntry,
     LedgerTransaction,
     Order,
@@ -17,8 +18,9 @@ from app.models import (
 
 # The ledger kinds that credit a wallet's principal for a top-up (one per channel).
 TOPUP_KINDS = ("topup.wechat", "topup.cash", "topup.pos", "card.redeem")
-# Where counter money sits until it is banked: cash in the drawer, POS slips in clearing.
-COUNTER_ACCOUNTS = {"cash": "cash_drawer", "pos": "card_clearing"}
+# Where counter money sits until it is banked: cash in the drawer, POS slips in clearing,
+# wallet apps scanned on the station's own terminal in terminal clearing.
+COUNTER_ACCOUNTS = {"cash": "cash_drawer", "pos": "card_clearing", "terminal": "terminal_clearing"}
 
 
 def check() -> list[str]:
@@ -73,6 +75,7 @@ def check() -> list[str]:
         + _recharge_cards()
         + _bonus_expense()
         + _counter_money()
+        + _counter_sales()
         + _topup_credits()
         + _lots()
     )
@@ -170,9 +173,10 @@ def _bonus_expense() -> list[str]:
 
 
 def _counter_money() -> list[str]:
-    """cash_drawer and card_clearing, per station: the counter top-ups approved there in that
-    channel plus the recharge cards sold there for it and not voided (a void hands the money
-    back out of the same account; a redeemed card's money stays where it came in)."""
+    """cash_drawer, card_clearing and terminal_clearing, per station: the counter top-ups
+    approved there in that channel, the recharge cards sold there for it and not voided (a void
+    hands the money back out of the same account; a redeemed card's money stays where it came
+    in), and the walk-in sales paid that way (paid less refunded)."""
     problems = []
     for channel, account in COUNTER_ACCOUNTS.items():
         expected: dict[int | None, int] = {}
@@ -189,13 +193,32 @@ def _counter_money() -> list[str]:
             )
             .group_by(RechargeCard.sold_station_id)
         )
-        for query in (topups, cards):
+        sales = (
+            select(Order.station_id, func.sum(Order.paid_fen - Order.refunded_fen))
+            .where(Order.channel == "counter", Order.payment_method == channel)
+            .group_by(Order.station_id)
+        )
+        for query in (topups, cards, sales):
             for station, total in db.session.execute(query):
                 expected[station] = expected.get(station, 0) + total
         expected = {station: total for station, total in expected.items() if total}
-        what = f"from {channel} top-ups and cards sold"
+        what = f"from {channel} top-ups and cards sold"  # and walk-in sales
         problems += _compare(f"{account} of station", _by_station(account), expected, what)
     return problems
+
+
+def _counter_sales() -> list[str]:
+    """Every order paid at the counter in cash, by card or on the terminal has its walk-in
+    sale, for the amount paid."""
+    rows = db.session.execute(
+        select(Order.id, Order.paid_fen, CounterSale.amount_fen)
+        .outerjoin(CounterSale, CounterSale.order_id == Order.id)
+        .where(
+            Order.payment_method.in_(("cash", "pos", "terminal")),
+            CounterSale.amount_fen.is_distinct_from(Order.paid_fen),
+        )
+    )
+    return [f"order {order_id}: paid {paid}, counter sale {sold}" for order_id, paid, sold in rows]
 
 
 def _topup_credits() -> list[str]:

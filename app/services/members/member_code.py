@@ -192,6 +192,34 @@ def identify(actor: Staff, code: str, station_id: int) -> Member:
     raise CodeInvalid(message)
 
 
+def peek(actor: Staff, code: str, station_id: int) -> Member | None:
+    """The member behind a valid code, without using it up: the counter shows who it is and
+    their price before the sale (which then calls identify). None for a used, expired or
+    unknown code; unknown codes count towards the lockout as in identify, in one transaction."""
+    _check_staff(actor, station_id)
+    digits = re.sub(r"[\s-]", "", code or "")
+    if not _FORMAT.fullmatch(digits):
+        return None
+    key = f"member-code-staff:{actor.id}"
+    with unit_of_work(keep_loaded=True):
+        now = utcnow()
+        guard = db.session.get(MissGuard, key, populate_existing=True)
+        if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+            raise CodeLocked(_locked_message(guard.locked_until, now))
+        codes = MemberCode.__table__.c
+        row = db.session.execute(
+            select(codes.member_id, codes.used_at, codes.expires_at).where(
+                codes.code_hash == hash_code(digits), codes.chain_id == actor.chain_id
+            )
+        ).first()
+        if row is None:
+            _count_miss(actor, station_id, now)
+            return None
+        if row.used_at is not None or row.expires_at <= now:
+            return None
+        return db.session.get(Member, row.member_id)
+
+
 def purge_expired(now: datetime | None = None) -> int:
     """Housekeeping: delete codes that expired more than a day ago (the used ones with them:
     who identified whom stays in the day's records until then)."""

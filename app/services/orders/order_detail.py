@@ -90,7 +90,7 @@ class Detail:
     station: Station
     fuel_name: str
     nozzle: int | None
-    member: Member
+    member: Member | None  # None: a walk-in sale without a member
     phone: str  # whole for a manager or chain admin, masked for a cashier
     payment: WeChatPayment | None
     refunds: list[Refund]
@@ -132,7 +132,7 @@ def detail(actor: Staff, order_id: int) -> Detail:
         fuel_name=db.session.get(Fuel, order.fuel_id).name,
         nozzle=nozzle.number if nozzle else None,
         member=order.member,
-        phone=phone_for_member_page(actor, order.member.phone),
+        phone=phone_for_member_page(actor, order.member.phone) if order.member else "",
         payment=payment,
         refunds=refunds,
         timeline=timeline(order, refunds, staff),

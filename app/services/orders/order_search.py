@@ -34,7 +34,13 @@ from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.staff.access import visible_station_ids
 
 ROLES = ("cashier", "manager", "chain_admin")
-PAYMENT_METHODS = {"wechat": "微信支付", "wallet": "钱包"}
+PAYMENT_METHODS = {
+    "wechat": "微信支付",
+    "wallet": "会员钱包",
+    "cash": "现金",
+    "pos": "银行卡",
+    "terminal": "扫码（本站终端）",
+}
 PER_PAGE = 30
 MAX_PAGE = 100_000
 STREAM_BATCH = 500
@@ -266,7 +272,7 @@ def _rows_query(actor: Staff, f: Filters):
         )
         .join(Station, Station.id == Order.station_id)
         .join(Fuel, Fuel.id == Order.fuel_id)
-        .join(Member, Member.id == Order.member_id)
+        .outerjoin(Member, Member.id == Order.member_id)  # a walk-in sale may have none
         .outerjoin(Nozzle, Nozzle.id == Order.nozzle_id)
         .outerjoin(attendant, attendant.id == Order.fueled_by_id)
         .where(*_conditions(actor, f))

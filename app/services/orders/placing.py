@@ -49,7 +49,7 @@ def new_order_no() -> str:
     return f"JY{stamp}{secrets.randbelow(10**8):08d}"
 
 
-def _resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: int | None):
+def resolve_fuel(station: StationEntry, fuel_code: str | None, nozzle_number: int | None):
     """The fuel offer and (optional) nozzle of an order, checked against the station."""
     nozzle = None
     if nozzle_number is not None:
@@ -94,7 +94,7 @@ def place_order(
     now = utcnow()
     if not station.is_open(now):
         raise StationClosed("油站当前不在营业时间")
-    fuel, nozzle = _resolve_fuel(station, fuel_code, nozzle_number)
+    fuel, nozzle = resolve_fuel(station, fuel_code, nozzle_number)
     price = fuel.price_at(now)
     if price is None:
         raise Invalid({"fuel": "该油品暂无价格，请稍后再试"})

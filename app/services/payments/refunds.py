@@ -164,6 +164,10 @@ def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
     return refund
 
 
+# Walk-in sales paid at the counter: no refund path back to cash, card or terminal yet.
+COUNTER_PAID = ("cash", "pos", "terminal")
+
+
 def staff_order(actor: Staff, order_id: int, *, for_update: bool = False) -> Order:
     """The order, if this staff member may refund it (a cashier, manager or chain admin of its
     station); for_update: locked until the caller's transaction ends."""
@@ -182,6 +186,8 @@ def staff_order(actor: Staff, order_id: int, *, for_update: bool = False) -> Ord
 def check_refundable(order: Order, amount_fen: int) -> None:
     """Invalid unless the order may be refunded amount_fen now, as read (the guarded update in
     create_refund decides it again against the row)."""
+    if order.payment_method in COUNTER_PAID:
+        raise Invalid({"amount_fen": "柜台现金、银行卡或扫码收款的订单暂不支持在此退款"})
     if order.status == "fueled":
         raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
     if order.status not in ("paid", "settled"):

@@ -39,5 +39,14 @@ def settle_order(order_id: int) -> bool:
         unused = order.paid_fen - order.refunded_fen - charged
         if unused > 0:
             refunds.create_refund(order, unused, "settlement", "加油差额退款")
-        tier_status.recompute_tier(order.member_id, "settlement", chain_id=order.chain_id)
+        after_settlement(order)
         return True
+
+
+def after_settlement(order) -> None:
+    """What follows every settled order, online or a walk-in sale at the counter
+    (counter.walkin_sale), in the settling transaction, last: the member's tier recomputed with
+    the order counted. Work that every settled sale needs (the shift in progress, 交接班)
+    belongs here, so that both kinds of sale get it."""
+    if order.member_id is not None:
+        tier_status.recompute_tier(order.member_id, "settlement", chain_id=order.chain_id)

@@ -16,16 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Fuel, FuelPrice, Order, Shift, ShiftCorrection, ShiftReading
+from app.services.orders.order_search import PAYMENT_METHODS
 from app.services.shifts.readings import Closing, check_closing, gross_ml
-
-PAYMENT_METHODS = {
-    "wechat": "微信支付",
-    "wallet": "会员钱包",
-    "cash": "现金",
-    "alipay": "支付宝",
-    "card": "银行卡",
-    "fleet": "车队卡",
-}
 
 
 @dataclass(frozen=True)

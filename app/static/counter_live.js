@@ -96,8 +96,9 @@
       rows.forEach(function (row) { row.classList.add('is-new'); });
       announce(rows);
     });
-    // Browsers play sound only after the page was clicked once: wake the audio then.
-    document.addEventListener('pointerdown', function () {
+    // Browsers play sound only after the page was clicked once: wake the audio then (on the
+    // click, not pointerdown: hiding the hint moves the page under a pressed button).
+    document.addEventListener('click', function () {
       try {
         state.audio = state.audio || new (window.AudioContext || window.webkitAudioContext)();
         state.audio.resume();

@@ -148,6 +148,9 @@ class Config:
         self.DASHBOARD_REFRESH_S = env_int("DASHBOARD_REFRESH_S", 15)
         if not 1 <= self.DASHBOARD_REFRESH_S <= 3600:
             raise ConfigError("DASHBOARD_REFRESH_S must be between 1 and 3600")
+        self.COUNTER_LIVE_POLL_S = env_int("COUNTER_LIVE_POLL_S", 3)
+        if not 1 <= self.COUNTER_LIVE_POLL_S <= 60:
+            raise ConfigError("COUNTER_LIVE_POLL_S must be between 1 and 60")
         self.MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.MAX_CONTENT_LENGTH = self.MAX_PHOTO_BYTES + 64 * 1024
         self.SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ from app.console import (  # noqa: E402, F401
     card_sales,
     cards,
     chain_prices,
+    counter_online,
     counter_refunds,
     counter_sale,
     daily_close,

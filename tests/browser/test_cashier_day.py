@@ -229,6 +229,9 @@ def test_a_cashier_day_at_the_counter(tabs, world, driver, travel):
     expect(main).to_contain_text("320.40 元")
     expect(cashier.get_by_role("heading", name="退款 2 笔")).to_be_visible()
     expect(main).to_contain_text("70.40 元")  # 净收
+    sale_log = cashier.locator("tr", has_text="柜台收银")
+    expect(sale_log).to_contain_text("收款方式：会员钱包")
+    expect(sale_log).to_contain_text("升数：40.00 升")
     doc_shot(cashier, "order")
     travel.shift(timedelta(hours=6))
 

@@ -18,7 +18,9 @@ from app.models import Order
 from app.services import payments
 from app.services.members import member_code
 from app.services.orders import pickup
+from tests.browser import axe
 from tests.browser.conftest import login, watched_tab
+from tests.browser.screens import check
 from tests.factories import PASSWORD, make_member, make_staff
 from tests.money.helpers import credit_wallet, place, run_jobs
 
@@ -39,6 +41,12 @@ def doc_shot(tab, name: str, element=None) -> None:
         return
     tab.evaluate("window.scrollTo(0, 0)")
     tab.screenshot(path=path, full_page=True)
+
+
+def accessible(tab, name: str) -> None:
+    """axe at 1280 and 390 px wide, nothing sideways at 390 (screens.check); back to 1280x800."""
+    check(tab, name)
+    tab.set_viewport_size(SCREEN)
 
 
 def confirm_online_order(world, member, nozzle: int, amount_fen: int, litres: int) -> Order:
@@ -65,6 +73,7 @@ def tabs(browser, live_server, world):
         opened.append(gen)
         tab = next(gen)
         tab.add_init_script(COUNT_PRINTS)
+        axe.enable(tab)
         return tab
 
     yield open_tab
@@ -182,6 +191,7 @@ def test_a_cashier_day_at_the_counter(tabs, world, driver, travel):
     # 柜台退款 of the wallet sale, the password typed again: 50 元 goes back at once...
     counter_refund(cashier, wallet_sale.order_no, "50", "油品问题", "车主反映油品有杂质")
     doc_shot(cashier, "refund-form")
+    accessible(cashier, "counter-refund-form")
     cashier.get_by_role("button", name="确认退款").click()
     expect(cashier.locator(".flash-success")).to_contain_text("已退款 50.00 元，原路退回车主")
     expect(cashier.locator("#order-refund-form")).to_contain_text("柜台已退¥50.00")
@@ -196,6 +206,7 @@ def test_a_cashier_day_at_the_counter(tabs, world, driver, travel):
     expect(pending).to_contain_text("¥200.00")
     expect(pending).to_contain_text("等待站长或总部审批")
     doc_shot(cashier, "refunds-pending")
+    accessible(cashier, "counter-refunds-pending")
 
     # Manager A approves it on 柜台退款, in another browser.
     manager = tabs()
@@ -204,6 +215,7 @@ def test_a_cashier_day_at_the_counter(tabs, world, driver, travel):
     manager.locator(".sidebar").get_by_role("link", name="柜台退款").click()
     card = manager.locator("article.approval")
     expect(card).to_contain_text("cashier_a")
+    accessible(manager, "counter-refunds-approve")
     card.get_by_role("button", name="同意退款").click()
     expect(manager.locator("article", has_text="¥200.00")).to_contain_text("已退款")
     cashier.reload()

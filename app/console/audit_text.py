@@ -134,7 +134,16 @@ LABELS = {
     "stations": "调价油站（原价）",
     "skipped": "跳过（不销售该油品）",
     "batch": "批次",
+    "volume_ml": "升数",
+    "received_fen": "实收现金",
+    "change_fen": "找零",
+    "reference": "参考号",
+    "member": "会员",
+    "copy": "第几次打印",
+    "reprint": "重打",
 }
+# A key whose meaning depends on the action: a walk-in sale's "method" is how it was paid.
+ACTION_KEYS = {"order.counter_sale": {"method": "payment"}}
 # Kept for the record, not for reading: a photo's hash and size, a cancel flag the action says.
 HIDDEN = {"sha256", "width", "height", "cancelled", "refund_id"}
 # Fields the object's name already says.
@@ -161,7 +170,7 @@ WORDS = {
     "via": {"create-admin": "命令行"},
     "package_kind": {"fixed": "固定金额", "free": "自定义金额"},
     "card_status": CARD_STATUSES,
-    "payment": {"cash": "现金", "pos": "银行卡"},
+    "payment": {"cash": "现金", "pos": "银行卡", "terminal": "扫码支付", "wallet": "会员钱包"},
     "status": {
         "PENDING": "待提交",
         "PROCESSING": "处理中",
@@ -287,12 +296,14 @@ def changes(entry: AuditLog, names: Names) -> list[Change]:
     before, after = entry.before or {}, entry.after or {}
     hidden = HIDDEN | NAMED_BY.get(entry.entity_type, set())
     result = []
+    aliases = ACTION_KEYS.get(entry.action, {})
     for key in [*before, *(k for k in after if k not in before)]:
         if key in hidden:
             continue
-        old = text(key, before[key], entry, names) if key in before else None
-        new = text(key, after[key], entry, names) if key in after else None
-        result.append(Change(LABELS.get(key, key), old, None if new == old else new))
+        name = aliases.get(key, key)
+        old = text(name, before[key], entry, names) if key in before else None
+        new = text(name, after[key], entry, names) if key in after else None
+        result.append(Change(LABELS.get(name, name), old, None if new == old else new))
     return result
 
 
@@ -309,7 +320,7 @@ def text(key: str, value, entry: AuditLog, names: Names) -> str:
         return "是" if value else "否"
     if key.endswith("_fen") and isinstance(value, int):
         return f"{fen_to_yuan(value)} 元" + ("/升" if key in PER_LITRE else "")
-    if key == "dispensed_ml" and isinstance(value, int):
+    if key in ("dispensed_ml", "volume_ml") and isinstance(value, int):
         return f"{value / 1000:.2f} 升"
     if key == "station_ids" and isinstance(value, list):
         return "、".join(names.stations.get(i, "已删除的油站") for i in value)

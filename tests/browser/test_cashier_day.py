@@ -49,16 +49,29 @@ def accessible(tab, name: str) -> None:
     tab.set_viewport_size(SCREEN)
 
 
-def confirm_online_order(world, member, nozzle: int, amount_fen: int, litres: int) -> Order:
-    """An order from the mini-program, paid from the wallet and fuelled (the attendant's
-    confirmation), then settled. Through the services for now: to be switched to the counter's
-    线上订单 page (announced by voice, confirmed by short code) once that page is merged."""
+def confirm_online_order(tab, world, member, nozzle: int, amount_fen: int, litres: int) -> Order:
+    """An order from the mini-program, paid from the wallet: the 线上订单 page shows it live,
+    and the cashier confirms the litres by its short code for a driver who walked in; then the
+    settlement job runs."""
     order = place(
         member, world.station_a, fuel_code="92", nozzle_number=nozzle, amount_fen=amount_fen
     )
     payments.pay_with_wallet(member, order.id)
-    pickup.confirm_fueling(world.attendant_a, pickup.token_for(order), litres * 1000)
+    db.session.expire_all()
+    code = pickup.live_token(db.session.get(Order, order.id)).code
+    tab.locator(".sidebar").get_by_role("link", name="线上订单").click()
+    expect(tab.locator("#counter-live")).to_contain_text(code)
+    tab.get_by_label("取油码（8 位数字）").fill(code)
+    tab.get_by_role("button", name="查找订单").click()
+    panel = tab.locator("#counter-pickup")
+    expect(panel).to_contain_text(f"{nozzle}号枪")
+    tab.get_by_label("油机显示的加油升数").fill(str(litres))
+    tab.get_by_role("button", name="计算金额").click()
+    expect(panel).to_contain_text("结算退款")
+    tab.get_by_role("button", name="确认加油").click()
+    expect(panel).to_contain_text("已确认加油")
     run_jobs()
+    db.session.expire_all()
     return db.session.get(Order, order.id)
 
 
@@ -224,8 +237,8 @@ def test_a_cashier_day_at_the_counter(tabs, world, driver, travel):
     assert db.session.get(Order, wallet_sale.id).refunded_fen == 25_000
     travel.shift(timedelta(minutes=20))
 
-    # An online order: paid in the mini-program, 10 L fuelled at nozzle 1.
-    online = confirm_online_order(world, driver, 1, 10_000, 10)
+    # An online order: paid in the mini-program, confirmed at the counter (10 L at nozzle 1).
+    online = confirm_online_order(cashier, world, driver, 1, 10_000, 10)
     assert online.status == "settled"
 
     # 订单: the day's three orders; the wallet sale's page shows both refunds.

@@ -17,6 +17,8 @@ from app.services.platform.clock import to_local
 MAX_ROWS = 10_000  # lists read page by page
 # Lists streamed from a server-side cursor (the orders): as many as one Excel sheet holds.
 SHEET_MAX_ROWS = 1_048_000
+# A finished sheet up to this size is kept in memory until sent, a bigger one on disk.
+SPOOL_BYTES = 256 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -61,7 +63,7 @@ def download(
             break
         sheet.append([_cell(sheet, value) for value in row])
     # Closed by the response once sent, not here.
-    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
     book.save(out)
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{filename}.xlsx")

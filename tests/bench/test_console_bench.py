@@ -26,7 +26,7 @@ def bench_db():
 def test_the_console_bench_seeds_measures_and_exports(bench_db, monkeypatch):
     env = {**os.environ, "BENCH_DB_NAME": bench_db, "BENCH_PG_ADMIN_URL": PG_ADMIN_URL}
     command = [sys.executable, "-m", "bench.console", "--orders", "2000", "--requests", "2"]
-    command += ["--export-days", "7", "--explain", "--fresh"]
+    command += ["--export-days", "7", "--no-tracemalloc", "--explain", "--fresh"]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout

@@ -1,6 +1,6 @@
 """indexes for the console's orders list at a busy chain's size: a chain's orders newest first
-(head office), and a station's, each carrying the columns the list filters on and its totals
-add up, so the totals read the index alone
+(head office's pages), and a station's carrying the columns the list's plain filters compare and
+its totals add up, so the totals read the index alone
 
 Revision ID: 0019
 Revises: 0017
@@ -31,10 +31,7 @@ def upgrade():
             postgresql_include=['chain_id', *TOTALS],
         )
         batch_op.create_index(
-            'ix_fuel_order_chain_created',
-            ['chain_id', 'created_at', 'id'],
-            unique=False,
-            postgresql_include=['station_id', *TOTALS],
+            'ix_fuel_order_chain_created', ['chain_id', 'created_at', 'id'], unique=False
         )
 
 

@@ -2,6 +2,7 @@
 # make test   install what is missing (Chromium, PostgreSQL, Redis, Node, dev packages), lint, run
 #             tests, the mini-program's too (make test-miniprogram: jest, WXML lint, type check)
 # make bench  nearby-station search under load, against PostgreSQL and gunicorn
+# make bench-console  the console's orders list, dashboard and export over 2 million orders
 # make miniprogram-screens  screenshots of the mini-program's pages into docs/miniprogram/
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -14,7 +15,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 MP := miniprogram
 MP_STAMP := $(MP)/node_modules/.installed
 
-.PHONY: run test lint services bench bench-orders test-miniprogram miniprogram-screens
+.PHONY: run test lint services bench bench-orders bench-console test-miniprogram miniprogram-screens
 
 run: $(RUN_STAMP)
 	$(FLASK) db upgrade
@@ -51,6 +52,11 @@ bench: $(DEV_STAMP)
 bench-orders: $(DEV_STAMP)
 	bash .ci/setup-services.sh postgres redis
 	$(BIN)/python -m bench.order_flow
+
+# Seeds jiayou_bench_console once (kept, and reused for 12 h); --fresh seeds it again.
+bench-console: $(DEV_STAMP)
+	bash .ci/setup-services.sh postgres
+	$(BIN)/python -m bench.console --explain
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "Cannot make a virtualenv:" \

@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 from app.console import bp
 from app.console.audit_text import describe
 from app.console.web import actor, fragment, is_partial
-from app.console.xlsx import MAX_ROWS, Yuan, download
+from app.console.xlsx import SHEET_MAX_ROWS, Yuan, download
 from app.models import ORDER_CHANNELS, ORDER_STATUSES
 from app.models.base import utcnow
 from app.services.catalogue import pricing
@@ -120,8 +120,8 @@ def _litres(ml: int | None):
 
 @bp.get("/orders/export.xlsx")
 def order_export():
-    """The list as an Excel sheet, every matching order (MAX_ROWS at most) streamed from the
-    database into a write-only workbook, with the totals row when the whole list fits."""
+    """The list as an Excel sheet, every matching order (SHEET_MAX_ROWS at most) streamed from
+    the database into a write-only workbook, with the totals row when the whole list fits."""
     me = actor()
     order_search.stations_for(me)
     filters = order_search.read_filters(request.args)  # Invalid: a 400 page that says why
@@ -146,14 +146,14 @@ def order_export():
             None if r.dispensed_fen is None else Yuan(r.dispensed_fen),
             r.fueled_by,
         ]
-        for r in order_search.export_rows(me, filters, MAX_ROWS + 1)
+        for r in order_search.export_rows(me, filters, SHEET_MAX_ROWS + 1)
     )
-    if sums.count < MAX_ROWS:
+    if sums.count < SHEET_MAX_ROWS:
         total_row = [f"合计 {sums.count} 笔", *[None] * 10, Yuan(sums.paid_fen)]
         total_row += [Yuan(sums.refunded_fen), Yuan(sums.net_fen), _litres(sums.dispensed_ml)]
         rows = _then(rows, total_row)
     stamp = to_local(utcnow()).strftime("%Y%m%d-%H%M")
-    return download(f"订单-{stamp}", "订单", HEADER, rows)
+    return download(f"订单-{stamp}", "订单", HEADER, rows, SHEET_MAX_ROWS)
 
 
 def _then(rows, last):

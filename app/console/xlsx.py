@@ -14,7 +14,11 @@ from openpyxl.styles import Font
 
 from app.services.platform.clock import to_local
 
-MAX_ROWS = 10_000
+MAX_ROWS = 10_000  # lists read page by page
+# Lists streamed from a server-side cursor (the orders): as many as one Excel sheet holds.
+SHEET_MAX_ROWS = 1_048_000
+# A finished sheet up to this size is kept in memory until sent, a bigger one on disk.
+SPOOL_BYTES = 256 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -39,8 +43,11 @@ def _cell(sheet, value):
     return cell
 
 
-def download(filename: str, title: str, header: list[str], rows: Iterable[list]):
-    """The sheet as an attachment named filename (.xlsx), MAX_ROWS rows at most."""
+def download(
+    filename: str, title: str, header: list[str], rows: Iterable[list], max_rows: int = MAX_ROWS
+):
+    """The sheet as an attachment named filename (.xlsx), max_rows rows at most. Each row goes
+    to the workbook's temporary file as it comes, so memory stays flat however many."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     bold = Font(bold=True)
@@ -51,12 +58,12 @@ def download(filename: str, title: str, header: list[str], rows: Iterable[list])
         heads.append(cell)
     sheet.append(heads)
     for count, row in enumerate(rows):
-        if count >= MAX_ROWS:
-            sheet.append([_cell(sheet, f"（只导出前 {MAX_ROWS} 行）")])
+        if count >= max_rows:
+            sheet.append([_cell(sheet, f"（只导出前 {max_rows} 行）")])
             break
         sheet.append([_cell(sheet, value) for value in row])
     # Closed by the response once sent, not here.
-    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
     book.save(out)
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{filename}.xlsx")

@@ -3,7 +3,7 @@
 its totals add up, so the totals read the index alone
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

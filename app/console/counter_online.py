@@ -15,10 +15,10 @@ from app.console.forms import ConsoleForm
 from app.console.web import actor, fragment, is_partial
 from app.jsonapi.render import order_names
 from app.models import Order, Station
+from app.services.counter.shifts.readings import litres_to_ml, ml_to_litres
 from app.services.orders import pickup, pickup_code, station_events
 from app.services.platform.errors import Invalid, ServiceError
 from app.services.platform.unit_of_work import retrying
-from app.services.shifts.readings import litres_to_ml, ml_to_litres
 from app.services.staff import access
 
 

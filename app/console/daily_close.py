@@ -9,12 +9,12 @@ from app.console import bp
 from app.console.shifts import ActionForm
 from app.console.web import actor, catalogue_required, done
 from app.models.base import utcnow
-from app.services import shifts
+from app.services.counter import shifts
+from app.services.counter.shifts import daily
+from app.services.counter.shifts.readings import ml_to_litres
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.unit_of_work import retrying
-from app.services.shifts import daily
-from app.services.shifts.readings import ml_to_litres
 from app.services.staff import access
 
 

@@ -8,13 +8,13 @@ from app.console import bp
 from app.console.forms import ConsoleForm
 from app.console.web import actor, done, fragment, is_partial
 from app.console.xlsx import Yuan, download
-from app.services import shifts
+from app.services.counter import shifts
+from app.services.counter.shifts import handover
+from app.services.counter.shifts.readings import Closing, ml_to_litres
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.money import yuan_to_fen
 from app.services.platform.unit_of_work import retrying
-from app.services.shifts import handover
-from app.services.shifts.readings import Closing, ml_to_litres
 from app.services.staff import access
 
 

@@ -129,7 +129,7 @@ class Order(db.Model):
     confirmation_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The shift whose pumps dispensed it, set when fuelled (services/shifts/attach.py); NULL
+    # The shift whose pumps dispensed it, set when fuelled (services/counter/shifts/attach.py); NULL
     # while no shift is open: the next shift to open takes it.
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"), index=True)
 

@@ -6,9 +6,10 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Nozzle
-from app.services import payments, shifts
+from app.services import payments
+from app.services.counter import shifts
+from app.services.counter.shifts.readings import Closing
 from app.services.orders import pickup
-from app.services.shifts.readings import Closing
 from tests.console.conftest import Console
 from tests.factories import make_member
 from tests.money.helpers import credit_wallet, place, run_jobs

@@ -7,10 +7,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Order
-from app.services import shifts
+from app.services.counter import shifts
+from app.services.counter.shifts import handover
+from app.services.counter.shifts.readings import Closing
 from app.services.counter.walkin_sale import Payment
-from app.services.shifts import handover
-from app.services.shifts.readings import Closing
 from tests.counter.helpers import order_of, sell
 from tests.shifts.conftest import L
 

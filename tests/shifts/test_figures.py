@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Order, Shift, ShiftReading
-from app.services import shifts
 from app.services.catalogue import pricing
-from app.services.shifts import handover
-from app.services.shifts.readings import Closing, litres_to_ml, ml_to_litres
+from app.services.counter import shifts
+from app.services.counter.shifts import handover
+from app.services.counter.shifts.readings import Closing, litres_to_ml, ml_to_litres
 from tests.shifts.conftest import L
 
 pytestmark = pytest.mark.travel(hour=8)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Nozzle, Shift, ShiftCorrection
-from app.services import shifts
+from app.services.counter import shifts
 from app.services.platform.clock import to_local
 from tests.console.conftest import page
 from tests.factories import make_staff

@@ -8,10 +8,11 @@ from sqlalchemy import event, select, text
 
 from app.extensions import db
 from app.models import Order, Shift, Staff
-from app.services import payments, shifts
+from app.services import payments
+from app.services.counter import shifts
+from app.services.counter.shifts.readings import Closing
 from app.services.orders import pickup
 from app.services.platform.errors import Conflict
-from app.services.shifts.readings import Closing
 from tests.money.helpers import place
 from tests.shifts.conftest import L
 from tests.threads import WAIT_S, Worker, run_together, start_line

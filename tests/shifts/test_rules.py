@@ -9,11 +9,11 @@ from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import DailyClose, Order, Shift, ShiftCorrection, ShiftReading
-from app.services import shifts
+from app.services.counter import shifts
+from app.services.counter.shifts import daily, handover
+from app.services.counter.shifts.readings import Closing
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid, PermissionDenied
-from app.services.shifts import daily, handover
-from app.services.shifts.readings import Closing
 from tests.factories import make_staff
 from tests.shifts.conftest import L
 from tests.shifts.test_figures import close_example

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CounterSale, Member, Order, Staff
 from app.models.base import insert_unless_exists, utcnow
-from app.services import catalogue, ledger, shifts
+from app.services import catalogue, ledger
 from app.services.catalogue.entries import StationEntry
+from app.services.counter import shifts
 from app.services.ledger import InsufficientBalance, Leg, WalletFrozen
 from app.services.members import member_code, wallet_split
 from app.services.members.tier_pricing import TierPrice, tier_price

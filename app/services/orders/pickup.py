@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
 from app.models.base import insert_unless_exists, utcnow
-from app.services import shifts
+from app.services.counter import shifts
 from app.services.orders import order_state, statements, station_events
 from app.services.platform import audit, outbox
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
@@ -313,7 +313,7 @@ def _confirm_now(
         station_id=order.station_id,
         after={"dispensed_ml": dispensed_ml, "dispensed_fen": dispensed_fen},
     )
-    # The shift whose pumps dispensed it (see services/shifts/attach.py).
+    # The shift whose pumps dispensed it (see services/counter/shifts/attach.py).
     set_committed_value(fueled, "shift_id", shifts.attach_order(order.id, order.station_id))
     outbox.enqueue("settle_order", {"order_id": order.id}, dedupe_key=f"settle:{order.id}")
     station_events.record(order, "order.fueled")

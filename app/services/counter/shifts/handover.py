@@ -7,12 +7,12 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Nozzle, Shift, ShiftReading, Staff, Station
 from app.models.base import utcnow
+from app.services.counter.shifts import attach, report
+from app.services.counter.shifts.readings import Closing, ml_to_litres
 from app.services.platform import audit
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.services.platform.unit_of_work import unit_of_work
-from app.services.shifts import attach, report
-from app.services.shifts.readings import Closing, ml_to_litres
 from app.services.staff.access import station_for_counter
 
 NOTE_MAX = 200

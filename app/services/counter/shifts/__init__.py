@@ -3,10 +3,15 @@
 `readings`), and the daily close with corrections (`daily`). Shifts read orders; orders call
 only `attach_order`, in the transaction that records the pump reading."""
 
-from app.services.shifts.attach import attach_order
-from app.services.shifts.daily import add_correction, close_day
-from app.services.shifts.handover import accept_handover, close_shift, open_shift, preview_close
-from app.services.shifts.readings import Closing, litres_to_ml, ml_to_litres
+from app.services.counter.shifts.attach import attach_order
+from app.services.counter.shifts.daily import add_correction, close_day
+from app.services.counter.shifts.handover import (
+    accept_handover,
+    close_shift,
+    open_shift,
+    preview_close,
+)
+from app.services.counter.shifts.readings import Closing, litres_to_ml, ml_to_litres
 
 __all__ = [
     "Closing",

@@ -10,11 +10,11 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import DailyClose, Nozzle, Shift, ShiftCorrection, Staff
 from app.models.base import utcnow
+from app.services.counter.shifts.handover import get_shift
 from app.services.platform import audit
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.unit_of_work import unit_of_work
-from app.services.shifts.handover import get_shift
 from app.services.staff.access import station_for_manager
 
 REASON_MAX = 200

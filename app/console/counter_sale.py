@@ -9,7 +9,7 @@ from app.console.web import actor, done, fragment, is_partial
 from app.extensions import db
 from app.models import SALE_METHODS, TERMINAL_APPS, Station
 from app.models.base import utcnow
-from app.services.counter import receipts, walkin_sale
+from app.services.counter import receipts, sale_quote, walkin_sale
 from app.services.members import member_code
 from app.services.platform.errors import Invalid
 from app.services.platform.money import yuan_to_fen
@@ -54,7 +54,7 @@ def _figures(form: dict) -> tuple[int | None, int | None, dict]:
     try:
         if form["entered"] == "amount":
             return None, yuan_to_fen(shown), errors
-        return walkin_sale.parse_litres(shown), None, errors
+        return sale_quote.parse_litres(shown), None, errors
     except ValueError as err:
         errors["shown"] = str(err)
     except Invalid as err:
@@ -74,9 +74,9 @@ def _received(form: dict, errors: dict) -> int | None:
 
 def _page(station_id, form: dict, errors: dict, status: int = 200):
     me = actor()
-    if me.role not in walkin_sale.SALE_ROLES:
-        walkin_sale.sale_station(me, None)  # refused: 403
-    station = walkin_sale.sale_station(me, station_id) if station_id else None
+    if me.role not in sale_quote.SALE_ROLES:
+        sale_quote.sale_station(me, None)  # refused: 403
+    station = sale_quote.sale_station(me, station_id) if station_id else None
     context = {
         "station": station,
         "stations": _my_stations(me) if station is None else [],
@@ -112,7 +112,7 @@ def _errors_of(err: Invalid) -> dict:
 def counter_sale_quote():
     """The live figures: the other of litres / amount, the member and their price, the change."""
     me = actor()
-    station = walkin_sale.sale_station(me, request.form.get("station_id", type=int))
+    station = sale_quote.sale_station(me, request.form.get("station_id", type=int))
     form = _form()
     volume_ml, amount_fen, errors = _figures(form)
     received = _received(form, errors)
@@ -124,7 +124,7 @@ def counter_sale_quote():
                 errors["code"] = "会员码无效或已失效，请让车主刷新后重新出示"
         if form["nozzle"] and (volume_ml or amount_fen):
             nozzle = int(form["nozzle"]) if form["nozzle"].isdigit() else -1
-            priced = walkin_sale.quote(
+            priced = sale_quote.quote(
                 station, nozzle, volume_ml=volume_ml, amount_fen=amount_fen, member=member
             )
     except Invalid as err:

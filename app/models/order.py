@@ -21,6 +21,14 @@ ORDER_STATUSES = {
 ORDER_MODES = ("amount", "volume", "fill_up")
 # How an order was paid: online (WeChat, wallet) or, for a walk-in sale, at the counter.
 PAYMENT_METHODS = ("wechat", "wallet", "cash", "pos", "terminal")
+# What staff read for each (console, receipts, shift reports): the one list.
+PAYMENT_METHOD_NAMES = {
+    "wechat": "微信支付",
+    "wallet": "会员钱包",
+    "cash": "现金",
+    "pos": "银行卡",
+    "terminal": "扫码（本站终端）",
+}
 # Where the order was placed: the driver in the mini-program, or staff at the counter.
 ORDER_CHANNELS = {"online": "小程序", "counter": "柜台"}
 # A WeChat refund that did not reach the driver and that staff have not followed up yet.

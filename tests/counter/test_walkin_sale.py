@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditLog, CounterSale, Member, Order, Wallet
 from app.services.catalogue import nozzles
-from app.services.counter import walkin_sale
+from app.services.counter import sale_quote, walkin_sale
 from app.services.counter.walkin_sale import Payment
 from app.services.platform.errors import Invalid, PermissionDenied
 from tests.counter.helpers import code_for, legs, member_with_wallet, order_of, saved, sell
@@ -108,11 +108,11 @@ def test_the_member_price_rounds_half_up_too(world):
 
 
 def test_parsing_the_litres_on_the_pump():
-    assert walkin_sale.parse_litres(" 30.1 ") == 30_100
-    assert walkin_sale.parse_litres("") is None
+    assert sale_quote.parse_litres(" 30.1 ") == 30_100
+    assert sale_quote.parse_litres("") is None
     for wrong in ("30.125", "abc", "-1", "0"):
         with pytest.raises(Invalid) as refused:
-            walkin_sale.parse_litres(wrong)
+            sale_quote.parse_litres(wrong)
         assert "升" in refused.value.fields["litres"]
 
 

@@ -27,6 +27,7 @@ from app.models import (
     Staff,
     Station,
 )
+from app.models.order import PAYMENT_METHOD_NAMES
 from app.services.members.privacy import mask_phone
 from app.services.orders import pickup
 from app.services.platform.clock import from_local
@@ -34,13 +35,7 @@ from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.staff.access import visible_station_ids
 
 ROLES = ("cashier", "manager", "chain_admin")
-PAYMENT_METHODS = {
-    "wechat": "微信支付",
-    "wallet": "会员钱包",
-    "cash": "现金",
-    "pos": "银行卡",
-    "terminal": "扫码（本站终端）",
-}
+PAYMENT_METHODS = PAYMENT_METHOD_NAMES
 PER_PAGE = 30
 MAX_PAGE = 100_000
 STREAM_BATCH = 500

@@ -31,7 +31,7 @@ from app.models import (
     Station,
 )
 from app.models.base import utcnow
-from app.services.payments import refunds
+from app.services.payments import refund_rules, refunds
 from app.services.platform import audit
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.services.platform.unit_of_work import unit_of_work
@@ -84,15 +84,15 @@ def request_refund(
 
     Raises Invalid (fields amount_fen, reason_code, note, secret), reauth.LockedOut,
     PermissionDenied (role, another station) or NotFound; on any of them no money moves."""
-    if actor.role not in refunds.REFUND_ROLES:
+    if actor.role not in refund_rules.REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
     note = _clean(amount_fen, reason_code, note)
     # Checked as read first, so that a mistyped amount costs no try of the password or PIN.
-    refunds.check_refundable(refunds.staff_order(actor, order_id), amount_fen)
+    refund_rules.check_refundable(refund_rules.staff_order(actor, order_id), amount_fen)
     reauth.confirm(actor, secret)
     with unit_of_work(keep_loaded=True):
-        order = refunds.staff_order(actor, order_id, for_update=True)
-        refunds.check_refundable(order, amount_fen)
+        order = refund_rules.staff_order(actor, order_id, for_update=True)
+        refund_rules.check_refundable(order, amount_fen)
         threshold = db.session.scalar(
             select(Station.refund_approval_threshold_fen).where(Station.id == order.station_id)
         )
@@ -274,7 +274,7 @@ def _row(actor: Staff, found) -> Row:
 
 
 def _stations(actor: Staff) -> set[int]:
-    if actor.role not in refunds.REFUND_ROLES:
+    if actor.role not in refund_rules.REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以查看退款")
     return visible_station_ids(actor)
 
@@ -338,7 +338,7 @@ class OrderForRefund:
 def order_for_refund(actor: Staff, order_id: int) -> OrderForRefund:
     """What the refund form shows: the order (if the actor may refund it), what is left, the
     station's threshold and the order's counter refunds so far."""
-    order = refunds.staff_order(actor, order_id)
+    order = refund_rules.staff_order(actor, order_id)
     history = db.session.scalars(
         select(CounterRefundRequest)
         .where(CounterRefundRequest.order_id == order.id)
@@ -362,4 +362,4 @@ def find_order(actor: Staff, order_no: str) -> Order:
     )
     if order is None:
         raise Invalid({"order_no": "没有这个订单号，请核对小票上的订单号"})
-    return refunds.staff_order(actor, order.id)
+    return refund_rules.staff_order(actor, order.id)

@@ -16,14 +16,12 @@ from app.services import ledger
 from app.services.ledger.postings import Leg
 from app.services.members import wallet_split
 from app.services.orders import order_state, statements, station_events
+from app.services.payments.refund_rules import REFUND_ROLES, check_refundable, staff_order
 from app.services.platform import audit, gateways, outbox
-from app.services.platform.errors import Invalid, NotFound, PermissionDenied
-from app.services.platform.money import fen_to_yuan
+from app.services.platform.errors import Invalid, PermissionDenied
 from app.services.platform.unit_of_work import end_step, unit_of_work
-from app.services.staff.access import visible_station_ids
 
 log = logging.getLogger(__name__)
-REFUND_ROLES = ("cashier", "manager", "chain_admin")
 QUERY_AFTER = timedelta(minutes=1)
 OWED_STATUSES = ("ABNORMAL", "CLOSED")  # WeChat's final word, and the driver has no money
 # The reason of a stray payment's refund (kind "cancel"): money the order never took, so it is
@@ -162,39 +160,6 @@ def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
         after={"order_no": order.order_no, "amount_fen": payment.amount_fen, "kind": "stray"},
     )
     return refund
-
-
-# Walk-in sales paid at the counter: no refund path back to cash, card or terminal yet.
-COUNTER_PAID = ("cash", "pos", "terminal")
-
-
-def staff_order(actor: Staff, order_id: int, *, for_update: bool = False) -> Order:
-    """The order, if this staff member may refund it (a cashier, manager or chain admin of its
-    station); for_update: locked until the caller's transaction ends."""
-    if actor.role not in REFUND_ROLES:
-        raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
-    order = db.session.get(
-        Order, order_id, with_for_update=for_update or None, populate_existing=for_update
-    )
-    if order is None or order.chain_id != actor.chain_id:
-        raise NotFound("订单不存在")
-    if order.station_id not in visible_station_ids(actor):
-        raise PermissionDenied("该订单不属于您的油站")
-    return order
-
-
-def check_refundable(order: Order, amount_fen: int) -> None:
-    """Invalid unless the order may be refunded amount_fen now, as read (the guarded update in
-    create_refund decides it again against the row)."""
-    if order.payment_method in COUNTER_PAID:
-        raise Invalid({"amount_fen": "柜台现金、银行卡或扫码收款的订单暂不支持在此退款"})
-    if order.status == "fueled":
-        raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
-    if order.status not in ("paid", "settled"):
-        raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
-    left = order.paid_fen - order.refunded_fen
-    if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
-        raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
 
 
 def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:

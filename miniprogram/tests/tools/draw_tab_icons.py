@@ -1,6 +1,6 @@
 """Draw the tab bar icons (81x81 PNG, a plain glyph in grey and in WeChat green).
 
-Run: /work/main/.venv/bin/python tests/tools/draw_tab_icons.py images/tab
+Run from miniprogram/ with Pillow installed: python tests/tools/draw_tab_icons.py images/tab
 """
 
 import sys

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Fuel, FuelPrice, Order, Shift, ShiftCorrection, ShiftReading
+from app.models.order import PAYMENT_METHOD_NAMES as PAYMENT_METHODS
 from app.services.counter.shifts.readings import Closing, check_closing, gross_ml
-from app.services.orders.order_search import PAYMENT_METHODS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,42 @@
+"""Who may refund which order at the counter, and how much: the checks a staff refund makes as
+it reads the order (create_refund's guarded update decides the amount again against the row)."""
+
+from app.extensions import db
+from app.models import Order, Staff
+from app.services.orders import order_state
+from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.platform.money import fen_to_yuan
+from app.services.staff.access import visible_station_ids
+
+REFUND_ROLES = ("cashier", "manager", "chain_admin")
+# Walk-in sales paid at the counter: no refund path back to cash, card or terminal yet.
+COUNTER_PAID = ("cash", "pos", "terminal")
+
+
+def staff_order(actor: Staff, order_id: int, *, for_update: bool = False) -> Order:
+    """The order, if this staff member may refund it (a cashier, manager or chain admin of its
+    station); for_update: locked until the caller's transaction ends."""
+    if actor.role not in REFUND_ROLES:
+        raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
+    order = db.session.get(
+        Order, order_id, with_for_update=for_update or None, populate_existing=for_update
+    )
+    if order is None or order.chain_id != actor.chain_id:
+        raise NotFound("订单不存在")
+    if order.station_id not in visible_station_ids(actor):
+        raise PermissionDenied("该订单不属于您的油站")
+    return order
+
+
+def check_refundable(order: Order, amount_fen: int) -> None:
+    """Invalid unless the order may be refunded amount_fen now, as read (the guarded update in
+    create_refund decides it again against the row)."""
+    if order.payment_method in COUNTER_PAID:
+        raise Invalid({"amount_fen": "柜台现金、银行卡或扫码收款的订单暂不支持在此退款"})
+    if order.status == "fueled":
+        raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
+    if order.status not in ("paid", "settled"):
+        raise Invalid({"amount_fen": f"订单{order_state.STATUS_NAMES[order.status]}，不能退款"})
+    left = order.paid_fen - order.refunded_fen
+    if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
+        raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})

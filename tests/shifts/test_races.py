@@ -124,3 +124,41 @@ def test_a_sale_during_a_close_lands_in_exactly_one_shift(app, pumps, first):
     else:  # the close waited for the sale: counted
         assert (sold.shift_id, closed.sold_ml) == (shift.id, 20 * L)
     assert db.session.scalar(select(Shift.sold_ml).where(Shift.id == shift.id)) == closed.sold_ml
+
+
+def test_two_fuellings_while_no_shift_is_open_wait_rather_than_deadlock(app, pumps):
+    """With no shift open, a fuelling locks the station row to wait for an opening, and later
+    takes it again for the station's events: the same lock both times, or two fuellings that
+    both hold the weaker one deadlock on the upgrade."""
+    world = pumps.world
+    tokens = []
+    for _ in range(2):
+        order = place(pumps.member, world.station_a, fuel_code="92", nozzle_number=1)
+        payments.pay_with_wallet(pumps.member, order.id)
+        tokens.append(pickup.token_for(order))
+    attendant_id = world.attendant_a.id
+    pause = PauseAfter("FROM station \nWHERE station.id")  # the first fuelling holds the station
+
+    def fill(token):
+        with app.app_context():
+            pickup.confirm_fueling(db.session.get(Staff, attendant_id), token, 5 * L)
+            db.session.remove()
+
+    event.listen(db.engine, "after_cursor_execute", pause)
+    try:
+        leader = Worker(lambda: fill(tokens[0]))
+        pause.thread = leader
+        leader.start()
+        assert pause.reached.wait(WAIT_S)
+        follower = Worker(lambda: fill(tokens[1]))
+        follower.start()
+        wait_until(lambda: blocked_on_a_lock() >= 1)  # the second waits for the first
+        pause.go.set()
+        leader.finish()
+        follower.finish()
+    finally:
+        pause.go.set()
+        event.remove(db.engine, "after_cursor_execute", pause)
+    db.session.expire_all()
+    fuelled = db.session.scalars(select(Order).where(Order.status == "fueled")).all()
+    assert len(fuelled) == 2 and {o.shift_id for o in fuelled} == {None}

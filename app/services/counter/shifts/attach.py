@@ -10,8 +10,11 @@ both and never neither.
 
 While no shift is open (between a handover and its acceptance, say), an order keeps shift_id
 NULL and the next shift to open takes it (`take_waiting`). Opening locks the station row FOR NO
-KEY UPDATE and attach_order, finding no open shift, takes the station row FOR SHARE and looks
-again: one waits for the other, so no order slips between "no shift open" and the sweep.
+KEY UPDATE and attach_order, finding no open shift, takes the same lock and looks again: one
+waits for the other, so no order slips between "no shift open" and the sweep. It is the lock the
+station's events feed takes later in the same transaction (orders.statements.lock_station): a
+weaker one here (FOR SHARE) would be upgraded there, and two fuellings upgrading at once
+deadlock.
 Walk-in and cash sales call attach_order in their own sale transaction the same way.
 
 The pump reading is the moment, not settlement: the litres leave the nozzle then, so the
@@ -41,9 +44,7 @@ def attach_order(order_id: int, station_id: int) -> int | None:
     shift_id = _open_shift_id(station_id)
     if shift_id is None:
         # An opening in progress holds the station row: wait for it, then look again.
-        db.session.execute(
-            select(Station.id).where(Station.id == station_id).with_for_update(read=True)
-        )
+        lock_station(station_id)
         shift_id = _open_shift_id(station_id)
     if shift_id is not None:
         db.session.execute(
@@ -55,9 +56,10 @@ def attach_order(order_id: int, station_id: int) -> int | None:
     return shift_id
 
 
-def lock_station_for_opening(station_id: int) -> None:
-    """Held by the transaction that opens a shift (see the module's docstring)."""
-    db.session.execute(  # FOR NO KEY UPDATE: orders may still be placed meanwhile
+def lock_station(station_id: int) -> None:
+    """FOR NO KEY UPDATE on the station row, until commit (see the module's docstring): orders
+    may still be placed meanwhile."""
+    db.session.execute(
         select(Station.id).where(Station.id == station_id).with_for_update(key_share=True)
     )
 

@@ -102,7 +102,7 @@ def _open(
 ) -> Shift:
     """Insert the open shift and its readings, then take the orders fuelled while none was
     open. Helper: raises, never commits."""
-    attach.lock_station_for_opening(station.id)
+    attach.lock_station(station.id)
     if db.session.scalar(
         select(Shift.id).where(Shift.station_id == station.id, Shift.status == "open")
     ):

@@ -5,9 +5,10 @@ jiayou_bench_console, migrates it with `flask db upgrade` and seeds it in SQL
 (bench/console_seed.py). Then, through the real Flask app (its test client: the whole WSGI
 stack, sessions and login included, without a socket), one request after another, each page in
 turn, N times:
-  list      GET /console/orders          manager of the busiest station (YN001)
+  list      GET /console/orders          manager of the busiest station (YN001), first visit
   filtered  GET /console/orders?day_from=..(30 days)&fuel_id=92#&payment_method=wechat, head office
-  all       GET /console/orders          head office, no filter: every order
+  list      GET /console/orders          head office's first visit: the last week, every station
+  all       GET /console/orders?day_from=&day_to=   head office, dates cleared: every order
   dashboard GET /console/dashboard       the figures partial, manager and head office
   SELECT 1  GET /bench/select1           a bench-only page doing one SELECT 1: the floor
 and the manager's Excel export of YN001 over 1 week, 2 weeks and 1 month, each in a fresh
@@ -163,6 +164,7 @@ def pages(app) -> dict[str, tuple]:
             False,
         ),
         "list, head office": (admin, "/console/orders", False),
+        "every order, head office": (admin, "/console/orders?day_from=&day_to=", False),
         "dashboard, manager": (manager, "/console/dashboard", True),
         "dashboard, head office": (admin, "/console/dashboard", True),
     }

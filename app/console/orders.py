@@ -3,6 +3,8 @@ the query string, paged, with totals over every match and an Excel export of the
 and one order's page (timeline, payment, refunds, ledger legs, who acted, audit entries). The
 services decide who sees what (orders.order_search, orders.order_detail)."""
 
+from datetime import timedelta
+
 from flask import render_template, request, url_for
 
 from app.console import bp
@@ -17,6 +19,7 @@ from app.services.orders.order_search import LABELS, PAYMENT_METHODS
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Invalid
 
+FIRST_VISIT_DAYS = 7
 WORDS = {
     "statuses": ORDER_STATUSES,
     "channels": ORDER_CHANNELS,
@@ -25,7 +28,13 @@ WORDS = {
 
 
 def _filter_args() -> dict[str, str]:
-    """The filters as typed, blanks dropped: for the form, the pager and the export link."""
+    """The filters as typed, blanks dropped: for the form, the pager and the export link. A first
+    visit (no query string) opens on the last week, shown in the form's dates: what the counter
+    looks for, and at a chain's size what its totals can add up at once (docs/benchmarks.md)."""
+    if not request.args:
+        today = to_local(utcnow()).date()
+        first = today - timedelta(days=FIRST_VISIT_DAYS - 1)
+        return {"day_from": first.isoformat(), "day_to": today.isoformat()}
     return {
         name: value
         for name in order_search.FILTER_NAMES
@@ -50,7 +59,7 @@ def _list_context() -> tuple[dict, int]:
     args = _filter_args()
     page, errors = None, {}
     try:
-        filters = order_search.read_filters(request.args)
+        filters = order_search.read_filters(args)
         page = order_search.search(me, filters, _page_number(), order_search.PER_PAGE)
     except Invalid as err:
         errors = err.fields

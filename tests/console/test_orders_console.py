@@ -153,7 +153,8 @@ def test_pages_are_newest_first_and_stable(as_staff, shop, monkeypatch):
     first = page(console.get(URL))
     # o3 and o4 were placed at the same (frozen) moment, as were o1 and o2: the later id first.
     assert shown(first) == [s.o5.order_no, s.o4.order_no]
-    assert "第 1 / 3 页" in first and f'href="{URL}?page=2"' in first
+    week = f"day_from={s.day3 - timedelta(days=6)}&amp;day_to={s.day3}"  # a first visit's
+    assert "第 1 / 3 页" in first and f'href="{URL}?{week}&amp;page=2"' in first
     assert shown(page(console.get(f"{URL}?page=2"))) == [s.o3.order_no, s.o2.order_no]
     last = page(console.get(f"{URL}?page=3", htmx=True))
     assert shown(last) == [s.o1.order_no] and "下一页" not in last and "<html" not in last
@@ -165,6 +166,19 @@ def test_pages_are_newest_first_and_stable(as_staff, shop, monkeypatch):
         console.get(f"{URL}/{s.o1.id}?phone=5678")
     )
     assert page(console.get(f"{URL}?page=9")).count("没有符合条件的订单") == 1
+
+
+@pytest.mark.travel(hour=10)
+def test_a_first_visit_opens_on_the_last_week(as_staff, world, shop, travel):
+    s = shop
+    travel.shift(timedelta(days=5))  # day 8: day 1 is out of the last seven days, day 2 in
+    console = as_staff("admin")
+    html = page(console.get(URL))
+    week = (s.day3 + timedelta(days=5) - timedelta(days=6)).isoformat()
+    assert f'name="day_from" value="{week}"' in html
+    assert shown(html) == [s.o5.order_no, s.o4.order_no, s.o3.order_no]
+    every_day = page(console.get(f"{URL}?day_from=&day_to="))  # the dates cleared: all of it
+    assert len(shown(every_day)) == 5 and 'name="day_from" value=""' in every_day
 
 
 @pytest.mark.travel(hour=10)

@@ -51,3 +51,11 @@ PRODUCTION = {
     "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0112300001092024060100000000000001",
     "WECHATPAY_PUBLIC_KEY": "/etc/jiayou/wechatpay_pub_key.pem",
 }
+
+
+def spoil(monkeypatch, name: str, value: str | None) -> None:
+    """Take the setting away (value None) or give it a wrong value."""
+    if value is None:
+        monkeypatch.delenv(name)
+    else:
+        monkeypatch.setenv(name, value)

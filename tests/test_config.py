@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from app.config import Config, ConfigError
-from tests.settings_env import PRODUCTION
+from tests.settings_env import PRODUCTION, spoil
 
 # Every test starts from an environment that sets none of the settings.
 pytestmark = pytest.mark.usefixtures("clean_settings")
@@ -164,10 +164,7 @@ def test_production_starts_with_real_settings(tmp_path, production):
 def test_production_refuses_unsafe_settings(
     tmp_path, monkeypatch, production, name, value, message
 ):
-    if value is None:
-        monkeypatch.delenv(name)
-    else:
-        monkeypatch.setenv(name, value)
+    spoil(monkeypatch, name, value)
 
     with pytest.raises(ConfigError, match=message):
         Config(str(tmp_path))

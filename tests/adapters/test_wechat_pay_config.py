@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.config import Config, ConfigError
 from app.keys import demo_wechatpay_keys
+from tests.settings_env import spoil
 from tests.threads import run_together, start_line
 
 # Every test starts from an environment that sets none of the settings.
@@ -111,10 +112,7 @@ def test_production_accepts_platform_certificates_alone(tmp_path, monkeypatch, p
 def test_production_refuses_missing_or_unsafe_wechatpay_settings(
     tmp_path, monkeypatch, production, name, value, message
 ):
-    if value is None:
-        monkeypatch.delenv(name)
-    else:
-        monkeypatch.setenv(name, value)
+    spoil(monkeypatch, name, value)
     with pytest.raises(ConfigError, match=message):
         Config(str(tmp_path))
 

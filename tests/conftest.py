@@ -25,6 +25,7 @@ from app import create_app
 from app.extensions import db, limiter
 from app.models.base import utcnow
 from app.services import ledger
+from tests.settings_env import PRODUCTION, SETTINGS
 from tests.timing import next_local
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -188,6 +189,20 @@ def world(app_ctx):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def clean_settings(monkeypatch):
+    """An environment that sets none of the settings app.config reads."""
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def production(clean_settings, monkeypatch):
+    """A complete production environment (tests/settings_env.py's PRODUCTION)."""
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

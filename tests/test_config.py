@@ -6,64 +6,10 @@ import stat
 import pytest
 
 from app.config import Config, ConfigError
+from tests.settings_env import PRODUCTION, spoil
 
-ENV_NAMES = (
-    "JIAYOU_ENV",
-    "SANDBOX",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "RATELIMIT_STORAGE_URI",
-    "RATELIMIT_ENABLED",
-    "PUBLIC_BASE_URL",
-    "WECHAT_API_BASE",
-    "WECHAT_APPID",
-    "WECHAT_SECRET",
-    "WECHAT_TIMEOUT_S",
-    "API_TOKEN_TTL_S",
-    "MAX_PHOTO_BYTES",
-    "SESSION_LIFETIME_S",
-    "SECRET_KEY",
-    "CARD_SECRET_KEY",
-    "LOG_LEVEL",
-    "WECHATPAY_MCHID",
-    "WECHATPAY_MERCHANT_SERIAL",
-    "WECHATPAY_PRIVATE_KEY",
-    "WECHATPAY_APIV3_KEY",
-    "WECHATPAY_PUBLIC_KEY_ID",
-    "WECHATPAY_PUBLIC_KEY",
-    "WECHATPAY_PLATFORM_CERTS",
-    "WECHATPAY_NOTIFY_URL",
-)
-
-PRODUCTION = {
-    "JIAYOU_ENV": "production",
-    "DATABASE_URL": "postgresql://jiayou@db.internal:5432/jiayou",
-    "REDIS_URL": "redis://cache.internal:6379/0",
-    "SECRET_KEY": "k" * 40,
-    "WECHAT_SECRET": "w" * 32,
-    "CARD_SECRET_KEY": "c" * 40,
-    "WECHAT_APPID": "wx0123456789abcdef",
-    "WECHATPAY_MCHID": "1230000109",
-    "WECHATPAY_MERCHANT_SERIAL": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
-    "WECHATPAY_PRIVATE_KEY": "/etc/jiayou/apiclient_key.pem",
-    "WECHATPAY_APIV3_KEY": "a" * 32,
-    "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0112300001092024060100000000000001",
-    "WECHATPAY_PUBLIC_KEY": "/etc/jiayou/wechatpay_pub_key.pem",
-    "WECHATPAY_NOTIFY_URL": "https://jiayou.example.com/api/v1/payments/wechat/notify",
-}
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    """Start every test from an environment that sets none of the settings."""
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def production(monkeypatch):
-    for name, value in PRODUCTION.items():
-        monkeypatch.setenv(name, value)
+# Every test starts from an environment that sets none of the settings.
+pytestmark = pytest.mark.usefixtures("clean_settings")
 
 
 def test_defaults_are_the_embedded_demo(tmp_path):
@@ -218,10 +164,7 @@ def test_production_starts_with_real_settings(tmp_path, production):
 def test_production_refuses_unsafe_settings(
     tmp_path, monkeypatch, production, name, value, message
 ):
-    if value is None:
-        monkeypatch.delenv(name)
-    else:
-        monkeypatch.setenv(name, value)
+    spoil(monkeypatch, name, value)
 
     with pytest.raises(ConfigError, match=message):
         Config(str(tmp_path))

@@ -67,15 +67,26 @@ def _form(posted: bool = False) -> ChainPriceForm:
     return form
 
 
-def _read(form: ChainPriceForm):
-    """The form's values for the service: (fuel_id, selection, list, member, moment), or None
-    with the errors on the form's fields."""
+def _submit(use_case):
+    """Run use_case (preview or apply) on the posted form's values: (form, its answer, None), or
+    (form, None, the refusal's status) with the errors on the form's fields."""
+    me = actor()
+    require_chain_admin(me)
+    form = _form(posted=True)
     form.validate()
     list_fen, member_fen = parse_yuan(form.list_price), parse_yuan(form.member_price)
     moment = form.moment()
     if has_errors(form) or None in (list_fen, member_fen, moment):
-        return None
-    return form.fuel_id.data, form.selection(), list_fen, member_fen, moment
+        return form, None, 400
+    try:
+        answer = use_case(me, form.fuel_id.data, form.selection(), list_fen, member_fen, moment)
+    except Invalid as err:
+        show_errors(form, err)
+        return form, None, 400
+    except Conflict as err:
+        show_errors(form, {"": err.message})
+        return form, None, 409
+    return form, answer, None
 
 
 def _render(form, preview=None, status: int = 200):
@@ -99,35 +110,16 @@ def chain_prices_page():
 @bp.post("/chain-prices/preview")
 def chain_prices_preview():
     """Step 1: every selected station's price at the moment and the new one; nothing saved."""
-    require_chain_admin(actor())
-    form = _form(posted=True)
-    values = _read(form)
-    if values is None:
-        return _render(form, status=400)
-    try:
-        preview = chain_prices.preview(actor(), *values)
-    except Invalid as err:
-        show_errors(form, err)
-        return _render(form, status=400)
-    return _render(form, preview)
+    form, preview, refused = _submit(chain_prices.preview)
+    return _render(form, preview, status=refused or 200)
 
 
 @bp.post("/chain-prices/apply")
 def chain_prices_apply():
     """Step 2: schedule the batch, all or nothing; a repeat of the same batch creates nothing."""
-    require_chain_admin(actor())
-    form = _form(posted=True)
-    values = _read(form)
-    if values is None:
-        return _render(form, status=400)
-    try:
-        applied = chain_prices.apply(actor(), *values)
-    except Invalid as err:
-        show_errors(form, err)
-        return _render(form, status=400)
-    except Conflict as err:
-        show_errors(form, {"": err.message})
-        return _render(form, status=409)
+    form, applied, refused = _submit(chain_prices.apply)
+    if refused:
+        return _render(form, status=refused)
     when = clock.to_local(applied.preview.effective_at).strftime("%Y-%m-%d %H:%M")
     if applied.created:
         flash(f"已为 {applied.created} 个油站排定调价，{when} 生效", "success")

@@ -45,6 +45,31 @@ def _profile_page(station, status=200, station_form=None, hours_form=None, photo
     return render_template("console/station_profile.html", **context), status
 
 
+SECTIONS = {
+    "station_form": "console/partials/_station_form.html",
+    "hours_form": "console/partials/_hours_form.html",
+    "photo_form": "console/partials/_photos.html",
+}
+
+
+def _section(station, status: int, name: str, form):
+    """After a POST to one of the profile's three forms (name, as in SECTIONS): that section
+    for HTMX, the whole page otherwise."""
+    if not is_partial():
+        return _profile_page(station, status, **{name: form})
+    extra = {"photos": stations.list_photos(station.id)} if name == "photo_form" else {}
+    return fragment(SECTIONS[name], status, station=station, **{name: form}, **extra)
+
+
+def _saved(station, message: str, name: str, fresh_form):
+    """A section saved: say so; back to the page for a plain POST, the section with a fresh
+    form for HTMX."""
+    flash(message, "success")
+    if not is_partial():
+        return done(url_for("console.station_profile", station_id=station.id))
+    return _section(station, 200, name, fresh_form)
+
+
 def _state(station) -> str:
     """营业中 / 休息中 / 已停用, as drivers would see it now."""
     if not station.is_active:
@@ -102,7 +127,6 @@ def station_profile(station_id: int):
         return _profile_page(station)
     form = _station_form(station, formdata=request.form)
     form.code.data = station.code  # the code is fixed once created
-    status = 400
     values = _checked(form)
     if values is not None:
         try:
@@ -110,15 +134,8 @@ def station_profile(station_id: int):
         except Invalid as err:
             show_errors(form, err)
         else:
-            flash("油站资料已保存", "success")
-            if not is_partial():
-                return done(url_for("console.station_profile", station_id=station.id))
-            form, status = _station_form(station), 200
-    if is_partial():
-        return fragment(
-            "console/partials/_station_form.html", status, station=station, station_form=form
-        )
-    return _profile_page(station, status, station_form=form)
+            return _saved(station, "油站资料已保存", "station_form", _station_form(station))
+    return _section(station, 400, "station_form", form)
 
 
 @bp.post("/stations/<int:station_id>/hours")
@@ -126,7 +143,6 @@ def station_profile(station_id: int):
 def station_hours(station_id: int):
     station = managed_station(station_id)
     form = HoursForm()
-    status = 400
     if form.validate_on_submit() and (hours := form.hours()) is not None:
         try:
             stations.set_hours(actor(), station.id, hours)
@@ -135,15 +151,9 @@ def station_hours(station_id: int):
                 if f"day{day}" in err.fields:
                     form[f"closes{day}"].errors = [err.fields[f"day{day}"]]
         else:
-            flash("营业时间已保存", "success")
-            if not is_partial():
-                return done(url_for("console.station_profile", station_id=station.id))
-            form, status = HoursForm.for_hours(stations.station_hours(station)), 200
-    if is_partial():
-        return fragment(
-            "console/partials/_hours_form.html", status, station=station, hours_form=form
-        )
-    return _profile_page(station, status, hours_form=form)
+            fresh = HoursForm.for_hours(stations.station_hours(station))
+            return _saved(station, "营业时间已保存", "hours_form", fresh)
+    return _section(station, 400, "hours_form", form)
 
 
 @bp.post("/stations/<int:station_id>/photos")
@@ -151,18 +161,14 @@ def station_hours(station_id: int):
 def photo_upload(station_id: int):
     station = managed_station(station_id)
     form = PhotoForm()
-    status = 400
     if form.validate_on_submit():
         try:
             stations.add_photo(actor(), station.id, form.photo.data.read(), form.caption.data)
         except Invalid as err:
             show_errors(form, err)
         else:
-            flash("照片已上传", "success")
-            if not is_partial():
-                return done(url_for("console.station_profile", station_id=station.id))
-            form, status = PhotoForm(formdata=None), 200
-    return _photos_response(station, form, status)
+            return _saved(station, "照片已上传", "photo_form", PhotoForm(formdata=None))
+    return _section(station, 400, "photo_form", form)
 
 
 @bp.post("/stations/<int:station_id>/photos/<int:photo_id>/delete")
@@ -170,19 +176,7 @@ def photo_upload(station_id: int):
 def photo_delete(station_id: int, photo_id: int):
     station = managed_station(station_id)
     stations.delete_photo(actor(), station.id, photo_id)
-    flash("照片已删除", "success")
-    if not is_partial():
-        return done(url_for("console.station_profile", station_id=station.id))
-    return _photos_response(station, PhotoForm(formdata=None), 200)
-
-
-def _photos_response(station, form, status):
-    if not is_partial():
-        return _profile_page(station, status, photo_form=form)
-    photos = stations.list_photos(station.id)
-    return fragment(
-        "console/partials/_photos.html", status, station=station, photo_form=form, photos=photos
-    )
+    return _saved(station, "照片已删除", "photo_form", PhotoForm(formdata=None))
 
 
 @bp.get("/stations/<int:station_id>/photos/<int:photo_id>")

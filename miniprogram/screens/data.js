@@ -1,6 +1,8 @@
 // API answers for the screenshots, in the driver API's shapes (docs/api.md): Yunnan stations,
 // prices in fen, volumes in ml, times with their +08:00 offset. Pages format them themselves.
 
+const { order, PAID, SETTLED, ME, WALLET, topup, page } = require('../tests/helpers/fixtures')
+
 const DAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
 
 // A drawn station front (a photo comes from the API; the screenshot has no network).
@@ -75,25 +77,19 @@ const BEIJING_ROAD = station({
   ],
 })
 
-const NEARBY = {
-  items: [
-    BEIJING_ROAD,
-    station({
-      id: 12, name: '昆明滇池路加油站', city: '昆明', address: '西山区滇池路 566 号',
-      location: { lat: 25.0251, lng: 102.6985, coord: 'gcj02' }, distance_m: 2630,
-      fuels: [fuel('92', 770, 752), fuel('95', 818, 798), fuel('98', 898, 878)],
-    }),
-    station({
-      id: 15, name: '昆明呈贡大学城加油站', city: '昆明', address: '呈贡区雨花路 88 号',
-      location: { lat: 25.0335, lng: 102.7421, coord: 'gcj02' }, distance_m: 4120, open_now: false,
-      hours_today: '07:00-21:00', fuels: [fuel('92', 768, 748), fuel('0', 730, null)],
-    }),
-  ],
-  page: 1,
-  per_page: 20,
-  total: 3,
-  has_more: false,
-}
+const NEARBY = page([
+  BEIJING_ROAD,
+  station({
+    id: 12, name: '昆明滇池路加油站', city: '昆明', address: '西山区滇池路 566 号',
+    location: { lat: 25.0251, lng: 102.6985, coord: 'gcj02' }, distance_m: 2630,
+    fuels: [fuel('92', 770, 752), fuel('95', 818, 798), fuel('98', 898, 878)],
+  }),
+  station({
+    id: 15, name: '昆明呈贡大学城加油站', city: '昆明', address: '呈贡区雨花路 88 号',
+    location: { lat: 25.0335, lng: 102.7421, coord: 'gcj02' }, distance_m: 4120, open_now: false,
+    hours_today: '07:00-21:00', fuels: [fuel('92', 768, 748), fuel('0', 730, null)],
+  }),
+])
 
 const VEHICLES = {
   items: [
@@ -103,116 +99,22 @@ const VEHICLES = {
   max_vehicles: 5,
 }
 
-/** An order answer (OrderOut); `over` changes what differs. */
-function order(over) {
-  return Object.assign(
-    {
-      id: 5021,
-      order_no: 'JY2026112918021100005021',
-      status: 'created',
-      status_name: '待支付',
-      station: { id: 7, name: '昆明北京路加油站' },
-      fuel: { code: '92', name: '92#汽油' },
-      nozzle: 2,
-      plate: '云A12345',
-      mode: 'amount',
-      preset_amount_fen: 20000,
-      preset_volume_ml: null,
-      list_price_fen: 768,
-      unit_price_fen: 738,
-      member_price_applied: true,
-      pricing: {
-        list_price_fen: 768, member_price_fen: 748, tier_id: 2, tier_cut_fen: 10, unit_price_fen: 738,
-        saving_per_litre_fen: 30, saving_fen: null, note: '金卡会员价再降0.10元/升',
-      },
-      amount_fen: 20000,
-      payment_method: null,
-      paid_fen: 0,
-      refunded_fen: 0,
-      dispensed_ml: null,
-      dispensed_fen: null,
-      pickup: null,
-      refunds: [],
-      created_at: '2026-11-29T18:02:11+08:00',
-      expires_at: '2026-11-29T18:17:11+08:00',
-      paid_at: null,
-      fueled_at: null,
-      settled_at: null,
-      cancelled_at: null,
-    },
-    over,
-  )
-}
-
-// Paid ¥200 from the wallet, 25.00 L taken at ¥7.38 = ¥184.50, ¥15.50 back to the wallet.
-const SETTLED = order({
-  status: 'settled',
-  status_name: '已完成',
-  payment_method: 'wallet',
-  paid_fen: 20000,
-  refunded_fen: 1550,
-  dispensed_ml: 25000,
-  dispensed_fen: 18450,
-  pricing: Object.assign({}, order({}).pricing, { saving_fen: 750 }),
-  refunds: [
-    { amount_fen: 1550, method: 'wallet', kind: 'settlement', status: 'SUCCESS', followup: null,
-      reason: '加油差额退款', created_at: '2026-11-29T18:20:00+08:00', finished_at: '2026-11-29T18:20:01+08:00' },
-  ],
-  paid_at: '2026-11-29T18:02:40+08:00',
-  fueled_at: '2026-11-29T18:19:30+08:00',
-  settled_at: '2026-11-29T18:20:00+08:00',
-})
-
-const ORDERS = {
-  items: [
+const ORDERS = page([
     order({ id: 5030, status: 'paid', status_name: '已支付，待加油', station: { id: 12, name: '昆明滇池路加油站' },
-      fuel: { code: '95', name: '95#汽油' }, paid_fen: 30000, amount_fen: 30000, created_at: '2026-11-30T08:12:00+08:00' }),
-    SETTLED,
-    order({ id: 4988, status: 'settled', status_name: '已完成', station: { id: 21, name: '大理下关加油站' },
-      paid_fen: 35000, dispensed_fen: 33210, created_at: '2026-11-22T14:40:00+08:00' }),
-    order({ id: 4960, status: 'cancelled', status_name: '已取消', station: { id: 21, name: '大理下关加油站' },
-      paid_fen: 20000, refunded_fen: 20000, created_at: '2026-11-22T14:31:00+08:00' }),
-    order({ id: 4901, status: 'settled', status_name: '已完成', station: { id: 33, name: '丽江古城加油站' },
-      fuel: { code: '95', name: '95#汽油' }, paid_fen: 50000, dispensed_fen: 41890, created_at: '2026-11-20T09:05:00+08:00' }),
-    order({ id: 4874, status: 'expired', status_name: '已过期', station: { id: 33, name: '丽江古城加油站' },
-      amount_fen: 10000, created_at: '2026-11-19T21:16:00+08:00' }),
-  ],
-  page: 1,
-  per_page: 20,
-  total: 6,
-  has_more: false,
-}
-
-// Paid ¥200 from the wallet at 18:02: the pickup code the attendant scans (valid a day).
-const PAID = order({
-  status: 'paid',
-  status_name: '已支付，待加油',
-  payment_method: 'wallet',
-  paid_fen: 20000,
-  pickup: {
-    token: 'K7Q2M9XW4TJ8RCBN5HVD3PYG6F',
-    code: '38170426',
-    qr_url: 'https://jiayou.example.com/api/v1/orders/5021/qr.png',
-    expires_at: '2026-11-30T18:02:40+08:00',
-  },
-  paid_at: '2026-11-29T18:02:40+08:00',
-})
+    fuel: { code: '95', name: '95#汽油' }, paid_fen: 30000, amount_fen: 30000, created_at: '2026-11-30T08:12:00+08:00' }),
+  SETTLED,
+  order({ id: 4988, status: 'settled', status_name: '已完成', station: { id: 21, name: '大理下关加油站' },
+    paid_fen: 35000, dispensed_fen: 33210, created_at: '2026-11-22T14:40:00+08:00' }),
+  order({ id: 4960, status: 'cancelled', status_name: '已取消', station: { id: 21, name: '大理下关加油站' },
+    paid_fen: 20000, refunded_fen: 20000, created_at: '2026-11-22T14:31:00+08:00' }),
+  order({ id: 4901, status: 'settled', status_name: '已完成', station: { id: 33, name: '丽江古城加油站' },
+    fuel: { code: '95', name: '95#汽油' }, paid_fen: 50000, dispensed_fen: 41890, created_at: '2026-11-20T09:05:00+08:00' }),
+  order({ id: 4874, status: 'expired', status_name: '已过期', station: { id: 33, name: '丽江古城加油站' },
+    amount_fen: 10000, created_at: '2026-11-19T21:16:00+08:00' }),
+])
 
 // A logged-in driver (the token the API client keeps) for the pages that need one.
 const LOGGED_IN = { 'jiayou.token': 'screens-token' }
-
-const ME = {
-  id: 1024,
-  nickname: '张师傅',
-  phone: '138****5678',
-  created_at: '2026-03-01T09:15:00+08:00',
-  last_login_at: '2026-11-29T18:01:50+08:00',
-  tier: { id: 2, name: '金卡' },
-  vehicle_count: 2,
-  consent: { version: '1', at: '2026-03-01T09:15:30+08:00' },
-}
-
-const WALLET = { principal_fen: 32000, bonus_fen: 3000, balance_fen: 35000, frozen: false, frozen_reason: null }
 
 const GOLD = {
   id: 2, name: '金卡', rank: 2, threshold: 800000,
@@ -242,34 +144,14 @@ const PACKAGES = {
   ],
 }
 
-function topup(over) {
-  return Object.assign(
-    {
-      id: 88, topup_no: 'T2026112809000112345678', channel: 'wechat', channel_name: '微信支付',
-      status: 'credited', status_name: '已到账', station: { id: 7, name: '昆明北京路加油站' },
-      package: { id: 3, name: '充500送30' }, principal_fen: 50000, bonus_fen: 3000,
-      spent_principal_fen: 18000, refunded_principal_fen: 0, revoked_bonus_fen: 0,
-      refundable_principal_fen: 32000, refund_requests: [], created_at: '2026-11-28T09:00:01+08:00',
-      credited_at: '2026-11-28T09:00:20+08:00', expires_at: '2026-11-28T09:15:01+08:00',
-    },
-    over,
-  )
-}
-
-const TOPUPS = {
-  items: [
-    topup({}),
-    topup({ id: 61, topup_no: 'KC2026101514300043518860', channel: 'card', channel_name: '充值卡', station: null,
-      package: null, principal_fen: 30000, bonus_fen: 0, spent_principal_fen: 30000, refundable_principal_fen: 0,
-      created_at: '2026-10-15T14:30:00+08:00', credited_at: '2026-10-15T14:30:00+08:00', expires_at: null }),
-    topup({ id: 40, topup_no: 'T2026090210200112345601', package: { id: 1, name: '充200送8' }, principal_fen: 20000,
-      bonus_fen: 800, spent_principal_fen: 20000, refundable_principal_fen: 0, created_at: '2026-09-02T10:20:01+08:00' }),
-  ],
-  page: 1,
-  per_page: 20,
-  total: 3,
-  has_more: false,
-}
+const TOPUPS = page([
+  topup({}),
+  topup({ id: 61, topup_no: 'KC2026101514300043518860', channel: 'card', channel_name: '充值卡', station: null,
+    package: null, principal_fen: 30000, bonus_fen: 0, spent_principal_fen: 30000, refundable_principal_fen: 0,
+    created_at: '2026-10-15T14:30:00+08:00', credited_at: '2026-10-15T14:30:00+08:00', expires_at: null }),
+  topup({ id: 40, topup_no: 'T2026090210200112345601', package: { id: 1, name: '充200送8' }, principal_fen: 20000,
+    bonus_fen: 800, spent_principal_fen: 20000, refundable_principal_fen: 0, created_at: '2026-09-02T10:20:01+08:00' }),
+])
 
 const REDEEMED = {
   topup_no: 'KC2026112918300043518861', number: '820344175097', credited_fen: 50000,

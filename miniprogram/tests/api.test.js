@@ -1,6 +1,6 @@
 const api = require('../utils/api');
 const { API_BASE } = require('../config');
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx');
+const { reply, apiError, networkDown, answerRequests, answerRoutes, requests } = require('./helpers/wx');
 
 const LOGIN_OK = reply(200, {
   token: 'new-token',
@@ -8,15 +8,6 @@ const LOGIN_OK = reply(200, {
   member: { id: 7, nickname: '车主' },
 });
 const EXPIRED = apiError(401, 'unauthorized', '请先登录');
-
-function byPath(routes) {
-  return (opts) => {
-    const path = opts.url.slice(API_BASE.length).split('?')[0];
-    const route = routes[`${opts.method} ${path}`];
-    if (!route) throw new Error(`no route for ${opts.method} ${path}`);
-    return typeof route === 'function' ? route(opts) : route;
-  };
-}
 
 test('sends the stored token as a bearer token to API_BASE + path with the query', async () => {
   wx.setStorageSync(api.TOKEN_KEY, 'tok-1');
@@ -40,12 +31,10 @@ test('no token: no Authorization header, and a 401 is the answer (no login)', as
 test('a 401 with a token logs in again once and retries once with the new token', async () => {
   wx.setStorageSync(api.TOKEN_KEY, 'old-token');
   let meCalls = 0;
-  answerRequests(
-    byPath({
-      'GET /me': () => (++meCalls === 1 ? EXPIRED : reply(200, { id: 7 })),
-      'POST /auth/wechat': LOGIN_OK,
-    }),
-  );
+  answerRoutes({
+    'GET /me': () => (++meCalls === 1 ? EXPIRED : reply(200, { id: 7 })),
+    'POST /auth/wechat': LOGIN_OK,
+  });
   await expect(api.get('/me')).resolves.toEqual({ id: 7 });
   const calls = requests();
   expect(calls.map((c) => c.method + ' ' + c.url.slice(API_BASE.length))).toEqual([
@@ -63,7 +52,7 @@ test('a 401 with a token logs in again once and retries once with the new token'
 
 test('a second 401 after the re-login is the answer: no loop', async () => {
   wx.setStorageSync(api.TOKEN_KEY, 'old-token');
-  answerRequests(byPath({ 'GET /me': EXPIRED, 'POST /auth/wechat': LOGIN_OK }));
+  answerRoutes({ 'GET /me': EXPIRED, 'POST /auth/wechat': LOGIN_OK });
   await expect(api.get('/me')).rejects.toMatchObject({ status: 401, message: '请先登录' });
   expect(requests()).toHaveLength(3);
   expect(wx.login).toHaveBeenCalledTimes(1);
@@ -71,12 +60,10 @@ test('a second 401 after the re-login is the answer: no loop', async () => {
 
 test('a refused re-login is the answer and forgets the token', async () => {
   wx.setStorageSync(api.TOKEN_KEY, 'old-token');
-  answerRequests(
-    byPath({
-      'GET /me': EXPIRED,
-      'POST /auth/wechat': apiError(403, 'user_blocked', '该微信账号存在安全风险，暂时无法登录'),
-    }),
-  );
+  answerRoutes({
+    'GET /me': EXPIRED,
+    'POST /auth/wechat': apiError(403, 'user_blocked', '该微信账号存在安全风险，暂时无法登录'),
+  });
   await expect(api.get('/me')).rejects.toMatchObject({ status: 403, code: 'user_blocked' });
   expect(requests()).toHaveLength(2);
   expect(wx.getStorageSync(api.TOKEN_KEY)).toBe('');
@@ -84,14 +71,12 @@ test('a refused re-login is the answer and forgets the token', async () => {
 
 test('two concurrent 401s share one login', async () => {
   wx.setStorageSync(api.TOKEN_KEY, 'old-token');
-  answerRequests(
-    byPath({
-      'GET /me': (o) => (o.header.Authorization === 'Bearer new-token' ? reply(200, { id: 7 }) : EXPIRED),
-      'GET /me/wallet': (o) =>
-        o.header.Authorization === 'Bearer new-token' ? reply(200, { principal_fen: 100 }) : EXPIRED,
-      'POST /auth/wechat': LOGIN_OK,
-    }),
-  );
+  answerRoutes({
+    'GET /me': (o) => (o.header.Authorization === 'Bearer new-token' ? reply(200, { id: 7 }) : EXPIRED),
+    'GET /me/wallet': (o) =>
+      o.header.Authorization === 'Bearer new-token' ? reply(200, { principal_fen: 100 }) : EXPIRED,
+    'POST /auth/wechat': LOGIN_OK,
+  });
   const [me, wallet] = await Promise.all([api.get('/me'), api.get('/me/wallet')]);
   expect(me).toEqual({ id: 7 });
   expect(wallet).toEqual({ principal_fen: 100 });
@@ -141,12 +126,10 @@ test('a write without a key gets a fresh one; PUT and DELETE too', async () => {
 test('the re-login retry of a write keeps its Idempotency-Key', async () => {
   wx.setStorageSync(api.TOKEN_KEY, 'old-token');
   let orders = 0;
-  answerRequests(
-    byPath({
-      'POST /orders': () => (++orders === 1 ? EXPIRED : reply(201, { id: 1 })),
-      'POST /auth/wechat': LOGIN_OK,
-    }),
-  );
+  answerRoutes({
+    'POST /orders': () => (++orders === 1 ? EXPIRED : reply(201, { id: 1 })),
+    'POST /auth/wechat': LOGIN_OK,
+  });
   await api.request('POST', '/orders', { data: { a: 1 }, idempotencyKey: 'k-1' });
   const orderCalls = requests().filter((c) => c.url.endsWith('/orders'));
   expect(orderCalls.map((c) => c.header['Idempotency-Key'])).toEqual(['k-1', 'k-1']);

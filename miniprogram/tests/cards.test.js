@@ -1,10 +1,11 @@
 // 钱包的「充值卡」页签（?tab=card 直接打开）：卡号、卡密按输入原样发送，Idempotency-Key（断网重试沿用、
 // 改了输入或成功后换新的），接口的中文错误显示在表单旁，成功显示存入金额并刷新余额和充值记录。
 // 以及充值记录：分页、状态、申请退款（原因、重试沿用同一个键）、撤回待审核的申请。
-const { loadComponent, mount } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { loadComponent, waitFor, tap, text, type } = require('./helpers/simulate')
+const { reply, apiError, networkDown, method, path, gets, writes } = require('./helpers/wx')
+const { topup: fixtureTopup, page } = require('./helpers/fixtures')
+const { serve, open: openWallet } = require('./helpers/wallet-page')
 
-const WALLET = { principal_fen: 35000, bonus_fen: 3000, balance_fen: 38000, frozen: false, frozen_reason: null }
 const REDEEMED = {
   topup_no: 'KC2026030818021143518860',
   number: '820344175097',
@@ -12,27 +13,7 @@ const REDEEMED = {
   redeemed_at: '2026-03-08T18:02:11+08:00',
   wallet: { principal_fen: 85000, bonus_fen: 3000, balance_fen: 88000 },
 }
-const topup = (id, over = {}) => ({
-  id,
-  topup_no: 'T' + id,
-  channel: 'wechat',
-  channel_name: '微信支付',
-  status: 'credited',
-  status_name: '已到账',
-  station: null,
-  package: { id: 3, name: '充500送30' },
-  principal_fen: 50000,
-  bonus_fen: 3000,
-  spent_principal_fen: 18000,
-  refunded_principal_fen: 0,
-  revoked_bonus_fen: 0,
-  refundable_principal_fen: 32000,
-  refund_requests: [],
-  created_at: '2026-03-08T09:00:01+08:00',
-  credited_at: '2026-03-08T09:00:20+08:00',
-  expires_at: '2026-03-08T09:15:01+08:00',
-  ...over,
-})
+const topup = (id, over = {}) => fixtureTopup({ id, topup_no: 'T' + id, station: null, ...over })
 const request = (id, topupId, over = {}) => ({
   id,
   topup_id: topupId,
@@ -47,59 +28,13 @@ const request = (id, topupId, over = {}) => ({
   refund: null,
   ...over,
 })
-const page = (items, n = 1, hasMore = false) => ({ items, page: n, per_page: 20, total: 30, has_more: hasMore })
-
-const path = (opts) => opts.url.split('?')[0].replace(/^https?:\/\/[^/]+(\/api\/v1)?/, '')
-const method = (opts) => (opts.method || 'GET').toUpperCase()
-const writes = () => requests().filter((r) => method(r) !== 'GET')
-const gets = (p) => requests().filter((r) => method(r) === 'GET' && path(r) === p)
-
-/** GETs from `routes` (path → list of answers, the last repeats); writes in order. */
-function serve(routes, ...writeAnswers) {
-  const table = { '/wallet': [reply(200, WALLET)], '/topup-packages': [reply(200, { items: [] })], '/topups': [reply(200, page([]))], ...routes }
-  const seen = {}
-  let w = 0
-  return answerRequests((opts) => {
-    if (method(opts) !== 'GET') {
-      const a = writeAnswers[Math.min(w, writeAnswers.length - 1)]
-      w += 1
-      return a
-    }
-    const answers = table[path(opts)] || [apiError(404, 'not_found', '不存在')]
-    const i = seen[path(opts)] || 0
-    seen[path(opts)] = i + 1
-    return answers[Math.min(i, answers.length - 1)]
-  })
-}
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await new Promise((r) => setTimeout(r, 5))
-    }
-  }
-}
 
 let pageId
 beforeAll(() => {
   pageId = loadComponent('pages/wallet/wallet')
 })
 
-async function open(options = {}) {
-  const comp = mount(pageId)
-  comp.instance.onLoad(options)
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  await waitFor(() => expect(comp.data.historyState).not.toBe('loading'))
-  return comp
-}
-
-const tap = (comp, sel) => comp.querySelector(sel).dispatchEvent('tap')
-const text = (comp, sel) => comp.querySelector(sel).dom.textContent
-const type = (comp, sel, value) => comp.querySelector(sel).dispatchEvent('input', { detail: { value } })
+const open = (options) => openWallet(pageId, options)
 
 async function fill(comp, number, secret) {
   type(comp, '#card-number', number)
@@ -120,7 +55,7 @@ describe('充值卡', () => {
   })
 
   test('redeem sends number and secret as typed with a key; success shows the credit and the new balance', async () => {
-    serve({ '/topups': [reply(200, page([])), reply(200, page([topup(90, { channel: 'card', channel_name: '充值卡', refundable_principal_fen: 0 })]))] }, reply(200, REDEEMED))
+    serve({ 'GET /topups': [reply(200, page([])), reply(200, page([topup(90, { channel: 'card', channel_name: '充值卡', refundable_principal_fen: 0 })]))] }, reply(200, REDEEMED))
     const comp = await open({ tab: 'card' })
     await fill(comp, '8203 4417 5097', '4821-0937-5562-1180')
     tap(comp, '#redeem')
@@ -191,9 +126,9 @@ describe('充值卡', () => {
 describe('充值记录', () => {
   test('rows show amount, bonus, channel, status and time; pages load with has_more', async () => {
     serve({
-      '/topups': [
-        reply(200, page([topup(88), topup(87, { channel: 'card', channel_name: '充值卡', bonus_fen: 0, refundable_principal_fen: 0, created_at: '2026-03-07T10:05:00+08:00' })], 1, true)),
-        reply(200, page([topup(87), topup(86, { status: 'closed', status_name: '已关闭', refundable_principal_fen: 0 })], 2, false)),
+      'GET /topups': [
+        reply(200, page([topup(88), topup(87, { channel: 'card', channel_name: '充值卡', bonus_fen: 0, refundable_principal_fen: 0, created_at: '2026-03-07T10:05:00+08:00' })], { has_more: true })),
+        reply(200, page([topup(87), topup(86, { status: 'closed', status_name: '已关闭', refundable_principal_fen: 0 })], { page: 2 })),
       ],
     })
     const comp = await open()
@@ -202,7 +137,7 @@ describe('充值记录', () => {
     expect(first).toContain('+赠¥30.00')
     expect(first).toContain('微信支付')
     expect(first).toContain('已到账')
-    expect(first).toContain('03-08 09:00')
+    expect(first).toContain('11-28 09:00')
     expect(text(comp, '#topup-87')).toContain('充值卡')
     expect(text(comp, '#topup-87')).not.toContain('赠')
     expect(gets('/topups')[0].url).toMatch(/\?page=1&per_page=20$/)
@@ -214,7 +149,7 @@ describe('充值记录', () => {
   })
 
   test('no top-ups says so; a failed history offers 重试', async () => {
-    serve({ '/topups': [networkDown(), reply(200, page([]))] })
+    serve({ 'GET /topups': [networkDown(), reply(200, page([]))] })
     const comp = await open()
     expect(text(comp, '#history-error')).toContain('网络不给力')
     tap(comp, '#history-retry')
@@ -223,7 +158,7 @@ describe('充值记录', () => {
 
   test('申请退款 only where the API would take it', async () => {
     serve({
-      '/topups': [
+      'GET /topups': [
         reply(200, page([
           topup(1),
           topup(2, { channel: 'card', channel_name: '充值卡', refundable_principal_fen: 0 }),
@@ -244,7 +179,7 @@ describe('充值记录', () => {
   })
 
   test('申请退款 asks the reason and posts it; a retry after a network error keeps the key', async () => {
-    serve({ '/topups': [reply(200, page([topup(1)]))] }, networkDown(), reply(201, request(9, 1)))
+    serve({ 'GET /topups': [reply(200, page([topup(1)]))] }, networkDown(), reply(201, request(9, 1)))
     wx.showModal = jest.fn((opts) => opts.success({ confirm: true, cancel: false, content: opts.content || ' 换工作离开昆明 ' }))
     const comp = await open()
     await comp.instance.askRefund({ currentTarget: { dataset: { id: 1 } } })
@@ -264,7 +199,7 @@ describe('充值记录', () => {
   })
 
   test('a refusal shows the API message on the row', async () => {
-    serve({ '/topups': [reply(200, page([topup(1)]))] }, apiError(409, 'topup_too_old', '该充值到账已超过 360 天，无法原路退回'))
+    serve({ 'GET /topups': [reply(200, page([topup(1)]))] }, apiError(409, 'topup_too_old', '该充值到账已超过 360 天，无法原路退回'))
     wx.showModal = jest.fn((opts) => opts.success({ confirm: true, cancel: false, content: '不用了' }))
     const comp = await open()
     tap(comp, '#refund-1')
@@ -272,7 +207,7 @@ describe('充值记录', () => {
   })
 
   test('撤回 posts the cancel of the open request and shows it withdrawn', async () => {
-    serve({ '/topups': [reply(200, page([topup(5, { refund_requests: [request(7, 5)] })]))] }, reply(200, request(7, 5, { status: 'cancelled', status_name: '已撤回' })))
+    serve({ 'GET /topups': [reply(200, page([topup(5, { refund_requests: [request(7, 5)] })]))] }, reply(200, request(7, 5, { status: 'cancelled', status_name: '已撤回' })))
     const comp = await open()
     tap(comp, '#cancel-5')
     await waitFor(() => expect(text(comp, '#topup-5')).toContain('退款申请已撤回'))

@@ -1,87 +1,41 @@
 // 首页：定位、请求附近的油站、列表与价格、搜索、点击进入油站、空/离线/未授权定位。
-const { loadComponent, simulate } = require('./helpers/simulate')
+const { loadComponent, mount, waitFor, text } = require('./helpers/simulate')
+const { reply, apiError, networkDown, answerRequests, requests, parseRequest } = require('./helpers/wx')
+const { page } = require('./helpers/fixtures')
 
-const STATIONS = {
-  items: [
-    {
-      id: 7,
-      name: '昆明北京路加油站',
-      city: '昆明',
-      address: '盘龙区北京路 1088 号',
-      phone: '0871-65550000',
-      services: ['便利店'],
-      location: { lat: 25.0406, lng: 102.7123, coord: 'gcj02' },
-      distance_m: 850,
-      open_now: true,
-      hours_today: '24小时营业',
-      fuels: [
-        { code: '92', name: '92#汽油', kind: 'gasoline', list_price_fen: 768, member_price_fen: 748 },
-        { code: '0', name: '0#柴油', kind: 'diesel', list_price_fen: null, member_price_fen: null },
-      ],
-      photos: [],
-    },
-    {
-      id: 9,
-      name: '大理下关加油站',
-      city: '大理',
-      address: '下关镇建设路 12 号',
-      phone: '',
-      services: [],
-      location: { lat: 25.6, lng: 100.27, coord: 'gcj02' },
-      distance_m: 12400,
-      open_now: false,
-      hours_today: '06:00-22:00',
-      fuels: [{ code: '95', name: '95#汽油', kind: 'gasoline', list_price_fen: 815, member_price_fen: 795 }],
-      photos: [],
-    },
-  ],
-  page: 1,
-  per_page: 20,
-  total: 2,
-  has_more: false,
-}
-
-function answer(statusCode, body) {
-  wx.request = jest.fn((opts) => {
-    setTimeout(() => opts.success({ statusCode, data: body, header: {} }), 0)
-    return { abort() {} }
-  })
-}
-
-function offline() {
-  wx.request = jest.fn((opts) => {
-    setTimeout(() => opts.fail({ errMsg: 'request:fail timeout' }), 0)
-    return { abort() {} }
-  })
-}
-
-// The path and query of one wx.request call, wherever the client put the query.
-function sent(call) {
-  const [url, qs] = call.url.split('?')
-  const query = {}
-  if (qs) {
-    qs.split('&').forEach((kv) => {
-      const [k, v] = kv.split('=')
-      query[decodeURIComponent(k)] = decodeURIComponent(v)
-    })
-  }
-  if (call.data && typeof call.data === 'object') {
-    Object.keys(call.data).forEach((k) => { query[k] = String(call.data[k]) })
-  }
-  return { url, query, method: (call.method || 'GET').toUpperCase() }
-}
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-}
+const STATIONS = page([
+  {
+    id: 7,
+    name: '昆明北京路加油站',
+    city: '昆明',
+    address: '盘龙区北京路 1088 号',
+    phone: '0871-65550000',
+    services: ['便利店'],
+    location: { lat: 25.0406, lng: 102.7123, coord: 'gcj02' },
+    distance_m: 850,
+    open_now: true,
+    hours_today: '24小时营业',
+    fuels: [
+      { code: '92', name: '92#汽油', kind: 'gasoline', list_price_fen: 768, member_price_fen: 748 },
+      { code: '0', name: '0#柴油', kind: 'diesel', list_price_fen: null, member_price_fen: null },
+    ],
+    photos: [],
+  },
+  {
+    id: 9,
+    name: '大理下关加油站',
+    city: '大理',
+    address: '下关镇建设路 12 号',
+    phone: '',
+    services: [],
+    location: { lat: 25.6, lng: 100.27, coord: 'gcj02' },
+    distance_m: 12400,
+    open_now: false,
+    hours_today: '06:00-22:00',
+    fuels: [{ code: '95', name: '95#汽油', kind: 'gasoline', list_price_fen: 815, member_price_fen: 795 }],
+    photos: [],
+  },
+])
 
 let pageId
 beforeAll(() => {
@@ -89,38 +43,32 @@ beforeAll(() => {
 })
 
 beforeEach(() => {
-  global.wx = global.wx || {}
   wx.getLocation = jest.fn((opts) => opts.success({ latitude: 25.04, longitude: 102.71 }))
-  wx.navigateTo = jest.fn()
-  wx.stopPullDownRefresh = jest.fn()
-  wx.showToast = jest.fn()
-  wx.openSetting = jest.fn()
-  wx.chooseLocation = jest.fn()
 })
 
 function open() {
-  const comp = simulate.render(pageId)
-  comp.attach(document.createElement('parent-wrapper'))
+  const comp = mount(pageId)
   comp.instance.onLoad({})
   return comp
 }
 
-const text = (comp) => comp.dom.textContent
+/** What the latest request asked for. */
+const lastAsked = () => parseRequest(requests()[requests().length - 1])
 
 test('asks for a GCJ-02 location and sends it to GET /stations', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   expect(wx.getLocation).toHaveBeenCalledWith(expect.objectContaining({ type: 'gcj02' }))
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   expect(wx.request).toHaveBeenCalledTimes(1)
-  const req = sent(wx.request.mock.calls[0][0])
+  const req = lastAsked()
   expect(req.method).toBe('GET')
   expect(req.url).toMatch(/\/stations$/)
   expect(req.query).toMatchObject({ lat: '25.04', lng: '102.71', coord: 'gcj02', page: '1' })
 })
 
 test('shows the stations in the API order with distance, open now and prices', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   const rows = comp.querySelectorAll('.station').map((r) => r.dom.textContent)
@@ -137,7 +85,7 @@ test('shows the stations in the API order with distance, open now and prices', a
 })
 
 test('puts a marker on the map at each station GCJ-02 point', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.data.markers.length).toBe(2))
   expect(comp.data.markers[0]).toMatchObject({
@@ -151,7 +99,7 @@ test('puts a marker on the map at each station GCJ-02 point', async () => {
 })
 
 test('tapping a station opens its page with its id', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#station-9')).toBeTruthy())
   comp.querySelector('#station-9').dispatchEvent('tap')
@@ -161,7 +109,7 @@ test('tapping a station opens its page with its id', async () => {
 })
 
 test('tapping a marker opens its station', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   comp.instance.onMarkerTap({ detail: { markerId: 7 } })
@@ -169,7 +117,7 @@ test('tapping a marker opens its station', async () => {
 })
 
 test('the search box filters the list and the markers by name', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   comp.querySelector('#search').dispatchEvent('input', { detail: { value: '大理' } })
@@ -181,77 +129,71 @@ test('the search box filters the list and the markers by name', async () => {
   expect(wx.request).toHaveBeenCalledTimes(1)
 })
 
-const LIJIANG = {
-  items: [
-    {
-      ...STATIONS.items[0],
-      id: 21,
-      name: '丽江古城加油站',
-      city: '丽江',
-      address: '古城区香格里大道 9 号',
-      distance_m: 402000,
-    },
-  ],
-  page: 1,
-  per_page: 20,
-  total: 1,
-  has_more: false,
-}
+const LIJIANG = page([
+  {
+    ...STATIONS.items[0],
+    id: 21,
+    name: '丽江古城加油站',
+    city: '丽江',
+    address: '古城区香格里大道 9 号',
+    distance_m: 402000,
+  },
+])
 
 test('searching asks the server across the chain and clearing goes back to nearby', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   comp.querySelector('#search').dispatchEvent('input', { detail: { value: ' 丽江 ' } })
   await waitFor(() => expect(comp.querySelector('#no-match')).toBeTruthy())
-  answer(200, LIJIANG)
+  answerRequests(reply(200, LIJIANG))
   comp.querySelector('#search').dispatchEvent('confirm', { detail: { value: ' 丽江 ' } })
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(1))
-  const asked = sent(wx.request.mock.calls[0][0])
+  const asked = lastAsked()
   expect(asked.url).toMatch(/\/stations$/)
   expect(asked.query).toMatchObject({ q: '丽江', lat: '25.04', lng: '102.71', page: '1' })
   expect(text(comp)).toContain('丽江古城加油站')
   expect(text(comp)).toContain('402km')
   expect(comp.data.markers.map((m) => m.id)).toEqual([21])
 
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   comp.querySelector('#search-clear').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
-  expect(sent(wx.request.mock.calls[0][0]).query.q).toBeUndefined()
+  expect(lastAsked().query.q).toBeUndefined()
 })
 
 test('a search the server finds nothing for says so', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   comp.querySelector('#search').dispatchEvent('input', { detail: { value: '上海' } })
   await waitFor(() => expect(comp.querySelector('#search-all')).toBeTruthy())
-  answer(200, { items: [], page: 1, per_page: 20, total: 0, has_more: false })
+  answerRequests(reply(200, page([])))
   comp.querySelector('#search-all').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#search-empty')).toBeTruthy())
   expect(text(comp)).toContain('没有找到“上海”')
-  expect(sent(wx.request.mock.calls[0][0]).query.q).toBe('上海')
+  expect(lastAsked().query.q).toBe('上海')
 })
 
 test('no station nearby shows the empty state', async () => {
-  answer(200, { items: [], page: 1, per_page: 20, total: 0, has_more: false })
+  answerRequests(reply(200, page([])))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#empty')).toBeTruthy())
   expect(text(comp)).toContain('附近没有油站')
 })
 
 test('offline shows the message and retry loads the list', async () => {
-  offline()
+  answerRequests(networkDown())
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
   expect(comp.querySelector('#error-message').dom.textContent.trim()).not.toBe('')
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   comp.querySelector('#retry').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
 })
 
 test('an API error shows its Chinese message', async () => {
-  answer(400, { error: { code: 'invalid_request', message: '纬度不能大于 90' } })
+  answerRequests(apiError(400, 'invalid_request', '纬度不能大于 90'))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#error-message')).toBeTruthy())
   expect(comp.querySelector('#error-message').dom.textContent).toContain('纬度不能大于 90')
@@ -259,7 +201,7 @@ test('an API error shows its Chinese message', async () => {
 
 test('location refused explains and offers to pick a place instead', async () => {
   wx.getLocation = jest.fn((opts) => opts.fail({ errMsg: 'getLocation:fail auth deny' }))
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#denied')).toBeTruthy())
   expect(text(comp)).toContain('没有获得位置权限')
@@ -267,11 +209,11 @@ test('location refused explains and offers to pick a place instead', async () =>
   wx.chooseLocation = jest.fn((opts) => opts.success({ latitude: 26.87, longitude: 100.23, name: '丽江' }))
   comp.querySelector('#choose-location').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
-  expect(sent(wx.request.mock.calls[0][0]).query).toMatchObject({ lat: '26.87', lng: '100.23' })
+  expect(lastAsked().query).toMatchObject({ lat: '26.87', lng: '100.23' })
 })
 
 test('pull-down refresh reloads and stops the spinner', async () => {
-  answer(200, STATIONS)
+  answerRequests(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   comp.instance.onPullDownRefresh()
@@ -281,12 +223,12 @@ test('pull-down refresh reloads and stops the spinner', async () => {
 
 test('scrolling to the bottom loads the next page when there is one', async () => {
   const second = { ...STATIONS, items: [{ ...STATIONS.items[1], id: 11, name: '丽江古城加油站' }], page: 2 }
-  answer(200, { ...STATIONS, has_more: true })
+  answerRequests(reply(200, { ...STATIONS, has_more: true }))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
-  answer(200, second)
+  answerRequests(reply(200, second))
   comp.instance.onReachBottom()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(3))
-  expect(sent(wx.request.mock.calls[0][0]).query).toMatchObject({ page: '2' })
+  expect(lastAsked().query).toMatchObject({ page: '2' })
   expect(text(comp)).toContain('没有更多了')
 })

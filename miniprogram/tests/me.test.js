@@ -2,20 +2,10 @@
 // 政策、号码已被绑定、断网后用同一个键重试）；出错、离线、下拉刷新、回到页签时刷新。
 const fs = require('fs')
 const path = require('path')
-const { ROOT, loadComponent, mount, settle } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { ROOT, loadComponent, mount, settle, waitFor, openPage, text } = require('./helpers/simulate')
+const { reply, apiError, networkDown, answerNothing, answerRoutes, requests, requestsTo } = require('./helpers/wx')
+const { ME, WALLET } = require('./helpers/fixtures')
 
-const ME = {
-  id: 1024,
-  nickname: '张师傅',
-  phone: '138****5678',
-  created_at: '2026-03-01T09:15:00+08:00',
-  last_login_at: '2026-03-08T18:02:11+08:00',
-  tier: { id: 2, name: '金卡' },
-  vehicle_count: 2,
-  consent: { version: '1', at: '2026-03-01T09:15:30+08:00' },
-}
-const WALLET = { principal_fen: 32000, bonus_fen: 3000, balance_fen: 35000, frozen: false, frozen_reason: null }
 const cut = (code, name, fen) => ({ fuel: { code, name }, cut_fen: fen })
 const SILVER = { id: 1, name: '银卡', rank: 1, threshold: 200000, cuts: [] }
 const GOLD = { id: 2, name: '金卡', rank: 2, threshold: 800000, cuts: [cut('92', '92#汽油', 10), cut('95', '95#汽油', 15)] }
@@ -36,34 +26,7 @@ const TIER = {
   history: [],
 }
 
-/** Answer by method and path; a route is an answer or a list of answers used in turn. */
-function serve(routes) {
-  const used = {}
-  return answerRequests((opts) => {
-    const path = opts.url.split('?')[0].replace(/^.*\/api\/v1/, '')
-    const key = (opts.method || 'GET') + ' ' + path
-    const route = routes[key]
-    if (!route) return apiError(404, 'not_found', '没有这个接口: ' + key)
-    if (!Array.isArray(route)) return route
-    used[key] = (used[key] || 0) + 1
-    return route[Math.min(used[key], route.length) - 1]
-  })
-}
-
 const BASE = { 'GET /me': reply(200, ME), 'GET /wallet': reply(200, WALLET), 'GET /me/tier': reply(200, TIER) }
-const sent = (method, path) => requests().filter((r) => r.method === method && r.url.endsWith(path))
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await settle()
-    }
-  }
-}
 
 let pageId
 beforeAll(() => {
@@ -71,15 +34,11 @@ beforeAll(() => {
 })
 
 const loggedIn = () => wx.setStorageSync('jiayou.token', 'tok-1')
-const txt = (comp, sel) => comp.querySelector(sel).dom.textContent
 
-async function opened(routes = {}) {
+function opened(routes = {}) {
   loggedIn()
-  serve({ ...BASE, ...routes })
-  const comp = mount(pageId)
-  comp.instance.onLoad({})
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  return comp
+  answerRoutes({ ...BASE, ...routes })
+  return openPage(pageId)
 }
 
 test('asks GET /me, /wallet and /me/tier with the token and shows the header', async () => {
@@ -90,18 +49,18 @@ test('asks GET /me, /wallet and /me/tier with the token and shows the header', a
     'GET /wallet',
   ])
   requests().forEach((r) => expect(r.header.Authorization).toBe('Bearer tok-1'))
-  expect(txt(comp, '#nickname')).toBe('张师傅')
-  expect(txt(comp, '#phone')).toBe('138****5678')
+  expect(text(comp, '#nickname')).toBe('张师傅')
+  expect(text(comp, '#phone')).toBe('138****5678')
   expect(comp.querySelector('#bind-phone')).toBeFalsy()
-  expect(txt(comp, '#entry-vehicles')).toContain('2 辆')
-  expect(txt(comp, '#consent')).toContain('已同意')
+  expect(text(comp, '#entry-vehicles')).toContain('2 辆')
+  expect(text(comp, '#consent')).toContain('已同意')
 })
 
 test('the wallet shows the total, principal and bonus apart, and opens the wallet page', async () => {
   const comp = await opened()
-  expect(txt(comp, '#balance')).toBe('¥350.00')
-  expect(txt(comp, '#principal')).toBe('¥320.00')
-  expect(txt(comp, '#bonus')).toBe('¥30.00')
+  expect(text(comp, '#balance')).toBe('¥350.00')
+  expect(text(comp, '#principal')).toBe('¥320.00')
+  expect(text(comp, '#bonus')).toBe('¥30.00')
   expect(comp.querySelector('#frozen')).toBeFalsy()
   comp.querySelector('#wallet').dispatchEvent('tap')
   await waitFor(() => expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/wallet/wallet' }))
@@ -110,34 +69,34 @@ test('the wallet shows the total, principal and bonus apart, and opens the walle
 test('a frozen wallet says why', async () => {
   const frozen = { ...WALLET, frozen: true, frozen_reason: '账户存在异常交易，请联系油站' }
   const comp = await opened({ 'GET /wallet': reply(200, frozen) })
-  expect(txt(comp, '#frozen')).toContain('账户存在异常交易，请联系油站')
+  expect(text(comp, '#frozen')).toContain('账户存在异常交易，请联系油站')
 })
 
 test('the tier card shows the name, the progress to the next tier, what remains and the benefits', async () => {
   const comp = await opened()
-  expect(txt(comp, '#tier-name')).toBe('金卡')
-  expect(txt(comp, '#tier')).toContain('近365天消费金额 ¥8536.00')
+  expect(text(comp, '#tier-name')).toBe('金卡')
+  expect(text(comp, '#tier')).toContain('近365天消费金额 ¥8536.00')
   expect(comp.querySelector('#progress').dom.getAttribute('style')).toContain('width: 42%')
-  expect(txt(comp, '#remain')).toBe('再消费 ¥11464.00 升级为钻石卡')
-  const benefits = txt(comp, '#benefits')
+  expect(text(comp, '#remain')).toBe('再消费 ¥11464.00 升级为钻石卡')
+  const benefits = text(comp, '#benefits')
   expect(benefits).toContain('92#汽油 会员价每升再降 ¥0.10')
   expect(benefits).toContain('95#汽油 会员价每升再降 ¥0.15')
-  expect(txt(comp, '#saving')).toContain('¥231.50')
+  expect(text(comp, '#saving')).toContain('¥231.50')
 })
 
 test('a litres tier counts litres; the top tier has no bar; no tiers hides the card', async () => {
   const litres = { ...TIER, metric: 'litres', metric_name: '加油升数', unit: 'ml', value: 120500, tier: null, next_tier: SILVER, missing: 79500 }
   let comp = await opened({ 'GET /me/tier': reply(200, litres) })
-  expect(txt(comp, '#tier-name')).toBe('普通会员')
-  expect(txt(comp, '#remain')).toBe('再加油 79.50 升 升级为银卡')
-  expect(txt(comp, '#benefits')).toContain('暂无等级优惠')
+  expect(text(comp, '#tier-name')).toBe('普通会员')
+  expect(text(comp, '#remain')).toBe('再加油 79.50 升 升级为银卡')
+  expect(text(comp, '#benefits')).toContain('暂无等级优惠')
 
   comp = await opened({ 'GET /me/tier': reply(200, { ...TIER, tier: DIAMOND, next_tier: null, missing: 0 }) })
-  expect(txt(comp, '#remain')).toBe('已是最高等级')
+  expect(text(comp, '#remain')).toBe('已是最高等级')
   expect(comp.querySelector('#progress')).toBeFalsy()
 
   comp = await opened({ 'GET /me/tier': reply(200, { ...TIER, missing: 0, value: 2000000 }) })
-  expect(txt(comp, '#remain')).toContain('已达到钻石卡门槛')
+  expect(text(comp, '#remain')).toContain('已达到钻石卡门槛')
 
   comp = await opened({ 'GET /me/tier': reply(200, { ...TIER, tiers: [], tier: null, next_tier: null }) })
   expect(comp.querySelector('#tier')).toBeFalsy()
@@ -161,25 +120,25 @@ test('the entries open their pages; 我的订单 is a tab, so it switches to it'
 })
 
 test('without a token it logs in first, then loads', async () => {
-  serve({ ...BASE, 'POST /auth/wechat': reply(200, { token: 'tok-new', member: { id: 1024 } }) })
+  answerRoutes({ ...BASE, 'POST /auth/wechat': reply(200, { token: 'tok-new', member: { id: 1024 } }) })
   const comp = mount(pageId)
   comp.instance.onLoad({})
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   expect(requests()[0].url).toMatch(/\/auth\/wechat$/)
   expect(requests()[0].data).toEqual({ js_code: 'test-js-code' })
-  expect(sent('GET', '/me')[0].header.Authorization).toBe('Bearer tok-new')
+  expect(requestsTo('GET', '/me')[0].header.Authorization).toBe('Bearer tok-new')
 })
 
 test('a failed login offers 登录, which logs in and loads', async () => {
-  serve({ ...BASE, 'POST /auth/wechat': [networkDown(), reply(200, { token: 'tok-2', member: {} })] })
+  answerRoutes({ ...BASE, 'POST /auth/wechat': [networkDown(), reply(200, { token: 'tok-2', member: {} })] })
   const comp = mount(pageId)
   comp.instance.onLoad({})
   await waitFor(() => expect(comp.querySelector('#login')).toBeTruthy())
-  expect(txt(comp, '#login-message')).toContain('网络不给力')
-  expect(sent('GET', '/me')).toHaveLength(0)
+  expect(text(comp, '#login-message')).toContain('网络不给力')
+  expect(requestsTo('GET', '/me')).toHaveLength(0)
   comp.querySelector('#login-btn').dispatchEvent('tap')
   await waitFor(() => expect(comp.data.state).toBe('ready'))
-  expect(txt(comp, '#nickname')).toBe('张师傅')
+  expect(text(comp, '#nickname')).toBe('张师傅')
 })
 
 const unbound = { 'GET /me': reply(200, { ...ME, phone: '' }) }
@@ -193,8 +152,8 @@ test('绑定手机号 posts the button’s code with an Idempotency-Key and show
   const wxml = fs.readFileSync(path.join(ROOT, 'pages/me/me.wxml'), 'utf8')
   expect(wxml).toMatch(/id="bind-phone"[^>]*open-type="getPhoneNumber"[^>]*bindgetphonenumber="onPhone"/)
   phoneTap(comp, { code: 'phone-code-1', errMsg: 'getPhoneNumber:ok' })
-  await waitFor(() => expect(txt(comp, '#phone')).toBe('139****0001'))
-  const [post] = sent('POST', '/me/phone')
+  await waitFor(() => expect(text(comp, '#phone')).toBe('139****0001'))
+  const [post] = requestsTo('POST', '/me/phone')
   expect(post.data).toEqual({ code: 'phone-code-1' })
   expect(post.header['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/)
   expect(comp.querySelector('#bind-phone')).toBeFalsy()
@@ -205,7 +164,7 @@ test('a driver who denied sharing sends nothing and is told so', async () => {
   phoneTap(comp, { errMsg: 'getPhoneNumber:fail user deny' })
   await waitFor(() => expect(wx.showToast).toHaveBeenCalled())
   expect(wx.showToast.mock.calls[0][0].title).toContain('手机号未分享')
-  expect(sent('POST', '/me/phone')).toHaveLength(0)
+  expect(requestsTo('POST', '/me/phone')).toHaveLength(0)
 })
 
 test('consent_required explains and opens the privacy page', async () => {
@@ -234,8 +193,8 @@ test('phone_taken shows the API message; the next tap is a new request with a ne
   expect(wx.showModal.mock.calls[0][0].content).toBe('这个手机号已绑定其他会员')
   expect(comp.querySelector('#phone-retry')).toBeFalsy()
   phoneTap(comp, { code: 'c2' })
-  await waitFor(() => expect(txt(comp, '#phone')).toBe('139****0001'))
-  const [first, second] = sent('POST', '/me/phone')
+  await waitFor(() => expect(text(comp, '#phone')).toBe('139****0001'))
+  const [first, second] = requestsTo('POST', '/me/phone')
   expect(second.data).toEqual({ code: 'c2' })
   expect(second.header['Idempotency-Key']).not.toBe(first.header['Idempotency-Key'])
 })
@@ -246,8 +205,8 @@ test('a network failure keeps the code and key: 重试 sends the same request ag
   await waitFor(() => expect(comp.querySelector('#phone-retry')).toBeTruthy())
   expect(wx.showModal.mock.calls[0][0].content).toContain('网络不给力')
   comp.querySelector('#phone-retry').dispatchEvent('tap')
-  await waitFor(() => expect(txt(comp, '#phone')).toBe('139****0001'))
-  const [first, second] = sent('POST', '/me/phone')
+  await waitFor(() => expect(text(comp, '#phone')).toBe('139****0001'))
+  const [first, second] = requestsTo('POST', '/me/phone')
   expect(second.data).toEqual(first.data)
   expect(second.header['Idempotency-Key']).toBe(first.header['Idempotency-Key'])
 })
@@ -261,11 +220,11 @@ test('解绑 asks first, sends DELETE /me/phone with a key and shows the bind bu
   await waitFor(() => expect(wx.showModal).toHaveBeenCalledTimes(1))
   expect(wx.showModal.mock.calls[0][0].content).toContain('订单、钱包和充值记录都会保留')
   await settle()
-  expect(sent('DELETE', '/me/phone')).toHaveLength(0)
+  expect(requestsTo('DELETE', '/me/phone')).toHaveLength(0)
 
   comp.querySelector('#unbind-phone').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#bind-phone')).toBeTruthy())
-  const [del] = sent('DELETE', '/me/phone')
+  const [del] = requestsTo('DELETE', '/me/phone')
   expect(del.header['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/)
   expect(comp.querySelector('#phone')).toBeFalsy()
 })
@@ -274,21 +233,21 @@ test('an unbind lost on the network is retried with the same key', async () => {
   const comp = await opened({ ...BASE, 'DELETE /me/phone': [networkDown(), reply(200, UNBOUND)] })
   comp.querySelector('#unbind-phone').dispatchEvent('tap')
   await waitFor(() => expect(wx.showModal.mock.calls.some((c) => c[0].title === '解绑失败')).toBe(true))
-  expect(txt(comp, '#phone')).toBe('138****5678')
+  expect(text(comp, '#phone')).toBe('138****5678')
   comp.querySelector('#unbind-phone').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#bind-phone')).toBeTruthy())
-  const [first, second] = sent('DELETE', '/me/phone')
+  const [first, second] = requestsTo('DELETE', '/me/phone')
   expect(second.header['Idempotency-Key']).toBe(first.header['Idempotency-Key'])
 })
 
 test('offline shows 网络不可用 with the message; 重试 loads the page', async () => {
   loggedIn()
-  serve({ ...BASE, 'GET /me': [networkDown(), reply(200, ME)] })
+  answerRoutes({ ...BASE, 'GET /me': [networkDown(), reply(200, ME)] })
   const comp = mount(pageId)
   comp.instance.onLoad({})
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
-  expect(txt(comp, '#error')).toContain('网络不可用')
-  expect(txt(comp, '#error-message')).toContain('网络不给力')
+  expect(text(comp, '#error')).toContain('网络不可用')
+  expect(text(comp, '#error-message')).toContain('网络不给力')
   comp.querySelector('#retry').dispatchEvent('tap')
   await waitFor(() => expect(comp.data.state).toBe('ready'))
 })
@@ -298,10 +257,10 @@ test('a wallet or tier that fails alone says so beside the rest', async () => {
     'GET /wallet': apiError(503, 'unavailable', '服务暂时不可用，请稍后重试'),
     'GET /me/tier': networkDown(),
   })
-  expect(txt(comp, '#nickname')).toBe('张师傅')
-  expect(txt(comp, '#wallet-error')).toContain('服务暂时不可用')
+  expect(text(comp, '#nickname')).toBe('张师傅')
+  expect(text(comp, '#wallet-error')).toContain('服务暂时不可用')
   expect(comp.querySelector('#balance')).toBeFalsy()
-  expect(txt(comp, '#tier-error')).toContain('网络不给力')
+  expect(text(comp, '#tier-error')).toContain('网络不给力')
 })
 
 test('pull-down refresh reloads and stops the spinner; a failed refresh keeps what is shown', async () => {
@@ -309,25 +268,25 @@ test('pull-down refresh reloads and stops the spinner; a failed refresh keeps wh
   const comp = await opened({ 'GET /wallet': [reply(200, WALLET), reply(200, richer), networkDown()], 'GET /me': [reply(200, ME), reply(200, ME), networkDown()] })
   comp.instance.onPullDownRefresh()
   await waitFor(() => expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(1))
-  expect(txt(comp, '#balance')).toBe('¥550.00')
+  expect(text(comp, '#balance')).toBe('¥550.00')
   comp.instance.onPullDownRefresh()
   await waitFor(() => expect(wx.stopPullDownRefresh).toHaveBeenCalledTimes(2))
-  expect(txt(comp, '#balance')).toBe('¥550.00')
+  expect(text(comp, '#balance')).toBe('¥550.00')
   expect(comp.querySelector('#offline')).toBeTruthy()
   expect(wx.showToast.mock.calls[0][0].title).toContain('网络不给力')
 })
 
 test('coming back to the tab reads everything again', async () => {
   const comp = await opened({ 'GET /me': [reply(200, { ...ME, consent: null }), reply(200, ME)] })
-  expect(txt(comp, '#consent')).toContain('未同意')
+  expect(text(comp, '#consent')).toContain('未同意')
   comp.instance.onShow()
-  await waitFor(() => expect(txt(comp, '#consent')).toContain('已同意'))
-  expect(sent('GET', '/me')).toHaveLength(2)
+  await waitFor(() => expect(text(comp, '#consent')).toContain('已同意'))
+  expect(requestsTo('GET', '/me')).toHaveLength(2)
 })
 
 test('shows loading until the answers arrive', () => {
   loggedIn()
-  wx.request.mockImplementation(() => ({ abort() {} }))
+  answerNothing()
   const comp = mount(pageId)
   comp.instance.onLoad({})
   expect(comp.querySelector('#loading')).toBeTruthy()

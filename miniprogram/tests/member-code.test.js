@@ -2,7 +2,7 @@
 // 离开时恢复亮度、停掉计时；限流或断网时保留仍有效的码并退避重试，过期就收起。
 // Time is jest's fake clock: every timing below is exact, no real waiting.
 const { loadComponent, mount } = require('./helpers/simulate')
-const { reply, apiError, networkDown, requests } = require('./helpers/wx')
+const { reply, apiError, networkDown, answerNothing, requests } = require('./helpers/wx')
 
 /**
  * Like answerRequests, but each answer arrives as a promise job rather than a timer: under the
@@ -221,7 +221,7 @@ test('without a token it logs in before asking for the code', async () => {
 })
 
 test('shows loading until the code arrives', () => {
-  wx.request.mockImplementation(() => ({ abort() {} }))
+  answerNothing()
   const comp = mount(pageId)
   comp.instance.onShow()
   expect(comp.querySelector('#loading')).toBeTruthy()

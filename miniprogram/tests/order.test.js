@@ -1,7 +1,8 @@
 // 加油下单：加载油站和车辆、默认车辆预填、快捷金额下单（带 Idempotency-Key）、断网重试沿用同一个键、
 // 价格明细、钱包支付、微信支付（原样传服务端参数）、余额不足、连点只发一次。
-const { loadComponent, simulate, settle } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { loadComponent, mount, settle, waitFor, openPage, tap } = require('./helpers/simulate')
+const { reply, apiError, networkDown, answerRequests, answerRoutes, requests, path, method, writes } = require('./helpers/wx')
+const { order, PAID: FIXTURE_PAID, WECHAT_PAY } = require('./helpers/fixtures')
 
 const STATION = {
   id: 7,
@@ -30,115 +31,28 @@ const VEHICLES = {
   max_vehicles: 5,
 }
 
-const ORDER = {
-  id: 5021,
-  order_no: 'JY2026030818021112345678',
-  status: 'created',
-  status_name: '待支付',
-  station: { id: 7, name: '昆明北京路加油站' },
+// The order placed: 95# for the default vehicle, no nozzle chosen.
+const PLACED = {
   fuel: { code: '95', name: '95#汽油' },
   nozzle: null,
   plate: '云AD67890',
-  mode: 'amount',
-  preset_amount_fen: 20000,
-  preset_volume_ml: null,
   list_price_fen: 815,
   unit_price_fen: 785,
-  member_price_applied: true,
-  pricing: {
-    list_price_fen: 815,
-    member_price_fen: 795,
-    tier_id: 2,
-    tier_cut_fen: 10,
-    unit_price_fen: 785,
-    saving_per_litre_fen: 30,
-    saving_fen: null,
-    note: '金卡会员价再降0.10元/升',
-  },
-  amount_fen: 20000,
-  payment_method: null,
-  paid_fen: 0,
-  refunded_fen: 0,
-  dispensed_ml: null,
-  dispensed_fen: null,
-  pickup: null,
-  refunds: [],
-  created_at: '2026-03-08T18:02:11+08:00',
-  expires_at: '2026-03-08T18:17:11+08:00',
-  paid_at: null,
-  fueled_at: null,
-  settled_at: null,
-  cancelled_at: null,
+  pricing: { ...order().pricing, list_price_fen: 815, member_price_fen: 795, unit_price_fen: 785 },
 }
+const ORDER = order(PLACED)
+const PAID = { ...FIXTURE_PAID, ...PLACED }
 
-const PAID = {
-  ...ORDER,
-  status: 'paid',
-  status_name: '已支付，待加油',
-  payment_method: 'wallet',
-  paid_fen: 20000,
-  pickup: { token: 'K7Q2', code: '38170426', qr_url: 'http://x/qr.png', expires_at: '2026-03-09T18:02:40+08:00' },
-}
-
-const WECHAT_PAY = {
-  appId: 'wx8888888888888888',
-  timeStamp: '1772964131',
-  nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
-  package: 'prepay_id=wx201410272009395522657a690389285100',
-  signType: 'RSA',
-  paySign: 'oR9d8PuhnIc+YZ8cBHFCwfgpaK9gd7vaRvkYD7rthRAZ',
-}
-
-const path = (opts) => opts.url.split('?')[0].replace(/^https?:\/\/[^/]+(\/api\/v1)?/, '')
-const method = (opts) => (opts.method || 'GET').toUpperCase()
-
-/** Answer the page's GETs; writes answered by `writes` (a list, used in order, last repeats). */
-function serve(...writes) {
-  let i = 0
-  return answerRequests((opts) => {
-    if (method(opts) === 'GET') {
-      if (/\/stations\/7$/.test(path(opts))) return reply(200, STATION)
-      if (/\/vehicles$/.test(path(opts))) return reply(200, VEHICLES)
-      return reply(404, { error: { code: 'not_found', message: '不存在' } })
-    }
-    const w = writes[Math.min(i, writes.length - 1)]
-    i += 1
-    return typeof w === 'function' ? w(opts) : w
-  })
-}
-
-const writes = () => requests().filter((r) => method(r) !== 'GET')
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-}
+/** Answer the page's GETs; writes answered in order (the last repeats). */
+const serve = (...writeAnswers) =>
+  answerRoutes({ 'GET /stations/7': reply(200, STATION), 'GET /vehicles': reply(200, VEHICLES) }, ...writeAnswers)
 
 let pageId
 beforeAll(() => {
   pageId = loadComponent('pages/order/order')
 })
 
-beforeEach(() => {
-  wx.setNavigationBarTitle = jest.fn()
-})
-
-async function open() {
-  const comp = simulate.render(pageId)
-  comp.attach(document.createElement('parent-wrapper'))
-  comp.instance.onLoad({ station_id: '7' })
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  return comp
-}
-
-const tap = (comp, sel) => comp.querySelector(sel).dispatchEvent('tap')
+const open = () => openPage(pageId, { station_id: '7' })
 
 async function placed(...writeAnswers) {
   serve(...writeAnswers)
@@ -151,8 +65,7 @@ async function placed(...writeAnswers) {
 
 test('loads the station and the vehicles in parallel', async () => {
   serve()
-  const comp = simulate.render(pageId)
-  comp.attach(document.createElement('parent-wrapper'))
+  const comp = mount(pageId)
   comp.instance.onLoad({ station_id: '7' })
   // Both asked before either answered.
   expect(requests().map((r) => [method(r), path(r)])).toEqual([
@@ -346,8 +259,7 @@ test('下单 without an amount says what is missing and sends nothing', async ()
 
 test('a failed load shows the message and retry loads the page', async () => {
   answerRequests(networkDown())
-  const comp = simulate.render(pageId)
-  comp.attach(document.createElement('parent-wrapper'))
+  const comp = mount(pageId)
   comp.instance.onLoad({ station_id: '7' })
   await waitFor(() => expect(comp.querySelector('#load-error')).toBeTruthy())
   expect(comp.querySelector('#load-error-message').dom.textContent).toContain('网络')
@@ -358,10 +270,7 @@ test('a failed load shows the message and retry loads the page', async () => {
 
 test('添加车辆 opens the vehicles page; back on the order, the new default vehicle is prefilled', async () => {
   let vehicleList = { items: [], max_vehicles: 5 }
-  answerRequests((opts) => {
-    if (/\/stations\/7$/.test(path(opts))) return reply(200, STATION)
-    return reply(200, vehicleList)
-  })
+  answerRoutes({ 'GET /stations/7': reply(200, STATION), 'GET /vehicles': () => reply(200, vehicleList) })
   const comp = await open()
   expect(comp.querySelector('#no-vehicles')).toBeTruthy()
   await comp.instance.onShow() // first show: nothing to refresh

@@ -1,98 +1,19 @@
 // 订单详情：状态、价格明细、退款、小票；取消（确认、Idempotency-Key、重新渲染、断网重试用同一个键）；去取油。
-const { loadComponent, mount, settle } = require('./helpers/simulate')
+const { loadComponent, mount, settle, waitFor, openPage, text } = require('./helpers/simulate')
 const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { SETTLED, PAID: FIXTURE_PAID } = require('./helpers/fixtures')
 
-function order(id, over = {}) {
-  return {
-    id,
-    order_no: 'JY2026030818021100005021',
-    status: 'settled',
-    status_name: '已完成',
-    station: { id: 7, name: '昆明北京路加油站' },
-    fuel: { code: '92', name: '92#汽油' },
-    nozzle: 3,
-    plate: '云A12345',
-    mode: 'amount',
-    preset_amount_fen: 20000,
-    preset_volume_ml: null,
-    list_price_fen: 768,
-    unit_price_fen: 738,
-    member_price_applied: true,
-    pricing: {
-      list_price_fen: 768,
-      member_price_fen: 748,
-      tier_id: 2,
-      tier_cut_fen: 10,
-      unit_price_fen: 738,
-      saving_per_litre_fen: 30,
-      saving_fen: 750,
-      note: '金卡会员价再降0.10元/升',
-    },
-    amount_fen: 20000,
-    payment_method: 'wallet',
-    paid_fen: 20000,
-    refunded_fen: 1550,
-    dispensed_ml: 25000,
-    dispensed_fen: 18450,
-    pickup: null,
-    refunds: [
-      {
-        amount_fen: 1550,
-        method: 'wallet',
-        kind: 'settlement',
-        status: 'SUCCESS',
-        followup: null,
-        reason: '加油差额退款',
-        created_at: '2026-03-08T18:20:00+08:00',
-        finished_at: '2026-03-08T18:20:01+08:00',
-      },
-    ],
-    created_at: '2026-03-08T18:02:11+08:00',
-    expires_at: '2026-03-08T18:17:11+08:00',
-    paid_at: '2026-03-08T18:02:40+08:00',
-    fueled_at: '2026-03-08T18:19:30+08:00',
-    settled_at: '2026-03-08T18:20:00+08:00',
-    cancelled_at: null,
-    ...over,
-  }
-}
-
-const PAID = order(21, {
-  status: 'paid',
-  status_name: '已支付，待加油',
-  nozzle: null,
-  refunded_fen: 0,
-  dispensed_ml: null,
-  dispensed_fen: null,
-  refunds: [],
-  fueled_at: null,
-  settled_at: null,
-  pricing: { ...order(21).pricing, saving_fen: null },
-  pickup: { token: 'K7Q2', code: '38170426', qr_url: 'http://x/qr.png', expires_at: '2026-03-09T18:02:40+08:00' },
-})
-
+const PAID = { ...FIXTURE_PAID, id: 21, nozzle: null }
 const CANCELLED = {
   ...PAID,
   status: 'cancelled',
   status_name: '已取消',
   pickup: null,
   refunded_fen: 20000,
-  cancelled_at: '2026-03-08T18:05:00+08:00',
+  cancelled_at: '2026-11-29T18:05:00+08:00',
   refunds: [
-    { amount_fen: 20000, method: 'wallet', kind: 'cancel', status: 'PROCESSING', followup: null, reason: '司机取消订单，全额退款', created_at: '2026-03-08T18:05:00+08:00', finished_at: null },
+    { amount_fen: 20000, method: 'wallet', kind: 'cancel', status: 'PROCESSING', followup: null, reason: '司机取消订单，全额退款', created_at: '2026-11-29T18:05:00+08:00', finished_at: null },
   ],
-}
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await settle()
-    }
-  }
 }
 
 let pageId
@@ -100,54 +21,47 @@ beforeAll(() => {
   pageId = loadComponent('pages/order-detail/order-detail')
 })
 
-async function opened(body, id = String(body.id)) {
-  const comp = mount(pageId)
-  comp.instance.onLoad({ id })
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  return comp
-}
-
-const txt = (comp, sel) => comp.querySelector(sel).dom.textContent
+const opened = (body) => openPage(pageId, { id: String(body.id) })
 
 test('asks GET /orders/{id} and shows status, station, fuel, nozzle, plate', async () => {
-  answerRequests(reply(200, order(5021)))
-  const comp = await opened(order(5021))
+  answerRequests(reply(200, SETTLED))
+  const comp = await opened(SETTLED)
   expect(requests()).toHaveLength(1)
   expect(requests()[0].url.split('?')[0]).toMatch(/\/orders\/5021$/)
-  expect(txt(comp, '#status')).toContain('已完成')
-  expect(txt(comp, '#station')).toContain('昆明北京路加油站')
-  expect(txt(comp, '#fuel')).toContain('92#汽油')
-  expect(txt(comp, '#nozzle')).toContain('3号枪')
-  expect(txt(comp, '#plate')).toContain('云A12345')
+  expect(text(comp, '#status')).toContain('已完成')
+  expect(text(comp, '#station')).toContain('昆明北京路加油站')
+  expect(text(comp, '#fuel')).toContain('92#汽油')
+  expect(text(comp, '#nozzle')).toContain('2号枪')
+  expect(text(comp, '#plate')).toContain('云A12345')
   expect(comp.querySelector('#cancel')).toBeFalsy()
   expect(comp.querySelector('#pickup')).toBeFalsy()
 })
 
 test('shows the price breakdown, paid, dispensed and the refunds', async () => {
-  answerRequests(reply(200, order(5021)))
-  const comp = await opened(order(5021))
-  const pricing = txt(comp, '#pricing')
+  answerRequests(reply(200, SETTLED))
+  const comp = await opened(SETTLED)
+  const pricing = text(comp, '#pricing')
   for (const s of ['¥7.68/升', '¥7.48/升', '-¥0.10/升', '金卡会员价再降0.10元/升', '¥7.38/升', '¥0.30/升', '¥7.50', '¥200.00', '¥15.50']) {
     expect(pricing).toContain(s)
   }
-  expect(txt(comp, '#paid')).toContain('¥200.00')
-  expect(txt(comp, '#paid')).toContain('钱包')
-  expect(txt(comp, '#dispensed')).toContain('25.00 升')
-  expect(txt(comp, '#dispensed')).toContain('¥184.50')
-  const refunds = txt(comp, '#refunds')
+  expect(text(comp, '#paid')).toContain('¥200.00')
+  expect(text(comp, '#paid')).toContain('钱包')
+  expect(text(comp, '#dispensed')).toContain('25.00 升')
+  expect(text(comp, '#dispensed')).toContain('¥184.50')
+  const refunds = text(comp, '#refunds')
   expect(refunds).toContain('加油差额退款')
   expect(refunds).toContain('¥15.50')
   expect(refunds).toContain('已到账')
 })
 
 test('the receipt shows station, time, fuel, litres, unit price, amount, payment, saving and order number', async () => {
-  answerRequests(reply(200, order(5021)))
-  const comp = await opened(order(5021))
+  answerRequests(reply(200, SETTLED))
+  const comp = await opened(SETTLED)
   expect(comp.querySelector('#receipt')).toBeFalsy()
   comp.querySelector('#receipt-toggle').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#receipt')).toBeTruthy())
-  const receipt = txt(comp, '#receipt')
-  for (const s of ['昆明北京路加油站', '03-08 18:19', '92#汽油', '25.00 升', '¥7.38/升', '¥184.50', '钱包 ¥200.00', '¥7.50', 'JY2026030818021100005021']) {
+  const receipt = text(comp, '#receipt')
+  for (const s of ['昆明北京路加油站', '11-29 18:19', '92#汽油', '25.00 升', '¥7.38/升', '¥184.50', '钱包 ¥200.00', '¥7.50', 'JY2026112918021100005021']) {
     expect(receipt).toContain(s)
   }
 })
@@ -155,7 +69,7 @@ test('the receipt shows station, time, fuel, litres, unit price, amount, payment
 test('a paid order offers 去取油, which opens the pickup page', async () => {
   answerRequests(reply(200, PAID))
   const comp = await opened(PAID)
-  expect(txt(comp, '#nozzle')).toContain('任意油枪')
+  expect(text(comp, '#nozzle')).toContain('任意油枪')
   comp.querySelector('#pickup').dispatchEvent('tap')
   await waitFor(() => expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/pickup/pickup?order_id=21' }))
 })
@@ -163,12 +77,12 @@ test('a paid order offers 去取油, which opens the pickup page', async () => {
 test('a paid order is cancelled with its money back; a fuelled one points to the station', async () => {
   answerRequests(reply(200, PAID))
   const paid = await opened(PAID)
-  expect(txt(paid, '#cancel')).toContain('取消并退款')
+  expect(text(paid, '#cancel')).toContain('取消并退款')
   expect(paid.querySelector('#ask-station')).toBeFalsy()
 
-  answerRequests(reply(200, order(5021)))
-  const settled = await opened(order(5021))
-  expect(txt(settled, '#ask-station')).toContain('加油后的退款由油站在收银台办理')
+  answerRequests(reply(200, SETTLED))
+  const settled = await opened(SETTLED)
+  expect(text(settled, '#ask-station')).toContain('加油后的退款由油站在收银台办理')
   settled.querySelector('#ask-station').dispatchEvent('tap')
   await waitFor(() => expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/station/station?id=7' }))
 })
@@ -188,13 +102,13 @@ test('confirmed cancel sends POST /orders/{id}/cancel with an Idempotency-Key an
   answerRequests(reply(200, PAID), reply(200, CANCELLED))
   const comp = await opened(PAID)
   comp.querySelector('#cancel').dispatchEvent('tap')
-  await waitFor(() => expect(txt(comp, '#status')).toContain('已取消'))
+  await waitFor(() => expect(text(comp, '#status')).toContain('已取消'))
   const post = requests()[1]
   expect(post.method).toBe('POST')
   expect(post.url).toMatch(/\/orders\/21\/cancel$/)
   expect(post.header['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/)
-  expect(txt(comp, '#refunds')).toContain('取消订单退款')
-  expect(txt(comp, '#refunds')).toContain('退款中')
+  expect(text(comp, '#refunds')).toContain('取消订单退款')
+  expect(text(comp, '#refunds')).toContain('退款中')
   expect(comp.querySelector('#cancel')).toBeFalsy()
   expect(comp.querySelector('#pickup')).toBeFalsy()
 })
@@ -205,9 +119,9 @@ test('a network failure on cancel shows the message; the retry reuses the same k
   comp.querySelector('#cancel').dispatchEvent('tap')
   await waitFor(() => expect(wx.showModal).toHaveBeenCalledTimes(2))
   expect(wx.showModal.mock.calls[1][0].content).toContain('网络不给力')
-  expect(txt(comp, '#status')).toContain('已支付，待加油')
+  expect(text(comp, '#status')).toContain('已支付，待加油')
   comp.querySelector('#cancel').dispatchEvent('tap')
-  await waitFor(() => expect(txt(comp, '#status')).toContain('已取消'))
+  await waitFor(() => expect(text(comp, '#status')).toContain('已取消'))
   const [first, second] = requests().slice(1)
   expect(second.header['Idempotency-Key']).toBe(first.header['Idempotency-Key'])
 })
@@ -225,7 +139,7 @@ test('a refused cancel shows the API message and the next try uses a new key', a
   expect(wx.showModal.mock.calls[1][0].content).toBe('订单已开始加油，不能取消')
   await waitFor(() => expect(requests()).toHaveLength(3)) // reloaded after the refusal
   comp.querySelector('#cancel').dispatchEvent('tap')
-  await waitFor(() => expect(txt(comp, '#status')).toContain('已取消'))
+  await waitFor(() => expect(text(comp, '#status')).toContain('已取消'))
   expect(requests()[3].header['Idempotency-Key']).not.toBe(requests()[1].header['Idempotency-Key'])
 })
 
@@ -234,9 +148,9 @@ test('an order that is not the driver’s shows the API message; offline offers 
   const comp = mount(pageId)
   comp.instance.onLoad({ id: '99' })
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
-  expect(txt(comp, '#error-message')).toContain('订单不存在')
+  expect(text(comp, '#error-message')).toContain('订单不存在')
 
-  answerRequests(networkDown(), reply(200, order(5021)))
+  answerRequests(networkDown(), reply(200, SETTLED))
   const again = mount(pageId)
   again.instance.onLoad({ id: '5021' })
   await waitFor(() => expect(again.querySelector('#retry')).toBeTruthy())

@@ -1,51 +1,10 @@
 // 我的订单：请求与分页参数、行的内容、加载更多、下拉刷新、空/离线/加载中、点击进入详情。
-const { loadComponent, mount, settle } = require('./helpers/simulate')
-const { reply, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { loadComponent, mount, settle, waitFor } = require('./helpers/simulate')
+const { reply, networkDown, answerRequests, answerNothing, requests, parseRequest } = require('./helpers/wx')
+const { order, page } = require('./helpers/fixtures')
 
-function row(id, over = {}) {
-  return {
-    id,
-    order_no: 'JY' + id,
-    status: 'settled',
-    status_name: '已完成',
-    station: { id: 7, name: '昆明北京路加油站' },
-    fuel: { code: '92', name: '92#汽油' },
-    nozzle: 3,
-    plate: '云A12345',
-    mode: 'amount',
-    amount_fen: 20000,
-    paid_fen: 20000,
-    refunded_fen: 0,
-    refunds: [],
-    created_at: '2026-03-08T18:02:11+08:00',
-    ...over,
-  }
-}
-
-const page = (items, n, hasMore, total = 25) => ({ items, page: n, per_page: 20, total, has_more: hasMore })
-
-// The path and query of one request.
-function sent(call) {
-  const [url, qs] = call.url.split('?')
-  const query = {}
-  ;(qs || '').split('&').filter(Boolean).forEach((kv) => {
-    const [k, v] = kv.split('=')
-    query[decodeURIComponent(k)] = decodeURIComponent(v)
-  })
-  return { url, query, method: (call.method || 'GET').toUpperCase() }
-}
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await settle()
-    }
-  }
-}
+const row = (id, over = {}) =>
+  order({ id, order_no: 'JY' + id, status: 'settled', status_name: '已完成', nozzle: 3, paid_fen: 20000, ...over })
 
 let pageId
 beforeAll(() => {
@@ -64,13 +23,12 @@ const firstPage = () =>
       row(12, { status: 'paid', status_name: '已支付，待加油', amount_fen: 30000, paid_fen: 30000 }),
       row(11, { station: { id: 9, name: '大理下关加油站' }, fuel: { code: '0', name: '0#柴油' }, paid_fen: 0, amount_fen: 12345, status: 'cancelled', status_name: '已取消', created_at: '2026-03-07T09:30:00+08:00' }),
     ],
-    1,
-    true,
+    { has_more: true },
   )
 
 test('a paid order cancelled with its money back says what came back', async () => {
   const back = row(13, { status: 'cancelled', status_name: '已取消', paid_fen: 20000, refunded_fen: 20000, dispensed_fen: null })
-  answerRequests(reply(200, page([back, row(14)], 1, false, 2)))
+  answerRequests(reply(200, page([back, row(14)])))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.order').length).toBe(2))
   const rows = comp.querySelectorAll('.order').map((r) => r.dom.textContent)
@@ -83,7 +41,7 @@ test('asks GET /orders for page 1 with per_page', async () => {
   const comp = open()
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   expect(requests()).toHaveLength(1)
-  const req = sent(requests()[0])
+  const req = parseRequest(requests()[0])
   expect(req.method).toBe('GET')
   expect(req.url).toMatch(/\/orders$/)
   expect(req.query).toEqual({ page: '1', per_page: '20' })
@@ -98,7 +56,7 @@ test('each row shows station, fuel, amount, status name and time', async () => {
   expect(rows[0]).toContain('92#汽油')
   expect(rows[0]).toContain('¥300.00')
   expect(rows[0]).toContain('已支付，待加油')
-  expect(rows[0]).toContain('03-08 18:02')
+  expect(rows[0]).toContain('11-29 18:02')
   expect(rows[1]).toContain('大理下关加油站')
   expect(rows[1]).toContain('0#柴油')
   expect(rows[1]).toContain('¥123.45')
@@ -108,12 +66,12 @@ test('each row shows station, fuel, amount, status name and time', async () => {
 })
 
 test('load more asks the next page and appends it, then shows the end', async () => {
-  answerRequests(reply(200, firstPage()), reply(200, page([row(11), row(10), row(9)], 2, false)))
+  answerRequests(reply(200, firstPage()), reply(200, page([row(11), row(10), row(9)], { page: 2 })))
   const comp = open()
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   comp.instance.onReachBottom()
   await waitFor(() => expect(comp.querySelectorAll('.order').length).toBe(4))
-  expect(sent(requests()[1]).query).toEqual({ page: '2', per_page: '20' })
+  expect(parseRequest(requests()[1]).query).toEqual({ page: '2', per_page: '20' })
   expect(comp.data.items.map((o) => o.id)).toEqual([12, 11, 10, 9])
   expect(comp.querySelector('#end')).toBeTruthy()
   expect(comp.querySelector('#more')).toBeFalsy()
@@ -123,7 +81,7 @@ test('load more asks the next page and appends it, then shows the end', async ()
 })
 
 test('tapping 加载更多 loads the next page; a failure offers a retry', async () => {
-  answerRequests(reply(200, firstPage()), networkDown(), reply(200, page([row(8)], 2, false)))
+  answerRequests(reply(200, firstPage()), networkDown(), reply(200, page([row(8)], { page: 2 })))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#more')).toBeTruthy())
   comp.querySelector('#more').dispatchEvent('tap')
@@ -131,21 +89,21 @@ test('tapping 加载更多 loads the next page; a failure offers a retry', async
   expect(comp.querySelector('#more-error').dom.textContent).toContain('网络不给力')
   comp.querySelector('#more-retry').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelectorAll('.order').length).toBe(3))
-  expect(sent(requests()[2]).query.page).toBe('2')
+  expect(parseRequest(requests()[2]).query.page).toBe('2')
 })
 
 test('pull-down refresh reloads page 1 and stops the spinner', async () => {
-  answerRequests(reply(200, firstPage()), reply(200, page([row(13)], 1, false, 1)))
+  answerRequests(reply(200, firstPage()), reply(200, page([row(13)])))
   const comp = open()
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   comp.instance.onPullDownRefresh()
   await waitFor(() => expect(wx.stopPullDownRefresh).toHaveBeenCalled())
-  expect(sent(requests()[1]).query.page).toBe('1')
+  expect(parseRequest(requests()[1]).query.page).toBe('1')
   expect(comp.querySelectorAll('.order').length).toBe(1)
 })
 
 test('no orders shows the empty state', async () => {
-  answerRequests(reply(200, page([], 1, false, 0)))
+  answerRequests(reply(200, page([])))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#empty')).toBeTruthy())
   expect(comp.querySelector('#empty').dom.textContent).toContain('还没有订单')
@@ -163,7 +121,7 @@ test('offline shows the API client message and 重试 loads the list', async () 
 })
 
 test('shows loading until the answer arrives', () => {
-  wx.request.mockImplementation(() => ({ abort() {} }))
+  answerNothing()
   const comp = open()
   expect(comp.querySelector('#loading')).toBeTruthy()
 })

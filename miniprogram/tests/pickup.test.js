@@ -4,63 +4,35 @@
 require('miniprogram-simulate')
 const jComponent = require('j-component')
 const { loadComponent, mount } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { reply, apiError, networkDown, answerRequests, answerNothing, requests } = require('./helpers/wx')
 const { qrDataUrl } = require('../utils/qr')
+const { PAID: FIXTURE_PAID } = require('./helpers/fixtures')
 
-const TOKEN = 'K7Q2M9XW4TJ8RCBN5HVD3PYG6F'
+const TOKEN = FIXTURE_PAID.pickup.token
 
-function order(over = {}) {
-  return {
-    id: 5021,
-    order_no: 'JY2026030818021100005021',
-    status: 'paid',
-    status_name: '已支付，待加油',
-    station: { id: 7, name: '昆明北京路加油站' },
-    fuel: { code: '92', name: '92#汽油' },
-    nozzle: null,
-    plate: '云A12345',
-    mode: 'amount',
-    preset_amount_fen: 20000,
-    preset_volume_ml: null,
-    list_price_fen: 768,
-    unit_price_fen: 748,
-    member_price_applied: true,
-    pricing: { list_price_fen: 768, member_price_fen: 748, tier_id: null, tier_cut_fen: 0, unit_price_fen: 748, saving_per_litre_fen: 20, saving_fen: null, note: '' },
-    amount_fen: 20000,
-    payment_method: 'wallet',
-    paid_fen: 20000,
-    refunded_fen: 0,
-    dispensed_ml: null,
-    dispensed_fen: null,
-    pickup: { token: TOKEN, code: '38170426', qr_url: 'http://x/qr.png', expires_at: new Date(Date.now() + 86400e3).toISOString() },
-    refunds: [],
-    created_at: '2026-03-08T18:02:11+08:00',
-    expires_at: '2026-03-08T18:17:11+08:00',
-    paid_at: '2026-03-08T18:02:40+08:00',
-    fueled_at: null,
-    settled_at: null,
-    cancelled_at: null,
-    ...over,
-  }
+// Paid, any nozzle, the pickup code valid a day from now.
+const PAID = {
+  ...FIXTURE_PAID,
+  nozzle: null,
+  pickup: { ...FIXTURE_PAID.pickup, expires_at: new Date(Date.now() + 86400e3).toISOString() },
 }
-
-const PAID = order()
-const FUELED = order({ status: 'fueled', status_name: '已加油，结算中', pickup: null, dispensed_ml: 25000, dispensed_fen: 18700, fueled_at: '2026-03-08T18:19:30+08:00' })
+const order = (over) => ({ ...PAID, ...over })
+const FUELED = order({ status: 'fueled', status_name: '已加油，结算中', pickup: null, dispensed_ml: 25000, dispensed_fen: 18700, fueled_at: '2026-11-29T18:19:30+08:00' })
 const SETTLED = {
   ...FUELED,
   status: 'settled',
   status_name: '已完成',
   refunded_fen: 1300,
-  settled_at: '2026-03-08T18:19:31+08:00',
-  refunds: [{ amount_fen: 1300, method: 'wallet', kind: 'settlement', status: 'PROCESSING', followup: null, reason: '加油差额退款', created_at: '2026-03-08T18:19:31+08:00', finished_at: null }],
+  settled_at: '2026-11-29T18:19:31+08:00',
+  refunds: [{ amount_fen: 1300, method: 'wallet', kind: 'settlement', status: 'PROCESSING', followup: null, reason: '加油差额退款', created_at: '2026-11-29T18:19:31+08:00', finished_at: null }],
 }
 const CANCELLED = order({
   status: 'cancelled',
   status_name: '已取消',
   pickup: null,
   refunded_fen: 20000,
-  cancelled_at: '2026-03-08T18:05:00+08:00',
-  refunds: [{ amount_fen: 20000, method: 'wallet', kind: 'cancel', status: 'SUCCESS', followup: null, reason: '司机取消订单，全额退款', created_at: '2026-03-08T18:05:00+08:00', finished_at: '2026-03-08T18:05:01+08:00' }],
+  cancelled_at: '2026-11-29T18:05:00+08:00',
+  refunds: [{ amount_fen: 20000, method: 'wallet', kind: 'cancel', status: 'SUCCESS', followup: null, reason: '司机取消订单，全额退款', created_at: '2026-11-29T18:05:00+08:00', finished_at: '2026-11-29T18:05:01+08:00' }],
 })
 
 let pageId
@@ -255,7 +227,7 @@ test('unloading stops polling', async () => {
 test('an answer that arrives after unloading starts no new poll', async () => {
   answerRequests(reply(200, PAID))
   const comp = await opened()
-  wx.request.mockImplementation(() => ({ abort: jest.fn() })) // the poll gets no answer yet
+  answerNothing() // the poll gets no answer yet
   await after(2000)
   expect(requests()).toHaveLength(2)
   comp.instance.onUnload()

@@ -1,7 +1,7 @@
 // 隐私政策：无须登录即可阅读；是否已同意；同意（Idempotency-Key、断网后同一个键、版本已更新就重读）；
 // 从绑定手机号过来的同意后返回；出错、离线、下拉刷新。
-const { loadComponent, mount, settle } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { loadComponent, mount, waitFor, openPage, text } = require('./helpers/simulate')
+const { reply, apiError, networkDown, answerNothing, answerRoutes, requests, requestsTo } = require('./helpers/wx')
 
 const notice = (version = '2') => ({
   version,
@@ -15,51 +15,20 @@ const notice = (version = '2') => ({
 })
 const me = (consent) => ({ id: 1024, nickname: '张师傅', phone: '', tier: null, vehicle_count: 0, consent })
 
-/** Answer by method and path; a route is an answer or a list of answers used in turn. */
-function serve(routes) {
-  const used = {}
-  return answerRequests((opts) => {
-    const key = (opts.method || 'GET') + ' ' + opts.url.split('?')[0].replace(/^.*\/api\/v1/, '')
-    const route = routes[key]
-    if (!route) return apiError(404, 'not_found', '没有这个接口: ' + key)
-    if (!Array.isArray(route)) return route
-    used[key] = (used[key] || 0) + 1
-    return route[Math.min(used[key], route.length) - 1]
-  })
-}
-const sent = (method, path) => requests().filter((r) => r.method === method && r.url.endsWith(path))
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await settle()
-    }
-  }
-}
-
 let pageId
 beforeAll(() => {
   pageId = loadComponent('pages/privacy/privacy')
 })
 
-const txt = (comp, sel) => comp.querySelector(sel).dom.textContent
-
-async function opened(routes, options = {}, token = 'tok-1') {
+function opened(routes, options = {}, token = 'tok-1') {
   if (token) wx.setStorageSync('jiayou.token', token)
-  serve(routes)
-  const comp = mount(pageId)
-  comp.instance.onLoad(options)
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  return comp
+  answerRoutes(routes)
+  return openPage(pageId, options)
 }
 
 test('shows the notice section by section, paragraph by paragraph', async () => {
   const comp = await opened({ 'GET /privacy-notice': reply(200, notice()), 'GET /me': reply(200, me(null)) })
-  expect(txt(comp, '#title')).toBe('加油小程序隐私说明')
+  expect(text(comp, '#title')).toBe('加油小程序隐私说明')
   const sections = comp.querySelectorAll('.section').map((s) => s.dom.textContent)
   expect(sections[0]).toContain('我们收集哪些信息')
   expect(comp.querySelectorAll('.para').map((p) => p.dom.textContent)).toEqual([
@@ -67,8 +36,8 @@ test('shows the notice section by section, paragraph by paragraph', async () => 
     '你绑定的手机号。',
     '识别会员、下单和支付。',
   ])
-  expect(txt(comp, '#contact')).toContain('0871-12345678')
-  expect(txt(comp, '#not-agreed')).toContain('还没有同意')
+  expect(text(comp, '#contact')).toContain('0871-12345678')
+  expect(text(comp, '#not-agreed')).toContain('还没有同意')
 })
 
 test('reading needs no login: without a token it asks only for the notice', async () => {
@@ -85,7 +54,7 @@ test('a driver who agreed to this version sees when, and no button', async () =>
     'GET /privacy-notice': reply(200, notice('2')),
     'GET /me': reply(200, me({ version: '2', at: '2026-03-01T09:15:30+08:00' })),
   })
-  expect(txt(comp, '#agreed')).toContain('03-01 09:15')
+  expect(text(comp, '#agreed')).toContain('03-01 09:15')
   expect(comp.querySelector('#agree')).toBeFalsy()
 })
 
@@ -94,7 +63,7 @@ test('a driver who agreed to an older version is asked again', async () => {
     'GET /privacy-notice': reply(200, notice('2')),
     'GET /me': reply(200, me({ version: '1', at: '2026-03-01T09:15:30+08:00' })),
   })
-  expect(txt(comp, '#old-consent')).toContain('版本 1')
+  expect(text(comp, '#old-consent')).toContain('版本 1')
   expect(comp.querySelector('#agree')).toBeTruthy()
 })
 
@@ -105,8 +74,8 @@ test('同意 posts the version with an Idempotency-Key and shows the agreement',
     'POST /me/consent': reply(200, { version: '2', consented_at: '2026-03-08T18:04:10+08:00' }),
   })
   comp.querySelector('#agree').dispatchEvent('tap')
-  await waitFor(() => expect(txt(comp, '#agreed')).toContain('03-08 18:04'))
-  const [post] = sent('POST', '/me/consent')
+  await waitFor(() => expect(text(comp, '#agreed')).toContain('03-08 18:04'))
+  const [post] = requestsTo('POST', '/me/consent')
   expect(post.data).toEqual({ version: '2' })
   expect(post.header['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/)
   expect(post.header.Authorization).toBe('Bearer tok-1')
@@ -137,7 +106,7 @@ test('a network failure shows the message; the retry sends the same key', async 
   expect(wx.showModal.mock.calls[0][0].content).toContain('网络不给力')
   comp.querySelector('#agree').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#agreed')).toBeTruthy())
-  const [first, second] = sent('POST', '/me/consent')
+  const [first, second] = requestsTo('POST', '/me/consent')
   expect(second.header['Idempotency-Key']).toBe(first.header['Idempotency-Key'])
 })
 
@@ -155,7 +124,7 @@ test('notice_outdated reloads the notice; agreeing to the new version sends it w
   expect(wx.showModal.mock.calls[0][0].title).toBe('隐私政策已更新')
   comp.querySelector('#agree').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#agreed')).toBeTruthy())
-  const [first, second] = sent('POST', '/me/consent')
+  const [first, second] = requestsTo('POST', '/me/consent')
   expect(first.data).toEqual({ version: '2' })
   expect(second.data).toEqual({ version: '3' })
   expect(second.header['Idempotency-Key']).not.toBe(first.header['Idempotency-Key'])
@@ -173,27 +142,27 @@ test('without a token, 同意 logs in first', async () => {
   )
   comp.querySelector('#agree').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#agreed')).toBeTruthy())
-  expect(sent('POST', '/me/consent')[0].header.Authorization).toBe('Bearer tok-7')
+  expect(requestsTo('POST', '/me/consent')[0].header.Authorization).toBe('Bearer tok-7')
 })
 
 test('offline shows 网络不可用; 重试 loads the notice', async () => {
-  serve({ 'GET /privacy-notice': [networkDown(), reply(200, notice())] })
+  answerRoutes({ 'GET /privacy-notice': [networkDown(), reply(200, notice())] })
   const comp = mount(pageId)
   comp.instance.onLoad({})
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
-  expect(txt(comp, '#error')).toContain('网络不可用')
-  expect(txt(comp, '#error-message')).toContain('网络不给力')
+  expect(text(comp, '#error')).toContain('网络不可用')
+  expect(text(comp, '#error-message')).toContain('网络不给力')
   comp.querySelector('#retry').dispatchEvent('tap')
   await waitFor(() => expect(comp.data.state).toBe('ready'))
 })
 
 test('a chain that has not set up its notice shows the API message', async () => {
-  serve({ 'GET /privacy-notice': apiError(503, 'chain_not_configured', '连锁尚未完成设置') })
+  answerRoutes({ 'GET /privacy-notice': apiError(503, 'chain_not_configured', '连锁尚未完成设置') })
   const comp = mount(pageId)
   comp.instance.onLoad({})
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
-  expect(txt(comp, '#error')).toContain('加载失败')
-  expect(txt(comp, '#error-message')).toBe('连锁尚未完成设置')
+  expect(text(comp, '#error')).toContain('加载失败')
+  expect(text(comp, '#error-message')).toBe('连锁尚未完成设置')
 })
 
 test('pull-down refresh reloads and stops the spinner', async () => {
@@ -204,7 +173,7 @@ test('pull-down refresh reloads and stops the spinner', async () => {
 })
 
 test('shows loading until the notice arrives', () => {
-  wx.request.mockImplementation(() => ({ abort() {} }))
+  answerNothing()
   const comp = mount(pageId)
   comp.instance.onLoad({})
   expect(comp.querySelector('#loading')).toBeTruthy()

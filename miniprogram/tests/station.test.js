@@ -1,5 +1,6 @@
 // 油站详情：请求、渲染（照片、地址、服务、价格、油枪、营业时间）、导航、去加油、错误与离线。
-const { loadComponent, simulate } = require('./helpers/simulate')
+const { loadComponent, mount, openPage, waitFor, text } = require('./helpers/simulate')
+const { reply, apiError, networkDown, answerRequests, answerNothing, requests, method, path } = require('./helpers/wx')
 
 const DAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
 const STATION = {
@@ -40,70 +41,25 @@ const STATION = {
   ],
 }
 
-function answer(statusCode, body) {
-  wx.request = jest.fn((opts) => {
-    setTimeout(() => opts.success({ statusCode, data: body, header: {} }), 0)
-    return { abort() {} }
-  })
-}
-
-function offline() {
-  wx.request = jest.fn((opts) => {
-    setTimeout(() => opts.fail({ errMsg: 'request:fail timeout' }), 0)
-    return { abort() {} }
-  })
-}
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-}
-
 let pageId
 beforeAll(() => {
   pageId = loadComponent('pages/station/station')
 })
 
-beforeEach(() => {
-  global.wx = global.wx || {}
-  wx.navigateTo = jest.fn()
-  wx.openLocation = jest.fn()
-  wx.makePhoneCall = jest.fn()
-  wx.previewImage = jest.fn()
-  wx.setNavigationBarTitle = jest.fn()
-  wx.stopPullDownRefresh = jest.fn()
-  wx.showToast = jest.fn()
-})
-
 function open(id = '7') {
-  const comp = simulate.render(pageId)
-  comp.attach(document.createElement('parent-wrapper'))
+  const comp = mount(pageId)
   comp.instance.onLoad({ id })
   return comp
 }
 
-async function loaded() {
-  answer(200, STATION)
-  const comp = open()
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  return comp
+function loaded() {
+  answerRequests(reply(200, STATION))
+  return openPage(pageId, { id: '7' })
 }
-
-const text = (comp) => comp.dom.textContent
 
 test('asks GET /stations/{id} for the id in the page query', async () => {
   await loaded()
-  expect(wx.request).toHaveBeenCalledTimes(1)
-  const call = wx.request.mock.calls[0][0]
-  expect((call.method || 'GET').toUpperCase()).toBe('GET')
-  expect(call.url.split('?')[0]).toMatch(/\/stations\/7$/)
+  expect(requests().map((r) => [method(r), path(r)])).toEqual([['GET', '/stations/7']])
 })
 
 test('shows photos, address, hours, services, prices and nozzles', async () => {
@@ -163,7 +119,7 @@ test('tapping the phone number calls the station', async () => {
 })
 
 test('a station that is gone shows the API message', async () => {
-  answer(404, { error: { code: 'not_found', message: '油站不存在' } })
+  answerRequests(apiError(404, 'not_found', '油站不存在'))
   const comp = open('99')
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
   expect(comp.querySelector('#error-message').dom.textContent).toContain('油站不存在')
@@ -171,17 +127,17 @@ test('a station that is gone shows the API message', async () => {
 })
 
 test('offline shows the message and retry loads the station', async () => {
-  offline()
+  answerRequests(networkDown())
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
   expect(comp.querySelector('#error-message').dom.textContent.trim()).not.toBe('')
-  answer(200, STATION)
+  answerRequests(reply(200, STATION))
   comp.querySelector('#retry').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#order')).toBeTruthy())
 })
 
 test('shows loading until the answer arrives', () => {
-  wx.request = jest.fn(() => ({ abort() {} }))
+  answerNothing()
   const comp = open()
   expect(comp.querySelector('#loading')).toBeTruthy()
 })

@@ -1,60 +1,21 @@
 // 我的车辆：列表（车牌、常用油品、默认标记）、空状态、添加（POST，Idempotency-Key，断网重试沿用）、
 // 接口的校验说明显示在对应字段下、修改（PUT）、设为默认、删除（确认后 DELETE）、加载/出错/下拉刷新。
-const { loadComponent, mount } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { loadComponent, mount, waitFor, openPage, tap, text, type } = require('./helpers/simulate')
+const { reply, apiError, networkDown, answerNothing, answerRoutes, path, method, gets, writes } = require('./helpers/wx')
 
 const CAR = { id: 31, plate: '云A12345', name: '家里的车', fuel: { code: '92', name: '92#汽油' }, is_default: true, created_at: '2026-03-01T09:20:00+08:00' }
 const VAN = { id: 32, plate: '云AD12345', name: '', fuel: null, is_default: false, created_at: '2026-03-05T17:41:09+08:00' }
 const list = (...items) => ({ items, max_vehicles: 5 })
 
-const path = (opts) => opts.url.split('?')[0].replace(/^https?:\/\/[^/]+(\/api\/v1)?/, '')
-const method = (opts) => (opts.method || 'GET').toUpperCase()
-const writes = () => requests().filter((r) => method(r) !== 'GET')
-const gets = () => requests().filter((r) => method(r) === 'GET')
-
 /** GET /vehicles answers `lists` in turn (the last repeats); writes answer `writeAnswers` in turn. */
-function serve(lists, ...writeAnswers) {
-  let g = 0
-  let w = 0
-  return answerRequests((opts) => {
-    if (method(opts) === 'GET') {
-      const a = lists[Math.min(g, lists.length - 1)]
-      g += 1
-      return a
-    }
-    const a = writeAnswers[Math.min(w, writeAnswers.length - 1)]
-    w += 1
-    return a
-  })
-}
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await new Promise((r) => setTimeout(r, 5))
-    }
-  }
-}
+const serve = (lists, ...writeAnswers) => answerRoutes({ 'GET /vehicles': lists }, ...writeAnswers)
 
 let pageId
 beforeAll(() => {
   pageId = loadComponent('pages/vehicles/vehicles')
 })
 
-async function open() {
-  const comp = mount(pageId)
-  comp.instance.onLoad({})
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  return comp
-}
-
-const tap = (comp, sel) => comp.querySelector(sel).dispatchEvent('tap')
-const text = (comp, sel) => comp.querySelector(sel).dom.textContent
-const type = (comp, sel, value) => comp.querySelector(sel).dispatchEvent('input', { detail: { value } })
+const open = () => openPage(pageId)
 
 test('lists plates, names, fuels and the default badge', async () => {
   serve([reply(200, list(CAR, VAN))])
@@ -241,7 +202,7 @@ test('a failed delete shows the API message above the list', async () => {
 })
 
 test('loading, offline with the client message, 重试, and pull-down refresh', async () => {
-  wx.request.mockImplementation(() => ({ abort() {} }))
+  answerNothing()
   let comp = mount(pageId)
   comp.instance.onLoad({})
   expect(comp.querySelector('#loading')).toBeTruthy()

@@ -1,98 +1,26 @@
 // 我的钱包：余额（本金、赠送金、合计、冻结）、充值套餐、充值（Idempotency-Key、断网重试沿用同一个键、
 // 成功后换新键）、wx.requestPayment 原样传服务端参数、取消支付、退避轮询直到到账、加载/空/出错/下拉刷新。
-const { loadComponent, mount } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
+const { loadComponent, mount, waitFor, tap, text } = require('./helpers/simulate')
+const { reply, apiError, networkDown, answerNothing, requests, path, method, gets, writes } = require('./helpers/wx')
+const { WALLET, WECHAT_PAY, topup } = require('./helpers/fixtures')
+const { serve, open: openWallet } = require('./helpers/wallet-page')
 
-const WALLET = { principal_fen: 32000, bonus_fen: 3000, balance_fen: 35000, frozen: false, frozen_reason: null }
-const PACKAGES = {
-  items: [
-    { id: 3, name: '充500送30', kind: 'fixed', pay_fen: 50000, bonus_fen: 3000, min_fen: null, max_fen: null, station: null, ends_at: null },
-    { id: 5, name: '充200', kind: 'fixed', pay_fen: 20000, bonus_fen: 0, min_fen: null, max_fen: null, station: null, ends_at: null },
-    { id: 4, name: '自定义金额', kind: 'free', pay_fen: null, bonus_fen: 0, min_fen: 1000, max_fen: 500000, station: { id: 1, name: '昆明北京路加油站' }, ends_at: null },
-  ],
-}
-const TOPUP = {
-  id: 88,
-  topup_no: 'T2026030809000112345678',
-  channel: 'wechat',
-  channel_name: '微信支付',
+const TOPUP = topup({
   status: 'pending',
   status_name: '待支付/待审核',
   station: null,
-  package: { id: 3, name: '充500送30' },
-  principal_fen: 50000,
-  bonus_fen: 3000,
   spent_principal_fen: 0,
-  refunded_principal_fen: 0,
-  revoked_bonus_fen: 0,
   refundable_principal_fen: 0,
-  refund_requests: [],
-  created_at: '2026-03-08T09:00:01+08:00',
   credited_at: null,
-  expires_at: '2026-03-08T09:15:01+08:00',
-}
-const CREDITED = { ...TOPUP, status: 'credited', status_name: '已到账', credited_at: '2026-03-08T09:00:20+08:00', refundable_principal_fen: 50000 }
-const WECHAT_PAY = {
-  appId: 'wx8888888888888888',
-  timeStamp: '1772964131',
-  nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
-  package: 'prepay_id=wx201410272009395522657a690389285100',
-  signType: 'RSA',
-  paySign: 'oR9d8PuhnIc+YZ8cBHFCwfgpaK9gd7vaRvkYD7rthRAZ',
-}
-const page = (items, n = 1, hasMore = false) => ({ items, page: n, per_page: 20, total: items.length, has_more: hasMore })
-
-const path = (opts) => opts.url.split('?')[0].replace(/^https?:\/\/[^/]+(\/api\/v1)?/, '')
-const method = (opts) => (opts.method || 'GET').toUpperCase()
-const writes = () => requests().filter((r) => method(r) !== 'GET')
-const gets = (p) => requests().filter((r) => method(r) === 'GET' && path(r) === p)
-
-/** Answer GETs from `routes` (path → answer or list of answers, last repeats); writes in order. */
-function serve(routes = {}, ...writeAnswers) {
-  const table = { '/wallet': reply(200, WALLET), '/topup-packages': reply(200, PACKAGES), '/topups': reply(200, page([])), ...routes }
-  const seen = {}
-  let w = 0
-  return answerRequests((opts) => {
-    if (method(opts) !== 'GET') {
-      const a = writeAnswers[Math.min(w, writeAnswers.length - 1)]
-      w += 1
-      return typeof a === 'function' ? a(opts) : a
-    }
-    const answers = [].concat(table[path(opts)] || apiError(404, 'not_found', '不存在'))
-    const i = seen[path(opts)] || 0
-    seen[path(opts)] = i + 1
-    const a = answers[Math.min(i, answers.length - 1)]
-    return typeof a === 'function' ? a(opts) : a
-  })
-}
-
-async function waitFor(check, ms = 4000) {
-  const start = Date.now()
-  for (;;) {
-    try {
-      return check()
-    } catch (e) {
-      if (Date.now() - start > ms) throw e
-      await new Promise((r) => setTimeout(r, 5))
-    }
-  }
-}
+})
+const CREDITED = { ...TOPUP, status: 'credited', status_name: '已到账', credited_at: '2026-11-28T09:00:20+08:00', refundable_principal_fen: 50000 }
 
 let pageId
 beforeAll(() => {
   pageId = loadComponent('pages/wallet/wallet')
 })
 
-async function open(options = {}) {
-  const comp = mount(pageId)
-  comp.instance.onLoad(options)
-  await waitFor(() => expect(comp.data.state).toBe('ready'))
-  await waitFor(() => expect(comp.data.historyState).not.toBe('loading'))
-  return comp
-}
-
-const tap = (comp, sel) => comp.querySelector(sel).dispatchEvent('tap')
-const text = (comp, sel) => comp.querySelector(sel).dom.textContent
+const open = (options) => openWallet(pageId, options)
 
 test('shows principal, bonus and the total from GET /wallet', async () => {
   serve()
@@ -107,7 +35,7 @@ test('shows principal, bonus and the total from GET /wallet', async () => {
 })
 
 test('a frozen wallet says so with its reason', async () => {
-  serve({ '/wallet': reply(200, { ...WALLET, frozen: true, frozen_reason: '账户存在异常交易，请联系油站' }) })
+  serve({ 'GET /wallet': reply(200, { ...WALLET, frozen: true, frozen_reason: '账户存在异常交易，请联系油站' }) })
   const comp = await open()
   expect(text(comp, '#frozen')).toContain('钱包已冻结：账户存在异常交易，请联系油站')
 })
@@ -135,7 +63,7 @@ test('station_id goes to GET /topup-packages and into POST /topups', async () =>
 })
 
 test('a tile sends POST /topups with an Idempotency-Key and pays with exactly the server\'s parameters', async () => {
-  serve({ '/topups/88': reply(200, CREDITED) }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
+  serve({ 'GET /topups/88': reply(200, CREDITED) }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
   wx.requestPayment = jest.fn()
   const comp = await open()
   tap(comp, '#package-3')
@@ -229,20 +157,20 @@ test('the free amount: typed yuan sent as fen with the package', async () => {
 })
 
 test('packages that fail to load say so; none says so', async () => {
-  serve({ '/topup-packages': networkDown() })
+  serve({ 'GET /topup-packages': networkDown() })
   let comp = await open()
   await waitFor(() => expect(text(comp, '#packages-error')).toContain('网络不给力'))
-  serve({ '/topup-packages': reply(200, { items: [] }) })
+  serve({ 'GET /topup-packages': reply(200, { items: [] }) })
   comp = await open()
   expect(text(comp, '#no-packages')).toContain('暂时没有可用的充值套餐')
 })
 
 test('loading, then offline with the client message, and 重试 loads', async () => {
-  wx.request.mockImplementation(() => ({ abort() {} }))
+  answerNothing()
   let comp = mount(pageId)
   comp.instance.onLoad({})
   expect(comp.querySelector('#loading')).toBeTruthy()
-  serve({ '/wallet': [networkDown(), reply(200, WALLET)] })
+  serve({ 'GET /wallet': [networkDown(), reply(200, WALLET)] })
   comp = mount(pageId)
   comp.instance.onLoad({})
   await waitFor(() => expect(comp.querySelector('#load-error')).toBeTruthy())
@@ -252,7 +180,7 @@ test('loading, then offline with the client message, and 重试 loads', async ()
 })
 
 test('pull-down refresh reloads the balance, packages and history and stops the spinner', async () => {
-  serve({ '/wallet': [reply(200, WALLET), reply(200, { ...WALLET, principal_fen: 82000, balance_fen: 85000 })] })
+  serve({ 'GET /wallet': [reply(200, WALLET), reply(200, { ...WALLET, principal_fen: 82000, balance_fen: 85000 })] })
   const comp = await open()
   comp.instance.onPullDownRefresh()
   await waitFor(() => expect(wx.stopPullDownRefresh).toHaveBeenCalled())
@@ -294,11 +222,11 @@ describe('after WeChat Pay succeeds', () => {
     const pending = reply(200, TOPUP)
     serve(
       {
-        '/topups/88': [pending, pending, reply(200, CREDITED)].map((a) => () => {
+        'GET /topups/88': [pending, pending, reply(200, CREDITED)].map((a) => () => {
           times.push(Date.now())
           return a
         }),
-        '/wallet': [reply(200, WALLET), reply(200, { ...WALLET, principal_fen: 82000, bonus_fen: 6000, balance_fen: 88000 })],
+        'GET /wallet': [reply(200, WALLET), reply(200, { ...WALLET, principal_fen: 82000, bonus_fen: 6000, balance_fen: 88000 })],
       },
       reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }),
     )
@@ -325,7 +253,7 @@ describe('after WeChat Pay succeeds', () => {
   })
 
   test('gives up after a few tries and says the credit may come later', async () => {
-    serve({ '/topups/88': reply(200, TOPUP) }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
+    serve({ 'GET /topups/88': reply(200, TOPUP) }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
     wx.requestPayment = jest.fn((opts) => opts.success({ errMsg: 'requestPayment:ok' }))
     const comp = await openFake()
     tap(comp, '#package-3')
@@ -340,7 +268,7 @@ describe('after WeChat Pay succeeds', () => {
   })
 
   test('a poll that meets the network down keeps trying', async () => {
-    serve({ '/topups/88': [networkDown(), reply(200, CREDITED)] }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
+    serve({ 'GET /topups/88': [networkDown(), reply(200, CREDITED)] }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
     wx.requestPayment = jest.fn((opts) => opts.success({ errMsg: 'requestPayment:ok' }))
     const comp = await openFake()
     tap(comp, '#package-3')
@@ -349,7 +277,7 @@ describe('after WeChat Pay succeeds', () => {
   })
 
   test('leaving the page stops the poll', async () => {
-    serve({ '/topups/88': reply(200, TOPUP) }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
+    serve({ 'GET /topups/88': reply(200, TOPUP) }, reply(201, { topup: TOPUP, wechat_pay: WECHAT_PAY }))
     wx.requestPayment = jest.fn((opts) => opts.success({ errMsg: 'requestPayment:ok' }))
     const comp = await openFake()
     tap(comp, '#package-3')

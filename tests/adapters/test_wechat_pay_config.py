@@ -9,60 +9,11 @@ from cryptography.hazmat.primitives import serialization
 
 from app.config import Config, ConfigError
 from app.keys import demo_wechatpay_keys
+from tests.settings_env import spoil
 from tests.threads import run_together, start_line
 
-SETTINGS = (
-    "JIAYOU_ENV",
-    "SANDBOX",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "PUBLIC_BASE_URL",
-    "SECRET_KEY",
-    "CARD_SECRET_KEY",
-    "WECHAT_SECRET",
-    "WECHAT_APPID",
-    "WECHATPAY_API_BASE",
-    "WECHATPAY_APPID",
-    "WECHATPAY_MCHID",
-    "WECHATPAY_MERCHANT_SERIAL",
-    "WECHATPAY_PRIVATE_KEY",
-    "WECHATPAY_APIV3_KEY",
-    "WECHATPAY_PUBLIC_KEY_ID",
-    "WECHATPAY_PUBLIC_KEY",
-    "WECHATPAY_PLATFORM_CERTS",
-    "WECHATPAY_NOTIFY_URL",
-    "WECHATPAY_TIMEOUT_S",
-    "SANDBOX_WECHATPAY_SIGN_MODE",
-    "SANDBOX_WECHATPAY_RETRY_SCALE",
-)
-
-PRODUCTION = {
-    "JIAYOU_ENV": "production",
-    "DATABASE_URL": "postgresql://jiayou@db.internal:5432/jiayou",
-    "SECRET_KEY": "k" * 40,
-    "WECHAT_SECRET": "w" * 32,
-    "CARD_SECRET_KEY": "c" * 40,
-    "WECHAT_APPID": "wx0123456789abcdef",
-    "WECHATPAY_MCHID": "1230000109",
-    "WECHATPAY_MERCHANT_SERIAL": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
-    "WECHATPAY_PRIVATE_KEY": "/etc/jiayou/apiclient_key.pem",
-    "WECHATPAY_APIV3_KEY": "a" * 32,
-    "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0112300001092024060100000000000001",
-    "WECHATPAY_PUBLIC_KEY": "/etc/jiayou/wechatpay_pub_key.pem",
-    "PUBLIC_BASE_URL": "https://jiayou.example.com",
-}
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for name in SETTINGS:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def production(monkeypatch):
-    for name, value in PRODUCTION.items():
-        monkeypatch.setenv(name, value)
+# Every test starts from an environment that sets none of the settings.
+pytestmark = pytest.mark.usefixtures("clean_settings")
 
 
 def test_demo_keys_are_made_once_private_and_paired(tmp_path):
@@ -161,10 +112,7 @@ def test_production_accepts_platform_certificates_alone(tmp_path, monkeypatch, p
 def test_production_refuses_missing_or_unsafe_wechatpay_settings(
     tmp_path, monkeypatch, production, name, value, message
 ):
-    if value is None:
-        monkeypatch.delenv(name)
-    else:
-        monkeypatch.setenv(name, value)
+    spoil(monkeypatch, name, value)
     with pytest.raises(ConfigError, match=message):
         Config(str(tmp_path))
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Member
+from tests.api.wechat_notifications import Notifier
 from tests.money.helpers import credit_wallet
 
 
@@ -32,6 +33,12 @@ class Driver:
 
     def me(self, token: str):
         return self.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def notifier(app):
+    """Builds and signs WeChat Pay notifications as WeChat Pay (the sandbox) would."""
+    return Notifier(app.config)
 
 
 @pytest.fixture

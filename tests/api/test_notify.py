@@ -1,11 +1,10 @@
 """Trying to break POST /api/v1/payments/wechat/notify: repeats, races, forgeries, tampering."""
 
 from datetime import timedelta
-from functools import partial
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -19,17 +18,9 @@ from app.models import (
 )
 from app.services import ledger, payments
 from app.services.payments import cancellation
-from tests.api.wechat_notifications import NOTIFY_PATH, Notifier
+from tests.api.wechat_notifications import COPIES, NOTIFY_PATH, Notifier, deliver_at_once
 from tests.factories import make_member
-from tests.money.helpers import assert_ledger_ok, place
-from tests.threads import run_together, start_line
-
-COPIES = 15  # WeChat Pay tries a notification up to 15 times
-
-
-@pytest.fixture
-def notifier(app):
-    return Notifier(app.config)
+from tests.money.helpers import assert_ledger_ok, count, place
 
 
 @pytest.fixture
@@ -45,10 +36,6 @@ def order(world, live_server):
 
 def deliver(client, body: bytes, headers: dict):
     return client.post(NOTIFY_PATH, data=body, headers=headers)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def paid_once(order: Order) -> None:
@@ -89,19 +76,8 @@ def test_same_notification_delivered_15_times_pays_once(client, notifier, order)
 
 def test_same_notification_delivered_15_times_at_once_pays_once(live_server, notifier, order):
     body = notifier.body(notifier.transaction(order))
-    signed = [notifier.headers(body) for _ in range(COPIES)]
-    start = start_line(COPIES)
-    statuses = []
-
-    def send(headers):
-        start.wait()
-        answer = httpx.post(
-            live_server.url + NOTIFY_PATH, content=body, headers=headers, timeout=30
-        )
-        statuses.append(answer.status_code)
-
-    run_together(*(partial(send, h) for h in signed), barrier=start)
-    assert statuses == [204] * COPIES
+    signed = [(body, notifier.headers(body)) for _ in range(COPIES)]
+    assert deliver_at_once(live_server.url, signed) == [204] * COPIES
     paid_once(order)
 
 
@@ -109,19 +85,8 @@ def test_one_payment_told_by_many_events_at_once_pays_once(live_server, notifier
     """Different event ids for one transaction (e.g. a redelivery racing a query) still pay once."""
     plain = notifier.transaction(order)
     bodies = [notifier.body(plain) for _ in range(8)]
-    start = start_line(len(bodies))
-    statuses = []
-
-    def send(body):
-        headers = notifier.headers(body)
-        start.wait()
-        answer = httpx.post(
-            live_server.url + NOTIFY_PATH, content=body, headers=headers, timeout=30
-        )
-        statuses.append(answer.status_code)
-
-    run_together(*(partial(send, b) for b in bodies), barrier=start)
-    assert statuses == [204] * len(bodies)
+    signed = [(body, notifier.headers(body)) for body in bodies]
+    assert deliver_at_once(live_server.url, signed) == [204] * len(bodies)
     db.session.expire_all()
     assert count(LedgerTransaction, LedgerTransaction.kind == "order.pay.wechat") == 1
     assert db.session.get(Order, order.id).paid_fen == 20000

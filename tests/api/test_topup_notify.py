@@ -2,28 +2,18 @@
 notification 15 times, one after another and all at once, many events for one payment, and a
 tampered amount."""
 
-from functools import partial
 from types import SimpleNamespace
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LedgerTransaction, PaymentEvent, Topup, WeChatPayment
 from app.services.members import top_ups
-from tests.api.wechat_notifications import NOTIFY_PATH, Notifier
+from tests.api.wechat_notifications import COPIES, NOTIFY_PATH, deliver_at_once
 from tests.factories import make_member
-from tests.money.helpers import assert_ledger_ok
+from tests.money.helpers import assert_ledger_ok, count
 from tests.money.topup_helpers import balances, make_package
-from tests.threads import run_together, start_line
-
-COPIES = 15  # WeChat Pay tries a notification up to 15 times
-
-
-@pytest.fixture
-def notifier(app):
-    return Notifier(app.config)
 
 
 @pytest.fixture
@@ -39,10 +29,6 @@ def transaction(notifier, topup, **changes) -> dict:
     """WeChat's TRANSACTION.SUCCESS resource for the top-up (its number is the out_trade_no)."""
     paid = SimpleNamespace(order_no=topup.topup_no, amount_fen=topup.principal_fen, id=topup.id)
     return notifier.transaction(paid, **changes)
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def credited_once(topup) -> None:
@@ -79,18 +65,8 @@ def test_same_notification_delivered_15_times_credits_once(client, notifier, top
 
 def test_same_notification_delivered_15_times_at_once_credits_once(live_server, notifier, topup):
     body = notifier.body(transaction(notifier, topup))
-    signed = [notifier.headers(body) for _ in range(COPIES)]
-    start, statuses = start_line(COPIES), []
-
-    def send(headers):
-        start.wait()
-        answer = httpx.post(
-            live_server.url + NOTIFY_PATH, content=body, headers=headers, timeout=30
-        )
-        statuses.append(answer.status_code)
-
-    run_together(*(partial(send, h) for h in signed), barrier=start)
-    assert statuses == [204] * COPIES
+    signed = [(body, notifier.headers(body)) for _ in range(COPIES)]
+    assert deliver_at_once(live_server.url, signed) == [204] * COPIES
     assert count(PaymentEvent) == 1
     credited_once(topup)
 
@@ -98,18 +74,8 @@ def test_same_notification_delivered_15_times_at_once_credits_once(live_server, 
 def test_one_payment_told_by_many_events_at_once_credits_once(live_server, notifier, topup):
     plain = transaction(notifier, topup)
     bodies = [notifier.body(plain) for _ in range(8)]
-    start, statuses = start_line(len(bodies)), []
-
-    def send(body):
-        headers = notifier.headers(body)
-        start.wait()
-        answer = httpx.post(
-            live_server.url + NOTIFY_PATH, content=body, headers=headers, timeout=30
-        )
-        statuses.append(answer.status_code)
-
-    run_together(*(partial(send, b) for b in bodies), barrier=start)
-    assert statuses == [204] * len(bodies)
+    signed = [(body, notifier.headers(body)) for body in bodies]
+    assert deliver_at_once(live_server.url, signed) == [204] * len(bodies)
     credited_once(topup)
 
 

@@ -4,15 +4,19 @@ import json
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 
+import httpx
 import time_machine
 
 from app.models import Order, Refund
 from app.sandbox.wechatpay_crypto import encrypt_resource, platform_keys, signed_headers
+from tests.threads import run_together, start_line
 
 CHINA = timezone(timedelta(hours=8))
 NOTIFY_PATH = "/api/v1/payments/wechat/notify"
 SUMMARIES = {"TRANSACTION.SUCCESS": "支付成功", "REFUND.SUCCESS": "退款成功"}
+COPIES = 15  # WeChat Pay tries a notification up to 15 times
 
 
 class Notifier:
@@ -97,3 +101,17 @@ class Notifier:
             with time_machine.travel(datetime.now(UTC) - age, tick=False):
                 headers = signed_headers(self.keys, mode, body)
         return {**headers, "Content-Type": "application/json"}
+
+
+def deliver_at_once(base_url: str, signed: list[tuple[bytes, dict]]) -> list[int]:
+    """POST every (body, headers) to the live server's notify URL at the same moment, each from
+    its own thread; the answers' statuses."""
+    start, statuses = start_line(len(signed)), []
+
+    def send(body, headers):
+        start.wait()
+        answer = httpx.post(base_url + NOTIFY_PATH, content=body, headers=headers, timeout=30)
+        statuses.append(answer.status_code)
+
+    run_together(*(partial(send, body, headers) for body, headers in signed), barrier=start)
+    return statuses

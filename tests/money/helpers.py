@@ -25,6 +25,11 @@ def place(member: Member, station, **how):
     return orders.place_order(member, station.id, **how)
 
 
+def count(model, *where) -> int:
+    """How many rows of model match where."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
 def row_counts(*models) -> dict[str, int]:
     """How many rows each table holds, by model name (what a refused request must leave as is)."""
     db.session.expire_all()

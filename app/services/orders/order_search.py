@@ -31,8 +31,8 @@ from app.models.order import PAYMENT_METHOD_NAMES
 from app.services.members.privacy import mask_phone
 from app.services.orders import pickup
 from app.services.platform.clock import from_local
-from app.services.platform.errors import Invalid, NotFound, PermissionDenied
-from app.services.staff.access import visible_station_ids
+from app.services.platform.errors import Invalid, PermissionDenied
+from app.services.staff.access import covered_station_ids, visible_stations
 
 ROLES = ("cashier", "manager", "chain_admin")
 PAYMENT_METHODS = PAYMENT_METHOD_NAMES
@@ -155,24 +155,14 @@ def stations_for(actor: Staff) -> list[Station]:
     anyone who may not see orders."""
     if actor.role not in ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以查看订单")
-    ids = visible_station_ids(actor) or {-1}
-    query = select(Station).where(Station.chain_id == actor.chain_id, Station.id.in_(ids))
-    return list(db.session.scalars(query.order_by(Station.code)))
+    return visible_stations(actor)
 
 
 def _stations(actor: Staff, station_id: int | None) -> set[int]:
     """The stations the list covers; another's station is refused, not shown empty."""
     if actor.role not in ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以查看订单")
-    visible = visible_station_ids(actor)
-    if station_id is None:
-        return visible or {-1}
-    if station_id not in visible:
-        station = db.session.get(Station, station_id)
-        if station is None or station.chain_id != actor.chain_id:
-            raise NotFound("油站不存在")
-        raise PermissionDenied("该油站不是您所在的油站")
-    return {station_id}
+    return covered_station_ids(actor, station_id, "该油站不是您所在的油站")
 
 
 def _conditions(actor: Staff, f: Filters) -> list:

@@ -31,9 +31,9 @@ from app.models import Fuel, Order, Refund, RefundFollowup, Staff, Station
 from app.models.base import utcnow
 from app.services.payments.refunds import STRAY_REASON
 from app.services.platform.clock import from_local, to_local
-from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.platform.errors import Invalid, PermissionDenied
 from app.services.platform.money import round_half_up
-from app.services.staff.access import visible_station_ids
+from app.services.staff.access import covered_station_ids, visible_stations
 
 ROLES = ("cashier", "manager", "chain_admin")
 WEEK = timedelta(days=7)
@@ -80,9 +80,7 @@ def stations_for(actor: Staff) -> list[Station]:
     """The stations the figures may cover: the station filter's choices."""
     if not may_see(actor):
         raise PermissionDenied("只有收银员、站长和总部管理员可以查看经营数据")
-    ids = visible_station_ids(actor) or {-1}
-    query = select(Station).where(Station.chain_id == actor.chain_id, Station.id.in_(ids))
-    return list(db.session.scalars(query.order_by(Station.code)))
+    return visible_stations(actor)
 
 
 def read_station(args: Mapping[str, str]) -> int | None:
@@ -99,15 +97,7 @@ def _stations(actor: Staff, station_id: int | None) -> set[int]:
     """The stations covered; another's station is refused, never shown as zero."""
     if not may_see(actor):
         raise PermissionDenied("只有收银员、站长和总部管理员可以查看经营数据")
-    visible = visible_station_ids(actor)
-    if station_id is None:
-        return visible or {-1}
-    if station_id not in visible:
-        station = db.session.get(Station, station_id)
-        if station is None or station.chain_id != actor.chain_id:
-            raise NotFound("油站不存在")
-        raise PermissionDenied("您无权查看该油站的经营数据")
-    return {station_id}
+    return covered_station_ids(actor, station_id, "您无权查看该油站的经营数据")
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -16,13 +16,30 @@ def visible_station_ids(staff: Staff) -> set[int]:
     return staff.station_ids
 
 
+def visible_stations(staff: Staff) -> list[Station]:
+    """The stations of visible_station_ids, by code: a station filter's choices."""
+    ids = visible_station_ids(staff) or {-1}
+    query = select(Station).where(Station.chain_id == staff.chain_id, Station.id.in_(ids))
+    return list(db.session.scalars(query.order_by(Station.code)))
+
+
+def covered_station_ids(staff: Staff, station_id: int | None, refusal: str) -> set[int]:
+    """The stations a list or report covers: all the staff member works at, or the one chosen.
+    A station of the chain they do not work at is refused with `refusal` (never shown as
+    empty); one of no chain of theirs is NotFound."""
+    visible = visible_station_ids(staff)
+    if station_id is None:
+        return visible or {-1}
+    if station_id not in visible:
+        station = db.session.get(Station, station_id)
+        if station is None or station.chain_id != staff.chain_id:
+            raise NotFound("油站不存在")
+        raise PermissionDenied(refusal)
+    return {station_id}
+
+
 def managed_stations(staff: Staff) -> list[Station]:
-    if staff.role not in CATALOGUE_ROLES:
-        return []
-    query = select(Station).where(Station.chain_id == staff.chain_id).order_by(Station.code)
-    if staff.role != "chain_admin":
-        query = query.where(Station.id.in_(staff.station_ids or {-1}))
-    return list(db.session.scalars(query))
+    return visible_stations(staff) if staff.role in CATALOGUE_ROLES else []
 
 
 def station_for_manager(staff: Staff, station_id: int) -> Station:
@@ -59,9 +76,4 @@ def station_for_counter(staff: Staff, station_id: int) -> Station:
 
 
 def counter_stations(staff: Staff) -> list[Station]:
-    if staff.role not in COUNTER_ROLES:
-        return []
-    query = select(Station).where(Station.chain_id == staff.chain_id).order_by(Station.code)
-    if staff.role != "chain_admin":
-        query = query.where(Station.id.in_(staff.station_ids or {-1}))
-    return list(db.session.scalars(query))
+    return visible_stations(staff) if staff.role in COUNTER_ROLES else []

@@ -3,8 +3,8 @@
 // Every function is a jest mock. Defaults: storage is an in-memory map (getStorageSync answers
 // '' for a missing key, as WeChat does); wx.login succeeds with code 'test-js-code';
 // getLocation succeeds with a point in Kunming (GCJ-02); the screen's brightness reads 0.4; the
-// UI calls (showToast, showLoading, ...) succeed and do nothing; wx.request and
-// wx.requestPayment do nothing until a test programs them, e.g. with tests/helpers/wx.js:
+// UI calls (showToast, showLoading, ...) succeed and do nothing; wx.request, wx.requestPayment
+// and wx.chooseLocation do nothing until a test programs them, e.g. with tests/helpers/wx.js:
 // answerRequests(...). config.js's sandbox is off (see the end).
 const storage = new Map();
 
@@ -20,6 +20,7 @@ function freshWx() {
   return {
     request: jest.fn(),
     requestPayment: jest.fn(),
+    chooseLocation: jest.fn(),
     login: ok({ code: 'test-js-code', errMsg: 'login:ok' }),
     getStorageSync: jest.fn((key) => (storage.has(key) ? storage.get(key) : '')),
     setStorageSync: jest.fn((key, value) => {
@@ -34,6 +35,9 @@ function freshWx() {
     showModal: ok({ confirm: true, cancel: false, errMsg: 'showModal:ok' }),
     getLocation: ok({ latitude: 25.0389, longitude: 102.7183, accuracy: 30, errMsg: 'getLocation:ok' }),
     openLocation: ok({ errMsg: 'openLocation:ok' }),
+    openSetting: ok({ authSetting: {}, errMsg: 'openSetting:ok' }),
+    previewImage: ok({ errMsg: 'previewImage:ok' }),
+    setNavigationBarTitle: ok({ errMsg: 'setNavigationBarTitle:ok' }),
     setKeepScreenOn: ok({ errMsg: 'setKeepScreenOn:ok' }),
     getScreenBrightness: ok({ value: 0.4, errMsg: 'getScreenBrightness:ok' }),
     setScreenBrightness: ok({ errMsg: 'setScreenBrightness:ok' }),

@@ -1,0 +1,129 @@
+// API answers in the driver API's shapes (docs/api.md), shared by the page tests and the
+// screenshots (screens/data.js): prices in fen, volumes in ml, times with their +08:00 offset.
+// A test changes only what it is about: order({ status: 'paid', ... }).
+
+/** An order answer (OrderOut), created and not yet paid; `over` changes what differs. */
+function order(over) {
+  return {
+    id: 5021,
+    order_no: 'JY2026112918021100005021',
+    status: 'created',
+    status_name: '待支付',
+    station: { id: 7, name: '昆明北京路加油站' },
+    fuel: { code: '92', name: '92#汽油' },
+    nozzle: 2,
+    plate: '云A12345',
+    mode: 'amount',
+    preset_amount_fen: 20000,
+    preset_volume_ml: null,
+    list_price_fen: 768,
+    unit_price_fen: 738,
+    member_price_applied: true,
+    pricing: {
+      list_price_fen: 768, member_price_fen: 748, tier_id: 2, tier_cut_fen: 10, unit_price_fen: 738,
+      saving_per_litre_fen: 30, saving_fen: null, note: '金卡会员价再降0.10元/升',
+    },
+    amount_fen: 20000,
+    payment_method: null,
+    paid_fen: 0,
+    refunded_fen: 0,
+    dispensed_ml: null,
+    dispensed_fen: null,
+    pickup: null,
+    refunds: [],
+    created_at: '2026-11-29T18:02:11+08:00',
+    expires_at: '2026-11-29T18:17:11+08:00',
+    paid_at: null,
+    fueled_at: null,
+    settled_at: null,
+    cancelled_at: null,
+    ...over,
+  };
+}
+
+// Paid ¥200 from the wallet at 18:02: the pickup code the attendant scans (valid a day).
+const PAID = order({
+  status: 'paid',
+  status_name: '已支付，待加油',
+  payment_method: 'wallet',
+  paid_fen: 20000,
+  pickup: {
+    token: 'K7Q2M9XW4TJ8RCBN5HVD3PYG6F',
+    code: '38170426',
+    qr_url: 'https://jiayou.example.com/api/v1/orders/5021/qr.png',
+    expires_at: '2026-11-30T18:02:40+08:00',
+  },
+  paid_at: '2026-11-29T18:02:40+08:00',
+});
+
+// Paid ¥200 from the wallet, 25.00 L taken at ¥7.38 = ¥184.50, ¥15.50 back to the wallet.
+const SETTLED = order({
+  status: 'settled',
+  status_name: '已完成',
+  payment_method: 'wallet',
+  paid_fen: 20000,
+  refunded_fen: 1550,
+  dispensed_ml: 25000,
+  dispensed_fen: 18450,
+  pricing: { ...order().pricing, saving_fen: 750 },
+  refunds: [
+    { amount_fen: 1550, method: 'wallet', kind: 'settlement', status: 'SUCCESS', followup: null,
+      reason: '加油差额退款', created_at: '2026-11-29T18:20:00+08:00', finished_at: '2026-11-29T18:20:01+08:00' },
+  ],
+  paid_at: '2026-11-29T18:02:40+08:00',
+  fueled_at: '2026-11-29T18:19:30+08:00',
+  settled_at: '2026-11-29T18:20:00+08:00',
+});
+
+// WeChat Pay's parameters for wx.requestPayment, as the service answers them.
+const WECHAT_PAY = {
+  appId: 'wx8888888888888888',
+  timeStamp: '1772964131',
+  nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+  package: 'prepay_id=wx201410272009395522657a690389285100',
+  signType: 'RSA',
+  paySign: 'oR9d8PuhnIc+YZ8cBHFCwfgpaK9gd7vaRvkYD7rthRAZ',
+};
+
+const ME = {
+  id: 1024,
+  nickname: '张师傅',
+  phone: '138****5678',
+  created_at: '2026-03-01T09:15:00+08:00',
+  last_login_at: '2026-11-29T18:01:50+08:00',
+  tier: { id: 2, name: '金卡' },
+  vehicle_count: 2,
+  consent: { version: '1', at: '2026-03-01T09:15:30+08:00' },
+};
+
+const WALLET = { principal_fen: 32000, bonus_fen: 3000, balance_fen: 35000, frozen: false, frozen_reason: null };
+
+/** A wallet top-up answer (TopupOut), credited, ¥180 of its ¥500 spent; `over` changes what differs. */
+function topup(over) {
+  return {
+    id: 88,
+    topup_no: 'T2026112809000112345678',
+    channel: 'wechat',
+    channel_name: '微信支付',
+    status: 'credited',
+    status_name: '已到账',
+    station: { id: 7, name: '昆明北京路加油站' },
+    package: { id: 3, name: '充500送30' },
+    principal_fen: 50000,
+    bonus_fen: 3000,
+    spent_principal_fen: 18000,
+    refunded_principal_fen: 0,
+    revoked_bonus_fen: 0,
+    refundable_principal_fen: 32000,
+    refund_requests: [],
+    created_at: '2026-11-28T09:00:01+08:00',
+    credited_at: '2026-11-28T09:00:20+08:00',
+    expires_at: '2026-11-28T09:15:01+08:00',
+    ...over,
+  };
+}
+
+/** A page of a list answer. */
+const page = (items, over) => ({ items, page: 1, per_page: 20, total: items.length, has_more: false, ...over });
+
+module.exports = { order, PAID, SETTLED, WECHAT_PAY, ME, WALLET, topup, page };

@@ -92,9 +92,13 @@ def invoice_request():
     page = _page_or_none()
     if page is None:
         return _bad_link()
+    form = InvoiceForm(formdata=None)
     last = page.request
-    # Asked again after a rejection: the form starts from what was sent.
-    form = InvoiceForm(formdata=None, obj=last if last and last.status == "rejected" else None)
+    if last is not None and last.status == "rejected":
+        # Asked again: the buyer as sent (what a rejection is usually about); the email and
+        # phone are not shown back to whoever holds the receipt.
+        form.buyer_type.data, form.buyer_name.data = last.buyer_type, last.buyer_name
+        form.tax_number.data = last.tax_number
     return _show(page, form)
 
 

@@ -227,7 +227,8 @@ def test_after_a_rejection_the_driver_may_ask_again(world, phone):
     invoices.reject(world.cashier_a, first.id, "单位名称与税号不一致")
     shown = page(phone.get(link(order)))
     assert "已驳回" in shown and "单位名称与税号不一致" in shown and "提交申请" in shown
-    assert 'value="云南某某物流公司"' in shown  # the form starts from what was sent
+    assert 'value="云南某某物流公司"' in shown  # the form starts from the buyer as sent
+    assert 'value="91530100MA6K0A1B2C"' in shown and "zhangsan@example.com" not in shown
     again = phone.post(link(order), company())
     assert again.status_code == 303
     assert [(r.status, r.buyer_name) for r in requests_of(order)] == [

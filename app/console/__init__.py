@@ -19,6 +19,7 @@ from app.console import (  # noqa: E402, F401
     daily_close,
     dashboard,
     hooks,
+    invoices,
     member_actions,
     member_counter_pay,
     member_exports,

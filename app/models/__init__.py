@@ -7,6 +7,7 @@ from app.models.counter_refund import (
     COUNTER_REFUND_STATUSES,
     CounterRefundRequest,
 )
+from app.models.invoice import BUYER_TYPES, INVOICE_STATUSES, InvoiceRequest
 from app.models.jobs import IdempotencyRecord, OutboxJob
 from app.models.ledger import ACCOUNTS, WALLET_ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
 from app.models.member import (
@@ -67,10 +68,12 @@ from app.models.topup import (
 
 __all__ = [
     "ACCOUNTS",
+    "BUYER_TYPES",
     "CARD_STATUSES",
     "CORRECTION_KINDS",
     "COUNTER_REFUND_REASONS",
     "COUNTER_REFUND_STATUSES",
+    "INVOICE_STATUSES",
     "ORDER_CHANNELS",
     "ORDER_MODES",
     "ORDER_STATUSES",
@@ -93,6 +96,7 @@ __all__ = [
     "Fuel",
     "FuelPrice",
     "IdempotencyRecord",
+    "InvoiceRequest",
     "LedgerEntry",
     "LedgerTransaction",
     "Member",

@@ -185,7 +185,7 @@ def test_the_invoice_link_in_the_qr_is_signed(as_staff, world, client):
         url = receipts.invoice_url(order.order_no)
     path = url[url.index("/invoice") :]
     answer = client.get(path)
-    assert answer.status_code == 200 and "在线开票功能即将上线" in page(answer)
+    assert answer.status_code == 200 and "填写开票信息" in page(answer)
     assert order.order_no in page(answer)
     assert client.get(path[:-1] + ("0" if path[-1] != "0" else "1")).status_code == 404
 

@@ -116,17 +116,37 @@ def _summary(banner: Banner, names: dict[int, str]) -> dict:
     }
 
 
-def create_banner(actor: Staff, fields: BannerFields, image: bytes) -> Banner:
-    """A draft banner with its picture; Invalid with every field's mistake at once."""
+def problems(actor: Staff, fields: BannerFields, image: bytes | None, new: bool) -> dict:
+    """Every field's mistake (a new banner needs a picture); PermissionDenied for a scope the
+    actor may not use."""
+    errors: dict[str, str] = {}
+    _clean(actor, fields, errors)
+    if image or new:
+        try:
+            banner_images.prepare(actor.chain_id, image or b"")
+        except Invalid as err:
+            errors.update(err.fields)
+    return errors
+
+
+def _checked(actor: Staff, fields: BannerFields, image: bytes | None, new: bool):
+    """The scope and the new picture's row (None: none given), or Invalid with every error."""
     errors: dict[str, str] = {}
     where = _clean(actor, fields, errors)
     picture = None
-    try:
-        picture = banner_images.prepare(actor.chain_id, image)
-    except Invalid as err:
-        errors.update(err.fields)
+    if image or new:
+        try:
+            picture = banner_images.prepare(actor.chain_id, image or b"")
+        except Invalid as err:
+            errors.update(err.fields)
     if errors:
         raise Invalid(errors)
+    return where, picture
+
+
+def create_banner(actor: Staff, fields: BannerFields, image: bytes) -> Banner:
+    """A draft banner with its picture; Invalid with every field's mistake at once."""
+    where, picture = _checked(actor, fields, image, new=True)
     with unit_of_work():
         db.session.add(picture)
         db.session.flush()
@@ -158,16 +178,7 @@ def update_banner(
     """Change a banner in any state (a published one changes for drivers at once); a new
     picture replaces the old one."""
     banner = scope.editable(actor, Banner, banner_id, NOUN)
-    errors: dict[str, str] = {}
-    where = _clean(actor, fields, errors)
-    picture = None
-    if image:
-        try:
-            picture = banner_images.prepare(actor.chain_id, image)
-        except Invalid as err:
-            errors.update(err.fields)
-    if errors:
-        raise Invalid(errors)
+    where, picture = _checked(actor, fields, image, new=False)
     names = scope.station_names(actor.chain_id)
     before = _summary(banner, names)
     with unit_of_work():

@@ -43,12 +43,24 @@ class AnnouncementRow:
     created_by: str
 
 
-def _clean(actor: Staff, fields: AnnouncementFields) -> scope.Scope:
+def problems(actor: Staff, fields: AnnouncementFields) -> dict:
+    """Every field's mistake; PermissionDenied for a scope the actor may not use."""
     errors: dict[str, str] = {}
+    _clean(actor, fields, errors)
+    return errors
+
+
+def _clean(actor: Staff, fields: AnnouncementFields, errors: dict) -> scope.Scope:
     where = scope.clean_scope(actor, fields.scope, fields.city, fields.station_id, errors)
     fields.title = scope.clean_text(fields.title, "title", "标题", TITLE_MAX, errors)
     fields.body = scope.clean_text(fields.body, "body", "内容", BODY_MAX, errors)
     scope.clean_times(fields.live_from, fields.live_until, errors, utcnow())
+    return where
+
+
+def _checked(actor: Staff, fields: AnnouncementFields) -> scope.Scope:
+    errors: dict[str, str] = {}
+    where = _clean(actor, fields, errors)
     if errors:
         raise Invalid(errors)
     return where
@@ -67,7 +79,7 @@ def _summary(row: Announcement, names: dict[int, str]) -> dict:
 
 def create_announcement(actor: Staff, fields: AnnouncementFields) -> Announcement:
     """A draft announcement; Invalid with every field's mistake at once."""
-    where = _clean(actor, fields)
+    where = _checked(actor, fields)
     with unit_of_work():
         row = Announcement(
             chain_id=actor.chain_id,
@@ -93,7 +105,7 @@ def update_announcement(
     actor: Staff, announcement_id: int, fields: AnnouncementFields
 ) -> Announcement:
     row = scope.editable(actor, Announcement, announcement_id, NOUN)
-    where = _clean(actor, fields)
+    where = _checked(actor, fields)
     names = scope.station_names(actor.chain_id)
     before = _summary(row, names)
     with unit_of_work():

@@ -5,7 +5,6 @@ from datetime import datetime
 
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Length
 
 from app.console.forms import ConsoleForm
 from app.models import Staff
@@ -74,7 +73,7 @@ class ScopedForm(ConsoleForm):
 
 
 class BannerForm(ScopedForm):
-    title = StringField("标题", validators=[Length(max=40)])
+    title = StringField("标题")
     image = FileField("横幅图片")
     target = SelectField("点击后打开", choices=[SelectChoice(k, v[0]) for k, v in TARGETS.items()])
     target_station_id = SelectField("要打开的油站", validate_choice=False)
@@ -105,8 +104,8 @@ class BannerForm(ScopedForm):
 
 
 class AnnouncementForm(ScopedForm):
-    title = StringField("标题", validators=[Length(max=60)])
-    body = TextAreaField("内容", validators=[Length(max=1000)])
+    title = StringField("标题")
+    body = TextAreaField("内容")
     pinned = BooleanField("置顶")
 
     def fill(self, row) -> None:

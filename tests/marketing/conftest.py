@@ -10,16 +10,39 @@ from app.models.base import utcnow
 from app.services.marketing import banners, content_cache, notices
 from app.services.marketing.banners import BannerFields
 from app.services.marketing.notices import AnnouncementFields
+from app.services.platform import clock
 from tests.conftest import REDIS_URL
-from tests.console.conftest import as_staff, console, png_bytes  # noqa: F401
+from tests.console.conftest import as_staff, console  # noqa: F401
 
 HOUR = timedelta(hours=1)
+BANNERS_URL = "/console/marketing/banners"
 
 
 def picture(width: int = 750, height: int = 300, kind: str = "PNG") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (220, 60, 40)).save(out, kind)
     return out.getvalue()
+
+
+def local(moment) -> str:
+    """A moment as a datetime-local input sends it (Beijing time)."""
+    return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def banner_form(**changes) -> dict:
+    """The banner form's fields as posted (None: left out)."""
+    data = {
+        "title": "周末加油满200减10",
+        "scope": "chain",
+        "target": "wallet",
+        "live_from": local(utcnow()),
+        "image": (io.BytesIO(picture()), "banner.png"),
+    }
+    return {k: v for k, v in (data | changes).items() if v is not None}
+
+
+def post_form(staff, url, data):
+    return staff.post(url, data, content_type="multipart/form-data")
 
 
 def banner_fields(**changes) -> BannerFields:

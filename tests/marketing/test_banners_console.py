@@ -9,33 +9,19 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, Banner
-from app.models.base import utcnow
 from app.services.marketing import banners
-from app.services.platform import clock
 from tests.console.conftest import page
-from tests.marketing.conftest import banner_fields, live_banner, picture
+from tests.marketing.conftest import (
+    BANNERS_URL,
+    banner_fields,
+    live_banner,
+    picture,
+    post_form,
+)
+from tests.marketing.conftest import banner_form as form
 
 pytestmark = pytest.mark.travel(hour=10)
-URL = "/console/marketing/banners"
-
-
-def local(moment) -> str:
-    return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M")
-
-
-def form(**changes) -> dict:
-    data = {
-        "title": "周末加油满200减10",
-        "scope": "chain",
-        "target": "wallet",
-        "live_from": local(utcnow()),
-        "image": (io.BytesIO(picture()), "banner.png"),
-    }
-    return {k: v for k, v in (data | changes).items() if v is not None}
-
-
-def post_form(console, url, data):
-    return console.post(url, data, content_type="multipart/form-data")
+URL = BANNERS_URL
 
 
 def count(model=Banner) -> int:

@@ -157,7 +157,7 @@ def notice_withdraw(announcement_id: int):
 
 @bp.get("/marketing/price-notices")
 @catalogue_required
-def price_notice_list():
+def notice_prices():
     """The price-change notices drivers see now, for the stations this actor runs."""
     content_scope.require_editor(actor())
     now = utcnow()
@@ -168,7 +168,7 @@ def price_notice_list():
     )
 
     def page_url(n: int) -> str:
-        return url_for("console.price_notice_list", page=n)
+        return url_for("console.notice_prices", page=n)
 
     return render_template(
         "console/marketing/notices_prices.html", page=page, now=now, page_url=page_url
@@ -177,7 +177,7 @@ def price_notice_list():
 
 @bp.get("/marketing/price-notices/export.xlsx")
 @catalogue_required
-def price_notice_export():
+def notice_prices_export():
     content_scope.require_editor(actor())
     now = utcnow()
     rows = (

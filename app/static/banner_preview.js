@@ -1,6 +1,6 @@
-/* 横幅 form: the phone preview follows what is typed and chosen (the picture is read in the
-   browser as a data: URL, which the page's CSP allows; nothing is uploaded before saving), and
-   the fields that do not apply to the chosen scope or target are hidden. */
+/* 横幅 and 公告 forms: the fields that do not apply to the chosen scope (or a banner's target)
+   are hidden, and a banner's phone preview follows what is typed and chosen (the picture is read
+   in the browser as a data: URL, which the page's CSP allows; nothing is uploaded before saving). */
 (function () {
   'use strict';
 
@@ -21,23 +21,23 @@
     return option && option.value ? option.text : '';
   }
 
-  function bind() {
-    var form = byId('banner-form');
-    if (!form || form.getAttribute('data-bound')) { return; }
-    form.setAttribute('data-bound', '1');
+  function bindScope(scope) {
+    function scopeChanged() {
+      show('city', scope.value === 'city');
+      show('station_id', scope.value === 'station');
+    }
+    scope.addEventListener('change', scopeChanged);
+    scopeChanged();
+  }
+
+  function bindPreview() {
     var image = byId('image');
     var picture = byId('preview-image');
     var empty = byId('preview-empty');
     var size = byId('preview-size');
     var title = byId('title');
-    var scope = byId('scope');
     var target = byId('target');
     var targetStation = byId('target_station_id');
-
-    function scopeChanged() {
-      show('city', scope.value === 'city');
-      show('station_id', scope.value === 'station');
-    }
 
     function targetChanged() {
       var needsStation = target.value === 'station' || target.value === 'order';
@@ -71,11 +71,17 @@
     title.addEventListener('input', function () {
       byId('preview-title').textContent = title.value || '（标题）';
     });
-    scope.addEventListener('change', scopeChanged);
     target.addEventListener('change', targetChanged);
     if (targetStation) { targetStation.addEventListener('change', targetChanged); }
-    scopeChanged();
     targetChanged();
+  }
+
+  function bind() {
+    var form = document.querySelector('form[data-scoped]');
+    if (!form || form.getAttribute('data-bound')) { return; }
+    form.setAttribute('data-bound', '1');
+    bindScope(byId('scope'));
+    if (byId('banner-preview')) { bindPreview(); }
   }
 
   if (document.readyState === 'loading') {

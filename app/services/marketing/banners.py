@@ -116,21 +116,9 @@ def _summary(banner: Banner, names: dict[int, str]) -> dict:
     }
 
 
-def problems(actor: Staff, fields: BannerFields, image: bytes | None, new: bool) -> dict:
-    """Every field's mistake (a new banner needs a picture); PermissionDenied for a scope the
-    actor may not use."""
-    errors: dict[str, str] = {}
-    _clean(actor, fields, errors)
-    if image or new:
-        try:
-            banner_images.prepare(actor.chain_id, image or b"")
-        except Invalid as err:
-            errors.update(err.fields)
-    return errors
-
-
-def _checked(actor: Staff, fields: BannerFields, image: bytes | None, new: bool):
-    """The scope and the new picture's row (None: none given), or Invalid with every error."""
+def _examined(actor: Staff, fields: BannerFields, image: bytes | None, new: bool):
+    """(every field's mistake, the scope, the new picture's row or None); a new banner needs a
+    picture. PermissionDenied for a scope the actor may not use."""
     errors: dict[str, str] = {}
     where = _clean(actor, fields, errors)
     picture = None
@@ -139,6 +127,16 @@ def _checked(actor: Staff, fields: BannerFields, image: bytes | None, new: bool)
             picture = banner_images.prepare(actor.chain_id, image or b"")
         except Invalid as err:
             errors.update(err.fields)
+    return errors, where, picture
+
+
+def problems(actor: Staff, fields: BannerFields, image: bytes | None, new: bool) -> dict:
+    """Every field's mistake, for a form to show them all at once."""
+    return _examined(actor, fields, image, new)[0]
+
+
+def _checked(actor: Staff, fields: BannerFields, image: bytes | None, new: bool):
+    errors, where, picture = _examined(actor, fields, image, new)
     if errors:
         raise Invalid(errors)
     return where, picture

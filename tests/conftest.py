@@ -120,8 +120,11 @@ def _clean_state(request):
                 time.sleep(0.2)
         limiter.reset()
     from app.services import catalogue
+    from app.services.marketing import content_cache
 
     catalogue.clear_cache()
+    with application.app_context():
+        content_cache.clear()  # keyed by versions, which start again with the emptied tables
     assert problems == [], f"ledger check after the test: {problems}"
 
 

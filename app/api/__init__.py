@@ -39,8 +39,10 @@ def openapi_document():
 
 from app.api import (  # noqa: E402, F401  (registers routes)
     auth,
+    banners,
     cards,
     members,
+    notices,
     notify,
     orders,
     profile,

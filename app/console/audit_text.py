@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.console import member_audit
+from app.console import content_audit, member_audit
 from app.extensions import db
 from app.models import CARD_STATUSES, ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
 from app.services.platform.money import fen_to_yuan
@@ -286,6 +286,8 @@ def target(entry: AuditLog, names: Names) -> str:
         return f"充值套餐「{data['name']}」" if data.get("name") else "充值套餐"
     if kind == "topup_refund_request" and data.get("topup_no"):
         return f"充值 {data['topup_no']} 的退款申请"
+    if kind in content_audit.ENTITIES:
+        return content_audit.target(kind, data)
     if kind == "tier" and (data.get("tier") or data.get("name")):
         return f"会员等级「{data.get('tier') or data['name']}」"
     return ENTITY_NAMES.get(kind, "记录")
@@ -341,3 +343,4 @@ def text(key: str, value, entry: AuditLog, names: Names) -> str:
 
 # The members' words (counter top-ups, wallet freezes) are kept in member_audit.
 member_audit.add_words(ACTION_NAMES, LABELS, WORDS, ENTITY_NAMES)
+content_audit.add_words(ACTION_NAMES, LABELS, WORDS, ENTITY_NAMES)

@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from app.models.audit import AuditLog
+from app.models.content import Announcement, Banner, BannerImage, ContentVersion
 from app.models.counter import SALE_METHODS, TERMINAL_APPS, CounterSale
 from app.models.counter_refund import (
     COUNTER_REFUND_REASONS,
@@ -87,9 +88,13 @@ __all__ = [
     "TOPUP_CHANNELS",
     "TOPUP_STATUSES",
     "WALLET_ACCOUNTS",
+    "Announcement",
     "AuditLog",
+    "Banner",
+    "BannerImage",
     "CardBatch",
     "Chain",
+    "ContentVersion",
     "CounterRefundRequest",
     "CounterSale",
     "DailyClose",

@@ -1,7 +1,7 @@
 """invoice requests: a driver asks for the invoice of a settled order from its receipt's QR, the
 station issues or rejects it; one open request per order (a rejected one may be asked again)
 
-Revision ID: 0023
+Revision ID: 0020
 Revises: 0019
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023'
+revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None

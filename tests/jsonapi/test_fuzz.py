@@ -22,6 +22,7 @@ from app.services.orders import pickup
 from app.services.payments import cancellation
 from tests.api.conftest import Driver
 from tests.factories import PASSWORD, make_staff
+from tests.marketing.conftest import live_announcement, live_banner
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 from tests.money.topup_helpers import credited_topup, make_package
 
@@ -88,6 +89,7 @@ class Data:
     topup_ids: list[int]
     request_ids: list[int]  # refund requests of top-ups
     vehicle_ids: list[int]
+    image_ids: list[int]  # of live banners
 
 
 @pytest.fixture
@@ -118,6 +120,8 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
     cars = [
         vehicles.add_vehicle(member, plate=p, fuel_code="92") for p in ("云A10001", "云AD10002")
     ]
+    banner = live_banner(world.admin, scope="station", station_id=world.station_a.id)
+    live_announcement(world.admin, scope="city", city="昆明")
     return Data(
         token=token,
         order_ids=[o.id for o in (created, *paid, fueled, cancelled)],
@@ -128,6 +132,7 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
         topup_ids=[t.id for t in topups],
         request_ids=[request.id],
         vehicle_ids=[car.id for car in cars],
+        image_ids=[banner.image_id],
     )
 
 
@@ -156,6 +161,10 @@ values = {toml(data.topup_ids)}
 values = {toml(data.request_ids)}
 [dictionaries.vehicles]
 values = {toml(data.vehicle_ids)}
+[dictionaries.images]
+values = {toml(data.image_ids)}
+[dictionaries.cities]
+values = {toml(["昆明", "大理"])}
 
 [parameters]
 "path.order_id" = {{ dictionary = "orders", probability = {REAL} }}
@@ -166,6 +175,9 @@ values = {toml(data.vehicle_ids)}
 "path.topup_id" = {{ dictionary = "topups", probability = {REAL} }}
 "path.request_id" = {{ dictionary = "requests", probability = {REAL} }}
 "path.vehicle_id" = {{ dictionary = "vehicles", probability = {REAL} }}
+"path.image_id" = {{ dictionary = "images", probability = {REAL} }}
+"query.station_id" = {{ dictionary = "stations", probability = {REAL} }}
+"query.city" = {{ dictionary = "cities", probability = {REAL} }}
 """
     schemathesis(tmp_path, "driver", live_server.url + "/api/v1/openapi.json", config)
     assert_ledger_ok()

@@ -8,7 +8,15 @@ from app.models.counter_refund import (
     CounterRefundRequest,
 )
 from app.models.jobs import IdempotencyRecord, OutboxJob
-from app.models.ledger import ACCOUNTS, WALLET_ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
+from app.models.ledger import (
+    ACCOUNTS,
+    COUNTER_ACCOUNTS,
+    SHIFT_ACCOUNTS,
+    WALLET_ACCOUNTS,
+    LedgerEntry,
+    LedgerTransaction,
+    Wallet,
+)
 from app.models.member import (
     TIER_METRICS,
     Member,
@@ -69,6 +77,7 @@ __all__ = [
     "ACCOUNTS",
     "CARD_STATUSES",
     "CORRECTION_KINDS",
+    "COUNTER_ACCOUNTS",
     "COUNTER_REFUND_REASONS",
     "COUNTER_REFUND_STATUSES",
     "ORDER_CHANNELS",
@@ -78,6 +87,7 @@ __all__ = [
     "ROLES",
     "ROLE_NAMES",
     "SALE_METHODS",
+    "SHIFT_ACCOUNTS",
     "SHIFT_STATUSES",
     "TERMINAL_APPS",
     "TIER_METRICS",

@@ -23,7 +23,7 @@ MOVEMENTS = (
     ("refund.", "退款付出"),
 )
 # The close's postings: the drawer made to match what was counted, and later corrections.
-CLOSE_KINDS = {"shift.over_short": "长短款入账", "shift.correction": "现金更正"}
+CLOSE_KINDS = {"shift.over_short": "长短款记账", "shift.correction": "现金更正记账"}
 ACCOUNT_METHOD = {account: method for method, account in COUNTER_ACCOUNTS.items()}
 
 

@@ -196,7 +196,8 @@ def counter_refund_approve(request_id: int):
             if isinstance(err, Invalid):
                 return _after_decision(request_id, 400)
         else:
-            flash(f"已同意退款 {fen_to_yuan(decided.amount_fen)} 元，已原路退回车主", "success")
+            amount = fen_to_yuan(decided.amount_fen)
+            flash(f"已同意退款 {amount} 元，已按原付款方式退回车主", "success")
     return _after_decision(request_id)
 
 

@@ -106,7 +106,7 @@ def post(
 
 def _shifts(legs: list[Leg], shift_id: int | None) -> dict[int, int | None]:
     """The shift of each station the counter legs name: the given one, or each station's shift
-    in progress, locked in station order (so two postings never wait for each other)."""
+    in progress, locked in station order (two postings never wait for each other in a circle)."""
     stations = {leg.station_id for leg in legs if leg.account in SHIFT_ACCOUNTS}
     if None in stations:
         raise ValueError("a counter leg needs its station")

@@ -160,7 +160,10 @@ class FuelRef(Schema):
 
 class RefundOut(Schema):
     amount_fen: int = Field(description=FEN)
-    method: Literal["wechat", "wallet"]
+    method: Literal["wechat", "wallet", "cash", "pos", "terminal"] = Field(
+        description="退款去向：wechat 微信，wallet 钱包；柜台收银的订单在柜台退回："
+        "cash 现金，pos 银行卡撤销/退货，terminal 收款终端退款"
+    )
     kind: Literal["settlement", "cancel", "manual"] = Field(
         description="settlement 加油差额，cancel 取消订单，manual 人工退款"
     )
@@ -254,7 +257,9 @@ class OrderOut(Schema):
     member_price_applied: bool
     pricing: PricingOut = Field(description="单价的由来：挂牌价、会员价、等级优惠和节省")
     amount_fen: int = Field(description=f"应付金额，{FEN}")
-    payment_method: Literal["wechat", "wallet"] | None
+    payment_method: Literal["wechat", "wallet", "cash", "pos", "terminal"] | None = Field(
+        description="cash/pos/terminal：在油站柜台以现金、银行卡或收款终端付款（出示会员码）"
+    )
     paid_fen: int
     refunded_fen: int
     dispensed_ml: int | None

@@ -14,6 +14,7 @@ from app.console.forms import REQUIRED, ConsoleForm, parse_yuan
 from app.console.member_forms import ActionForm, ReasonForm
 from app.console.web import actor, done, fragment, go_to, has_errors, is_partial, show_errors
 from app.models import COUNTER_REFUND_REASONS, ORDER_STATUSES, Staff
+from app.models.order import PAYMENT_METHOD_NAMES, REFUND_ROUTES
 from app.services.payments import counter_refunds
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.money import fen_to_yuan
@@ -33,6 +34,10 @@ class CounterRefundForm(ConsoleForm):
         validate_choice=False,
     )
     note = TextAreaField("说明", validators=[Length(max=200, message="最多 200 个字")])
+    # Shown for walk-in sales paid by card or on the terminal; the service says when it is needed.
+    reference = StringField(
+        "退款参考号", validators=[Length(max=64, message="退款参考号最多 64 个字符")]
+    )
     secret = PasswordField(
         "您的登录密码或 PIN", validators=[DataRequired("请输入您的登录密码或 PIN 以确认退款")]
     )
@@ -61,6 +66,8 @@ def _form_page(order_id: int, form: CounterRefundForm, status: int = 200):
         "form": form,
         "reasons": COUNTER_REFUND_REASONS,
         "order_statuses": ORDER_STATUSES,
+        "methods": PAYMENT_METHOD_NAMES,
+        "routes": REFUND_ROUTES,
     }
     return render_template("console/counter_refunds/refund.html", **context), status
 
@@ -84,7 +91,13 @@ def order_refund_post(order_id: int):
     me = actor()
     try:
         made = counter_refunds.request_refund(
-            me, order_id, amount_fen, form.reason.data, form.note.data, form.secret.data
+            me,
+            order_id,
+            amount_fen,
+            form.reason.data,
+            form.note.data,
+            form.secret.data,
+            reference=form.reference.data,
         )
     except Invalid as err:
         show_errors(form, err, aliases=ALIASES)
@@ -95,7 +108,13 @@ def order_refund_post(order_id: int):
         return go_to(url_for("console.login"))
     amount = fen_to_yuan(made.amount_fen)
     if made.status == "sent":
-        flash(f"已退款 {amount} 元，原路退回车主", "success")
+        how = {
+            "cash": "，请从钱箱付给车主",
+            "pos": "，已记银行卡撤销/退货",
+            "terminal": "，已记收款终端退款",
+        }
+        method = counter_refunds.order_for_refund(me, order_id).order.payment_method
+        flash(f"已退款 {amount} 元{how.get(method, '，原路退回车主')}", "success")
     else:
         flash(f"退款 {amount} 元超过本站审批金额，已提交站长审批", "success")
     return done(url_for("console.order_refund", order_id=order_id))
@@ -170,11 +189,15 @@ def _after_decision(request_id: int, status: int = 200, failed=None):
 def counter_refund_approve(request_id: int):
     if ActionForm().validate_on_submit():
         try:
-            decided = counter_refunds.approve(actor(), request_id)
+            reference = request.form.get("reference")
+            decided = counter_refunds.approve(actor(), request_id, reference)
         except (Conflict, Invalid) as err:
             flash(err.message, "error")
+            if isinstance(err, Invalid):
+                return _after_decision(request_id, 400)
         else:
-            flash(f"已同意退款 {fen_to_yuan(decided.amount_fen)} 元，已原路退回车主", "success")
+            amount = fen_to_yuan(decided.amount_fen)
+            flash(f"已同意退款 {amount} 元，已按原付款方式退回车主", "success")
     return _after_decision(request_id)
 
 

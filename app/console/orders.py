@@ -13,6 +13,7 @@ from app.console.web import actor, fragment, is_partial
 from app.console.xlsx import SHEET_MAX_ROWS, Yuan, download
 from app.models import ORDER_CHANNELS, ORDER_STATUSES
 from app.models.base import utcnow
+from app.models.order import REFUND_ROUTES
 from app.services.catalogue import pricing
 from app.services.orders import order_detail, order_search
 from app.services.orders.order_search import LABELS, PAYMENT_METHODS
@@ -97,6 +98,7 @@ def order_page(order_id: int):
         audit_lines=describe(found.audit, me.chain_id),
         refund_kinds=order_detail.REFUND_KINDS,
         refund_statuses=order_detail.REFUND_STATUSES,
+        refund_routes=REFUND_ROUTES,
         back_url=url_for("console.order_list", **_filter_args()),
         **WORDS,
     )

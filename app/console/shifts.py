@@ -223,10 +223,22 @@ def shift_export(shift_id: int):
     for fuel, method, totals in figures.methods:
         rows.append([fuel, method, totals.count, ml_to_litres(totals.ml), Yuan(totals.fen)])
     rows.append([])
+    rows.append(["收付类型", "笔数", "现金（元）", "银行卡（元）", "扫码（元）"])
+    drawer = figures.drawer
+    for m in drawer.movements:
+        rows.append(
+            [m.name, m.count, Yuan(m.fen["cash"]), Yuan(m.fen["pos"]), Yuan(m.fen["terminal"])]
+        )
+    rows.append(
+        ["合计", "", *(Yuan(drawer.total(method)) for method in ("cash", "pos", "terminal"))]
+    )
+    rows.append([])
     rows.append(["应收现金（元）", Yuan(figures.expected_cash_fen)])
     if figures.counted_cash_fen is not None:
         rows.append(["实点现金（元）", Yuan(figures.counted_cash_fen)])
         rows.append(["长短款（元）", Yuan(figures.over_short_fen), shift.note])
+    for m in drawer.closes:
+        rows.append([f"{m.name}（元）", Yuan(m.cash_fen)])
     opened = to_local(shift.opened_at).strftime("%Y%m%d-%H%M")
     header = [f"交接班单 #{shift.id}", f"开班 {to_local(shift.opened_at):%Y-%m-%d %H:%M}"]
     return download(f"交接班-{opened}-{shift.id}", "交接班", header, rows)

@@ -10,7 +10,15 @@ from app.models.counter_refund import (
 )
 from app.models.invoice import BUYER_TYPES, INVOICE_STATUSES, InvoiceRequest
 from app.models.jobs import IdempotencyRecord, OutboxJob
-from app.models.ledger import ACCOUNTS, WALLET_ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
+from app.models.ledger import (
+    ACCOUNTS,
+    COUNTER_ACCOUNTS,
+    SHIFT_ACCOUNTS,
+    WALLET_ACCOUNTS,
+    LedgerEntry,
+    LedgerTransaction,
+    Wallet,
+)
 from app.models.member import (
     TIER_METRICS,
     Member,
@@ -72,6 +80,7 @@ __all__ = [
     "BUYER_TYPES",
     "CARD_STATUSES",
     "CORRECTION_KINDS",
+    "COUNTER_ACCOUNTS",
     "COUNTER_REFUND_REASONS",
     "COUNTER_REFUND_STATUSES",
     "INVOICE_STATUSES",
@@ -82,6 +91,7 @@ __all__ = [
     "ROLES",
     "ROLE_NAMES",
     "SALE_METHODS",
+    "SHIFT_ACCOUNTS",
     "SHIFT_STATUSES",
     "TERMINAL_APPS",
     "TIER_METRICS",

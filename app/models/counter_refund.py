@@ -50,6 +50,9 @@ class CounterRefundRequest(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refund.id"), unique=True)
+    # A walk-in sale paid by card or on the terminal: the reversal's reference on the POS or
+    # terminal, typed when the money goes back (with the request, or on approval).
+    reference: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     @property
     def reason_name(self) -> str:

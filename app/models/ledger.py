@@ -29,8 +29,20 @@ ACCOUNTS = {
     # WeChat refunds CLOSED or ABNORMAL: owed to the driver until re-issued or put in the wallet
     "refunds_owed": "未到账退款",
     "topup_clearing": "充值待清算",  # top-ups credited from outside any other account (demo)
+    # cash found over (credit) or short (debit) when a shift is counted, and its corrections
+    "cash_over_short": "现金长短款",
 }
 WALLET_ACCOUNTS = {"member_wallet": "principal_fen", "member_bonus": "bonus_fen"}
+# Where money taken at a station's counter sits, by how it was paid: cash in the drawer, POS
+# slips in card clearing, WeChat/Alipay scanned on the station's own terminal in terminal
+# clearing. Every entry on these accounts belongs to one shift (shift_id; see
+# services/ledger/shifts.py), NULL only while it waits for the next shift to open.
+COUNTER_ACCOUNTS = {"cash": "cash_drawer", "pos": "card_clearing", "terminal": "terminal_clearing"}
+SHIFT_ACCOUNTS = tuple(COUNTER_ACCOUNTS.values())
+_SHIFT_ACCOUNT = "account IN (" + ", ".join(f"'{a}'" for a in SHIFT_ACCOUNTS) + ")"
+# Counter entries no shift holds yet: what the next shift to open takes over.
+UNSHIFTED_ENTRY = text(f"shift_id IS NULL AND {_SHIFT_ACCOUNT}")
+SHIFTED_ENTRY = text("shift_id IS NOT NULL")
 
 
 class LedgerTransaction(db.Model):
@@ -49,6 +61,19 @@ class LedgerEntry(db.Model):
         CheckConstraint(one_of("account", ACCOUNTS), name="account_known"),
         Index("ix_ledger_entry_account_member", "account", "member_id"),
         Index("ix_ledger_entry_order", "order_id"),
+        CheckConstraint(f"shift_id IS NULL OR {_SHIFT_ACCOUNT}", name="shift_on_counter"),
+        Index(
+            "ix_ledger_entry_shift",
+            "shift_id",
+            postgresql_where=SHIFTED_ENTRY,
+            sqlite_where=SHIFTED_ENTRY,
+        ),
+        Index(
+            "ix_ledger_entry_unshifted",
+            "station_id",
+            postgresql_where=UNSHIFTED_ENTRY,
+            sqlite_where=UNSHIFTED_ENTRY,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +84,8 @@ class LedgerEntry(db.Model):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("fuel_order.id"))
     amount_fen: Mapped[int]
+    # The shift whose drawer or clearing this counter entry moved (set once, never moved).
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id"))
 
 
 class Wallet(db.Model):

@@ -29,6 +29,14 @@ PAYMENT_METHOD_NAMES = {
     "pos": "银行卡",
     "terminal": "扫码（本站终端）",
 }
+# Where a refund's money goes, by the order's payment method: back the way it came.
+REFUND_ROUTES = {
+    "wechat": "原路退回微信",
+    "wallet": "退回钱包",
+    "cash": "现金退回（钱箱付出）",
+    "pos": "银行卡撤销/退货",
+    "terminal": "收款终端退款",
+}
 # Where the order was placed: the driver in the mini-program, or staff at the counter.
 ORDER_CHANNELS = {"online": "小程序", "counter": "柜台"}
 # A WeChat refund that did not reach the driver and that staff have not followed up yet.
@@ -174,7 +182,11 @@ class Refund(db.Model):
 
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
-        CheckConstraint("method IN ('wechat', 'wallet')", name="method_valid"),
+        CheckConstraint(one_of("method", PAYMENT_METHODS), name="method_valid"),
+        # Money given back on the station's POS or terminal: the reversal's reference.
+        CheckConstraint(
+            "method NOT IN ('pos', 'terminal') OR reference <> ''", name="reference_given"
+        ),
         CheckConstraint(
             "status IN ('PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED')",
             name="status_valid",
@@ -206,6 +218,8 @@ class Refund(db.Model):
     amount_fen: Mapped[int]
     status: Mapped[str] = mapped_column(String(12), default="PENDING")
     reason: Mapped[str] = mapped_column(String(80), default="")
+    # The POS or terminal reversal's reference (refunds of walk-in sales paid that way).
+    reference: Mapped[str] = mapped_column(String(64), default="", server_default="")
     actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(String(200), default="")

@@ -56,7 +56,6 @@ class Shift(db.Model):
             name="accepted_by_other",
         ),
         CheckConstraint("counted_cash_fen >= 0", name="counted_not_negative"),
-        CheckConstraint("expected_cash_fen >= 0", name="expected_not_negative"),
         CheckConstraint("over_short_fen = counted_cash_fen - expected_cash_fen", name="over_short"),
         CheckConstraint("sold_ml >= 0 AND metered_ml >= 0", name="litres_not_negative"),
         CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closed_after_open"),
@@ -81,6 +80,8 @@ class Shift(db.Model):
     sold_ml: Mapped[int | None]
     sold_fen: Mapped[int | None]
     metered_ml: Mapped[int | None]  # 走字数 less 回罐, all nozzles
+    # The drawer's movements of the shift but its close: below 0 when it paid out more (refunds,
+    # voided cards) than it took in cash.
     expected_cash_fen: Mapped[int | None]
     counted_cash_fen: Mapped[int | None]
     over_short_fen: Mapped[int | None]  # counted - expected: > 0 长款, < 0 短款

@@ -2,7 +2,7 @@
 price by member code, the pump's rounding, refusals that save nothing, one sale per form."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, CounterSale, Member, Order, Wallet
@@ -191,14 +191,16 @@ def test_only_the_stations_cashier_and_manager_sell_there(world):
     assert db.session.scalar(select(CounterSale.cashier_id)) == world.manager_a.id
 
 
-def test_a_counter_cash_sale_cannot_be_refunded_to_wechat(world):
+def test_a_counter_cash_sale_is_refunded_from_the_drawer_never_to_wechat(world):
+    from app.models import OutboxJob
     from app.services.payments import refunds
 
     order = order_of(sell(world, Payment("cash", received_fen=30_000), litres=30_000))
-    with pytest.raises(Invalid) as refused:
-        refunds.refund_order(world.manager_a, order.id, 100, "多收")
-    assert "柜台" in refused.value.fields["amount_fen"]
-    assert db.session.get(Order, order.id).refunded_fen == 0
+    refund = refunds.refund_order(world.manager_a, order.id, 100, "多收")
+    assert (refund.method, refund.status, refund.reference) == ("cash", "SUCCESS", "")
+    assert db.session.scalar(select(func.count()).select_from(OutboxJob)) == 0
+    assert legs(order)["cash_drawer"] == order.paid_fen - 100
+    assert db.session.get(Order, order.id).refunded_fen == 100
 
 
 @pytest.mark.ledger_tampered

@@ -1,5 +1,6 @@
 """Concurrency decided by the database: two closes of one shift, and a sale whose pump reading
-is confirmed while the shift is being closed (either order of arrival) lands in one shift."""
+is confirmed, or a cash top-up approved, while the shift is being closed (either order of
+arrival) lands in one shift."""
 
 import threading
 
@@ -7,13 +8,16 @@ import pytest
 from sqlalchemy import event, select, text
 
 from app.extensions import db
-from app.models import Order, Shift, Staff
+from app.models import LedgerEntry, LedgerTransaction, Order, Shift, Staff
 from app.services import payments
 from app.services.counter import shifts
+from app.services.counter.shifts import handover
 from app.services.counter.shifts.readings import Closing
+from app.services.members import counter_topups
 from app.services.orders import pickup
 from app.services.platform.errors import Conflict
-from tests.money.helpers import place
+from tests.console.member_helpers import driver, pending
+from tests.money.helpers import assert_ledger_ok, place
 from tests.shifts.conftest import L
 from tests.threads import WAIT_S, Worker, run_together, start_line
 from tests.timing import wait_until
@@ -162,3 +166,73 @@ def test_two_fuellings_while_no_shift_is_open_wait_rather_than_deadlock(app, pum
     db.session.expire_all()
     fuelled = db.session.scalars(select(Order).where(Order.status == "fueled")).all()
     assert len(fuelled) == 2 and {o.shift_id for o in fuelled} == {None}
+
+
+@pytest.mark.parametrize("first", ["close", "topup"])
+def test_a_cash_top_up_during_a_close_lands_in_exactly_one_shift(app, pumps, first):
+    """The drawer's money is attached as a sale is: the top-up's cash is in the closed shift's
+    expected cash, or it waits and the next shift takes it, never both or neither."""
+    world = pumps.world
+    shift = pumps.open()
+    member = driver(world, "王师傅", "13900002222")
+    topup_id = pending(world, member, 50_000).id
+    cashier_id, manager_id = world.cashier_a.id, world.manager_a.id
+    figures = closings(pumps, n1=100_000 * L)
+    # The first stops holding its lock on the shift row (the top-up: once its entries are in).
+    pause = PauseAfter("FOR UPDATE" if first == "close" else "INSERT INTO ledger_entry")
+
+    def close():
+        with app.app_context():
+            shifts.close_shift(
+                db.session.get(Staff, cashier_id), shift.id, figures, 50_000, "按钱箱实点"
+            )
+            db.session.remove()
+
+    def approve():
+        with app.app_context():
+            counter_topups.approve_counter_topup(db.session.get(Staff, manager_id), topup_id)
+            db.session.remove()
+
+    one, other = (close, approve) if first == "close" else (approve, close)
+    event.listen(db.engine, "after_cursor_execute", pause)
+    try:
+        leader = Worker(one)
+        pause.thread = leader
+        leader.start()
+        assert pause.reached.wait(WAIT_S)
+        follower = Worker(other)
+        follower.start()
+        wait_until(lambda: blocked_on_a_lock() >= 1)
+        pause.go.set()
+        leader.finish()
+        follower.finish()
+    finally:
+        pause.go.set()
+        event.remove(db.engine, "after_cursor_execute", pause)
+    db.session.expire_all()
+    closed = db.session.get(Shift, shift.id)
+    drawer = db.session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.account == "cash_drawer",
+            LedgerEntry.transaction_id.in_(
+                select(LedgerTransaction.id).where(LedgerTransaction.kind == "topup.cash")
+            ),
+        )
+    ).one()
+    if first == "close":  # the top-up waited for the close: not in it, but in the next
+        assert (drawer.shift_id, closed.expected_cash_fen, closed.over_short_fen) == (
+            None,
+            0,
+            50_000,
+        )
+        nxt = shifts.accept_handover(world.manager_a, shift.id)
+        db.session.expire_all()
+        assert db.session.get(LedgerEntry, drawer.id).shift_id == nxt.id
+        assert handover.live_report(world.manager_a, nxt).expected_cash_fen == 50_000
+    else:  # the close waited for the top-up: counted
+        assert (drawer.shift_id, closed.expected_cash_fen, closed.over_short_fen) == (
+            shift.id,
+            50_000,
+            0,
+        )
+    assert_ledger_ok()

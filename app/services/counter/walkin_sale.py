@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CounterSale, Order, Staff
+from app.models import COUNTER_ACCOUNTS, CounterSale, Order, Staff
 from app.models.base import insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.catalogue.entries import StationEntry
@@ -249,9 +249,8 @@ def _record(
 def _source_legs(order: Order, method: str, station_id: int) -> list[Leg]:
     """Where the money came in: the drawer, card or terminal clearing, or the wallet
     (principal first; the bonus part recorded on the order, as online wallet payments)."""
-    if method != "wallet":
-        account = {"cash": "cash_drawer", "pos": "card_clearing", "terminal": "terminal_clearing"}
-        return [Leg(account[method], order.amount_fen, station_id=station_id)]
+    if method != "wallet":  # the entry lands in the shift in progress (ledger.post)
+        return [Leg(COUNTER_ACCOUNTS[method], order.amount_fen, station_id=station_id)]
     principal, bonus = wallet_split.spend(order.member_id, order.amount_fen)
     wallet_split.consume_lots(order.member_id, principal)
     if bonus:

@@ -1,10 +1,11 @@
 """The check: every balance the ledger backs recomputed from its entries and compared with the
 rows it stands for. `flask ledger check` runs it; an empty list means the books are right."""
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import (
+    COUNTER_ACCOUNTS,
     WALLET_ACCOUNTS,
     CounterSale,
     LedgerEntry,
@@ -12,15 +13,14 @@ from app.models import (
     Order,
     RechargeCard,
     Refund,
+    Shift,
+    ShiftCorrection,
     Topup,
     Wallet,
 )
 
 # The ledger kinds that credit a wallet's principal for a top-up (one per channel).
 TOPUP_KINDS = ("topup.wechat", "topup.cash", "topup.pos", "card.redeem")
-# Where counter money sits until it is banked: cash in the drawer, POS slips in clearing,
-# wallet apps scanned on the station's own terminal in terminal clearing.
-COUNTER_ACCOUNTS = {"cash": "cash_drawer", "pos": "card_clearing", "terminal": "terminal_clearing"}
 
 
 def check() -> list[str]:
@@ -75,6 +75,7 @@ def check() -> list[str]:
         + _recharge_cards()
         + _bonus_expense()
         + _counter_money()
+        + _shift_drawers()
         + _counter_sales()
         + _topup_credits()
         + _lots()
@@ -172,14 +173,34 @@ def _bonus_expense() -> list[str]:
     return _compare("bonus_expense of station", _by_station("bonus_expense"), given, "on top-ups")
 
 
+def _found_at_closes():
+    """Per station, what the shifts' closes found over (+) or short (-) in the drawer: each
+    closed shift's over/short and its cash corrections."""
+    closes = select(Shift.station_id, Shift.over_short_fen.label("fen")).where(
+        Shift.status != "open", Shift.over_short_fen != 0
+    )
+    corrections = select(ShiftCorrection.station_id, ShiftCorrection.delta_fen).where(
+        ShiftCorrection.kind == "cash"
+    )
+    found = closes.union_all(corrections).subquery()
+    return select(found.c.station_id, func.sum(found.c.fen)).group_by(found.c.station_id)
+
+
 def _counter_money() -> list[str]:
     """cash_drawer, card_clearing and terminal_clearing, per station: the counter top-ups
     approved there in that channel, the recharge cards sold there for it and not voided (a void
     hands the money back out of the same account; a redeemed card's money stays where it came
-    in), and the walk-in sales paid that way (paid less refunded)."""
-    problems = []
+    in), and the walk-in sales paid that way (paid less refunded); the drawer also what the
+    shifts' closes found over or short (cash_over_short holds the other side of it)."""
+    over_short = {station: fen for station, fen in db.session.execute(_found_at_closes()) if fen}
+    problems = _compare(
+        "cash_over_short of station",
+        {station: -fen for station, fen in _by_station("cash_over_short").items()},
+        over_short,
+        "over (+) or short (-) at the shifts' closes",
+    )
     for channel, account in COUNTER_ACCOUNTS.items():
-        expected: dict[int | None, int] = {}
+        expected: dict[int | None, int] = dict(over_short) if channel == "cash" else {}
         topups = (
             select(Topup.station_id, func.sum(Topup.principal_fen))
             .where(Topup.status == "credited", Topup.channel == channel)
@@ -205,6 +226,57 @@ def _counter_money() -> list[str]:
         what = f"from {channel} top-ups and cards sold"  # and walk-in sales
         problems += _compare(f"{account} of station", _by_station(account), expected, what)
     return problems
+
+
+def _shift_drawers() -> list[str]:
+    """Each closed shift's cash drawer entries: those of its movements add up to the expected
+    cash it stored, and with the close's over/short and later corrections to the cash counted
+    (corrections included). A counter entry's shift is of its own station."""
+    closing = LedgerTransaction.kind.in_(("shift.over_short", "shift.correction"))
+    legs = (
+        select(
+            LedgerEntry.shift_id,
+            func.sum(case((closing, 0), else_=LedgerEntry.amount_fen)).label("moved"),
+            func.sum(LedgerEntry.amount_fen).label("held"),
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerEntry.account == "cash_drawer", LedgerEntry.shift_id.is_not(None))
+        .group_by(LedgerEntry.shift_id)
+        .subquery()
+    )
+    corrections = (
+        select(ShiftCorrection.shift_id, func.sum(ShiftCorrection.delta_fen).label("fen"))
+        .where(ShiftCorrection.kind == "cash")
+        .group_by(ShiftCorrection.shift_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Shift.id,
+            Shift.expected_cash_fen,
+            Shift.counted_cash_fen + func.coalesce(corrections.c.fen, 0),
+            func.coalesce(legs.c.moved, 0),
+            func.coalesce(legs.c.held, 0),
+        )
+        .outerjoin(legs, legs.c.shift_id == Shift.id)
+        .outerjoin(corrections, corrections.c.shift_id == Shift.id)
+        .where(Shift.status != "open")
+    )
+    problems = []
+    for shift_id, expected, counted, moved, held in rows:
+        if moved != expected:
+            problems.append(f"shift {shift_id}: expected cash {expected}, drawer entries {moved}")
+        if held != counted:
+            problems.append(f"shift {shift_id}: counted cash {counted}, drawer holds {held}")
+    elsewhere = db.session.execute(
+        select(LedgerEntry.id, LedgerEntry.station_id, Shift.station_id)
+        .join(Shift, Shift.id == LedgerEntry.shift_id)
+        .where(Shift.station_id.is_distinct_from(LedgerEntry.station_id))
+    )
+    return problems + [
+        f"ledger entry {entry}: station {station}, its shift's station {other}"
+        for entry, station, other in elsewhere
+    ]
 
 
 def _counter_sales() -> list[str]:

@@ -8,13 +8,14 @@ from sqlalchemy import insert, select
 from app.extensions import db
 from app.models import (
     ACCOUNTS,
+    SHIFT_ACCOUNTS,
     WALLET_ACCOUNTS,
     LedgerEntry,
     LedgerTransaction,
     Wallet,
 )
 from app.models.base import insert_unless_exists, utcnow
-from app.services.ledger import statements
+from app.services.ledger import shifts, statements
 from app.services.platform.errors import ServiceError
 
 
@@ -50,6 +51,7 @@ def post(
     station_id: int | None = None,
     order_id: int | None = None,
     memo: str = "",
+    shift_id: int | None = None,
 ) -> int:
     """Write one balanced transaction in the caller's database transaction; returns its id.
 
@@ -57,6 +59,10 @@ def post(
     one guarded UPDATE per member, so concurrent debits can never take either below zero
     (InsufficientBalance, or WalletFrozen for a debit of a frozen wallet; the caller's
     transaction must then roll back).
+
+    Counter legs (cash drawer, card and terminal clearing) land in their station's shift in
+    progress (ledger.shifts, after the wallets: the order every walk-in sale takes them in), or
+    in `shift_id` for the close's own postings.
     """
     legs = [leg for leg in legs if leg.amount_fen != 0]
     if not legs or sum(leg.amount_fen for leg in legs) != 0:
@@ -68,6 +74,7 @@ def post(
             deltas[leg.account] -= leg.amount_fen  # a credit to the member raises the balance
     for member_id, deltas in moves.items():
         _move_wallet(chain_id, member_id, deltas["member_wallet"], deltas["member_bonus"])
+    shift_of = _shifts(legs, shift_id)
     txn_id = db.session.scalar(
         insert(LedgerTransaction.__table__).returning(LedgerTransaction.id),
         {
@@ -89,11 +96,24 @@ def post(
                 "station_id": leg.station_id,
                 "order_id": order_id,
                 "amount_fen": leg.amount_fen,
+                "shift_id": shift_of.get(leg.station_id) if leg.account in SHIFT_ACCOUNTS else None,
             }
             for leg in legs
         ],
     )
     return txn_id
+
+
+def _shifts(legs: list[Leg], shift_id: int | None) -> dict[int, int | None]:
+    """The shift of each station the counter legs name: the given one, or each station's shift
+    in progress, locked in station order (two postings never wait for each other in a circle)."""
+    stations = {leg.station_id for leg in legs if leg.account in SHIFT_ACCOUNTS}
+    if None in stations:
+        raise ValueError("a counter leg needs its station")
+    stations = sorted(stations)
+    if shift_id is not None:
+        return dict.fromkeys(stations, shift_id)
+    return {station: shifts.shift_in_progress(station) for station in stations}
 
 
 def _move_wallet(chain_id: int, member_id: int | None, principal: int, bonus: int) -> None:

@@ -22,6 +22,7 @@ from app.models import (
     Station,
     WeChatPayment,
 )
+from app.models.order import REFUND_ROUTES
 from app.services.members.privacy import phone_for_member_page
 from app.services.orders.order_search import PAYMENT_METHODS, ROLES
 from app.services.platform.errors import NotFound, PermissionDenied
@@ -164,7 +165,7 @@ def timeline(order: Order, refunds: list[Refund], staff: dict[int, Staff]) -> li
         steps.append(Step(order.expires_at, "超时未支付，已过期"))
     for refund in refunds:
         kind = REFUND_KINDS.get(refund.kind, refund.kind)
-        where = "退回钱包" if refund.method == "wallet" else "原路退回微信"
+        where = REFUND_ROUTES.get(refund.method, refund.method)
         text = f"{kind} {fen_to_yuan(refund.amount_fen)} 元，{where}"
         steps.append(Step(refund.created_at, "退款", text))
         if refund.finished_at:

@@ -13,6 +13,9 @@ a paid order of their station, choosing a reason and re-entering their password 
   too); approving runs refund_order and the status change in one transaction, and if the order
   can no longer be refunded that much, both roll back and the request stays pending. Rejecting
   records why.
+- The money goes back the way the order was paid: the wallet or WeChat, or for a walk-in
+  sale cash out of the station's drawer, or a reversal on its POS or terminal whose reference
+  is typed when the money goes (with the request when it goes at once, else on approval).
 - Each step is audited with who, the station, and before and after.
 """
 
@@ -79,23 +82,27 @@ def request_refund(
     reason_code: str,
     note: str | None,
     secret: str | None,
+    reference: str | None = None,
 ) -> CounterRefundRequest:
     """Refund at once (status sent) or ask for approval (pending), see the module's rules.
 
-    Raises Invalid (fields amount_fen, reason_code, note, secret), reauth.LockedOut,
-    PermissionDenied (role, another station) or NotFound; on any of them no money moves."""
+    Raises Invalid (fields amount_fen, reason_code, note, reference, secret),
+    reauth.LockedOut, PermissionDenied (role, another station) or NotFound; on any of them no
+    money moves."""
     if actor.role not in refund_rules.REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
     note = _clean(amount_fen, reason_code, note)
     # Checked as read first, so that a mistyped amount costs no try of the password or PIN.
-    refund_rules.check_refundable(refund_rules.staff_order(actor, order_id), amount_fen)
+    order = refund_rules.staff_order(actor, order_id)
+    refund_rules.check_refundable(order, amount_fen)
+    at_once, _ = _at_once(order, amount_fen)
+    refund_rules.reversal_reference(order, reference, required=at_once)
     reauth.confirm(actor, secret)
     with unit_of_work(keep_loaded=True):
         order = refund_rules.staff_order(actor, order_id, for_update=True)
         refund_rules.check_refundable(order, amount_fen)
-        threshold = db.session.scalar(
-            select(Station.refund_approval_threshold_fen).where(Station.id == order.station_id)
-        )
+        at_once, threshold = _at_once(order, amount_fen)
+        reference = refund_rules.reversal_reference(order, reference, required=at_once)
         request = CounterRefundRequest(
             chain_id=order.chain_id,
             station_id=order.station_id,
@@ -106,9 +113,11 @@ def request_refund(
             status="pending",
             requested_by_id=actor.id,
             requested_at=utcnow(),
+            reference=reference,
         )
-        if sent_fen(order.id) + amount_fen <= threshold:
-            refund = refunds.refund_order(actor, order.id, amount_fen, _refund_reason(request))
+        if at_once:
+            reason = _refund_reason(request)
+            refund = refunds.refund_order(actor, order.id, amount_fen, reason, reference)
             request.status, request.refund_id = "sent", refund.id
         db.session.add(request)
         db.session.flush()
@@ -128,6 +137,15 @@ def request_refund(
             },
         )
         return request
+
+
+def _at_once(order: Order, amount_fen: int) -> tuple[bool, int]:
+    """Whether this refund goes without approval (the order's counter refunds sent so far plus
+    this one stay within the station's threshold), and the threshold."""
+    threshold = db.session.scalar(
+        select(Station.refund_approval_threshold_fen).where(Station.id == order.station_id)
+    )
+    return sent_fen(order.id) + amount_fen <= threshold, threshold
 
 
 def sent_fen(order_id: int) -> int:
@@ -161,15 +179,19 @@ def _locked_pending(request: CounterRefundRequest) -> None:
         raise Conflict("该退款申请已处理，请刷新页面")
 
 
-def approve(actor: Staff, request_id: int) -> CounterRefundRequest:
-    """Send a pending refund through refund_order and mark it sent, in one transaction."""
+def approve(actor: Staff, request_id: int, reference: str | None = None) -> CounterRefundRequest:
+    """Send a pending refund through refund_order and mark it sent, in one transaction. A
+    walk-in sale paid by card or on the terminal needs the reversal's reference, given now or
+    with the request (Invalid naming the field, and the request keeps waiting)."""
     with unit_of_work(keep_loaded=True):
         request = _for_decider(actor, request_id)
         _locked_pending(request)
+        reference = (reference or "").strip() or request.reference
+        reason = _refund_reason(request)
         refund = refunds.refund_order(
-            actor, request.order_id, request.amount_fen, _refund_reason(request)
+            actor, request.order_id, request.amount_fen, reason, reference
         )
-        _decide(request, "sent", actor, refund_id=refund.id)
+        _decide(request, "sent", actor, refund_id=refund.id, reference=refund.reference)
         return request
 
 
@@ -223,6 +245,11 @@ class Row:
     refund: Refund | None
     state: str
     may_decide: bool
+    payment_method: str  # the order's: a card or terminal refund needs the reversal's reference
+
+    @property
+    def needs_reference(self) -> bool:
+        return self.payment_method in refund_rules.REVERSALS
 
 
 def _state_of():
@@ -245,6 +272,7 @@ def _select(actor: Staff, stations: set[int]):
         select(
             CounterRefundRequest,
             Order.order_no,
+            Order.payment_method,
             Station.name,
             requester.display_name,
             decider.display_name,
@@ -266,11 +294,13 @@ def _select(actor: Staff, stations: set[int]):
 
 
 def _row(actor: Staff, found) -> Row:
-    request, order_no, station_name, requested_by, decided_by, refund, state = found
+    request, order_no, method, station_name, requested_by, decided_by, refund, state = found
     may_decide = (
         state == "pending" and actor.role in DECIDE_ROLES and request.requested_by_id != actor.id
     )
-    return Row(request, order_no, station_name, requested_by, decided_by, refund, state, may_decide)
+    return Row(
+        request, order_no, station_name, requested_by, decided_by, refund, state, may_decide, method
+    )
 
 
 def _stations(actor: Staff) -> set[int]:

@@ -1,5 +1,6 @@
 """Who may refund which order at the counter, and how much: the checks a staff refund makes as
-it reads the order (create_refund's guarded update decides the amount again against the row)."""
+it reads the order (create_refund's guarded update decides the amount again against the row),
+and the reversal reference a refund of a walk-in sale paid by card or on the terminal needs."""
 
 from app.extensions import db
 from app.models import Order, Staff
@@ -9,8 +10,13 @@ from app.services.platform.money import fen_to_yuan
 from app.services.staff.access import visible_station_ids
 
 REFUND_ROLES = ("cashier", "manager", "chain_admin")
-# Walk-in sales paid at the counter: no refund path back to cash, card or terminal yet.
-COUNTER_PAID = ("cash", "pos", "terminal")
+# Walk-in sales whose money goes back on the station's own POS or terminal: the refund records
+# that reversal's reference, which the cashier reads off the slip.
+REVERSALS = {
+    "pos": "银行卡退款请填写 POS 上撤销或退货交易的参考号",
+    "terminal": "扫码退款请填写收款终端上退款交易的单号",
+}
+REFERENCE_MAX = 64
 
 
 def staff_order(actor: Staff, order_id: int, *, for_update: bool = False) -> Order:
@@ -31,8 +37,6 @@ def staff_order(actor: Staff, order_id: int, *, for_update: bool = False) -> Ord
 def check_refundable(order: Order, amount_fen: int) -> None:
     """Invalid unless the order may be refunded amount_fen now, as read (the guarded update in
     create_refund decides it again against the row)."""
-    if order.payment_method in COUNTER_PAID:
-        raise Invalid({"amount_fen": "柜台现金、银行卡或扫码收款的订单暂不支持在此退款"})
     if order.status == "fueled":
         raise Invalid({"amount_fen": "订单正在结算，请稍后再退款"})
     if order.status not in ("paid", "settled"):
@@ -40,3 +44,16 @@ def check_refundable(order: Order, amount_fen: int) -> None:
     left = order.paid_fen - order.refunded_fen
     if not isinstance(amount_fen, int) or not 0 < amount_fen <= left:
         raise Invalid({"amount_fen": f"退款金额应在 0.01 到 {fen_to_yuan(left)} 元之间"})
+
+
+def reversal_reference(order: Order, reference: str | None, *, required: bool = True) -> str:
+    """The POS or terminal reversal's reference, cleaned, for an order paid that way ('' for
+    any other); Invalid naming the field when it is missing (and required) or too long."""
+    reference = (reference or "").strip()
+    if order.payment_method not in REVERSALS:
+        return ""
+    if required and not reference:
+        raise Invalid({"reference": REVERSALS[order.payment_method]})
+    if len(reference) > REFERENCE_MAX:
+        raise Invalid({"reference": f"退款参考号最多 {REFERENCE_MAX} 个字符"})
+    return reference

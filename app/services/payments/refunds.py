@@ -1,4 +1,5 @@
-"""Refunds: to the wallet at once, or to WeChat Pay tracked to SUCCESS, ABNORMAL or CLOSED.
+"""Refunds: to the wallet, or a walk-in sale's out of the station's drawer, card or terminal
+clearing, at once; or to WeChat Pay tracked to SUCCESS, ABNORMAL or CLOSED.
 
 A WeChat refund that ends ABNORMAL or CLOSED never reached the driver: its money is owed to them
 on `refunds_owed` until staff follow it up (refund_followup: re-issued, or into the wallet)."""
@@ -10,13 +11,13 @@ from flask import current_app
 from sqlalchemy import case, func, literal, select, update
 
 from app.extensions import db
-from app.models import Order, PaymentEvent, Refund, Staff, Topup, WeChatPayment
+from app.models import COUNTER_ACCOUNTS, Order, PaymentEvent, Refund, Staff, Topup, WeChatPayment
 from app.models.base import UTCDateTime, insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
 from app.services.members import wallet_split
 from app.services.orders import order_state, statements, station_events
-from app.services.payments.refund_rules import REFUND_ROLES, check_refundable, staff_order
+from app.services.payments import refund_rules as rules
 from app.services.platform import audit, gateways, outbox
 from app.services.platform.errors import Invalid, PermissionDenied
 from app.services.platform.unit_of_work import end_step, unit_of_work
@@ -36,10 +37,12 @@ def create_refund(
     reason: str,
     actor: Staff | None = None,
     expected_status: str | None = None,
+    reference: str = "",
 ) -> Refund:
     """Book a refund in the caller's transaction; a WeChat refund is sent by a job.
 
-    expected_status: the order must still be in it (a staff refund must not race a fuelling)."""
+    expected_status: the order must still be in it (a staff refund must not race a fuelling).
+    reference: a walk-in sale's POS or terminal reversal."""
     if amount_fen <= 0:
         raise Invalid({"amount_fen": "退款金额必须大于 0"})
     if not statements.add_refunded(order.id, amount_fen, expected_status):
@@ -55,10 +58,11 @@ def create_refund(
         kind=kind,
         amount_fen=amount_fen,
         reason=reason[:80],
+        reference=reference,
         actor_staff_id=actor.id if actor else None,
         created_at=now,  # not the column default, taken later at the INSERT
     )
-    if refund.method == "wallet":  # booked below, in this transaction: done at once
+    if refund.method != "wechat":  # booked below, in this transaction: done at once
         refund.status, refund.finished_at = "SUCCESS", now
     db.session.add(refund)
     db.session.flush()
@@ -72,7 +76,7 @@ def create_refund(
         order_id=order.id,
         memo=refund.out_refund_no,
     )
-    if refund.method != "wallet":
+    if refund.method == "wechat":
         outbox.enqueue("submit_refund", {"refund_id": refund.id}, dedupe_key=f"refund:{refund.id}")
     audit.record(
         actor,
@@ -87,15 +91,20 @@ def create_refund(
             "method": refund.method,
             "kind": kind,
             "reason": reason,
-        },
+        }
+        | ({"reference": reference} if reference else {}),
     )
     return refund
 
 
 def _refund_target_legs(order: Order, refund: Refund) -> list[Leg]:
-    """Where a refund's money goes: to refunds_payable for WeChat to pay out, or back into the
-    wallet split the way the order was paid (members.wallet_split.give_back), its principal
-    restoring the member's top-up lots (restore_lots: the wallet's lock first, then the lots)."""
+    """Where a refund's money goes: to refunds_payable for WeChat to pay out, out of the
+    station's drawer, card or terminal clearing for a walk-in sale, or back into the wallet
+    split the way the order was paid (members.wallet_split.give_back), its principal restoring
+    the member's top-up lots (restore_lots: the wallet's lock first, then the lots)."""
+    if refund.method in COUNTER_ACCOUNTS:
+        account = COUNTER_ACCOUNTS[refund.method]
+        return [Leg(account, -refund.amount_fen, station_id=order.station_id)]
     if refund.method != "wallet":
         return [Leg("refunds_payable", -refund.amount_fen)]
     principal, bonus = refund.amount_fen, 0
@@ -162,17 +171,21 @@ def refund_stray_payment(order: Order, payment: WeChatPayment) -> Refund:
     return refund
 
 
-def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> Refund:
+def refund_order(
+    actor: Staff, order_id: int, amount_fen: int, reason: str, reference: str | None = None
+) -> Refund:
     """A cashier's or manager's refund, partial or full, in one transaction; a full refund of
-    an unfuelled order cancels it so it can no longer be fuelled."""
-    if actor.role not in REFUND_ROLES:
+    an unfuelled order cancels it so it can no longer be fuelled. A walk-in sale paid by card
+    or on the terminal needs the reversal's reference (Invalid naming the field)."""
+    if actor.role not in rules.REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
     with unit_of_work():
-        order = staff_order(actor, order_id)
+        order = rules.staff_order(actor, order_id)
         reason = (reason or "").strip()
         if not reason:
             raise Invalid({"reason": "请填写退款原因"})
-        check_refundable(order, amount_fen)
+        rules.check_refundable(order, amount_fen)
+        reference = rules.reversal_reference(order, reference)
         left = order.paid_fen - order.refunded_fen
         expected = order.status
         if order.status == "paid" and amount_fen == left:
@@ -180,7 +193,15 @@ def refund_order(actor: Staff, order_id: int, amount_fen: int, reason: str) -> R
                 order.id, "paid", "cancelled", "订单状态已变化，请刷新", cancelled_at=utcnow()
             )
             expected = "cancelled"
-        refund = create_refund(order, amount_fen, "manual", reason, actor, expected_status=expected)
+        refund = create_refund(
+            order,
+            amount_fen,
+            "manual",
+            reason,
+            actor,
+            expected_status=expected,
+            reference=reference,
+        )
         # Refunds that together reached the whole payment leave nothing to fuel: cancel it.
         fully_refunded = Order.refunded_fen >= Order.paid_fen
         if expected == "cancelled" or order_state.move(

@@ -17,6 +17,11 @@ weaker one here (FOR SHARE) would be upgraded there, and two fuellings upgrading
 deadlock.
 Walk-in and cash sales call attach_order in their own sale transaction the same way.
 
+Money is attached the same way: every ledger entry on a station's cash drawer, card clearing or
+terminal clearing gets the shift in progress in the transaction that posts it (ledger.post, with
+ledger/shifts.py's shift_in_progress: the same two locks, in the same order), and an opening
+takes the entries that waited with the orders (take_waiting).
+
 The pump reading is the moment, not settlement: the litres leave the nozzle then, so the
 shift's totalizers and its sold litres count the same fuel even when the settlement job runs
 late (a stopped worker would otherwise push an hour of sales into the next shift).
@@ -24,28 +29,20 @@ late (a stopped worker would otherwise push an hour of sales into the next shift
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.extensions import db
-from app.models import Order, Shift, Station
+from app.models import Order, Shift
+from app.services.ledger import shifts as money
+from app.services.ledger.shifts import lock_station
 
-
-def _open_shift_id(station_id: int) -> int | None:
-    return db.session.scalar(
-        select(Shift.id)
-        .where(Shift.station_id == station_id, Shift.status == "open")
-        .with_for_update(read=True, key_share=True)  # FOR KEY SHARE
-    )
+__all__ = ["attach_order", "lock_station", "take_waiting"]
 
 
 def attach_order(order_id: int, station_id: int) -> int | None:
     """Give a just-fuelled order the station's open shift, in the caller's transaction; the
     shift's id, or None when no shift is open (the next one to open takes the order)."""
-    shift_id = _open_shift_id(station_id)
-    if shift_id is None:
-        # An opening in progress holds the station row: wait for it, then look again.
-        lock_station(station_id)
-        shift_id = _open_shift_id(station_id)
+    shift_id = money.shift_in_progress(station_id)
     if shift_id is not None:
         db.session.execute(
             update(Order)
@@ -56,17 +53,11 @@ def attach_order(order_id: int, station_id: int) -> int | None:
     return shift_id
 
 
-def lock_station(station_id: int) -> None:
-    """FOR NO KEY UPDATE on the station row, until commit (see the module's docstring): orders
-    may still be placed meanwhile."""
-    db.session.execute(
-        select(Station.id).where(Station.id == station_id).with_for_update(key_share=True)
-    )
-
-
 def take_waiting(shift: Shift, since: datetime) -> int:
     """Orders of the station fuelled from `since` on that no shift holds yet go to this new
-    shift, in the caller's transaction; how many."""
+    shift, and so do its counter ledger entries posted meanwhile, in the caller's transaction;
+    how many orders."""
+    money.take_waiting(shift, since)
     result = db.session.execute(
         update(Order)
         .where(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import DailyClose, Nozzle, Shift, ShiftCorrection, Staff
 from app.models.base import utcnow
+from app.services.counter.shifts import drawer
 from app.services.counter.shifts.handover import get_shift
 from app.services.platform import audit
 from app.services.platform.clock import to_local
@@ -138,7 +139,8 @@ def add_correction(
     nozzle_id: int | None = None,
 ) -> ShiftCorrection:
     """A correction of a closed shift by a manager: a new entry, the shift itself unchanged.
-    Refused for an open shift (correct it at the close) and once its day is closed."""
+    Refused for an open shift (correct it at the close) and once its day is closed. A cash
+    correction moves the closed shift's drawer in a ledger transaction of its own."""
     reason = (reason or "").strip()
     with unit_of_work(keep_loaded=True):
         shift = get_shift(staff, shift_id)
@@ -184,6 +186,9 @@ def add_correction(
         )
         db.session.add(correction)
         db.session.flush()
+        if kind == "cash":
+            memo = f"交接班 #{shift.id} 更正 #{correction.id}"
+            drawer.post_count(shift, "shift.correction", delta_fen, memo)
         audit.record(
             staff,
             "shift.correct",

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Nozzle, Shift, ShiftReading, Staff, Station
 from app.models.base import utcnow
-from app.services.counter.shifts import attach, report
+from app.services.counter.shifts import attach, drawer, report
 from app.services.counter.shifts.readings import Closing, ml_to_litres
 from app.services.platform import audit
 from app.services.platform.clock import to_local
@@ -220,10 +220,12 @@ def close_shift(
     counted_cash_fen: int | None,
     note: str,
 ) -> Shift:
-    """交班, one transaction: lock the shift (sales in flight land first, later ones wait for the
-    next shift), check the readings, compute the figures from the shift's own orders, store
-    them and the readings, and mark the shift closed. Invalid (nothing saved) on bad figures,
-    Conflict if the shift was closed already (a second close, or a double click)."""
+    """交班, one transaction: lock the shift (sales and counter money in flight land first,
+    later ones wait for the next shift), check the readings, compute the figures from the
+    shift's own orders and ledger entries, store them and the readings, post the over/short
+    (so the drawer holds what was counted) and mark the shift closed. Invalid (nothing saved)
+    on bad figures, Conflict if the shift was closed already (a second close, or a double
+    click)."""
     note = note.strip()
     with unit_of_work(keep_loaded=True):
         shift = _lock_open(staff, shift_id)
@@ -265,6 +267,9 @@ def close_shift(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+        if figures.over_short_fen:
+            memo = f"交接班 #{shift.id} 长短款"
+            drawer.post_count(shift, "shift.over_short", figures.over_short_fen, memo)
         audit.record(
             staff,
             "shift.close",

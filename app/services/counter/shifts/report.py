@@ -1,13 +1,14 @@
 """A shift's figures: 走字 per nozzle, sales by fuel x payment method, totalizer vs sold litres
-per fuel, the split at each price change inside the shift, and expected vs counted cash.
+per fuel, the split at each price change inside the shift, the counter's money by kind of
+movement (drawer.py) and expected vs counted cash.
 
 Reads only; the same function serves the live figures of an open shift, the preview before a
-close, the close itself (which stores the totals) and the slip of a closed shift. The sales of a
-closed shift never change (their shift_id and dispensed figures are fixed), so the slip shows
-what the close computed."""
+close, the close itself (which stores the totals) and the slip of a closed shift. The sales and
+the money of a closed shift never change (their shift_id and figures are fixed; only the
+close's own postings join its drawer later, and they are kept apart), so the slip shows what
+the close computed."""
 
 from bisect import bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Fuel, FuelPrice, Order, Shift, ShiftCorrection, ShiftReading
 from app.models.order import PAYMENT_METHOD_NAMES as PAYMENT_METHODS
+from app.services.counter.shifts.drawer import Drawer, drawer_of
 from app.services.counter.shifts.readings import Closing, check_closing, gross_ml
 
 
@@ -89,7 +91,7 @@ class Report:
     methods: list[tuple[str, str, Totals]]  # fuel name, payment method name, totals
     segments: list[Segment]
     sold: Totals
-    expected_cash_fen: int
+    drawer: Drawer
     counted_cash_fen: int | None
     corrections: list[ShiftCorrection]
     tolerance_ml: int
@@ -98,6 +100,10 @@ class Report:
     def metered_ml(self) -> int | None:
         lines = [line.metered_ml for line in self.nozzles]
         return None if None in lines else sum(lines)
+
+    @property
+    def expected_cash_fen(self) -> int:
+        return self.drawer.expected_cash_fen
 
     @property
     def over_short_fen(self) -> int | None:
@@ -113,27 +119,6 @@ class Report:
     def has_price_change(self) -> bool:
         names = [segment.fuel_name for segment in self.segments]
         return len(names) != len(set(names))
-
-
-# Where the cash the drawer should hold comes from, each a function of the shift's sales.
-# Today: fuel sales paid in cash. Walk-in counter sales and cash top-ups add their own source
-# with register_cash_source(); each must count only money taken while this shift was open.
-CashSource = Callable[[Shift, list[Sale]], int]
-CASH_SOURCES: list[CashSource] = []
-
-
-def register_cash_source(source: CashSource) -> CashSource:
-    CASH_SOURCES.append(source)
-    return source
-
-
-@register_cash_source
-def cash_fuel_sales(shift: Shift, sales: list[Sale]) -> int:
-    return sum(sale.fen for sale in sales if sale.payment_method == "cash")
-
-
-def expected_cash_fen(shift: Shift, sales: list[Sale]) -> int:
-    return sum(source(shift, sales) for source in CASH_SOURCES)
 
 
 def shift_sales(shift_id: int) -> list[Sale]:
@@ -224,7 +209,7 @@ def compute(
         methods=methods,
         segments=_segments(shift, order, fuels, sales, end),
         sold=sold,
-        expected_cash_fen=expected_cash_fen(shift, sales),
+        drawer=drawer_of(shift.id),
         counted_cash_fen=counted_cash_fen,
         corrections=corrections,
         tolerance_ml=tolerance,

@@ -15,7 +15,7 @@ from app.console.member_forms import ActionForm, ReasonForm
 from app.console.web import actor, done, fragment, go_to, has_errors, is_partial, show_errors
 from app.models import COUNTER_REFUND_REASONS, ORDER_STATUSES, Staff
 from app.models.order import PAYMENT_METHOD_NAMES, REFUND_ROUTES
-from app.services.payments import counter_refunds
+from app.services.payments import counter_refund_list, counter_refunds
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.money import fen_to_yuan
 from app.services.staff import access, reauth
@@ -60,7 +60,7 @@ DECIDERS = counter_refunds.DECIDE_ROLES
 
 
 def _form_page(order_id: int, form: CounterRefundForm, status: int = 200):
-    info = counter_refunds.order_for_refund(actor(), order_id)
+    info = counter_refund_list.order_for_refund(actor(), order_id)
     context = {
         "info": info,
         "form": form,
@@ -113,7 +113,7 @@ def order_refund_post(order_id: int):
             "pos": "，已记银行卡撤销/退货",
             "terminal": "，已记收款终端退款",
         }
-        method = counter_refunds.order_for_refund(me, order_id).order.payment_method
+        method = counter_refund_list.order_for_refund(me, order_id).order.payment_method
         flash(f"已退款 {amount} 元{how.get(method, '，原路退回车主')}", "success")
     else:
         flash(f"退款 {amount} 元超过本站审批金额，已提交站长审批", "success")
@@ -128,7 +128,7 @@ def _list_context() -> dict:
     state = request.args.get("state") or None
     station_id = request.args.get("station_id", type=int)
     number = max(request.args.get("page", 1, type=int), 1)
-    rows, has_next = counter_refunds.list_requests(me, state, station_id, number, PER_PAGE)
+    rows, has_next = counter_refund_list.list_requests(me, state, station_id, number, PER_PAGE)
 
     def page_url(n: int) -> str:
         args = {"state": state, "station_id": station_id, "page": n if n > 1 else None}
@@ -138,7 +138,7 @@ def _list_context() -> dict:
         "rows": rows,
         "state": state,
         "station_id": station_id,
-        "states": counter_refunds.STATES,
+        "states": counter_refund_list.STATES,
         "stations": access.managed_stations(me),
         "page": number,
         "has_next": has_next,
@@ -162,7 +162,7 @@ def counter_refunds_page():
 def counter_refund_find():
     """From an order number on the receipt to its refund form."""
     try:
-        order = counter_refunds.find_order(actor(), request.args.get("order_no", ""))
+        order = counter_refund_list.find_order(actor(), request.args.get("order_no", ""))
     except Invalid as err:
         flash(err.message, "error")
         return done(url_for("console.counter_refunds"))
@@ -175,10 +175,10 @@ def _after_decision(request_id: int, status: int = 200, failed=None):
         if failed:
             flash("；".join(failed[1].reason.errors) or "请填写驳回原因", "error")
         return done(url_for("console.counter_refunds"))
-    row = counter_refunds.get_row(actor(), request_id)
+    row = counter_refund_list.get_row(actor(), request_id)
     context = {
         "row": row,
-        "states": counter_refunds.STATES,
+        "states": counter_refund_list.STATES,
         "action_form": ActionForm(formdata=None),
         "failed": failed,
     }
@@ -225,10 +225,10 @@ def counter_refund_reject(request_id: int):
 
 def _approvals_context(me: Staff, station_id: int | None) -> dict:
     number = page_number("counter_refunds_page")
-    rows, has_next = counter_refunds.list_requests(me, "pending", station_id, number, PER_PAGE)
+    rows, has_next = counter_refund_list.list_requests(me, "pending", station_id, number, PER_PAGE)
     return {
         "counter_rows": rows,
-        "states": counter_refunds.STATES,
+        "states": counter_refund_list.STATES,
         "counter_page": number,
         "counter_has_next": has_next,
         "counter_page_url": lambda n: url_for(
@@ -241,6 +241,6 @@ SECTIONS.append(
     Section(
         "console/counter_refunds/partials/_approvals.html",
         _approvals_context,
-        counter_refunds.count_waiting,
+        counter_refund_list.count_waiting,
     )
 )

@@ -171,6 +171,24 @@ def test_the_threshold_counts_the_orders_earlier_counter_refunds(world, member):
     assert (first.status, second.status) == ("sent", "pending")
 
 
+def test_a_waiting_request_holds_its_amount(world, member, order):
+    """200 元 paid: 150 元 waits for approval, so a second request of 60 元 is refused; 50 元
+    still may be asked."""
+    set_threshold(world.station_a, 0)  # every refund waits
+    cashier = db.session.get(Staff, world.cashier_a.id)
+    counter_refunds.request_refund(cashier, order.id, 15000, "overcharged", "", PASSWORD)
+    with pytest.raises(Invalid) as refused:
+        counter_refunds.request_refund(cashier, order.id, 6000, "overcharged", "", PASSWORD)
+    assert refused.value.fields == {
+        "amount_fen": "该订单已有待审批的退款 150.00 元，最多还可申请 50.00 元"
+    }
+    counter_refunds.request_refund(cashier, order.id, 5000, "overcharged", "", PASSWORD)
+    db.session.expire_all()
+    waiting = db.session.scalars(select(CounterRefundRequest.amount_fen)).all()
+    assert sorted(waiting) == [5000, 15000]
+    assert db.session.scalar(select(Order.refunded_fen).where(Order.id == order.id)) == 0
+
+
 def test_requester_cannot_approve_their_own(as_staff, world, member, order):
     set_threshold(world.station_a, 0)  # every refund waits
     manager = db.session.get(Staff, world.manager_a.id)

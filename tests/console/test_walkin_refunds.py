@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CounterRefundRequest, LedgerTransaction, Order, Refund, Staff
 from app.services.counter.walkin_sale import Payment
-from app.services.payments import counter_refunds
+from app.services.payments import counter_refund_list, counter_refunds
 from app.services.platform.errors import Invalid
 from tests.console.conftest import page
 from tests.console.counter_refund_helpers import form, set_threshold
@@ -108,7 +108,7 @@ def test_above_the_threshold_the_approver_types_the_card_reversal(as_staff, cons
     assert asked.status_code == 303
     waiting = db.session.scalars(select(CounterRefundRequest)).one()
     assert (waiting.status, waiting.reference) == ("pending", "")
-    assert counter_refunds.list_requests(world.cashier_a)[0][0].needs_reference
+    assert counter_refund_list.list_requests(world.cashier_a)[0][0].needs_reference
     before = written()
     # A cashier may not decide it, with or without a reference.
     cashier.post(f"{LIST}/{waiting.id}/approve", {"reference": "RV-1"})

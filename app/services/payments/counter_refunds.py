@@ -19,17 +19,13 @@ a paid order of their station, choosing a reason and re-entering their password 
 - Each step is audited with who, the station, and before and after.
 """
 
-from dataclasses import dataclass
-
-from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import (
     COUNTER_REFUND_REASONS,
     CounterRefundRequest,
     Order,
-    Refund,
     Staff,
     Station,
 )
@@ -37,21 +33,13 @@ from app.models.base import utcnow
 from app.services.payments import refund_rules, refunds
 from app.services.platform import audit
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied
+from app.services.platform.money import fen_to_yuan
 from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff import reauth
 from app.services.staff.access import visible_station_ids
 
 DECIDE_ROLES = ("manager", "chain_admin")
 NOTE_MAX = 200
-# What people see for each state of the list, those needing attention first.
-STATES = {
-    "pending": "待审批",
-    "failed": "退款失败",
-    "processing": "退款中",
-    "sent": "已退款",
-    "rejected": "已驳回",
-}
-FAILED = ("CLOSED", "ABNORMAL")  # WeChat's final word: the money did not reach the driver
 
 
 def _clean(amount_fen, reason_code: str, note: str | None) -> str:
@@ -95,12 +83,14 @@ def request_refund(
     # Checked as read first, so that a mistyped amount costs no try of the password or PIN.
     order = refund_rules.staff_order(actor, order_id)
     refund_rules.check_refundable(order, amount_fen)
+    _check_unreserved(order, amount_fen)
     at_once, _ = _at_once(order, amount_fen)
     refund_rules.reversal_reference(order, reference, required=at_once)
     reauth.confirm(actor, secret)
     with unit_of_work(keep_loaded=True):
         order = refund_rules.staff_order(actor, order_id, for_update=True)
         refund_rules.check_refundable(order, amount_fen)
+        _check_unreserved(order, amount_fen)
         at_once, threshold = _at_once(order, amount_fen)
         reference = refund_rules.reversal_reference(order, reference, required=at_once)
         request = CounterRefundRequest(
@@ -148,13 +138,31 @@ def _at_once(order: Order, amount_fen: int) -> tuple[bool, int]:
     return sent_fen(order.id) + amount_fen <= threshold, threshold
 
 
-def sent_fen(order_id: int) -> int:
-    """What counter refunds of this order have given back so far."""
+def _fen_in(order_id: int, status: str) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(CounterRefundRequest.amount_fen), 0)).where(
-            CounterRefundRequest.order_id == order_id, CounterRefundRequest.status == "sent"
+            CounterRefundRequest.order_id == order_id, CounterRefundRequest.status == status
         )
     )
+
+
+def sent_fen(order_id: int) -> int:
+    """What counter refunds of this order have given back so far."""
+    return _fen_in(order_id, "sent")
+
+
+def _check_unreserved(order: Order, amount_fen: int) -> None:
+    """Invalid if this refund and the order's requests waiting for approval together exceed
+    what the order may still give back: a waiting request holds its amount."""
+    waiting = _fen_in(order.id, "pending")
+    left = order.paid_fen - order.refunded_fen - waiting
+    if waiting and amount_fen > left:
+        raise Invalid(
+            {
+                "amount_fen": f"该订单已有待审批的退款 {fen_to_yuan(waiting)} 元，"
+                f"最多还可申请 {fen_to_yuan(max(left, 0))} 元"
+            }
+        )
 
 
 def _for_decider(actor: Staff, request_id: int) -> CounterRefundRequest:
@@ -230,166 +238,3 @@ def _decide(request: CounterRefundRequest, status: str, actor: Staff, **values) 
         before={"status": "pending", "amount_fen": request.amount_fen},
         after={"status": status, **values},
     )
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    request: CounterRefundRequest
-    order_no: str
-    station_name: str
-    requested_by: str
-    decided_by: str | None
-    refund: Refund | None
-    state: str
-    may_decide: bool
-    payment_method: str  # the order's: a card or terminal refund needs the reversal's reference
-
-    @property
-    def needs_reference(self) -> bool:
-        return self.payment_method in refund_rules.REVERSALS
-
-
-def _state_of():
-    """The list's state as SQL, from the request and its refund's status."""
-    return case(
-        (CounterRefundRequest.status == "pending", "pending"),
-        (CounterRefundRequest.status == "rejected", "rejected"),
-        (Refund.status.in_(FAILED), "failed"),
-        (Refund.status == "SUCCESS", "sent"),
-        else_="processing",
-    )
-
-
-def _select(actor: Staff, stations: set[int]):
-    """The list's rows at these stations of the actor's chain, attention first."""
-    requester, decider = aliased(Staff), aliased(Staff)
-    state_sql = _state_of()
-    rank = case((state_sql == "pending", 0), (state_sql == "failed", 1), else_=2)
-    query = (
-        select(
-            CounterRefundRequest,
-            Order.order_no,
-            Order.payment_method,
-            Station.name,
-            requester.display_name,
-            decider.display_name,
-            Refund,
-            state_sql,
-        )
-        .join(Order, Order.id == CounterRefundRequest.order_id)
-        .join(Station, Station.id == CounterRefundRequest.station_id)
-        .join(requester, requester.id == CounterRefundRequest.requested_by_id)
-        .outerjoin(decider, decider.id == CounterRefundRequest.decided_by_id)
-        .outerjoin(Refund, Refund.id == CounterRefundRequest.refund_id)
-        .where(
-            CounterRefundRequest.chain_id == actor.chain_id,
-            CounterRefundRequest.station_id.in_(stations or {-1}),
-        )
-        .order_by(rank, CounterRefundRequest.id.desc())
-    )
-    return query, state_sql
-
-
-def _row(actor: Staff, found) -> Row:
-    request, order_no, method, station_name, requested_by, decided_by, refund, state = found
-    may_decide = (
-        state == "pending" and actor.role in DECIDE_ROLES and request.requested_by_id != actor.id
-    )
-    return Row(
-        request, order_no, station_name, requested_by, decided_by, refund, state, may_decide, method
-    )
-
-
-def _stations(actor: Staff) -> set[int]:
-    if actor.role not in refund_rules.REFUND_ROLES:
-        raise PermissionDenied("只有收银员、站长和总部管理员可以查看退款")
-    return visible_station_ids(actor)
-
-
-def list_requests(
-    actor: Staff,
-    state: str | None = None,
-    station_id: int | None = None,
-    page: int = 1,
-    per_page: int = 20,
-) -> tuple[list[Row], bool]:
-    """Counter refunds at the actor's stations, those needing attention first (pending, then
-    failed), newest first within; and whether there is a next page."""
-    stations = _stations(actor)
-    if station_id is not None:
-        if station_id not in stations:
-            raise PermissionDenied("该油站不是您的油站")
-        stations = {station_id}
-    query, state_sql = _select(actor, stations)
-    if state in STATES:
-        query = query.where(state_sql == state)
-    query = query.limit(per_page + 1).offset((max(page, 1) - 1) * per_page)
-    rows = [_row(actor, found) for found in db.session.execute(query).all()]
-    return rows[:per_page], len(rows) > per_page
-
-
-def get_row(actor: Staff, request_id: int) -> Row:
-    """One counter refund as the list shows it (after a decision)."""
-    query, _ = _select(actor, _stations(actor))
-    found = db.session.execute(query.where(CounterRefundRequest.id == request_id)).first()
-    if found is None:
-        raise NotFound("退款申请不存在")
-    return _row(actor, found)
-
-
-def count_waiting(actor: Staff) -> int:
-    """Pending refunds this manager may decide (not their own); 0 for other roles."""
-    if actor.role not in DECIDE_ROLES:
-        return 0
-    return db.session.scalar(
-        select(func.count(CounterRefundRequest.id)).where(
-            and_(
-                CounterRefundRequest.chain_id == actor.chain_id,
-                CounterRefundRequest.station_id.in_(visible_station_ids(actor) or {-1}),
-                CounterRefundRequest.status == "pending",
-                CounterRefundRequest.requested_by_id != actor.id,
-            )
-        )
-    )
-
-
-@dataclass
-class OrderForRefund:
-    order: Order
-    station: Station
-    left_fen: int
-    sent_fen: int
-    history: list[CounterRefundRequest]
-
-
-def order_for_refund(actor: Staff, order_id: int) -> OrderForRefund:
-    """What the refund form shows: the order (if the actor may refund it), what is left, the
-    station's threshold and the order's counter refunds so far."""
-    order = refund_rules.staff_order(actor, order_id)
-    history = db.session.scalars(
-        select(CounterRefundRequest)
-        .where(CounterRefundRequest.order_id == order.id)
-        .order_by(CounterRefundRequest.id.desc())
-    ).all()
-    return OrderForRefund(
-        order=order,
-        station=db.session.get(Station, order.station_id),
-        left_fen=order.paid_fen - order.refunded_fen,
-        sent_fen=sent_fen(order.id),
-        history=list(history),
-    )
-
-
-def find_order(actor: Staff, order_no: str) -> Order:
-    """An order of the actor's stations by its number (the receipt's 订单号)."""
-    order = db.session.scalar(
-        select(Order).where(
-            Order.chain_id == actor.chain_id, Order.order_no == (order_no or "").strip()
-        )
-    )
-    if order is None:
-        raise Invalid({"order_no": "没有这个订单号，请核对小票上的订单号"})
-    return refund_rules.staff_order(actor, order.id)

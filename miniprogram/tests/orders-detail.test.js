@@ -157,3 +157,12 @@ test('an order that is not the driver’s shows the API message; offline offers 
   again.querySelector('#retry').dispatchEvent('tap')
   await waitFor(() => expect(again.data.state).toBe('ready'))
 })
+
+test('a walk-in sale paid at the counter says how: cash, bank card or the station terminal', async () => {
+  for (const [method, name] of [['cash', '现金'], ['pos', '银行卡'], ['terminal', '扫码支付']]) {
+    const counter = { ...SETTLED, payment_method: method, refunds: [] }
+    answerRequests(reply(200, counter))
+    const comp = await opened(counter)
+    expect(text(comp, '#paid')).toContain(name)
+  }
+})

@@ -1,5 +1,7 @@
 // What the driver reads for the API's codes: payment methods and refunds (one list for every page).
-const METHODS = { wechat: '微信支付', wallet: '钱包' }
+// Walk-in sales of a member who showed the member code come back paid in cash, by card or on the
+// station's terminal.
+const METHODS = { wechat: '微信支付', wallet: '钱包', cash: '现金', pos: '银行卡', terminal: '扫码支付' }
 const REFUND_KINDS = { settlement: '加油差额退款', cancel: '取消订单退款', manual: '人工退款' }
 const REFUND_STATUSES = {
   PENDING: '退款中',

@@ -9,6 +9,18 @@ from app.models.counter_refund import (
 )
 from app.models.jobs import IdempotencyRecord, OutboxJob
 from app.models.ledger import ACCOUNTS, WALLET_ACCOUNTS, LedgerEntry, LedgerTransaction, Wallet
+from app.models.marketing import (
+    COUPON_KINDS,
+    COUPON_SOURCES,
+    COUPON_STATUSES,
+    GIFT_EVENTS,
+    TEMPLATE_STATUSES,
+    Coupon,
+    CouponGift,
+    CouponTemplate,
+    CouponTemplateFuel,
+    CouponTemplateStation,
+)
 from app.models.member import (
     TIER_METRICS,
     Member,
@@ -71,6 +83,10 @@ __all__ = [
     "CORRECTION_KINDS",
     "COUNTER_REFUND_REASONS",
     "COUNTER_REFUND_STATUSES",
+    "COUPON_KINDS",
+    "COUPON_SOURCES",
+    "COUPON_STATUSES",
+    "GIFT_EVENTS",
     "ORDER_CHANNELS",
     "ORDER_MODES",
     "ORDER_STATUSES",
@@ -79,6 +95,7 @@ __all__ = [
     "ROLE_NAMES",
     "SALE_METHODS",
     "SHIFT_STATUSES",
+    "TEMPLATE_STATUSES",
     "TERMINAL_APPS",
     "TIER_METRICS",
     "TOPUP_CHANNELS",
@@ -89,6 +106,11 @@ __all__ = [
     "Chain",
     "CounterRefundRequest",
     "CounterSale",
+    "Coupon",
+    "CouponGift",
+    "CouponTemplate",
+    "CouponTemplateFuel",
+    "CouponTemplateStation",
     "DailyClose",
     "Fuel",
     "FuelPrice",

@@ -1,0 +1,42 @@
+"""Marketing: coupons now; points, campaigns, banners and pushes to come.
+
+terms           what a coupon gives and where and when it is good, in words; validity windows
+template_fields a template's fields checked (Invalid naming each wrong field)
+templates       create, edit, activate and stop templates; who may manage which
+template_list   the staff's paged list of templates and its export
+issuing         issue_coupon(): every way of getting a coupon goes through it (stock and
+                per-member limit decided by the database)
+claiming        the driver's claim centre and claim
+gifts           a new member's gift and a top-up package's reward, and their settings
+mine            a driver's own coupons by status
+issued          issued coupons for staff: search, export, void
+expiry          the hourly job marking coupons past their validity expired
+
+It depends on platform, staff.access and the models only; members calls gifts when a member is
+created and when a top-up is credited."""
+
+from app.services.marketing import (
+    claiming,
+    expiry,
+    gifts,
+    issued,
+    issuing,
+    mine,
+    template_list,
+    templates,
+    terms,
+)
+from app.services.marketing.issuing import issue_coupon
+
+__all__ = [
+    "claiming",
+    "expiry",
+    "gifts",
+    "issue_coupon",
+    "issued",
+    "issuing",
+    "mine",
+    "template_list",
+    "templates",
+    "terms",
+]

@@ -40,6 +40,7 @@ def openapi_document():
 from app.api import (  # noqa: E402, F401  (registers routes)
     auth,
     cards,
+    coupons,
     members,
     notify,
     orders,

@@ -17,10 +17,10 @@ BATCH = 1000
 JOB = "coupons_expire"
 
 
-def expire_batch(now: datetime | None = None, limit: int = BATCH) -> int:
+def expire_batch(now: datetime | None = None, limit: int | None = None) -> int:
     """available -> expired for up to `limit` coupons past valid_until, in the caller's
     transaction (a compare-and-set: a coupon held on an order meanwhile is left alone)."""
-    now = now or utcnow()
+    now, limit = now or utcnow(), limit or BATCH
     due = (
         select(Coupon.id)
         .where(Coupon.status == "available", Coupon.valid_until <= now)

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import COUPON_STATUSES, Coupon, CouponTemplate, Member
 from app.models.base import utcnow
 from app.services.marketing import terms
+from app.services.platform.errors import NotFound
 
 FILTERS = {"available": "可使用", "used": "已使用", "expired": "已失效"}
 
@@ -86,3 +87,17 @@ def my_coupons(
         for coupon, template in rows
     ]
     return items, total
+
+
+def my_coupon(member: Member, coupon_id: int) -> MyCoupon:
+    """One of the member's own coupons (NotFound for anyone else's)."""
+    found = db.session.execute(
+        select(Coupon, CouponTemplate)
+        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .where(Coupon.id == coupon_id, Coupon.member_id == member.id)
+    ).first()
+    if found is None:
+        raise NotFound("优惠券不存在")
+    coupon, template = found
+    scope = terms.scopes([template.id])[template.id]
+    return MyCoupon(coupon, template, scope, status_now(coupon, utcnow()))

@@ -75,10 +75,12 @@ def get_for_edit(actor: Staff, template_id: int) -> CouponTemplate:
 
 
 def locked(actor: Staff, template_id: int) -> CouponTemplate:
-    """The template under a row lock (an edit waits for claims in flight and they for it)."""
-    query = select(CouponTemplate).where(CouponTemplate.id == template_id).with_for_update()
-    template = db.session.scalar(query.execution_options(populate_existing=True))
-    if template is None or template.chain_id != actor.chain_id:
+    """The template under a row lock (an edit waits for claims in flight and they for it):
+    NotFound when the actor does not see it, PermissionDenied when they see but may not
+    change it (a manager and the chain's template)."""
+    query = select(CouponTemplate).where(CouponTemplate.id == template_id, *visible_filter(actor))
+    template = db.session.scalar(query.with_for_update().execution_options(populate_existing=True))
+    if template is None:
         raise NotFound("优惠券不存在")
     check_may_manage(actor, template.station_id)
     return template

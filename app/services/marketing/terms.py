@@ -9,6 +9,7 @@ next Monday 00:00)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -134,3 +135,34 @@ def scopes(template_ids) -> dict[int, Scope]:
     for template_id, *station in db.session.execute(query):
         stations.setdefault(template_id, []).append(tuple(station))
     return {i: Scope(tuple(fuels.get(i, ())), tuple(stations.get(i, ()))) for i in ids}
+
+
+REQUIRED_BY_KIND = {
+    "amount_off": ("off_fen",),
+    "percent_off": ("pay_percent", "max_off_fen"),
+    "per_litre": ("per_litre_fen",),
+}
+
+
+def preview(fields: dict) -> list[str]:
+    """What a template being typed will say (rule, validity, stock), from whatever is typed so
+    far: a part not filled in yet is left out. The checks are create_template's."""
+    lines = []
+    needed = REQUIRED_BY_KIND.get(fields.get("kind"), ("?",))
+    if all(isinstance(fields.get(name), int) for name in needed):
+        terms = {name: fields.get(name) for name in ("off_fen", "pay_percent", "per_litre_fen")}
+        terms |= {"kind": fields["kind"], "max_off_fen": fields.get("max_off_fen")}
+        terms["min_spend_fen"] = fields.get("min_spend_fen") or 0
+        if terms["kind"] == "amount_off":
+            terms["max_off_fen"] = None
+        lines.append(rule_text(SimpleNamespace(**terms)))
+    first, last = fields.get("first_day"), fields.get("last_day")
+    if fields.get("validity") == "fixed" and first and last:
+        lines.append(f"有效期 {first} 至 {last}")
+    elif fields.get("validity") == "relative" and fields.get("valid_days"):
+        lines.append(f"领取后{fields['valid_days']}天内有效（含领取当天）")
+    stock, limit = fields.get("stock_total"), fields.get("per_member_limit")
+    lines.append(f"共 {stock} 张" if stock else "不限量")
+    if limit:
+        lines.append(f"每人限领 {limit} 张")
+    return lines

@@ -22,6 +22,7 @@ from app.services.orders import pickup
 from app.services.payments import cancellation
 from tests.api.conftest import Driver
 from tests.factories import PASSWORD, make_staff
+from tests.marketing.helpers import active_template
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 from tests.money.topup_helpers import credited_topup, make_package
 
@@ -88,13 +89,14 @@ class Data:
     topup_ids: list[int]
     request_ids: list[int]  # refund requests of top-ups
     vehicle_ids: list[int]
+    template_ids: list[int]  # coupon templates
 
 
 @pytest.fixture
 def data(world, live_server, client, app, monkeypatch) -> Data:
     """A driver (logged in through the WeChat sandbox) with orders created, paid, fuelled and
     settled, and cancelled; a station photo; top-up packages, credited top-ups, a refund
-    request."""
+    request; coupons to claim."""
     monkeypatch.setitem(app.config, "LIVE_WAIT_MAX_S", 0)  # the long poll answers at once
     token = Driver(client).token("o-fuzz-driver")
     member = db.session.scalar(select(Member).where(Member.openid == "o-fuzz-driver"))
@@ -118,6 +120,10 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
     cars = [
         vehicles.add_vehicle(member, plate=p, fuel_code="92") for p in ("云A10001", "云AD10002")
     ]
+    coupons = [
+        active_template(world.admin),  # one each: the first claim wins, the next hit the limit
+        active_template(world.manager_a, world.station_a, stock_total=None, per_member_limit=99),
+    ]
     return Data(
         token=token,
         order_ids=[o.id for o in (created, *paid, fueled, cancelled)],
@@ -128,6 +134,7 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
         topup_ids=[t.id for t in topups],
         request_ids=[request.id],
         vehicle_ids=[car.id for car in cars],
+        template_ids=[t.id for t in coupons],
     )
 
 
@@ -156,6 +163,8 @@ values = {toml(data.topup_ids)}
 values = {toml(data.request_ids)}
 [dictionaries.vehicles]
 values = {toml(data.vehicle_ids)}
+[dictionaries.templates]
+values = {toml(data.template_ids)}
 
 [parameters]
 "path.order_id" = {{ dictionary = "orders", probability = {REAL} }}
@@ -166,6 +175,7 @@ values = {toml(data.vehicle_ids)}
 "path.topup_id" = {{ dictionary = "topups", probability = {REAL} }}
 "path.request_id" = {{ dictionary = "requests", probability = {REAL} }}
 "path.vehicle_id" = {{ dictionary = "vehicles", probability = {REAL} }}
+"body.template_id" = {{ dictionary = "templates", probability = {REAL} }}
 """
     schemathesis(tmp_path, "driver", live_server.url + "/api/v1/openapi.json", config)
     assert_ledger_ok()

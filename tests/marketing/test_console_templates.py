@@ -79,7 +79,7 @@ def test_a_manager_creates_a_draft_for_the_station_and_activates_it(as_staff, wo
     assert manager.post(f"{URL}/{template_id}/activate", {"back": "edit"}).status_code == 303
     assert stored() == [("周末满减", "active", world.station_a.id)]
     listed = page(manager.get(URL))
-    assert "周末满减" in listed and "满100减10" in listed and "500 / 500" in listed
+    assert "周末满减" in listed and "满100减10" in listed and "剩 500 / 500" in listed
 
 
 def test_the_form_tells_what_is_wrong_in_chinese(as_staff, world):

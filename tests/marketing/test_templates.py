@@ -54,8 +54,8 @@ def test_every_wrong_field_is_named_in_chinese(world):
                 name="",
                 off_fen=0,
                 validity="fixed",
-                first_day=date(2026, 5, 2),
-                last_day=date(2026, 5, 1),
+                first_day=date(2019, 5, 2),
+                last_day=date(2019, 5, 1),
                 per_member_limit=0,
                 stock_total=0,
                 fuel_ids=[987654],
@@ -85,11 +85,11 @@ def test_a_fixed_validity_covers_whole_local_days(world):
     made = templates.create_template(
         world.admin,
         None,
-        **fields(validity="fixed", first_day=date(2026, 12, 1), last_day=date(2026, 12, 31)),
+        **fields(validity="fixed", first_day=date(2019, 12, 1), last_day=date(2019, 12, 31)),
     )
-    assert made.valid_from.isoformat() == "2026-11-30T16:00:00+00:00"  # 00:00 in Shanghai
-    assert made.valid_until.isoformat() == "2026-12-31T16:00:00+00:00"  # the day after, 00:00
-    assert terms.template_validity_text(made) == "2026-12-01 至 2026-12-31"
+    assert made.valid_from.isoformat() == "2019-11-30T16:00:00+00:00"  # 00:00 in Shanghai
+    assert made.valid_until.isoformat() == "2019-12-31T16:00:00+00:00"  # the day after, 00:00
+    assert terms.template_validity_text(made) == "2019-12-01 至 2019-12-31"
 
 
 def test_who_manages_which_template(world):

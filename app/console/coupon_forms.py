@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.console.forms import REQUIRED, CheckboxesField, ConsoleForm, parse_yuan, printable
 from app.console.web import has_errors
@@ -27,12 +27,18 @@ ZHE = re.compile(r"\d(\.\d)?")
 ZHE_MESSAGE = "折扣请填写 1 到 9.9 之间的折数，如 9 或 8.8"
 
 
+def lines(form, field):
+    """Text over several lines: no control characters but line breaks and tabs."""
+    if any((ord(c) < 0x20 and c not in "\r\n\t") or ord(c) == 0x7F for c in field.data or ""):
+        raise ValidationError("含有无效字符")
+
+
 class TemplateForm(ConsoleForm):
     station_id = SelectField("所属", default="", validate_choice=False)
     name = StringField(
         "优惠券名称", validators=[DataRequired("请填写优惠券名称"), Length(max=40), printable]
     )
-    note = TextAreaField("使用说明（车主可见，可不填）", validators=[Length(max=200), printable])
+    note = TextAreaField("使用说明（车主可见，可不填）", validators=[Length(max=200), lines])
     kind = RadioField(
         "优惠方式",
         choices=[SelectChoice(k, v) for k, v in COUPON_KINDS.items()],

@@ -92,7 +92,11 @@ def test_the_form_tells_what_is_wrong_in_chinese(as_staff, world):
     assert answer.status_code == 400 and "请填写最高优惠金额" in page(answer)
     answer = manager.post(URL, FORM | {"min_spend": "5"})
     assert "使用门槛应高于减免金额" in page(answer)
+    answer = manager.post(URL, FORM | {"note": "限本人\x00使用"})
+    assert answer.status_code == 400 and "含有无效字符" in page(answer)
     assert stored() == []
+    assert manager.post(URL, FORM | {"note": "限本人使用\r\n不找零"}).status_code == 303
+    assert db.session.scalar(select(CouponTemplate.note)) == "限本人使用\r\n不找零"
 
 
 def test_manager_of_a_cannot_touch_b_s_or_the_chain_s_templates(as_staff, world):

@@ -1,6 +1,8 @@
 """The coupons' entries of the audit log in words: templates created, changed, activated,
 stopped, their gifts set, and coupons voided."""
 
+from app.models import COUPON_STATUSES, TEMPLATE_STATUSES
+
 MARKETING_ACTION_NAMES = {
     "coupon_template.create": "新建优惠券",
     "coupon_template.update": "修改优惠券",
@@ -21,13 +23,8 @@ MARKETING_LABELS = {
     "join_gift": "新会员礼",
     "topup_rewards": "充值套餐赠送",
     "coupon": "优惠券",
-}
-MARKETING_STATUS_WORDS = {
-    "draft": "草稿",
-    "active": "发放中",
-    "stopped": "已停发",
-    "available": "可使用",
-    "voided": "已作废",
+    "template_status": "状态",
+    "coupon_status": "券状态",
 }
 ENTITIES = {"coupon_template": "优惠券", "coupon": "优惠券"}
 
@@ -36,8 +33,8 @@ def add_words(actions: dict, labels: dict, words: dict, entities: dict) -> None:
     """Add the coupons' words to audit_text's tables (others' entries win on a shared key)."""
     actions |= {k: v for k, v in MARKETING_ACTION_NAMES.items() if k not in actions}
     labels |= {k: v for k, v in MARKETING_LABELS.items() if k not in labels}
-    statuses = words.setdefault("status", {})
-    statuses |= {k: v for k, v in MARKETING_STATUS_WORDS.items() if k not in statuses}
+    words.setdefault("template_status", TEMPLATE_STATUSES)
+    words.setdefault("coupon_status", COUPON_STATUSES)
     entities |= {k: v for k, v in ENTITIES.items() if k not in entities}
 
 

@@ -3,6 +3,7 @@ changed), CSRF on every form, the form with its preview and Chinese errors, acti
 gifts, and the Excel export."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -167,6 +168,11 @@ def test_gifts_are_set_on_the_template_page(as_staff, world):
     db.session.expire_all()
     gifts = db.session.execute(select(CouponGift.event, CouponGift.quantity)).all()
     assert sorted(gifts) == [("join", 2), ("topup", 1)]
+    audit = page(admin.get("/console/audit"))
+    assert "设置优惠券发放" in audit and "新会员礼" in audit and "充500送30 1 张" in audit
+    assert "新建优惠券" in audit and "满100减10" in audit
+    text = " ".join(re.sub(r"<[^>]+>", " ", audit).split())
+    assert "启用优惠券 优惠券「满100减10」 状态： 草稿 → 发放中" in text
     response = admin.post(f"{URL}/{template.id}/gifts", {"join_quantity": "99"})
     assert "赠送张数应为 0 到 10 的整数" in page(admin.get(response.headers["Location"]))
 

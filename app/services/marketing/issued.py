@@ -181,9 +181,9 @@ def void_coupon(actor: Staff, coupon_id: int, reason: str | None) -> Coupon:
             coupon.id,
             chain_id=coupon.chain_id,
             station_id=template.station_id,
-            before={"status": "available"},
+            before={"coupon_status": "available"},
             after={
-                "status": "voided",
+                "coupon_status": "voided",
                 "reason": reason,
                 "coupon": template.name,
                 "member": member.nickname or f"会员{member.id}",

@@ -225,11 +225,12 @@ def activate_template(actor: Staff, template_id: int) -> CouponTemplate:
         now = utcnow()
         if terms.has_ended(template, now):
             raise Invalid({"last_day": "有效期已过，不能启用；请修改有效期或新建一张"})
-        before = {"status": template.status}
+        before = {"template_status": template.status}
         template.status = "active"
         template.activated_at = template.activated_at or now
         template.stopped_at = None
-        _record(actor, "coupon_template.activate", template, before, {"status": "active"})
+        after = {"template_status": "active", "name": template.name}
+        _record(actor, "coupon_template.activate", template, before, after)
         return template
 
 

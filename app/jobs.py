@@ -11,6 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from app.services import payments
+from app.services.marketing import expiry
 from app.services.members import member_code, tier_status, top_ups
 from app.services.payments import cancellation, refunds, settlement
 from app.services.platform import idempotency, outbox
@@ -57,6 +58,11 @@ def tiers_recompute(payload: dict) -> None:
     tier_status.run_recompute_job(payload)
 
 
+@handler(expiry.JOB)
+def coupons_expire(payload: dict) -> None:
+    expiry.run_job(payload)
+
+
 # --- running the outbox: in-process (embedded) or through RQ (production) ---------------------
 
 log = logging.getLogger(__name__)
@@ -75,7 +81,8 @@ HOUSEKEEPING_EVERY_S = 3600
 
 def housekeeping() -> None:
     """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h) and
-    member codes a day after they expired; queue the next nightly tier recompute."""
+    member codes a day after they expired; queue the next nightly tier recompute and the next
+    hour's expiry of coupons."""
     global _last_housekeeping
     if time.monotonic() - _last_housekeeping < HOUSEKEEPING_EVERY_S and _last_housekeeping:
         return
@@ -86,6 +93,7 @@ def housekeeping() -> None:
     if codes := member_code.purge_expired():
         log.info("purged %s expired member codes", codes)
     tier_status.schedule_nightly()
+    expiry.schedule_hourly()
 
 
 def poll_s(app: Flask) -> float:

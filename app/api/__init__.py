@@ -41,6 +41,7 @@ from app.api import (  # noqa: E402, F401  (registers routes)
     auth,
     banners,
     cards,
+    coupons,
     members,
     notices,
     notify,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.console import content_audit, member_audit
+from app.console import content_audit, marketing_audit, member_audit
 from app.extensions import db
 from app.models import CARD_STATUSES, ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
 from app.services.platform.money import fen_to_yuan
@@ -280,6 +280,8 @@ def target(entry: AuditLog, names: Names) -> str:
         )
     if kind in ("topup", "wallet"):
         return member_audit.target(kind, data)
+    if kind in ("coupon_template", "coupon"):
+        return marketing_audit.target(kind, data)
     if kind == "refund":
         return f"订单 {data['order_no']} 的退款" if data.get("order_no") else "退款"
     if kind == "topup_package":
@@ -344,3 +346,4 @@ def text(key: str, value, entry: AuditLog, names: Names) -> str:
 # The members' words (counter top-ups, wallet freezes) are kept in member_audit.
 member_audit.add_words(ACTION_NAMES, LABELS, WORDS, ENTITY_NAMES)
 content_audit.add_words(ACTION_NAMES, LABELS, WORDS, ENTITY_NAMES)
+marketing_audit.add_words(ACTION_NAMES, LABELS, WORDS, ENTITY_NAMES)

@@ -23,6 +23,7 @@ from app.services.payments import cancellation
 from tests.api.conftest import Driver
 from tests.factories import PASSWORD, make_staff
 from tests.marketing.conftest import live_announcement, live_banner
+from tests.marketing.helpers import active_template
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 from tests.money.topup_helpers import credited_topup, make_package
 
@@ -90,13 +91,14 @@ class Data:
     request_ids: list[int]  # refund requests of top-ups
     vehicle_ids: list[int]
     image_ids: list[int]  # of live banners
+    template_ids: list[int]  # coupon templates
 
 
 @pytest.fixture
 def data(world, live_server, client, app, monkeypatch) -> Data:
     """A driver (logged in through the WeChat sandbox) with orders created, paid, fuelled and
     settled, and cancelled; a station photo; top-up packages, credited top-ups, a refund
-    request."""
+    request; coupons to claim."""
     monkeypatch.setitem(app.config, "LIVE_WAIT_MAX_S", 0)  # the long poll answers at once
     token = Driver(client).token("o-fuzz-driver")
     member = db.session.scalar(select(Member).where(Member.openid == "o-fuzz-driver"))
@@ -122,6 +124,10 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
     ]
     banner = live_banner(world.admin, scope="station", station_id=world.station_a.id)
     live_announcement(world.admin, scope="city", city="昆明")
+    coupons = [
+        active_template(world.admin),  # one each: the first claim wins, the next hit the limit
+        active_template(world.manager_a, world.station_a, stock_total=None, per_member_limit=99),
+    ]
     return Data(
         token=token,
         order_ids=[o.id for o in (created, *paid, fueled, cancelled)],
@@ -133,6 +139,7 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
         request_ids=[request.id],
         vehicle_ids=[car.id for car in cars],
         image_ids=[banner.image_id],
+        template_ids=[t.id for t in coupons],
     )
 
 
@@ -165,6 +172,8 @@ values = {toml(data.vehicle_ids)}
 values = {toml(data.image_ids)}
 [dictionaries.cities]
 values = {toml(["昆明", "大理"])}
+[dictionaries.templates]
+values = {toml(data.template_ids)}
 
 [parameters]
 "path.order_id" = {{ dictionary = "orders", probability = {REAL} }}
@@ -178,6 +187,7 @@ values = {toml(["昆明", "大理"])}
 "path.image_id" = {{ dictionary = "images", probability = {REAL} }}
 "query.station_id" = {{ dictionary = "stations", probability = {REAL} }}
 "query.city" = {{ dictionary = "cities", probability = {REAL} }}
+"body.template_id" = {{ dictionary = "templates", probability = {REAL} }}
 """
     schemathesis(tmp_path, "driver", live_server.url + "/api/v1/openapi.json", config)
     assert_ledger_ok()

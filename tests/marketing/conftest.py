@@ -1,4 +1,5 @@
-"""Helpers for the banners' and notices' tests: pictures, fields, the Redis-backed cache."""
+"""Marketing tests: the driver through the WeChat sandbox and staff through the console (as the
+API and console tests have them); for banners and notices, pictures, fields and the cache."""
 
 import io
 from datetime import timedelta
@@ -11,6 +12,7 @@ from app.services.marketing import banners, content_cache, notices
 from app.services.marketing.banners import BannerFields
 from app.services.marketing.notices import AnnouncementFields
 from app.services.platform import clock
+from tests.api.conftest import driver  # noqa: F401
 from tests.conftest import REDIS_URL
 from tests.console.conftest import as_staff, console  # noqa: F401
 

@@ -1,4 +1,44 @@
-"""Marketing: coupons, points, campaigns, banners and notices.
+"""Marketing: coupons and banners now; points, campaigns and pushes to come.
 
-Banners and notices: `banners` and `notices` (announcements) for staff edits, `price_notices`
-(made from the scheduled prices), `live_content` for what drivers are shown now (cached)."""
+terms           what a coupon gives and where and when it is good, in words; validity windows
+template_fields a template's fields checked (Invalid naming each wrong field)
+templates       create, edit, activate and stop templates; who may manage which
+template_list   the staff's paged list of templates and its export
+issuing         issue_coupon(): every way of getting a coupon goes through it (stock and
+                per-member limit decided by the database)
+claiming        the driver's claim centre and claim
+gifts           a new member's gift and a top-up package's reward, and their settings
+mine            a driver's own coupons by status
+issued          issued coupons for staff: search, export, void
+expiry          the hourly job marking coupons past their validity expired
+banners, notices   staff edits of banners and announcements; price_notices made from the
+                scheduled prices; live_content what drivers are shown now (cached)
+
+It depends on platform, staff.access and the models only; members calls gifts when a member is
+created and when a top-up is credited."""
+
+from app.services.marketing import (
+    claiming,
+    expiry,
+    gifts,
+    issued,
+    issuing,
+    mine,
+    template_list,
+    templates,
+    terms,
+)
+from app.services.marketing.issuing import issue_coupon
+
+__all__ = [
+    "claiming",
+    "expiry",
+    "gifts",
+    "issue_coupon",
+    "issued",
+    "issuing",
+    "mine",
+    "template_list",
+    "templates",
+    "terms",
+]

@@ -4,6 +4,7 @@ by bank card at the station's counter; the wallet moves only when a manager of t
 
 Each step is one transaction and audited. Approving is a compare-and-set pending -> credited:
 of two managers approving at once, one credits the wallet, the other is told it is done.
+A package's coupons (marketing.gifts) are given with the credit.
 The principal goes to the station's cash drawer (cash) or card clearing (bank card) account;
 a package's bonus is the station's bonus expense. Both land in the member's two balances."""
 
@@ -19,6 +20,7 @@ from app.models import Member, Staff, Station, Topup, TopupPackage
 from app.models.base import insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.ledger import Leg
+from app.services.marketing import gifts
 from app.services.members.lookup import get_member
 from app.services.platform import audit
 from app.services.platform.clock import to_local
@@ -196,6 +198,7 @@ def approve_counter_topup(actor: Staff, topup_id: int) -> Topup:
             station_id=station_id,
             memo=topup.topup_no,
         )
+        gifts.reward_topup(topup)  # the package's coupons, with the credit
         _record(actor, topup, "topup.approve", {"status": "credited"})
     return topup
 

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import Member, MemberToken
 from app.models.base import insert_unless_exists, utcnow
 from app.services.catalogue.read_model import current_chain_id
+from app.services.marketing import gifts
 from app.services.members import statements
 from app.services.platform.errors import Invalid, ServiceError
 from app.services.platform.unit_of_work import end_step, unit_of_work
@@ -111,15 +112,19 @@ def _code2session(js_code: str) -> WechatSession:
 
 
 def _find_or_create(chain_id: int, openid: str, now: datetime) -> tuple[Member, bool]:
-    """The chain's member with this openid, created if new. A parallel first login of the
-    same driver waits for the other's insert and finds its member."""
+    """The chain's member with this openid, created if new, with the chain's join gifts (in
+    this transaction). A parallel first login of the same driver waits for the other's insert
+    and finds its member."""
     query = select(Member).where(Member.chain_id == chain_id, Member.openid == openid)
     member = db.session.scalars(query).one_or_none()
     if member is not None:
         return member, False
     row = {"chain_id": chain_id, "openid": openid, "created_at": now}
     created = insert_unless_exists(Member, ("chain_id", "openid"), row)
-    return db.session.scalars(query).one(), created
+    member = db.session.scalars(query).one()
+    if created:
+        gifts.give_on_join(member)
+    return member, created
 
 
 def member_for_token(token: str) -> Member | None:

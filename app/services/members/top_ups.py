@@ -4,8 +4,8 @@ A top-up is a JSAPI prepay through the same adapter and sandbox as orders, its o
 the top-up number (T..., never an order's JY...). WeChat's notification (routed here by
 payments.notifications) or the reconcile job credits it once: the principal to the wallet's
 principal balance (member_wallet, out of wechat_clearing), the package's bonus to its bonus
-balance (member_bonus, out of bonus_expense). The job also closes at WeChat a top-up that
-expired unpaid.
+balance (member_bonus, out of bonus_expense), and the package's coupons (marketing.gifts) are
+issued, all in one transaction. The job also closes at WeChat a top-up that expired unpaid.
 
 Money that arrives for a top-up we had already closed (a notification late after our close,
 a prepay whose answer was lost) is credited all the same, bonus included: the driver paid, it
@@ -25,6 +25,7 @@ from app.models import Chain, Member, Station, Topup, TopupPackage
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
+from app.services.marketing import gifts
 from app.services.members import packages
 from app.services.payments.paying import PaymentUnavailable
 from app.services.payments.refunds import record_event
@@ -254,6 +255,7 @@ def _apply_transaction(tx: dict, event_id: str | None) -> str:
         station_id=topup.station_id,
         memo=topup.topup_no,
     )
+    gifts.reward_topup(topup)  # the package's coupons, with the credit
     return "credited"
 
 

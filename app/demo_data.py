@@ -1,4 +1,5 @@
-"""Demo data for the embedded mode: a Yunnan chain with stations, prices, nozzles and staff."""
+"""Demo data for the embedded mode: a Yunnan chain with stations, prices, nozzles and staff,
+and the week of trading before the moment it is loaded (demo_history)."""
 
 import hashlib
 import io

@@ -23,7 +23,7 @@ from app.services.members import member_code
 from app.services.orders import pickup
 
 # Orders a day: a fraction of a real station's, enough for every page and quick to load.
-DAILY_ORDERS = {"KM001": 18, "KM002": 6, "KM003": 7, "DL001": 4, "DL002": 5, "LJ001": 4, "XS001": 3}
+DAILY_ORDERS = {"KM001": 16, "KM002": 5, "KM003": 6, "DL001": 3, "DL002": 4, "LJ001": 3, "XS001": 3}
 # How busy each local hour is, relative: the morning and evening rush.
 HOURS = (1, 1, 1, 1, 1, 2, 3, 7, 9, 7, 5, 5, 5, 4, 4, 4, 5, 7, 9, 8, 5, 4, 3, 2)
 FUEL_MIX = {"92": 60, "95": 25, "0": 12, "98": 3}

@@ -83,11 +83,11 @@ def _close(history, code: str, state: dict, note: tuple[str, dict] | None) -> No
         ).all()
     )
     closings = {}
-    for number, reading in enumerate(handover.readings_of(shift_id), start=1):
+    for reading in handover.readings_of(shift_id):
         moved = reading.opening_ml + int(sold.get(reading.nozzle_id) or 0)
-        if number == 1 and "test_pour" in what:
+        if reading.nozzle_number == 1 and "test_pour" in what:
             closings[reading.nozzle_id] = Closing(moved + what["test_pour"], what["test_pour"])
-        elif number == 2 and "meter" in what:
+        elif reading.nozzle_number == 2 and "meter" in what:
             closings[reading.nozzle_id] = Closing(moved + what["meter"])
         else:
             closings[reading.nozzle_id] = Closing(moved)

@@ -5,14 +5,11 @@ difference over the tolerance, flagged), counted cash with a short and an over, 
 of the past days but yesterday, left for the manager to close. The shift open now at each is
 the cashier's, so the counter works at once."""
 
+from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
-from app.extensions import db
-from app.models import Order
 from app.services.counter import shifts
-from app.services.counter.shifts import Closing, handover
+from app.services.counter.shifts import Closing, handover, report
 
 STATIONS = ("KM001", "DL002")
 HANDOVER_HOURS = (8, 20)
@@ -75,24 +72,20 @@ def _close(history, code: str, state: dict, note: tuple[str, dict] | None) -> No
     (with the set piece's test pour or difference); the drawer is counted."""
     staff, shift_id = state["holder"], state["shift_id"]
     text, what = note or ("", {})
-    sold = dict(
-        db.session.execute(
-            select(Order.nozzle_id, func.sum(Order.dispensed_ml))
-            .where(Order.shift_id == shift_id, Order.fueled_at.is_not(None))
-            .group_by(Order.nozzle_id)
-        ).all()
-    )
+    sales = report.shift_sales(shift_id)
+    sold = Counter()
+    for sale in sales:
+        sold[sale.nozzle_id] += sale.ml
     closings = {}
     for reading in handover.readings_of(shift_id):
-        moved = reading.opening_ml + int(sold.get(reading.nozzle_id) or 0)
+        moved = reading.opening_ml + sold[reading.nozzle_id]
         if reading.nozzle_number == 1 and "test_pour" in what:
             closings[reading.nozzle_id] = Closing(moved + what["test_pour"], what["test_pour"])
         elif reading.nozzle_number == 2 and "meter" in what:
             closings[reading.nozzle_id] = Closing(moved + what["meter"])
         else:
             closings[reading.nozzle_id] = Closing(moved)
-    shift = handover.get_shift(staff, shift_id)
-    expected = handover.live_report(staff, shift).expected_cash_fen
+    expected = report.expected_cash_fen(handover.get_shift(staff, shift_id), sales)
     counted = max(0, expected + what.get("cash", 0))
     shifts.close_shift(staff, shift_id, closings, counted, text)
     history.on_duty.pop(code, None)

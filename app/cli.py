@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Load the demo chain, stations, prices, staff and drivers (once; safe to run again)."""
+    """Load the demo chain, stations, prices, staff, drivers and a week of trading (once)."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("seed-demo is for the demo only, not for production")
     created, logins = demo_data.load(current_app.config["WECHAT_APPID"])

@@ -1,4 +1,5 @@
-"""Demo data for the embedded mode: a Yunnan chain with stations, prices, nozzles and staff."""
+"""Demo data for the embedded mode: a Yunnan chain with stations, prices, nozzles and staff,
+and the week of trading before the moment it is loaded (demo_history)."""
 
 import hashlib
 import io
@@ -8,7 +9,7 @@ from datetime import datetime, time, timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from app import demo_members, demo_topups
+from app import demo_history, demo_members, demo_topups
 from app.extensions import db
 from app.models import (
     Chain,
@@ -145,6 +146,7 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
             demo_topups.load_packages(chain)
             tiers.ensure_default_tiers(chain.id)  # 银卡/金卡/钻石卡 on a year's spend
             demo_members.load(chain.id)
+            demo_history.load(chain.id, DEMO_PASSWORD)  # the past week's trading, up to now
     return existing is None, demo_logins()
 
 

@@ -30,6 +30,7 @@ def until(fetch, done, seconds=30.0):
 
 
 def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
+    day_before = _manager_sees_the_day(embedded.url)  # the demo's own trading so far today
     with httpx.Client(base_url=embedded.url, timeout=15) as http:
         code = http.post("/sandbox/wechat/login-code", json={"openid": "demo-driver-2"})
         token = http.post("/api/v1/auth/wechat", json={"js_code": code.json()["js_code"]})
@@ -100,14 +101,16 @@ def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
             headers=staff,
         )
         assert again.status_code == 409 and again.json()["error"]["code"] == "token_used"
-        _manager_sees_the_day(embedded.url, paid_fen=20000, refund_fen=refund_fen)
+        revenue_fen, orders = _manager_sees_the_day(embedded.url)
+        assert (revenue_fen, orders) == (day_before[0] + 20000 - refund_fen, day_before[1] + 1)
 
     checked = flask(embedded.env, "ledger", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def _manager_sees_the_day(url: str, paid_fen: int, refund_fen: int) -> None:
-    """The station manager's figures of the day, computed on SQLite (local hours included)."""
+def _manager_sees_the_day(url: str) -> tuple[int, int]:
+    """Today's net revenue (fen) and orders on the station manager's figures, computed on
+    SQLite (local hours included); the chart's hours of today add up to the revenue."""
     with httpx.Client(base_url=url, timeout=15) as http:
         form = http.get("/console/login").text
         token = re.search(r'name="csrf-token" content="([^"]+)"', form).group(1)
@@ -115,10 +118,16 @@ def _manager_sees_the_day(url: str, paid_fen: int, refund_fen: int) -> None:
         assert http.post("/console/login", data=login).status_code == 303
         block = http.get("/console/dashboard", headers={"HX-Request": "true"})
     assert block.status_code == 200, block.text
-    net = paid_fen - refund_fen
-    assert f"¥{net // 100}.{net % 100:02d}" in block.text and "1 笔" in block.text
+
+    def figure(name: str) -> str:
+        card = re.search(rf'data-figure="{name}">.*?class="dash-value">(.*?)</p>', block.text, re.S)
+        return card.group(1)
+
+    revenue_fen = int(figure("revenue").removeprefix("¥").replace(".", ""))  # ¥1234.56
+    orders = int(figure("orders").removesuffix(" 笔"))
     chart = json.loads(re.search(r'id="dash-data">(.*?)</script>', block.text, re.S).group(1))
-    assert sum(fen or 0 for fen in chart["today"]) == net
+    assert sum(fen or 0 for fen in chart["today"]) == revenue_fen
+    return revenue_fen, orders
 
 
 def test_wallet_top_up_with_a_package_on_sqlite(embedded):

@@ -1,5 +1,8 @@
 """Column types and statement helpers shared by the models and services."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import cache
 
@@ -28,8 +31,26 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Where the clock stands when someone stopped it (clock_stopped_at); None: the real clock.
+_stopped_at: ContextVar[datetime | None] = ContextVar("jiayou_clock_stopped_at", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _stopped_at.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_stopped_at(moment: datetime) -> Iterator[None]:
+    """utcnow() answers `moment` inside the block, in this context only (other threads and
+    requests keep the real clock): the demo loader runs the real use cases of a past week with
+    it, each at its own moment (app/demo_history.py)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given; use timezone-aware UTC")
+    token = _stopped_at.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _stopped_at.reset(token)
 
 
 def insert_unless_exists(model, unique_columns: tuple[str, ...], values: dict) -> bool:

@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from app.models.base import utcnow
+from app.models.base import clock_stopped_at, utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
-__all__ = ["SHANGHAI", "WEEKDAY_NAMES", "from_local", "to_local", "utcnow"]
+__all__ = ["SHANGHAI", "WEEKDAY_NAMES", "clock_stopped_at", "from_local", "to_local", "utcnow"]
 
 
 def to_local(moment: datetime) -> datetime:

@@ -59,13 +59,11 @@ test('banners and notices are asked for the nearest station city, without loggin
   expect(wx.login).not.toHaveBeenCalled()
 })
 
-test('the carousel shows each banner picture, 5:2 and filled, with dots and autoplay', async () => {
+test('the carousel shows each banner picture in the API order', async () => {
   serve()
   const comp = await open()
-  const images = comp.querySelectorAll('.banner-image')
-  expect(images).toHaveLength(4)
-  expect(comp.data.banners[0]).toMatchObject({ id: 12, image: BANNERS.items[0].image.url })
-  expect(comp.querySelector('#banner-15')).toBeTruthy()
+  expect(comp.querySelectorAll('.banner-image')).toHaveLength(4)
+  expect(comp.data.banners.map((b) => [b.id, b.image])).toEqual(BANNERS.items.map((b) => [b.id, b.image.url]))
   expect(comp.querySelector('#banners')).toBeTruthy()
   expect(comp.querySelector('#banners-loading')).toBeFalsy()
 })

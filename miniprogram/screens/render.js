@@ -166,6 +166,17 @@ function reflect(root) {
  * @param {any} shot one of entry.shots (or {} for the entry itself)
  */
 async function renderShot(entry, shot = {}) {
+  // The page's clock (Date.now) stands at the scenario's `now`, so "3天后过期" stays put.
+  const now = shot.now || entry.now
+  const clock = now ? jest.spyOn(Date, 'now').mockReturnValue(Date.parse(now)) : null
+  try {
+    return await renderRun(entry, shot)
+  } finally {
+    if (clock) clock.mockRestore()
+  }
+}
+
+async function renderRun(entry, shot) {
   const id = pageId(entry.page)
   const run = { title: '', pending: 0, unanswered: [] }
   installWx(Object.assign({}, entry.api, shot.api), Object.assign({}, entry.storage, shot.storage), run)

@@ -12,13 +12,45 @@
 //   shots    several screenshots of the page: [{name, steps, api, query, expect, scrollTo}],
 //            each a fresh run (entry's steps first); without it one shot named after the page
 //   back     show the navigation bar's back arrow (default: not for the first page or a tab)
+//   now      the page's Date.now() as an ISO time (pages that count days from now)
 const data = require('./data')
+const marketing = require('./data-marketing')
+const { reply } = require('../tests/helpers/wx')
 
 module.exports = [
   {
     page: 'pages/home/home',
-    api: { 'GET /stations': data.NEARBY },
-    expect: ['附近油站', '昆明北京路加油站', '¥7.48/升', '850m', '已打烊'],
+    api: { 'GET /stations': data.NEARBY, 'GET /banners': marketing.BANNERS, 'GET /notices': marketing.NOTICES },
+    expect: ['附近油站', '领券', '元旦营业时间', '4 条', '昆明北京路加油站', '¥7.48/升', '850m', '已打烊'],
+  },
+  {
+    page: 'pages/notices/notices',
+    query: { city: encodeURIComponent('昆明') },
+    api: { 'GET /notices': marketing.NOTICES },
+    expect: ['公告', '置顶', '元旦营业时间', '92#汽油调价', '将于 12-24 00:00 生效', '¥7.80/升', '+¥0.12', '-¥0.15',
+      '适用油站：昆明北京路加油站'],
+  },
+  {
+    page: 'pages/coupon-centre/coupon-centre',
+    storage: data.LOGGED_IN,
+    api: { 'GET /coupons/claimable': marketing.OFFERS, 'POST /coupons/claim': reply(201, marketing.CLAIMED) },
+    expect: ['领券中心', '我的优惠券', '周末加油满减', '满¥100可用', '9折', '已领完'],
+    shots: [
+      { name: 'coupon-centre', expect: ['领取', '剩余 128 张'] },
+      { name: 'coupon-centre-claimed', steps: [['tap', '#claim-7'], ['wait', '#use-7']],
+        expect: ['已领取', '去使用', '剩余 127 张 · 每人限领 2 张，已领 1 张'] },
+    ],
+  },
+  {
+    page: 'pages/coupons/coupons',
+    storage: data.LOGGED_IN,
+    now: '2026-12-09T10:00:00+08:00',
+    api: { 'GET /me/coupons': marketing.myCoupons },
+    expect: ['我的优惠券', '可用', '已使用', '已过期'],
+    shots: [
+      { name: 'coupons', expect: ['今天过期', '2天后过期', '使用中', '去使用', '新会员礼'] },
+      { name: 'coupons-expired', steps: [['tap', '#tab-expired'], ['wait', '#coupon-470']], expect: ['已作废', '油站发放'] },
+    ],
   },
   {
     page: 'pages/station/station',

@@ -1,4 +1,4 @@
-const { yuan, litres, dateTime } = require('../utils/format');
+const { yuan, shortYuan, discount, litres, dateTime, date, expiryHint } = require('../utils/format');
 
 test.each([
   [0, '¥0.00'],
@@ -33,4 +33,43 @@ test('dateTime() keeps the time as written in its own offset', () => {
   expect(dateTime('2026-12-31T23:59:59.123456+08:00')).toBe('12-31 23:59');
   expect(dateTime('2026-01-02T00:00:00Z')).toBe('01-02 00:00');
   expect(dateTime('')).toBe('');
+});
+
+test('date() is the day as written', () => {
+  expect(date('2026-12-05T10:12:30.123456+08:00')).toBe('2026-12-05');
+  expect(date('')).toBe('');
+});
+
+describe('expiryHint() counts the station calendar days to the last valid day', () => {
+  // 2026-12-09 10:00 in Kunming (+08:00), and a coupon good through 2026-12-11.
+  const now = Date.UTC(2026, 11, 9, 2, 0);
+  test.each([
+    ['2026-12-12T00:00:00+08:00', '2天后过期'],
+    ['2026-12-13T00:00:00.000001+08:00', '3天后过期'],
+    ['2026-12-11T00:00:00+08:00', '明天过期'],
+    ['2026-12-10T00:00:00+08:00', '今天过期'],
+    ['2026-12-09T10:00:01+08:00', '今天过期'],
+    ['2026-12-17T00:00:00+08:00', '7天后过期'],
+    ['2026-12-18T00:00:00+08:00', ''],
+    ['2026-12-09T10:00:00+08:00', ''],
+    ['2026-12-01T00:00:00+08:00', ''],
+    ['2026-12-11T16:00:00Z', '2天后过期'],
+    ['not a time', ''],
+  ])('%s is %p', (until, hint) => {
+    expect(expiryHint(until, now)).toBe(hint);
+  });
+
+  test('just after midnight in Kunming is the next day (not UTC\'s)', () => {
+    const earlyMorning = Date.UTC(2026, 11, 9, 16, 30); // 12-10 00:30 +08:00
+    expect(expiryHint('2026-12-11T00:00:00+08:00', earlyMorning)).toBe('今天过期');
+  });
+});
+
+test('shortYuan() drops .00 only; discount() says 折', () => {
+  expect(shortYuan(1000)).toBe('¥10');
+  expect(shortYuan(1050)).toBe('¥10.50');
+  expect(shortYuan(30)).toBe('¥0.30');
+  expect(discount(90)).toBe('9折');
+  expect(discount(88)).toBe('8.8折');
+  expect(discount(95)).toBe('9.5折');
 });

@@ -1,6 +1,6 @@
 // 首页：定位、请求附近的油站、列表与价格、搜索、点击进入油站、空/离线/未授权定位。
 const { loadComponent, mount, waitFor, text } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, requests, parseRequest } = require('./helpers/wx')
+const { reply, apiError, networkDown, answerRoutes, gets, parseRequest } = require('./helpers/wx')
 const { page } = require('./helpers/fixtures')
 
 const STATIONS = page([
@@ -52,15 +52,20 @@ function open() {
   return comp
 }
 
-/** What the latest request asked for. */
-const lastAsked = () => parseRequest(requests()[requests().length - 1])
+const NONE = reply(200, { items: [] })
+/** GET /stations answers these in turn (the last repeats); no banners, no notices (home-marketing.test.js). */
+const serve = (...stations) =>
+  answerRoutes({ 'GET /stations': stations, 'GET /banners': NONE, 'GET /notices': NONE })
+
+/** What the latest request for stations asked for. */
+const lastAsked = () => parseRequest(gets('/stations').slice(-1)[0])
 
 test('asks for a GCJ-02 location and sends it to GET /stations', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   expect(wx.getLocation).toHaveBeenCalledWith(expect.objectContaining({ type: 'gcj02' }))
   await waitFor(() => expect(comp.data.state).toBe('ready'))
-  expect(wx.request).toHaveBeenCalledTimes(1)
+  expect(gets('/stations')).toHaveLength(1)
   const req = lastAsked()
   expect(req.method).toBe('GET')
   expect(req.url).toMatch(/\/stations$/)
@@ -68,7 +73,7 @@ test('asks for a GCJ-02 location and sends it to GET /stations', async () => {
 })
 
 test('shows the stations in the API order with distance, open now and prices', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   const rows = comp.querySelectorAll('.station').map((r) => r.dom.textContent)
@@ -85,7 +90,7 @@ test('shows the stations in the API order with distance, open now and prices', a
 })
 
 test('puts a marker on the map at each station GCJ-02 point', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.data.markers.length).toBe(2))
   expect(comp.data.markers[0]).toMatchObject({
@@ -99,7 +104,7 @@ test('puts a marker on the map at each station GCJ-02 point', async () => {
 })
 
 test('tapping a station opens its page with its id', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#station-9')).toBeTruthy())
   comp.querySelector('#station-9').dispatchEvent('tap')
@@ -109,7 +114,7 @@ test('tapping a station opens its page with its id', async () => {
 })
 
 test('tapping a marker opens its station', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   comp.instance.onMarkerTap({ detail: { markerId: 7 } })
@@ -117,7 +122,7 @@ test('tapping a marker opens its station', async () => {
 })
 
 test('the search box filters the list and the markers by name', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   comp.querySelector('#search').dispatchEvent('input', { detail: { value: '大理' } })
@@ -126,7 +131,7 @@ test('the search box filters the list and the markers by name', async () => {
   expect(comp.data.markers.map((m) => m.id)).toEqual([9])
   comp.querySelector('#search').dispatchEvent('input', { detail: { value: '丽江' } })
   await waitFor(() => expect(comp.querySelector('#no-match')).toBeTruthy())
-  expect(wx.request).toHaveBeenCalledTimes(1)
+  expect(gets('/stations')).toHaveLength(1)
 })
 
 const LIJIANG = page([
@@ -141,12 +146,12 @@ const LIJIANG = page([
 ])
 
 test('searching asks the server across the chain and clearing goes back to nearby', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   comp.querySelector('#search').dispatchEvent('input', { detail: { value: ' 丽江 ' } })
   await waitFor(() => expect(comp.querySelector('#no-match')).toBeTruthy())
-  answerRequests(reply(200, LIJIANG))
+  serve(reply(200, LIJIANG))
   comp.querySelector('#search').dispatchEvent('confirm', { detail: { value: ' 丽江 ' } })
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(1))
   const asked = lastAsked()
@@ -156,19 +161,19 @@ test('searching asks the server across the chain and clearing goes back to nearb
   expect(text(comp)).toContain('402km')
   expect(comp.data.markers.map((m) => m.id)).toEqual([21])
 
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   comp.querySelector('#search-clear').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   expect(lastAsked().query.q).toBeUndefined()
 })
 
 test('a search the server finds nothing for says so', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
   comp.querySelector('#search').dispatchEvent('input', { detail: { value: '上海' } })
   await waitFor(() => expect(comp.querySelector('#search-all')).toBeTruthy())
-  answerRequests(reply(200, page([])))
+  serve(reply(200, page([])))
   comp.querySelector('#search-all').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelector('#search-empty')).toBeTruthy())
   expect(text(comp)).toContain('没有找到“上海”')
@@ -176,24 +181,24 @@ test('a search the server finds nothing for says so', async () => {
 })
 
 test('no station nearby shows the empty state', async () => {
-  answerRequests(reply(200, page([])))
+  serve(reply(200, page([])))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#empty')).toBeTruthy())
   expect(text(comp)).toContain('附近没有油站')
 })
 
 test('offline shows the message and retry loads the list', async () => {
-  answerRequests(networkDown())
+  serve(networkDown())
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
   expect(comp.querySelector('#error-message').dom.textContent.trim()).not.toBe('')
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   comp.querySelector('#retry').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
 })
 
 test('an API error shows its Chinese message', async () => {
-  answerRequests(apiError(400, 'invalid_request', '纬度不能大于 90'))
+  serve(apiError(400, 'invalid_request', '纬度不能大于 90'))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#error-message')).toBeTruthy())
   expect(comp.querySelector('#error-message').dom.textContent).toContain('纬度不能大于 90')
@@ -201,11 +206,11 @@ test('an API error shows its Chinese message', async () => {
 
 test('location refused explains and offers to pick a place instead', async () => {
   wx.getLocation = jest.fn((opts) => opts.fail({ errMsg: 'getLocation:fail auth deny' }))
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.querySelector('#denied')).toBeTruthy())
   expect(text(comp)).toContain('没有获得位置权限')
-  expect(wx.request).not.toHaveBeenCalled()
+  expect(gets('/stations')).toHaveLength(0)
   wx.chooseLocation = jest.fn((opts) => opts.success({ latitude: 26.87, longitude: 100.23, name: '丽江' }))
   comp.querySelector('#choose-location').dispatchEvent('tap')
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
@@ -213,20 +218,20 @@ test('location refused explains and offers to pick a place instead', async () =>
 })
 
 test('pull-down refresh reloads and stops the spinner', async () => {
-  answerRequests(reply(200, STATIONS))
+  serve(reply(200, STATIONS))
   const comp = open()
   await waitFor(() => expect(comp.data.state).toBe('ready'))
   comp.instance.onPullDownRefresh()
   await waitFor(() => expect(wx.stopPullDownRefresh).toHaveBeenCalled())
-  expect(wx.request).toHaveBeenCalledTimes(2)
+  expect(gets('/stations')).toHaveLength(2)
 })
 
 test('scrolling to the bottom loads the next page when there is one', async () => {
   const second = { ...STATIONS, items: [{ ...STATIONS.items[1], id: 11, name: '丽江古城加油站' }], page: 2 }
-  answerRequests(reply(200, { ...STATIONS, has_more: true }))
+  serve(reply(200, { ...STATIONS, has_more: true }))
   const comp = open()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(2))
-  answerRequests(reply(200, second))
+  serve(reply(200, second))
   comp.instance.onReachBottom()
   await waitFor(() => expect(comp.querySelectorAll('.station').length).toBe(3))
   expect(lastAsked().query).toMatchObject({ page: '2' })

@@ -108,6 +108,8 @@ test('the entries open their pages; 我的订单 is a tab, so it switches to it'
     ['#entry-code', '/pages/member-code/member-code'],
     ['#entry-vehicles', '/pages/vehicles/vehicles'],
     ['#entry-card', '/pages/wallet/wallet?tab=card'],
+    ['#entry-coupon-centre', '/pages/coupon-centre/coupon-centre'],
+    ['#entry-coupons', '/pages/coupons/coupons'],
     ['#entry-privacy', '/pages/privacy/privacy'],
   ]
   for (const [sel, url] of cases) {
@@ -116,7 +118,7 @@ test('the entries open their pages; 我的订单 is a tab, so it switches to it'
   }
   comp.querySelector('#entry-orders').dispatchEvent('tap')
   await waitFor(() => expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/orders/orders' }))
-  expect(wx.navigateTo).toHaveBeenCalledTimes(4)
+  expect(wx.navigateTo).toHaveBeenCalledTimes(6)
 })
 
 test('without a token it logs in first, then loads', async () => {

@@ -17,6 +17,25 @@ function yuan(fen) {
 }
 
 /**
+ * Integer fen as a coupon says it: '¥10' for whole yuan, else as yuan() ('¥0.30').
+ * @param {number} fen
+ * @returns {string}
+ */
+function shortYuan(fen) {
+  return yuan(fen).replace(/\.00$/, '');
+}
+
+/**
+ * The share paid as a discount is said: 90 -> '9折', 88 -> '8.8折'.
+ * @param {number} payPercent
+ * @returns {string}
+ */
+function discount(payPercent) {
+  const ones = payPercent % 10;
+  return `${Math.floor(payPercent / 10)}${ones ? '.' + ones : ''}折`;
+}
+
+/**
  * Millilitres to '30.50 升'.
  * @param {number} ml
  * @returns {string}
@@ -43,4 +62,49 @@ function dateTime(iso) {
   return m ? `${m[1]}-${m[2]} ${m[3]}:${m[4]}` : '';
 }
 
-module.exports = { yuan, litres, dateTime };
+/**
+ * An ISO 8601 time to 'YYYY-MM-DD' as written in the string (its own offset).
+ * @param {string} iso
+ * @returns {string}
+ */
+function date(iso) {
+  const m = /^(\d{4}-\d{2}-\d{2})/.exec(iso || '');
+  return m ? m[1] : '';
+}
+
+const DAY_MS = 86400000;
+
+/**
+ * An ISO 8601 time with its offset to [epoch ms, offset ms], or null. Parsed by hand: some
+ * phones' Date.parse refuse microseconds.
+ * @param {string} iso
+ * @returns {[number, number] | null}
+ */
+function instant(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|([+-])(\d{2}):?(\d{2}))$/.exec(
+    iso || '',
+  );
+  if (!m) return null;
+  const offset = m[7] === 'Z' ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60000;
+  const local = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] || 0));
+  return [local - offset, offset];
+}
+
+/**
+ * How soon something valid until `until` (exclusive, with the station's offset) ends, counted
+ * in the station's calendar days: '今天过期', '明天过期', '3天后过期' (up to a week), else ''.
+ * @param {string} until e.g. '2026-12-12T00:00:00+08:00'
+ * @param {number} now epoch ms
+ * @returns {string}
+ */
+function expiryHint(until, now) {
+  const end = instant(until);
+  if (!end || end[0] <= now) return '';
+  const day = (ms) => Math.floor((ms + end[1]) / DAY_MS);
+  const days = day(end[0] - 1) - day(now);
+  if (days === 0) return '今天过期';
+  if (days === 1) return '明天过期';
+  return days <= 7 ? `${days}天后过期` : '';
+}
+
+module.exports = { yuan, shortYuan, discount, litres, dateTime, date, expiryHint };

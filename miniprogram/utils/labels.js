@@ -11,4 +11,14 @@ const REFUND_STATUSES = {
   CLOSED: '退款关闭，油站处理中',
 }
 
-module.exports = { METHODS, REFUND_KINDS, REFUND_STATUSES }
+// Marketing: the tabs of 我的优惠券 (GET /me/coupons?status=), notices' kinds, and where a banner
+// or a notice applies.
+const COUPON_TABS = [
+  { status: 'available', name: '可用', empty: '暂无可用的优惠券' },
+  { status: 'used', name: '已使用', empty: '还没有用过优惠券' },
+  { status: 'expired', name: '已过期', empty: '没有过期的优惠券' },
+]
+const NOTICE_KINDS = { announcement: '公告', price_change: '调价' }
+const SCOPES = { chain: '全部油站', city: '本市油站', station: '本站' }
+
+module.exports = { METHODS, REFUND_KINDS, REFUND_STATUSES, COUPON_TABS, NOTICE_KINDS, SCOPES }

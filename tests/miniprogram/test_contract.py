@@ -15,9 +15,10 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Member, Order, Refund, Topup
+from app.models import Coupon, Member, Order, Refund, Topup
 from app.services import ledger
 from tests.factories import PASSWORD
+from tests.marketing.helpers import active_template
 from tests.money.card_helpers import new_batch, sold_card
 from tests.money.helpers import run_jobs
 from tests.money.topup_helpers import make_package
@@ -30,7 +31,13 @@ DOCUMENTS = {"driver": "/api/v1/openapi.json", "attendant": "/attendant/api/open
 
 # What the journey must have gone through, as "METHOD /template STATUS".
 DRIVER_CALLS = {
+    "GET /banners 200",
+    "GET /notices 200",
     "POST /auth/wechat 200",
+    "GET /coupons/claimable 200",
+    "POST /coupons/claim 201",
+    "POST /coupons/claim 409",
+    "GET /me/coupons 200",
     "GET /stations 200",
     "GET /stations/{station_id} 200",
     "POST /vehicles 201",
@@ -64,7 +71,7 @@ def node() -> str:
     return found
 
 
-def run_journey(url: str, out: Path, card: tuple[str, str], log: Path) -> dict:
+def run_journey(url: str, out: Path, card: tuple[str, str], coupon: int, log: Path) -> dict:
     """Run the journey; meanwhile play the job worker (settlement runs as a job) until it ends."""
     command = [
         node(),
@@ -73,6 +80,7 @@ def run_journey(url: str, out: Path, card: tuple[str, str], log: Path) -> dict:
         str(out),
         f"--card={card[0]}:{card[1]}",
         f"--attendant=attendant_a:{PASSWORD}",
+        f"--coupon={coupon}",
         f"--openid={OPENID}",
     ]
     deadline = time.monotonic() + TIMEOUT_S
@@ -147,11 +155,21 @@ def prepared(world, sandbox):
     return sold_card(world.cashier_a, world.station_a, made)
 
 
+@pytest.fixture
+def coupon_template(world):
+    """The chain's 满100减10, one per member, in the claim centre."""
+    return active_template(world.admin)
+
+
 def test_the_clients_journey_gets_the_answers_the_document_promises(
-    world, live_server, client, prepared, tmp_path
+    world, live_server, client, prepared, coupon_template, tmp_path
 ):
     result = run_journey(
-        live_server.url, tmp_path / "exchanges.json", prepared, tmp_path / "journey.log"
+        live_server.url,
+        tmp_path / "exchanges.json",
+        prepared,
+        coupon_template.id,
+        tmp_path / "journey.log",
     )
     documents = {api: client.get(url).get_json() for api, url in DOCUMENTS.items()}
 
@@ -167,6 +185,10 @@ def test_the_clients_journey_gets_the_answers_the_document_promises(
     db.session.expire_all()
     member = db.session.scalar(select(Member).where(Member.openid == OPENID))
     assert member.id == steps["member_id"]
+    coupons = db.session.scalars(select(Coupon).where(Coupon.member_id == member.id)).all()
+    assert [(c.id, c.template_id, c.status, c.source) for c in coupons] == [
+        (steps["coupon_id"], coupon_template.id, "available", "claim")
+    ]
     by_wallet = db.session.get(Order, steps["wallet_order_id"])
     by_wechat = db.session.get(Order, steps["wechat_order_id"])
     assert (by_wallet.station_id, by_wallet.status, by_wallet.dispensed_ml) == (

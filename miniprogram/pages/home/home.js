@@ -1,7 +1,9 @@
 // 首页：附近的油站（地图 + 由近及远的列表）。输入时在附近的油站里按名称、地址筛选；
 // 点“搜索”在全链按名称、城市、地址查找（GET /stations?q=，不限距离，仍由近及远）。
+// 上方是最近油站所在城市的轮播横幅和公告栏（marketing.js），搜索框旁是领券入口。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const marketing = require('./marketing')
 
 const PER_PAGE = 20
 
@@ -18,6 +20,7 @@ function toRow(s) {
   return {
     id: s.id,
     name: s.name,
+    city: s.city,
     address: s.address,
     openNow: s.open_now,
     hoursToday: s.hours_today,
@@ -43,6 +46,8 @@ function isAuthDenied(err) {
 }
 
 Component({
+  behaviors: [marketing],
+
   data: {
     // loading | ready | denied | error
     state: 'loading',
@@ -56,6 +61,8 @@ Component({
     latitude: 25.0406,
     longitude: 102.7123,
     stations: [],
+    // the city of the nearest station (the banners' and notices'); '' while unknown
+    nearCity: '',
     shown: [],
     markers: [],
     page: 1,
@@ -65,13 +72,13 @@ Component({
 
   methods: {
     onLoad() {
-      this.locate()
+      this.locate().then(() => this.followCity(this.data.nearCity))
     },
 
     onPullDownRefresh() {
       const done = () => wx.stopPullDownRefresh()
       const p = this.data.point ? this.fetchStations(1) : this.locate()
-      p.then(done, done)
+      p.then(() => this.loadMarketing(this.data.nearCity)).then(done, done)
     },
 
     onReachBottom() {
@@ -111,6 +118,7 @@ Component({
         .then((data) => {
           const rows = data.items.map(toRow)
           const stations = page === 1 ? rows : this.data.stations.concat(rows)
+          if (page === 1 && !this.data.searched) this.setData({ nearCity: rows.length ? rows[0].city : '' })
           this.setData({
             state: 'ready',
             latitude: lat,
@@ -174,14 +182,16 @@ Component({
     },
 
     onRetry() {
-      if (this.data.point) this.fetchStations(1)
-      else this.locate()
+      const p = this.data.point ? this.fetchStations(1) : this.locate()
+      return p.then(() => this.followCity(this.data.nearCity))
     },
 
     openSettings() {
       wx.openSetting({
         success: (res) => {
-          if (res.authSetting && res.authSetting['scope.userLocation']) this.locate()
+          if (res.authSetting && res.authSetting['scope.userLocation']) {
+            this.locate().then(() => this.followCity(this.data.nearCity))
+          }
         },
       })
     },
@@ -191,7 +201,7 @@ Component({
       wx.chooseLocation({
         success: (res) => {
           this.setData({ point: { lat: res.latitude, lng: res.longitude } })
-          this.fetchStations(1)
+          this.fetchStations(1).then(() => this.followCity(this.data.nearCity))
         },
       })
     },

@@ -1,11 +1,12 @@
 // A driver's journey through the real service with the mini-program's own client (utils/api.js,
-// unchanged): log in, find a station, add a car, top up by WeChat, redeem a recharge card, order
+// unchanged): read the home page's banners and notices before logging in, log in, find a station,
+// claim a coupon and find it in 我的优惠券, add a car, top up by WeChat, redeem a recharge card, order
 // and pay from the wallet and by WeChat, get the order fuelled by the attendant's handheld with
 // fewer litres than paid, see the difference refunded. Run by tests/miniprogram/test_contract.py,
 // which then checks every recorded answer against the OpenAPI documents.
 //
 //   node tests/contract/journey.js <server-url> <out.json> --card=NUMBER:SECRET
-//        --attendant=USERNAME:PASSWORD [--openid=o-contract-driver]
+//        --attendant=USERNAME:PASSWORD --coupon=TEMPLATE_ID [--openid=o-contract-driver]
 //
 // Exits 1 with the reason on any unexpected answer; the exchanges so far are written either way.
 const fs = require('fs');
@@ -17,10 +18,10 @@ const [server, outFile, ...flags] = process.argv.slice(2);
 const options = Object.fromEntries(
   flags.map((f) => f.replace(/^--/, '').split(/=(.*)/s).slice(0, 2)),
 );
-if (!server || !outFile || !options.card || !options.attendant) {
+if (!server || !outFile || !options.card || !options.attendant || !options.coupon) {
   console.error(
     'usage: node journey.js <server-url> <out.json> --card=NUMBER:SECRET ' +
-      '--attendant=USERNAME:PASSWORD [--openid=ID]',
+      '--attendant=USERNAME:PASSWORD --coupon=TEMPLATE_ID [--openid=ID]',
   );
   process.exit(2);
 }
@@ -85,6 +86,12 @@ function getBytes(url) {
 
 async function journey() {
   const steps = {};
+  // The home page before any login: the city's banners and notices.
+  const banners = await api.get('/banners', { city: '昆明' });
+  const notices = await api.get('/notices', { city: '昆明' });
+  check(Array.isArray(banners.items) && Array.isArray(notices.items), 'no banners or notices list');
+  check(!api.getToken(), 'a token before logging in');
+
   const { member } = await api.login();
   check(api.getToken() && member, 'login gave no token or member');
 
@@ -92,6 +99,27 @@ async function journey() {
   check(nearby.items.length > 0, 'no station near Kunming');
   const station = await api.get(`/stations/${nearby.items[0].id}`);
   check(station.fuels.some((f) => f.code === '92'), `${station.name} sells no 92#`);
+
+  // The claim centre: a retry of the claim (same key) gets the same coupon, another claim past
+  // the limit is refused in Chinese, and the coupon is in 我的优惠券.
+  const offers = await api.get('/coupons/claimable', { station_id: station.id });
+  const offer = offers.items.find((o) => o.template_id === Number(options.coupon));
+  check(offer && offer.may_claim, `coupon ${options.coupon} is not on offer`);
+  const claimKey = api.newActionKey();
+  const claimed = await api.post('/coupons/claim', { template_id: offer.template_id }, claimKey);
+  const replayed = await api.post('/coupons/claim', { template_id: offer.template_id }, claimKey);
+  check(replayed.id === claimed.id, 'a retry with the same key claimed another coupon');
+  try {
+    await api.post('/coupons/claim', { template_id: offer.template_id }, api.newActionKey());
+    check(false, 'a claim past the per-member limit was accepted');
+  } catch (err) {
+    check(err instanceof api.ApiError, `unexpected ${err}`);
+    check(err.status === 409 && err.code === 'coupon_limit_reached', `over the limit: ${err.code}`);
+    check(CJK.test(err.message) && !err.retryable, `over the limit message: ${err.message}`);
+  }
+  const mine = await api.get('/me/coupons', { status: 'available', page: 1 });
+  check(mine.items.some((c) => c.id === claimed.id), 'the claimed coupon is not in my coupons');
+  steps.coupon_id = claimed.id;
 
   const car = await api.post('/vehicles', { plate: '云A12345', fuel: '92', is_default: true });
   const cars = await api.get('/vehicles');

@@ -126,4 +126,116 @@ function topup(over) {
 /** A page of a list answer. */
 const page = (items, over) => ({ items, page: 1, per_page: 20, total: items.length, has_more: false, ...over });
 
-module.exports = { order, PAID, SETTLED, WECHAT_PAY, ME, WALLET, topup, page };
+/** A banner (BannerOut) opening the wallet; `over` changes what differs. */
+function banner(over) {
+  return {
+    id: 12,
+    title: '周末加油满 200 减 10',
+    scope: 'chain',
+    image: { url: 'https://jiayou.example.com/api/v1/banner-images/7?v=9f2c1a7b3d4e', width: 750, height: 300 },
+    target: { page: '/pages/wallet/wallet', tab: false },
+    live_until: '2026-12-31T23:59:00+08:00',
+    ...over,
+  };
+}
+
+/** A pinned announcement (NoticeOut); `over` changes what differs. */
+function notice(over) {
+  return {
+    kind: 'announcement',
+    id: 'a3',
+    title: '元旦营业时间',
+    text: '1月1日 00:00 至 06:00 暂停营业，其余时间照常。',
+    pinned: true,
+    scope: 'chain',
+    published_at: '2026-12-20T09:00:00+08:00',
+    price_change: null,
+    ...over,
+  };
+}
+
+/** A price-change notice: 92# up ¥0.12 from 12-24 00:00 at the Beijing Road station. */
+function priceNotice(over) {
+  return notice({
+    kind: 'price_change',
+    id: 'p281',
+    title: '92#汽油调价',
+    text: '12月24日 00:00 起 92# 调整为 7.80 元/升（+0.12）',
+    pinned: false,
+    scope: 'station',
+    published_at: '2026-12-24T00:00:00+08:00',
+    price_change: {
+      fuel_code: '92',
+      fuel_name: '92#汽油',
+      effective_at: '2026-12-24T00:00:00+08:00',
+      in_effect: false,
+      list_price_fen: 780,
+      previous_list_price_fen: 768,
+      change_fen: 12,
+      member_price_fen: 760,
+      previous_member_price_fen: 748,
+      stations: [{ id: 7, name: '昆明北京路加油站' }],
+    },
+    ...over,
+  });
+}
+
+// What a coupon gives and where (CouponTerms): 满100减10 on 92#, at every station.
+const TERMS = {
+  template_id: 7,
+  name: '周末加油满减',
+  kind: 'amount_off',
+  kind_name: '满减券',
+  rule: '满100减10',
+  note: '仅限本人使用',
+  off_fen: 1000,
+  pay_percent: null,
+  per_litre_fen: null,
+  max_off_fen: null,
+  min_spend_fen: 10000,
+  fuels: [{ code: '92', name: '92#汽油' }],
+  stations: [],
+  scope: '限92#汽油',
+};
+
+/** A coupon of the claim centre (OfferOut), one of two a driver may have; `over` changes what differs. */
+function offer(over) {
+  return {
+    ...TERMS,
+    validity: 'relative',
+    validity_text: '领取后7天内有效（含领取当天）',
+    valid_from: null,
+    valid_until: null,
+    valid_days: 7,
+    claim_ends_at: '2026-12-31T00:00:00+08:00',
+    stock_left: 128,
+    per_member_limit: 2,
+    claimed: 0,
+    may_claim: true,
+    reason: null,
+    ...over,
+  };
+}
+
+/** A driver's coupon (CouponOut), available until 2026-12-12 (good through 12-11). */
+function coupon(over) {
+  return {
+    id: 501,
+    ...TERMS,
+    status: 'available',
+    status_name: '可使用',
+    source: 'claim',
+    source_name: '领券中心领取',
+    received_at: '2026-12-05T10:12:30+08:00',
+    valid_from: '2026-12-05T10:12:30+08:00',
+    valid_until: '2026-12-12T00:00:00+08:00',
+    validity_text: '2026-12-05 至 2026-12-11',
+    used_at: null,
+    order_id: null,
+    ...over,
+  };
+}
+
+module.exports = {
+  order, PAID, SETTLED, WECHAT_PAY, ME, WALLET, topup, page, banner, notice, priceNotice, offer, coupon,
+};

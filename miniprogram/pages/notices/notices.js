@@ -1,0 +1,90 @@
+// 公告：首页公告栏（?city=）或油站（?station_id=）的全部公告和调价通知，置顶的在前，其余从新到旧。
+// 调价通知列出调整前后的挂牌价和会员价、生效时间和油站。不需要登录；下拉刷新；加载中、空、出错。
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { NOTICE_KINDS, SCOPES } = require('../../utils/labels')
+
+/** A price change's before and after, e.g. ¥7.68 → ¥7.80 (+¥0.12). */
+function priceRows(p) {
+  const change = (fen) => (fen > 0 ? '+' : '') + fmt.yuan(fen)
+  return [
+    {
+      name: '挂牌价',
+      before: fmt.yuan(p.previous_list_price_fen),
+      after: fmt.yuan(p.list_price_fen),
+      change: change(p.change_fen),
+      trend: p.change_fen > 0 ? 'up' : p.change_fen < 0 ? 'down' : '',
+    },
+    {
+      name: '会员价',
+      before: fmt.yuan(p.previous_member_price_fen),
+      after: fmt.yuan(p.member_price_fen),
+      change: change(p.member_price_fen - p.previous_member_price_fen),
+      trend: p.member_price_fen > p.previous_member_price_fen ? 'up'
+        : p.member_price_fen < p.previous_member_price_fen ? 'down' : '',
+    },
+  ]
+}
+
+function toNotice(n) {
+  const p = n.price_change
+  return {
+    id: n.id,
+    kind: n.kind,
+    tag: n.pinned ? '置顶' : NOTICE_KINDS[n.kind] || '公告',
+    title: n.title,
+    text: n.text,
+    scope: SCOPES[n.scope] || '',
+    time: p ? (p.in_effect ? '已于 ' : '将于 ') + fmt.dateTime(p.effective_at) + ' 生效' : fmt.dateTime(n.published_at),
+    prices: p ? priceRows(p) : [],
+    stations: p ? p.stations.map((s) => s.name).join('、') : '',
+  }
+}
+
+Component({
+  data: {
+    // loading | ready | error
+    state: 'loading',
+    offline: false,
+    errorMessage: '',
+    items: [],
+    // what the notices are for: {city} or {station_id} ({} for the chain's)
+    query: {},
+  },
+
+  methods: {
+    onLoad(options) {
+      const query = {}
+      if (options && options.station_id) query.station_id = options.station_id
+      else if (options && options.city) query.city = decodeURIComponent(options.city)
+      this.setData({ query })
+      this.load()
+    },
+
+    onPullDownRefresh() {
+      const done = () => wx.stopPullDownRefresh()
+      this.load().then(done, done)
+    },
+
+    load() {
+      if (!this.data.items.length) this.setData({ state: 'loading', errorMessage: '' })
+      return api.get('/notices', this.data.query).then(
+        (data) => this.setData({ state: 'ready', offline: false, items: data.items.map(toNotice) }),
+        (err) => {
+          const message = (err && err.message) || '加载失败，请稍后再试'
+          const offline = !!err && err.status === 0
+          if (this.data.items.length) {
+            this.setData({ offline })
+            wx.showToast({ title: message, icon: 'none' })
+          } else {
+            this.setData({ state: 'error', offline, errorMessage: message })
+          }
+        },
+      )
+    },
+
+    onRetry() {
+      this.load()
+    },
+  },
+})

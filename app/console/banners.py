@@ -6,94 +6,25 @@ who may change which (a manager: only their stations' banners)."""
 from flask import flash, render_template, request, url_for
 
 from app.console import bp
+from app.console import content_pages as pages
 from app.console.banner_forms import BannerForm
-from app.console.web import (
-    actor,
-    catalogue_required,
-    done,
-    fragment,
-    has_errors,
-    is_partial,
-    safe_next,
-    show_errors,
-)
+from app.console.web import actor, catalogue_required, done
 from app.console.xlsx import MAX_ROWS, download
-from app.models.base import utcnow
 from app.services.marketing import banner_images, banners, content_scope
-from app.services.platform.clock import to_local
-from app.services.platform.errors import Conflict, Invalid
-from app.services.staff import access
 
-PER_PAGE = 20
 LIST_PATH = "/console/marketing/banners"
-
-
-def list_filters() -> tuple[str, str, int]:
-    """The scope and state filters and the page number of a list's query string."""
-    state = request.args.get("state", "")
-    if state not in content_scope.STATE_NAMES:
-        state = ""
-    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    return request.args.get("scope", ""), state, page
-
-
-def scope_choices(me) -> list[tuple[str, str]]:
-    """The list's scope filter: the chain, each city and each station this actor sees."""
-    stations = access.managed_stations(me)
-    cities = (
-        content_scope.cities(me.chain_id)
-        if me.role == "chain_admin"
-        else sorted({s.city for s in stations})
-    )
-    return [
-        ("", "全部范围"),
-        ("chain", "全连锁"),
-        *((f"city:{c}", f"城市：{c}") for c in cities),
-        *((f"station:{s.id}", f"油站：{s.name}") for s in stations),
-    ]
-
-
-def back_url(default: str) -> str:
-    """The list page (with its filters) a form was posted from."""
-    target = safe_next(request.form.get("back"))
-    return target if target and target.startswith(default) else default
-
-
-def stamp() -> str:
-    return to_local(utcnow()).strftime("%Y%m%d-%H%M")
 
 
 @bp.get("/marketing/banners")
 @catalogue_required
 def banner_list():
-    me = actor()
-    scope_choice, state, number = list_filters()
-    page = banners.list_banners(me, scope_choice, state, number, PER_PAGE)
-
-    def page_url(n: int) -> str:
-        return url_for(
-            "console.banner_list", scope=scope_choice or None, state=state or None, page=n
-        )
-
-    context = {
-        "page": page,
-        "scope_choice": scope_choice,
-        "state": state,
-        "scopes": scope_choices(me),
-        "states": content_scope.STATE_NAMES,
-        "page_url": page_url,
-        "here": request.full_path.rstrip("?"),
-    }
-    if is_partial():
-        return fragment("console/marketing/banners_rows.html", **context)
-    return render_template("console/marketing/banners_list.html", **context)
+    return pages.list_page(banners.list_banners, "console.banner_list", "console/marketing/banners")
 
 
 @bp.get("/marketing/banners/export.xlsx")
 @catalogue_required
 def banner_export():
-    me = actor()
-    scope_choice, state, _ = list_filters()
+    scope_choice, state, _ = pages.list_filters()
     rows = (
         [
             r.banner.id,
@@ -108,7 +39,7 @@ def banner_export():
             r.banner.created_at,
             r.banner.updated_at,
         ]
-        for r in banners.export_rows(me, scope_choice, state, MAX_ROWS)
+        for r in banners.export_rows(actor(), scope_choice, state, MAX_ROWS)
     )
     header = [
         "编号",
@@ -123,7 +54,7 @@ def banner_export():
         "创建时间",
         "修改时间",
     ]
-    return download(f"横幅-{stamp()}", "横幅", header, rows)
+    return download(f"横幅-{pages.stamp()}", "横幅", header, rows)
 
 
 def _form_page(form, banner_row=None, status: int = 200):
@@ -136,14 +67,8 @@ def _save(form: BannerForm, save, new: bool):
     otherwise, with every field's error shown at once."""
     form.validate()
     values, picture = form.values(), form.picture()
-    show_errors(form, banners.problems(actor(), values, picture, new))
-    if has_errors(form):
-        return None
-    try:
-        return save(values, picture)
-    except Invalid as err:
-        show_errors(form, err)
-        return None
+    problems = banners.problems(actor(), values, picture, new)
+    return pages.saved(form, problems, lambda: save(values, picture))
 
 
 @bp.route("/marketing/banners/new", methods=["GET", "POST"])
@@ -151,14 +76,9 @@ def _save(form: BannerForm, save, new: bool):
 def banner_new():
     me = actor()
     content_scope.require_editor(me)
+    form = pages.form_of(BannerForm, me)
     if request.method == "GET":
-        form = BannerForm(formdata=None)
-        form.offer(me)
-        form.scope.data = "chain" if me.role == "chain_admin" else "station"
-        form.live_from.data = to_local(utcnow()).strftime("%Y-%m-%dT%H:%M")
         return _form_page(form)
-    form = BannerForm()
-    form.offer(me)
     banner = _save(
         form, lambda values, picture: banners.create_banner(me, values, picture), new=True
     )
@@ -173,13 +93,9 @@ def banner_new():
 def banner_edit(banner_id: int):
     me = actor()
     row = banners.get_banner(me, banner_id)
+    form = pages.form_of(BannerForm, me, row.banner)
     if request.method == "GET":
-        form = BannerForm(formdata=None)
-        form.offer(me)
-        form.fill(row.banner)
         return _form_page(form, row)
-    form = BannerForm()
-    form.offer(me)
     saved = _save(
         form,
         lambda values, picture: banners.update_banner(me, banner_id, values, picture),
@@ -191,36 +107,28 @@ def banner_edit(banner_id: int):
     return _form_page(form, banners.get_banner(me, banner_id), 400)
 
 
-def _act(action, banner_id: int, message: str):
-    try:
-        action(actor(), banner_id)
-    except (Conflict, Invalid) as err:
-        flash(err.message, "error")
-    else:
-        flash(message, "success")
-    return done(back_url(LIST_PATH))
-
-
 @bp.post("/marketing/banners/<int:banner_id>/publish")
 @catalogue_required
 def banner_publish(banner_id: int):
-    return _act(banners.publish, banner_id, "横幅已发布，到上线时间即在小程序中展示")
+    message = "横幅已发布，到上线时间即在小程序中展示"
+    return pages.act(banners.publish, banner_id, message, LIST_PATH)
 
 
 @bp.post("/marketing/banners/<int:banner_id>/withdraw")
 @catalogue_required
 def banner_withdraw(banner_id: int):
-    return _act(banners.withdraw, banner_id, "横幅已撤下，小程序中不再展示")
+    return pages.act(banners.withdraw, banner_id, "横幅已撤下，小程序中不再展示", LIST_PATH)
 
 
 @bp.post("/marketing/banners/<int:banner_id>/move")
 @catalogue_required
 def banner_move(banner_id: int):
     direction = request.form.get("direction", "")
-    return _act(
+    return pages.act(
         lambda me, i: banners.move(me, i, direction),
         banner_id,
         "已上移" if direction == "up" else "已下移",
+        LIST_PATH,
     )
 
 

@@ -12,7 +12,16 @@ from app.console import bp
 from app.console.approvals import SECTIONS, Section, page_number
 from app.console.forms import REQUIRED, ConsoleForm, parse_yuan
 from app.console.member_forms import ActionForm, ReasonForm
-from app.console.web import actor, done, fragment, go_to, has_errors, is_partial, show_errors
+from app.console.web import (
+    actor,
+    done,
+    fragment,
+    go_to,
+    has_errors,
+    is_partial,
+    refused,
+    show_errors,
+)
 from app.models import COUNTER_REFUND_REASONS, ORDER_STATUSES, Staff
 from app.models.order import PAYMENT_METHOD_NAMES, REFUND_ROUTES
 from app.services.payments import counter_refund_list, counter_refunds
@@ -204,18 +213,12 @@ def counter_refund_approve(request_id: int):
 @bp.post("/counter-refunds/<int:request_id>/reject")
 def counter_refund_reject(request_id: int):
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            decided = counter_refunds.reject(actor(), request_id, form.reason.data)
-        except Invalid as err:
-            show_errors(form, err, aliases=ALIASES)
-            return _after_decision(request_id, 400, failed=(request_id, form))
-        except Conflict as err:
-            flash(err.message, "error")
-        else:
-            amount = fen_to_yuan(decided.amount_fen)
-            flash(f"已驳回退款 {amount} 元：{decided.reject_reason}", "success")
-    elif form.errors:
+    if refused(
+        form,
+        lambda: counter_refunds.reject(actor(), request_id, form.reason.data),
+        lambda made: f"已驳回退款 {fen_to_yuan(made.amount_fen)} 元：{made.reject_reason}",
+        ALIASES,
+    ):
         return _after_decision(request_id, 400, failed=(request_id, form))
     return _after_decision(request_id)
 

@@ -11,7 +11,7 @@ from wtforms.validators import Optional
 from app.console import bp
 from app.console.forms import ConsoleForm
 from app.console.member_forms import ReasonForm
-from app.console.web import actor, done, fragment, is_partial, show_errors
+from app.console.web import actor, done, fragment, is_partial, refused, show_errors
 from app.console.xlsx import MAX_ROWS, Yuan, download
 from app.models import BUYER_TYPES, INVOICE_STATUSES
 from app.models.base import utcnow
@@ -141,17 +141,12 @@ def invoice_issue(request_id: int):
 @bp.post("/invoices/<int:request_id>/reject")
 def invoice_reject(request_id: int):
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            invoices.reject(actor(), request_id, form.reason.data)
-        except Invalid as err:
-            show_errors(form, err, aliases=ALIASES)
-            return _after_decision(request_id, 400, failed=(request_id, form))
-        except Conflict as err:
-            flash(err.message, "error")
-        else:
-            flash("已驳回开票申请，车主扫码可看到驳回原因并重新申请", "success")
-    elif form.errors:
+    if refused(
+        form,
+        lambda: invoices.reject(actor(), request_id, form.reason.data),
+        lambda _: "已驳回开票申请，车主扫码可看到驳回原因并重新申请",
+        ALIASES,
+    ):
         return _after_decision(request_id, 400, failed=(request_id, form))
     return _after_decision(request_id)
 

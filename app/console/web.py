@@ -3,11 +3,11 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.models import Staff, Station
-from app.services.platform.errors import Invalid
+from app.services.platform.errors import Conflict, Invalid
 from app.services.staff import access
 
 
@@ -107,3 +107,21 @@ def show_errors(form, err: Invalid | dict, aliases: dict[str, str] | None = None
 def has_errors(form) -> bool:
     """Any message on the form or one of its fields (WTForms caches form.errors)."""
     return bool(getattr(form, "form_errors", None)) or any(field.errors for field in form)
+
+
+def refused(form, decide, said, aliases: dict[str, str] | None = None) -> bool:
+    """A decision posted with a form (驳回 with its reason, say): decide() once the form passes
+    its own checks, its outcome flashed (said(result), or a Conflict's message). True when the
+    form or the service refuses it (Invalid, shown by its field), to show the form again."""
+    if not form.validate_on_submit():
+        return bool(form.errors)
+    try:
+        result = decide()
+    except Invalid as err:
+        show_errors(form, err, aliases)
+        return True
+    except Conflict as err:
+        flash(err.message, "error")
+    else:
+        flash(said(result), "success")
+    return False

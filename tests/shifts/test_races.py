@@ -79,6 +79,27 @@ class PauseAfter:
             assert self.go.wait(WAIT_S)
 
 
+def one_waits_for_the_other(fragment: str, leader, follower) -> None:
+    """Runs leader until it has run a statement containing `fragment` (its locks held), then
+    follower until it waits for one of those locks; then lets both finish."""
+    pause = PauseAfter(fragment)
+    event.listen(db.engine, "after_cursor_execute", pause)
+    try:
+        first = Worker(leader)
+        pause.thread = first
+        first.start()
+        assert pause.reached.wait(WAIT_S)
+        second = Worker(follower)
+        second.start()
+        wait_until(lambda: blocked_on_a_lock() >= 1)
+        pause.go.set()
+        first.finish()
+        second.finish()
+    finally:
+        pause.go.set()
+        event.remove(db.engine, "after_cursor_execute", pause)
+
+
 @pytest.mark.parametrize("first", ["close", "sale"])
 def test_a_sale_during_a_close_lands_in_exactly_one_shift(app, pumps, first):
     world = pumps.world
@@ -88,8 +109,6 @@ def test_a_sale_during_a_close_lands_in_exactly_one_shift(app, pumps, first):
     token = pickup.token_for(order)
     cashier_id, attendant_id = world.cashier_a.id, world.attendant_a.id
     figures = closings(pumps)
-    # The first comes to a stop holding its lock on the shift row; the second then waits.
-    pause = PauseAfter("FOR UPDATE" if first == "close" else "UPDATE fuel_order SET shift_id")
 
     def close():
         with app.app_context():
@@ -102,21 +121,10 @@ def test_a_sale_during_a_close_lands_in_exactly_one_shift(app, pumps, first):
             db.session.remove()
 
     one, other = (close, sell) if first == "close" else (sell, close)
-    event.listen(db.engine, "after_cursor_execute", pause)
-    try:
-        leader = Worker(one)
-        pause.thread = leader
-        leader.start()
-        assert pause.reached.wait(WAIT_S)
-        follower = Worker(other)
-        follower.start()
-        wait_until(lambda: blocked_on_a_lock() >= 1)
-        pause.go.set()
-        leader.finish()
-        follower.finish()
-    finally:
-        pause.go.set()
-        event.remove(db.engine, "after_cursor_execute", pause)
+    # The first comes to a stop holding its lock on the shift row; the second then waits.
+    one_waits_for_the_other(
+        "FOR UPDATE" if first == "close" else "UPDATE fuel_order SET shift_id", one, other
+    )
     db.session.expire_all()
     closed, sold = db.session.get(Shift, shift.id), db.session.get(Order, order.id)
     assert closed.status == "closed" and sold.status == "fueled"
@@ -128,6 +136,7 @@ def test_a_sale_during_a_close_lands_in_exactly_one_shift(app, pumps, first):
     else:  # the close waited for the sale: counted
         assert (sold.shift_id, closed.sold_ml) == (shift.id, 20 * L)
     assert db.session.scalar(select(Shift.sold_ml).where(Shift.id == shift.id)) == closed.sold_ml
+    assert_ledger_ok()
 
 
 def test_two_fuellings_while_no_shift_is_open_wait_rather_than_deadlock(app, pumps):
@@ -141,31 +150,20 @@ def test_two_fuellings_while_no_shift_is_open_wait_rather_than_deadlock(app, pum
         payments.pay_with_wallet(pumps.member, order.id)
         tokens.append(pickup.token_for(order))
     attendant_id = world.attendant_a.id
-    pause = PauseAfter("FROM station \nWHERE station.id")  # the first fuelling holds the station
 
     def fill(token):
         with app.app_context():
             pickup.confirm_fueling(db.session.get(Staff, attendant_id), token, 5 * L)
             db.session.remove()
 
-    event.listen(db.engine, "after_cursor_execute", pause)
-    try:
-        leader = Worker(lambda: fill(tokens[0]))
-        pause.thread = leader
-        leader.start()
-        assert pause.reached.wait(WAIT_S)
-        follower = Worker(lambda: fill(tokens[1]))
-        follower.start()
-        wait_until(lambda: blocked_on_a_lock() >= 1)  # the second waits for the first
-        pause.go.set()
-        leader.finish()
-        follower.finish()
-    finally:
-        pause.go.set()
-        event.remove(db.engine, "after_cursor_execute", pause)
+    # The first fuelling holds the station; the second waits for it.
+    one_waits_for_the_other(
+        "FROM station \nWHERE station.id", lambda: fill(tokens[0]), lambda: fill(tokens[1])
+    )
     db.session.expire_all()
     fuelled = db.session.scalars(select(Order).where(Order.status == "fueled")).all()
     assert len(fuelled) == 2 and {o.shift_id for o in fuelled} == {None}
+    assert_ledger_ok()
 
 
 @pytest.mark.parametrize("first", ["close", "topup"])
@@ -178,8 +176,6 @@ def test_a_cash_top_up_during_a_close_lands_in_exactly_one_shift(app, pumps, fir
     topup_id = pending(world, member, 50_000).id
     cashier_id, manager_id = world.cashier_a.id, world.manager_a.id
     figures = closings(pumps, n1=100_000 * L)
-    # The first stops holding its lock on the shift row (the top-up: once its entries are in).
-    pause = PauseAfter("FOR UPDATE" if first == "close" else "INSERT INTO ledger_entry")
 
     def close():
         with app.app_context():
@@ -194,21 +190,10 @@ def test_a_cash_top_up_during_a_close_lands_in_exactly_one_shift(app, pumps, fir
             db.session.remove()
 
     one, other = (close, approve) if first == "close" else (approve, close)
-    event.listen(db.engine, "after_cursor_execute", pause)
-    try:
-        leader = Worker(one)
-        pause.thread = leader
-        leader.start()
-        assert pause.reached.wait(WAIT_S)
-        follower = Worker(other)
-        follower.start()
-        wait_until(lambda: blocked_on_a_lock() >= 1)
-        pause.go.set()
-        leader.finish()
-        follower.finish()
-    finally:
-        pause.go.set()
-        event.remove(db.engine, "after_cursor_execute", pause)
+    # The first stops holding its lock on the shift row (the top-up: once its entries are in).
+    one_waits_for_the_other(
+        "FOR UPDATE" if first == "close" else "INSERT INTO ledger_entry", one, other
+    )
     db.session.expire_all()
     closed = db.session.get(Shift, shift.id)
     drawer = db.session.scalars(

@@ -12,7 +12,9 @@ mine            a driver's own coupons by status
 issued          issued coupons for staff: search, export, void
 expiry          the hourly job marking coupons past their validity expired
 banners, notices   staff edits of banners and announcements; price_notices made from the
-                scheduled prices; live_content what drivers are shown now (cached)
+                scheduled prices; live_content what drivers are shown now (cached);
+                content_scope and content_list what banners and announcements share (scope,
+                who may, live times, publish and withdraw; the staff lists)
 
 It depends on platform, staff.access and the models only; members calls gifts when a member is
 created and when a top-up is credited."""

@@ -15,10 +15,9 @@ from app.extensions import db
 from app.models import Banner, Staff, Station
 from app.models.base import utcnow
 from app.models.content import TARGETS_WITH_STATION
-from app.services.marketing import banner_images
+from app.services.marketing import banner_images, content_list
 from app.services.marketing import content_scope as scope
-from app.services.platform import audit
-from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.platform.errors import Invalid
 from app.services.platform.unit_of_work import unit_of_work
 
 NOUN = "横幅"
@@ -111,8 +110,7 @@ def _summary(banner: Banner, names: dict[int, str]) -> dict:
         "title": banner.title,
         "scope": scope.scope_label(banner, names),
         "target": _target_label(banner, names),
-        "live_from": scope.local_text(banner.live_from),
-        "live_until": scope.local_text(banner.live_until) or "撤下为止",
+        **scope.live_times(banner),
     }
 
 
@@ -148,11 +146,10 @@ def create_banner(actor: Staff, fields: BannerFields, image: bytes) -> Banner:
     with unit_of_work():
         db.session.add(picture)
         db.session.flush()
-        banner = Banner(
-            chain_id=actor.chain_id,
-            scope=where.kind,
-            city=where.city,
-            station_id=where.station_id,
+        banner = scope.add_draft(
+            actor,
+            Banner,
+            where,
             title=fields.title,
             image_id=picture.id,
             target=fields.target,
@@ -160,11 +157,7 @@ def create_banner(actor: Staff, fields: BannerFields, image: bytes) -> Banner:
             sort_order=_next_order(actor.chain_id, where),
             live_from=fields.live_from,
             live_until=fields.live_until,
-            status="draft",
-            created_by_id=actor.id,
         )
-        db.session.add(banner)
-        db.session.flush()
         after = _summary(banner, scope.station_names(actor.chain_id))
         scope.record(actor, "banner.create", banner, after=after)
     return banner
@@ -178,31 +171,22 @@ def update_banner(
     banner = scope.editable(actor, Banner, banner_id, NOUN)
     where, picture = _checked(actor, fields, image, new=False)
     names = scope.station_names(actor.chain_id)
-    before = _summary(banner, names)
+    before = _summary(banner, names) | {"image": "原图片"}
     with unit_of_work():
         if picture is not None:
             db.session.add(picture)
             db.session.flush()
             banner.image_id = picture.id
-        if (banner.scope, banner.city, banner.station_id) != (
-            where.kind,
-            where.city,
-            where.station_id,
-        ):
+        if scope.Scope.of(banner) != where:
             banner.sort_order = _next_order(actor.chain_id, where)  # last in its new place
-        banner.scope, banner.city, banner.station_id = where.kind, where.city, where.station_id
+        where.put_on(banner)
         banner.title, banner.target = fields.title, fields.target
         banner.target_station_id = fields.target_station_id
         banner.live_from, banner.live_until = fields.live_from, fields.live_until
         banner.updated_at = utcnow()
         db.session.flush()
-        old, new = audit.changes(before, _summary(banner, names))
-        if picture is not None:
-            old["image"], new["image"] = "原图片", "新图片"
-        if new:
-            scope.record(
-                actor, "banner.update", banner, before={"title": banner.title, **old}, after=new
-            )
+        after = _summary(banner, names) | {"image": "新图片" if picture else "原图片"}
+        scope.record_update(actor, "banner.update", banner, before, after)
     return banner
 
 
@@ -220,7 +204,7 @@ def move(actor: Staff, banner_id: int, direction: str) -> None:
     banner = scope.editable(actor, Banner, banner_id, NOUN)
     if direction not in ("up", "down"):
         raise Invalid({"direction": "顺序：只能上移或下移"})
-    where = scope.Scope(banner.scope, banner.city, banner.station_id)
+    where = scope.Scope.of(banner)
     with unit_of_work():
         group = list(
             db.session.scalars(
@@ -248,70 +232,35 @@ def move(actor: Staff, banner_id: int, direction: str) -> None:
 
 def get_banner(actor: Staff, banner_id: int) -> BannerRow:
     """A banner the actor may see (a manager: their stations', their cities' and the chain's)."""
-    found = db.session.scalars(
-        select(Banner).where(Banner.id == banner_id, scope.visible(actor, Banner))
-    ).one_or_none()
-    if found is None:
-        other = db.session.get(Banner, banner_id)
-        if other is not None and other.chain_id == actor.chain_id:
-            raise PermissionDenied("您不是该油站的站长")
-        raise NotFound("横幅不存在")
-    return _rows(actor, [found])[0]
+    return _rows(actor, [content_list.find(actor, Banner, banner_id, NOUN)])[0]
 
 
 def _rows(actor: Staff, banners: list[Banner]) -> list[BannerRow]:
     names = scope.station_names(actor.chain_id)
-    people = dict(
-        db.session.execute(
-            select(Staff.id, Staff.display_name).where(
-                Staff.id.in_({b.created_by_id for b in banners} or {-1})
-            )
-        )
-        .tuples()
-        .all()
-    )
-    now = utcnow()
-    return [
-        BannerRow(
-            banner=b,
-            scope_label=scope.scope_label(b, names),
-            state=scope.state_of(b, now),
-            target_label=_target_label(b, names),
-            may_edit=scope.may_edit(actor, b),
-            created_by=people.get(b.created_by_id, ""),
-        )
-        for b in banners
-    ]
+
+    def row(banner: Banner, **facts) -> BannerRow:
+        return BannerRow(banner, target_label=_target_label(banner, names), **facts)
+
+    return content_list.rows(actor, banners, row, names)
 
 
 def _listed(actor: Staff, scope_choice: str, state: str):
     """The banners listed: visible, filtered; a station's first, then cities', then chain's."""
-    now = utcnow()
-    where = [scope.visible(actor, Banner)]
-    for condition in (
-        scope.scope_filter(Banner, scope_choice),
-        scope.state_filter(Banner, state, now),
-    ):
-        if condition is not None:
-            where.append(condition)
-    rank = func.coalesce(Banner.station_id, 0)
     order = (
         Banner.scope.desc(),  # station, city, chain
         Banner.city,
-        rank,
+        func.coalesce(Banner.station_id, 0),
         Banner.sort_order,
         Banner.id,
     )
-    return select(Banner).where(*where).order_by(*order)
+    return content_list.listed(actor, Banner, scope_choice, state).order_by(*order)
 
 
 def list_banners(
     actor: Staff, scope_choice: str = "", state: str = "", page: int = 1, per_page: int = 20
-) -> scope.Page:
+) -> content_list.Page:
     query = _listed(actor, scope_choice, state)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    banners = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
-    return scope.Page(_rows(actor, banners), page, per_page, total)
+    return content_list.page_of(query, page, per_page, lambda found: _rows(actor, found))
 
 
 def export_rows(actor: Staff, scope_choice: str, state: str, limit: int) -> list[BannerRow]:

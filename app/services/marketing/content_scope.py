@@ -1,6 +1,7 @@
 """What banners and announcements share: their scope (the whole chain, one city or one
-station) and who may edit which, their live times and state, the content version the driver
-reads' caches key on, and a page of a staff list.
+station) and who may edit which, their live times and state, a new draft, the audit of a change,
+publish and withdraw, and the content version the driver reads' caches key on (content_list
+reads the staff lists).
 
 Who may act: a chain admin on anything of the chain; a station manager only on what belongs
 to one of their stations (they see the chain's and their cities' items read-only); other roles
@@ -38,21 +39,12 @@ class Scope:
     city: str | None = None
     station_id: int | None = None
 
+    @classmethod
+    def of(cls, row) -> "Scope":
+        return cls(row.scope, row.city, row.station_id)
 
-@dataclass
-class Page:
-    items: list
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * self.per_page < self.total
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def put_on(self, row) -> None:
+        row.scope, row.city, row.station_id = self.kind, self.city, self.station_id
 
 
 def require_editor(actor: Staff) -> None:
@@ -158,20 +150,6 @@ def visible(actor: Staff, model):
     )
 
 
-def scope_filter(model, choice: str):
-    """A list's scope filter: "" (any), "chain", "city:昆明" or "station:12"."""
-    if not choice:
-        return None
-    kind, _, value = choice.partition(":")
-    if kind == "chain":
-        return model.scope == "chain"
-    if kind == "city" and value:
-        return and_(model.scope == "city", model.city == value)
-    if kind == "station" and value.isdigit():
-        return and_(model.scope == "station", model.station_id == int(value))
-    raise Invalid({"scope": "展示范围：筛选条件无效"})
-
-
 def state_of(row, now: datetime) -> str:
     if row.status != "published":
         return row.status
@@ -180,22 +158,6 @@ def state_of(row, now: datetime) -> str:
     if row.live_until is not None and row.live_until <= now:
         return "ended"
     return "live"
-
-
-def state_filter(model, state: str, now: datetime):
-    if not state:
-        return None
-    published = model.status == "published"
-    if state in ("draft", "withdrawn"):
-        return model.status == state
-    if state == "scheduled":
-        return published & (model.live_from > now)
-    if state == "live":
-        open_end = or_(model.live_until.is_(None), model.live_until > now)
-        return published & (model.live_from <= now) & open_end
-    if state == "ended":
-        return published & model.live_until.is_not(None) & (model.live_until <= now)
-    raise Invalid({"state": "状态：筛选条件无效"})
 
 
 def scope_label(row_or_scope, station_names: dict[int, str]) -> str:
@@ -217,6 +179,14 @@ def local_text(moment: datetime | None) -> str | None:
     return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else None
 
 
+def live_times(row) -> dict:
+    """The live times as the audit log shows them."""
+    return {
+        "live_from": local_text(row.live_from),
+        "live_until": local_text(row.live_until) or "撤下为止",
+    }
+
+
 def mark_changed(chain_id: int) -> None:
     """Tell every cache of the driver reads to look again (same transaction as the change)."""
     if insert_unless_exists(ContentVersion, ("chain_id",), {"chain_id": chain_id, "version": 1}):
@@ -236,6 +206,29 @@ def record(actor: Staff, action: str, row, **details) -> None:
         actor, action, entity, row.id, chain_id=row.chain_id, station_id=station_id, **details
     )
     mark_changed(row.chain_id)
+
+
+def record_update(actor: Staff, action: str, row, before: dict, after: dict) -> None:
+    """The fields that changed (and the title, to name the row), if any did; see record."""
+    old, new = audit.changes(before, after)
+    if new:
+        record(actor, action, row, before={"title": row.title, **old}, after=new)
+
+
+def add_draft(actor: Staff, model, where: Scope, **columns):
+    """A new draft of the actor's chain in that scope, flushed in the caller's transaction."""
+    row = model(
+        chain_id=actor.chain_id,
+        scope=where.kind,
+        city=where.city,
+        station_id=where.station_id,
+        status="draft",
+        created_by_id=actor.id,
+        **columns,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def set_status(actor: Staff, model, row_id: int, noun: str, to: str, action: str) -> None:

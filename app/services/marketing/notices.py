@@ -8,14 +8,12 @@ newest."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from app.extensions import db
 from app.models import Announcement, Staff
 from app.models.base import utcnow
+from app.services.marketing import content_list
 from app.services.marketing import content_scope as scope
-from app.services.platform import audit
-from app.services.platform.errors import Invalid, NotFound, PermissionDenied
+from app.services.platform.errors import Invalid
 from app.services.platform.unit_of_work import unit_of_work
 
 NOUN = "公告"
@@ -72,8 +70,7 @@ def _summary(row: Announcement, names: dict[int, str]) -> dict:
         "body": row.body,
         "scope": scope.scope_label(row, names),
         "pinned": row.pinned,
-        "live_from": scope.local_text(row.live_from),
-        "live_until": scope.local_text(row.live_until) or "撤下为止",
+        **scope.live_times(row),
     }
 
 
@@ -81,21 +78,16 @@ def create_announcement(actor: Staff, fields: AnnouncementFields) -> Announcemen
     """A draft announcement; Invalid with every field's mistake at once."""
     where = _checked(actor, fields)
     with unit_of_work():
-        row = Announcement(
-            chain_id=actor.chain_id,
-            scope=where.kind,
-            city=where.city,
-            station_id=where.station_id,
+        row = scope.add_draft(
+            actor,
+            Announcement,
+            where,
             title=fields.title,
             body=fields.body,
             pinned=bool(fields.pinned),
             live_from=fields.live_from,
             live_until=fields.live_until,
-            status="draft",
-            created_by_id=actor.id,
         )
-        db.session.add(row)
-        db.session.flush()
         after = _summary(row, scope.station_names(actor.chain_id))
         scope.record(actor, "announcement.create", row, after=after)
     return row
@@ -109,16 +101,12 @@ def update_announcement(
     names = scope.station_names(actor.chain_id)
     before = _summary(row, names)
     with unit_of_work():
-        row.scope, row.city, row.station_id = where.kind, where.city, where.station_id
+        where.put_on(row)
         row.title, row.body, row.pinned = fields.title, fields.body, bool(fields.pinned)
         row.live_from, row.live_until = fields.live_from, fields.live_until
         row.updated_at = utcnow()
         db.session.flush()
-        old, new = audit.changes(before, _summary(row, names))
-        if new:
-            scope.record(
-                actor, "announcement.update", row, before={"title": row.title, **old}, after=new
-            )
+        scope.record_update(actor, "announcement.update", row, before, _summary(row, names))
     return row
 
 
@@ -135,66 +123,25 @@ def withdraw(actor: Staff, announcement_id: int) -> None:
 
 
 def get_announcement(actor: Staff, announcement_id: int) -> AnnouncementRow:
-    found = db.session.scalars(
-        select(Announcement).where(
-            Announcement.id == announcement_id, scope.visible(actor, Announcement)
-        )
-    ).one_or_none()
-    if found is None:
-        other = db.session.get(Announcement, announcement_id)
-        if other is not None and other.chain_id == actor.chain_id:
-            raise PermissionDenied("您不是该油站的站长")
-        raise NotFound("公告不存在")
-    return _rows(actor, [found])[0]
-
-
-def _rows(actor: Staff, rows: list[Announcement]) -> list[AnnouncementRow]:
-    names = scope.station_names(actor.chain_id)
-    people = dict(
-        db.session.execute(
-            select(Staff.id, Staff.display_name).where(
-                Staff.id.in_({r.created_by_id for r in rows} or {-1})
-            )
-        )
-        .tuples()
-        .all()
-    )
-    now = utcnow()
-    return [
-        AnnouncementRow(
-            announcement=r,
-            scope_label=scope.scope_label(r, names),
-            state=scope.state_of(r, now),
-            may_edit=scope.may_edit(actor, r),
-            created_by=people.get(r.created_by_id, ""),
-        )
-        for r in rows
-    ]
+    found = content_list.find(actor, Announcement, announcement_id, NOUN)
+    return content_list.rows(actor, [found], AnnouncementRow)[0]
 
 
 def _listed(actor: Staff, scope_choice: str, state: str):
     """Visible, filtered; pinned first, then the latest to go live."""
-    now = utcnow()
-    where = [scope.visible(actor, Announcement)]
-    for condition in (
-        scope.scope_filter(Announcement, scope_choice),
-        scope.state_filter(Announcement, state, now),
-    ):
-        if condition is not None:
-            where.append(condition)
     order = (Announcement.pinned.desc(), Announcement.live_from.desc(), Announcement.id.desc())
-    return select(Announcement).where(*where).order_by(*order)
+    return content_list.listed(actor, Announcement, scope_choice, state).order_by(*order)
 
 
 def list_announcements(
     actor: Staff, scope_choice: str = "", state: str = "", page: int = 1, per_page: int = 20
-) -> scope.Page:
+) -> content_list.Page:
     query = _listed(actor, scope_choice, state)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
-    return scope.Page(_rows(actor, rows), page, per_page, total)
+    return content_list.page_of(
+        query, page, per_page, lambda found: content_list.rows(actor, found, AnnouncementRow)
+    )
 
 
 def export_rows(actor: Staff, scope_choice: str, state: str, limit: int) -> list[AnnouncementRow]:
     query = _listed(actor, scope_choice, state).limit(limit)
-    return _rows(actor, list(db.session.scalars(query)))
+    return content_list.rows(actor, list(db.session.scalars(query)), AnnouncementRow)

@@ -43,7 +43,8 @@ def clean(fields: dict, chain_id: int, station_id: int | None) -> dict:
     template is good at that station only, whatever station_ids says."""
     problems: dict[str, str] = {}
 
-    def whole(field: str, label: str, low: int, high: int, required=True) -> int | None:
+    def whole(field: str, label: str, low: int, high: int, required=True, fen=False):
+        """The field's whole number from low to high (an amount in fen, said in yuan)."""
         value = fields.get(field)
         if value is None and not required:
             return None
@@ -51,21 +52,15 @@ def clean(fields: dict, chain_id: int, station_id: int | None) -> dict:
             problems[field] = f"请填写{label}"
             return None
         if not low <= value <= high:
-            problems[field] = f"{label}应在 {low} 到 {high} 之间"
+            if fen:
+                problems[field] = f"{label}应在 {yuan(low)} 元到 {yuan(high)} 元之间"
+            else:
+                problems[field] = f"{label}应在 {low} 到 {high} 之间"
             return None
         return value
 
     def amount(field: str, label: str, low: int, high: int, required=True) -> int | None:
-        value = fields.get(field)
-        if value is None and not required:
-            return None
-        if not _is_int(value):
-            problems[field] = f"请填写{label}"
-            return None
-        if not low <= value <= high:
-            problems[field] = f"{label}应在 {yuan(low)} 元到 {yuan(high)} 元之间"
-            return None
-        return value
+        return whole(field, label, low, high, required, fen=True)
 
     clean = {"name": (fields.get("name") or "").strip(), "note": (fields.get("note") or "").strip()}
     if not clean["name"]:
@@ -97,11 +92,11 @@ def clean(fields: dict, chain_id: int, station_id: int | None) -> dict:
 
     clean |= _validity(fields, problems, whole)
     clean |= _claiming(fields, problems, whole)
-    clean["fuel_ids"] = _fuels(fields.get("fuel_ids") or [], chain_id, problems)
+    clean["fuel_ids"] = _of_chain(fields, "fuel_ids", Fuel, "油品", chain_id, problems)
     if station_id is not None:
         clean["station_ids"] = [station_id]
     else:
-        clean["station_ids"] = _stations(fields.get("station_ids") or [], chain_id, problems)
+        clean["station_ids"] = _of_chain(fields, "station_ids", Station, "油站", chain_id, problems)
     if problems:
         raise Invalid(problems)
     return clean
@@ -148,24 +143,14 @@ def _claiming(fields: dict, problems: dict, whole) -> dict:
     }
 
 
-def _ids(values, field: str, problems: dict) -> list[int]:
+def _of_chain(fields: dict, field: str, model, noun: str, chain_id: int, problems: dict) -> list:
+    """The ids chosen in fields[field] (sorted, once each), each one a row of the chain's."""
+    values = fields.get(field) or []
     if not isinstance(values, (list, tuple, set)) or not all(_is_int(v) for v in values):
         problems[field] = "请从列表中选择"
         return []
-    return sorted(set(values))
-
-
-def _fuels(values, chain_id: int, problems: dict) -> list[int]:
-    ids = _ids(values, "fuel_ids", problems)
-    known = set(db.session.scalars(select(Fuel.id).where(Fuel.chain_id == chain_id)))
+    ids = sorted(set(values))
+    known = set(db.session.scalars(select(model.id).where(model.chain_id == chain_id)))
     if set(ids) - known:
-        problems["fuel_ids"] = "所选油品不存在，请重新选择"
-    return ids
-
-
-def _stations(values, chain_id: int, problems: dict) -> list[int]:
-    ids = _ids(values, "station_ids", problems)
-    known = set(db.session.scalars(select(Station.id).where(Station.chain_id == chain_id)))
-    if set(ids) - known:
-        problems["station_ids"] = "所选油站不存在，请重新选择"
+        problems[field] = f"所选{noun}不存在，请重新选择"
     return ids

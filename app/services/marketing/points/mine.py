@@ -135,7 +135,9 @@ class MyRedemption:
 def _mine(rows: list[PointsRedemption]) -> list[MyRedemption]:
     station_ids = {r.used_station_id for r in rows if r.used_station_id} or {-1}
     names = dict(
-        db.session.execute(select(Station.id, Station.name).where(Station.id.in_(station_ids)))
+        db.session.execute(
+            select(Station.id, Station.name).where(Station.id.in_(station_ids))
+        ).all()
     )
     return [MyRedemption(r, code_of(r), names.get(r.used_station_id)) for r in rows]
 

@@ -109,10 +109,14 @@ def _rows(found) -> list[RedemptionRow]:
     station_ids = {r.used_station_id for r, _ in found if r.used_station_id} or {-1}
     staff_ids = {r.used_by_id for r, _ in found if r.used_by_id} or {-1}
     stations = dict(
-        db.session.execute(select(Station.id, Station.name).where(Station.id.in_(station_ids)))
+        db.session.execute(
+            select(Station.id, Station.name).where(Station.id.in_(station_ids))
+        ).all()
     )
     staff = dict(
-        db.session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids)))
+        db.session.execute(
+            select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids))
+        ).all()
     )
     return [
         RedemptionRow(r, member, stations.get(r.used_station_id), staff.get(r.used_by_id))

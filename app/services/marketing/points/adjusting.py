@@ -115,7 +115,7 @@ def adjust(actor: Staff, member_id: int, delta: int | None, reason: str) -> int:
         audit.record(
             actor,
             "points.adjust",
-            "member",
+            "points_account",
             member.id,
             chain_id=member.chain_id,
             after={

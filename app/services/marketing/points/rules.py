@@ -295,6 +295,13 @@ def create_version(
         return rule
 
 
+def chain_tiers(actor: Staff) -> list[Tier]:
+    """The chain's tiers, lowest first: the multipliers a new version may set."""
+    check_view(actor)
+    query = select(Tier).where(Tier.chain_id == actor.chain_id).order_by(Tier.rank)
+    return list(db.session.scalars(query))
+
+
 def _tiers(chain_id: int) -> dict[int, Tier]:
     return {t.id: t for t in db.session.scalars(select(Tier).where(Tier.chain_id == chain_id))}
 

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from app import demo_members, demo_topups
+from app import demo_members, demo_points, demo_topups
 from app.extensions import db
 from app.models import (
     Chain,
@@ -145,6 +145,7 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
             demo_topups.load_packages(chain)
             tiers.ensure_default_tiers(chain.id)  # 银卡/金卡/钻石卡 on a year's spend
             demo_members.load(chain.id)
+            demo_points.load(chain.id, ADMIN_USERNAME)
     return existing is None, demo_logins()
 
 

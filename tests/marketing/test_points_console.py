@@ -238,3 +238,31 @@ def test_a_members_points_are_found_by_phone_and_adjusted_by_a_chain_admin(as_st
     assert [delta for _, delta, _ in entries(member)] == [300, -100, 50]
     assert "调整会员积分" in page(admin.get("/console/audit"))
     assert_books_ok()
+
+
+def test_every_form_of_the_points_pages_needs_its_csrf_token(as_staff, world):
+    member, code = member_with_code(world)
+    item = db.session.scalars(select(PointsItem)).one()
+    admin = as_staff("admin")
+    posts = [
+        ("/console/points/rules", rule_form(world)),
+        ("/console/points/items", item_form()),
+        (f"/console/points/items/{item.id}", item_form(name="改名")),
+        (f"/console/points/items/{item.id}/stock", {"change": "5"}),
+        (f"/console/points/items/{item.id}/stopped", {}),
+        ("/console/points/verify", {"station_id": world.station_a.id, "code": code}),
+        (f"/console/points/members/{member.id}/adjust", {"delta": "5", "reason": "补偿"}),
+    ]
+    before = entries(member)
+    for url, form in posts:
+        answer = admin.post(url, form, csrf=False)
+        assert answer.status_code == 303, url
+        assert "页面已过期，请重新操作" in page(admin.get(answer.headers["Location"])), url
+    db.session.expire_all()
+    assert rule_count() == 0 and entries(member) == before
+    assert [(i.name, i.status) for i in db.session.scalars(select(PointsItem))] == [
+        ("精致洗车一次", "active")
+    ]
+    assert db.session.scalar(select(PointsRedemption.status)) == "unused"
+    html = page(admin.get("/console/points/redemptions", htmx=True))
+    assert "<html" not in html and "138****1234" in html

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.services import payments
 from app.services.marketing import expiry
+from app.services.marketing.points import expiry as points_expiry
 from app.services.members import member_code, tier_status, top_ups
 from app.services.payments import cancellation, refunds, settlement
 from app.services.platform import idempotency, outbox
@@ -63,6 +64,11 @@ def coupons_expire(payload: dict) -> None:
     expiry.run_job(payload)
 
 
+@handler(points_expiry.JOB)
+def points_expire(payload: dict) -> None:
+    points_expiry.run_job(payload)
+
+
 # --- running the outbox: in-process (embedded) or through RQ (production) ---------------------
 
 log = logging.getLogger(__name__)
@@ -82,7 +88,7 @@ HOUSEKEEPING_EVERY_S = 3600
 def housekeeping() -> None:
     """Hourly: drop stored Idempotency-Key answers past their promised 24 h (kept 48 h) and
     member codes a day after they expired; queue the next nightly tier recompute and the next
-    hour's expiry of coupons."""
+    hour's expiry of coupons and of points."""
     global _last_housekeeping
     if time.monotonic() - _last_housekeeping < HOUSEKEEPING_EVERY_S and _last_housekeeping:
         return
@@ -94,6 +100,7 @@ def housekeeping() -> None:
         log.info("purged %s expired member codes", codes)
     tier_status.schedule_nightly()
     expiry.schedule_hourly()
+    points_expiry.schedule_hourly()
 
 
 def poll_s(app: Flask) -> float:

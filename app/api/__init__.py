@@ -46,6 +46,7 @@ from app.api import (  # noqa: E402, F401  (registers routes)
     notices,
     notify,
     orders,
+    points,
     profile,
     stations,
     tiers,

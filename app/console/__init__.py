@@ -30,6 +30,8 @@ from app.console import (  # noqa: E402, F401
     notices,
     nozzles,
     orders,
+    points,
+    points_desk,
     prices,
     refunds,
     shifts,

@@ -280,7 +280,7 @@ def target(entry: AuditLog, names: Names) -> str:
         )
     if kind in ("topup", "wallet"):
         return member_audit.target(kind, data)
-    if kind in ("coupon_template", "coupon"):
+    if kind in marketing_audit.ENTITIES:
         return marketing_audit.target(kind, data)
     if kind == "refund":
         return f"订单 {data['order_no']} 的退款" if data.get("order_no") else "退款"

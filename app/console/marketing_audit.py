@@ -1,7 +1,8 @@
-"""The coupons' entries of the audit log in words: templates created, changed, activated,
-stopped, their gifts set, and coupons voided."""
+"""The marketing entries of the audit log in words: coupon templates created, changed,
+activated, stopped, their gifts set, and coupons voided; points rules, catalogue items, codes
+verified, adjustments and refunds whose points were already spent."""
 
-from app.models import COUPON_STATUSES, TEMPLATE_STATUSES
+from app.models import COUPON_STATUSES, ITEM_STATUSES, TEMPLATE_STATUSES
 
 MARKETING_ACTION_NAMES = {
     "coupon_template.create": "新建优惠券",
@@ -10,6 +11,16 @@ MARKETING_ACTION_NAMES = {
     "coupon_template.stop": "停发优惠券",
     "coupon_template.gifts": "设置优惠券发放",
     "coupon.void": "作废优惠券",
+    "points_rule.create": "新建积分规则版本",
+    "points_item.create": "上架积分商品",
+    "points_item.update": "修改积分商品",
+    "points_item.stock": "调整积分商品库存",
+    "points_item.activate": "上架积分商品",
+    "points_item.stop": "下架积分商品",
+    "points_redemption.verify": "核销兑换码",
+    "redemption_code.lockout": "兑换码连续输错被锁定",
+    "points.adjust": "调整会员积分",
+    "points.reverse_shortfall": "退款扣回积分时积分已用掉",
 }
 MARKETING_LABELS = {
     "note": "使用说明",
@@ -25,8 +36,31 @@ MARKETING_LABELS = {
     "coupon": "优惠券",
     "template_status": "状态",
     "coupon_status": "券状态",
+    "version": "版本",
+    "basis": "积分方式",
+    "rates": "油品积分",
+    "tiers": "等级倍数",
+    "daily_cap": "每日上限",
+    "expiry": "积分过期",
+    "effective_from": "生效时间",
+    "points": "积分",
+    "stock": "库存",
+    "window": "兑换时间",
+    "change": "调整数量",
+    "item_status": "商品状态",
+    "delta": "调整积分",
+    "balance": "调整后积分",
+    "taken": "已扣回",
+    "short": "已用掉未扣回",
 }
-ENTITIES = {"coupon_template": "优惠券", "coupon": "优惠券"}
+ENTITIES = {
+    "coupon_template": "优惠券",
+    "coupon": "优惠券",
+    "points_rule": "积分规则",
+    "points_item": "积分商品",
+    "points_redemption": "积分兑换",
+    "points_account": "会员积分",
+}
 
 
 def add_words(actions: dict, labels: dict, words: dict, entities: dict) -> None:
@@ -35,10 +69,20 @@ def add_words(actions: dict, labels: dict, words: dict, entities: dict) -> None:
     labels |= {k: v for k, v in MARKETING_LABELS.items() if k not in labels}
     words.setdefault("template_status", TEMPLATE_STATUSES)
     words.setdefault("coupon_status", COUPON_STATUSES)
+    words.setdefault("item_status", ITEM_STATUSES)
     entities |= {k: v for k, v in ENTITIES.items() if k not in entities}
 
 
 def target(kind: str, data: dict) -> str:
+    if kind == "points_rule":
+        return f"积分规则第 {data['version']} 版" if data.get("version") else "积分规则"
+    if kind == "points_item":
+        return f"积分商品「{data['name']}」" if data.get("name") else "积分商品"
+    if kind == "points_redemption":
+        who = data.get("member", "会员")
+        return f"{who} 兑换的「{data['item']}」" if data.get("item") else "积分兑换"
+    if kind == "points_account":
+        return f"{data.get('member', '会员')} 的积分"
     if kind == "coupon_template":
         return f"优惠券「{data['name']}」" if data.get("name") else "优惠券"
     who = data.get("member", "会员")

@@ -58,6 +58,13 @@ CODES: dict[str, tuple[int, str]] = {
     "coupon_not_started": (409, "优惠券还未开始领取（message 说明开始时间）"),
     "coupon_ended": (409, "优惠券已结束领取或已停止发放"),
     "coupon_not_claimable": (409, "该优惠券只能由油站发放，不能领取"),
+    "points_insufficient": (409, "积分不足（message 说明需要多少、现有多少）"),
+    "points_item_sold_out": (409, "兑换商品已兑完"),
+    "points_item_limit_reached": (409, "已达该商品的每人限兑次数"),
+    "points_item_unavailable": (
+        409,
+        "兑换商品已下架、未开始或已结束兑换，或其加油券已发完、停发（message 说明原因）",
+    ),
     "vehicle_limit": (409, "车辆已达上限（5 辆），须先删除一辆"),
     "plate_taken": (409, "该车牌已在当前会员的车辆中"),
     "idempotency_key_reused": (409, "同一个 Idempotency-Key 已用于不同的请求"),

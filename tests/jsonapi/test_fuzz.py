@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Member
 from app.services import orders, payments
 from app.services.catalogue import stations
+from app.services.marketing.points import adjusting
 from app.services.members import topup_refunds, vehicles
 from app.services.orders import pickup
 from app.services.payments import cancellation
@@ -24,6 +25,7 @@ from tests.api.conftest import Driver
 from tests.factories import PASSWORD, make_staff
 from tests.marketing.conftest import live_announcement, live_banner
 from tests.marketing.helpers import active_template
+from tests.marketing.points_helpers import assert_points_ok, make_item, make_rule
 from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 from tests.money.topup_helpers import credited_topup, make_package
 
@@ -92,6 +94,7 @@ class Data:
     vehicle_ids: list[int]
     image_ids: list[int]  # of live banners
     template_ids: list[int]  # coupon templates
+    item_ids: list[int]  # of the points catalogue
 
 
 @pytest.fixture
@@ -103,6 +106,7 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
     token = Driver(client).token("o-fuzz-driver")
     member = db.session.scalar(select(Member).where(Member.openid == "o-fuzz-driver"))
     credit_wallet(member, 500_000)
+    make_rule(world)  # points for the settled order; more given below to redeem
 
     def place(**how):
         how = {"fuel_code": "92", "nozzle_number": None, "mode": "amount", "amount_fen": 5000} | how
@@ -128,6 +132,11 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
         active_template(world.admin),  # one each: the first claim wins, the next hit the limit
         active_template(world.manager_a, world.station_a, stock_total=None, per_member_limit=99),
     ]
+    adjusting.adjust(world.admin, member.id, 5_000, "测试赠送")
+    items = [
+        make_item(world, points=100, stock_total=3, per_member_limit=2),
+        make_item(world, "coupon", coupon_template_id=coupons[1].id, points=200),
+    ]
     return Data(
         token=token,
         order_ids=[o.id for o in (created, *paid, fueled, cancelled)],
@@ -140,6 +149,7 @@ def data(world, live_server, client, app, monkeypatch) -> Data:
         vehicle_ids=[car.id for car in cars],
         image_ids=[banner.image_id],
         template_ids=[t.id for t in coupons],
+        item_ids=[i.id for i in items],
     )
 
 
@@ -174,6 +184,8 @@ values = {toml(data.image_ids)}
 values = {toml(["昆明", "大理"])}
 [dictionaries.templates]
 values = {toml(data.template_ids)}
+[dictionaries.items]
+values = {toml(data.item_ids)}
 
 [parameters]
 "path.order_id" = {{ dictionary = "orders", probability = {REAL} }}
@@ -188,9 +200,11 @@ values = {toml(data.template_ids)}
 "query.station_id" = {{ dictionary = "stations", probability = {REAL} }}
 "query.city" = {{ dictionary = "cities", probability = {REAL} }}
 "body.template_id" = {{ dictionary = "templates", probability = {REAL} }}
+"body.item_id" = {{ dictionary = "items", probability = {REAL} }}
 """
     schemathesis(tmp_path, "driver", live_server.url + "/api/v1/openapi.json", config)
     assert_ledger_ok()
+    assert_points_ok()
 
 
 def test_attendant_api_keeps_its_document(world, live_server, data, app, tmp_path):

@@ -1,4 +1,4 @@
-"""Marketing: coupons and banners now; points, campaigns and pushes to come.
+"""Marketing: coupons, points (the points subpackage), banners; campaigns and pushes to come.
 
 terms           what a coupon gives and where and when it is good, in words; validity windows
 template_fields a template's fields checked (Invalid naming each wrong field)

@@ -15,6 +15,7 @@ from app.models import COUNTER_ACCOUNTS, Order, PaymentEvent, Refund, Staff, Top
 from app.models.base import UTCDateTime, insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
+from app.services.marketing import points
 from app.services.members import wallet_split
 from app.services.orders import order_state, statements, station_events
 from app.services.payments import refund_rules as rules
@@ -202,6 +203,7 @@ def refund_order(
             expected_status=expected,
             reference=reference,
         )
+        points.reverse_for_refund(order, actor)  # a settled order's points, in proportion
         # Refunds that together reached the whole payment leave nothing to fuel: cancel it.
         fully_refunded = Order.refunded_fen >= Order.paid_fen
         if expected == "cancelled" or order_state.move(

@@ -5,6 +5,7 @@ with the order counted."""
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
+from app.services.marketing import points
 from app.services.members import tier_status
 from app.services.orders import order_state
 from app.services.payments import refunds
@@ -47,6 +48,7 @@ def after_settlement(order) -> None:
     """What follows every settled order, online or a walk-in sale at the counter
     (counter.walkin_sale), in the settling transaction, last: the member's tier recomputed with
     the order counted. Work that every settled sale needs (the shift in progress, 交接班)
-    belongs here, so that both kinds of sale get it."""
+    belongs here, so that both kinds of sale get it. Points earned first: the tier last."""
+    points.earn_for_order(order)
     if order.member_id is not None:
         tier_status.recompute_tier(order.member_id, "settlement", chain_id=order.chain_id)

@@ -95,6 +95,17 @@ def app(database_url, instance_path):
     return application
 
 
+def _empty_every_table(conn) -> None:
+    """DELETE every row and restart every sequence: what TRUNCATE ... RESTART IDENTITY does, at
+    a hundredth of its cost on a test's few rows (TRUNCATE makes new files for every table and
+    index, about 150 ms for the schema's 60-odd tables). The replica role skips the triggers:
+    the append-only guards and the foreign keys, while everything goes."""
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    for table in reversed(db.metadata.sorted_tables):
+        conn.execute(table.delete())
+    conn.execute(text("SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"))
+
+
 @pytest.fixture(autouse=True)
 def _clean_state(request):
     """Empty every table and the rate-limit counters after each test that used the app."""
@@ -108,11 +119,10 @@ def _clean_state(request):
         # on purpose says so with @pytest.mark.ledger_tampered).
         problems = [] if request.node.get_closest_marker("ledger_tampered") else ledger.check()
         db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         for attempt in range(5):
             try:
                 with db.engine.begin() as conn:
-                    conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                    _empty_every_table(conn)
                 break
             except OperationalError:  # a deadlock with a live server's request still finishing
                 if attempt == 4:

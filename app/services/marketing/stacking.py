@@ -19,7 +19,7 @@ a worked example; in short, in this order:
 
 Pure integer arithmetic, no database: a coupon comes in as a `CouponRule`."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.services.platform.money import amount_for_volume, round_half_up
 
@@ -68,6 +68,11 @@ class Breakdown:
     @property
     def pay_fen(self) -> int:
         return self.value_fen - self.coupon_fen
+
+    def with_coupon(self, coupon: "CouponRule | None") -> "Breakdown":
+        """The same fuel with this coupon (or none) in step 4."""
+        off = coupon_off(coupon, self.value_fen, self.volume_ml) if coupon is not None else 0
+        return replace(self, coupon_fen=off)
 
     @property
     def member_saving_fen(self) -> int:
@@ -132,8 +137,8 @@ def price(
     else:
         value, volume_ml = amount_fen, litres_for_amount(unit, amount_fen)
     at_list = max(amount_for_volume(list_price_fen, volume_ml), value)
-    off = coupon_off(coupon, value, volume_ml) if coupon is not None else 0
-    return Breakdown(list_price_fen, base, base - unit, unit, volume_ml, at_list, value, off)
+    no_coupon = Breakdown(list_price_fen, base, base - unit, unit, volume_ml, at_list, value, 0)
+    return no_coupon.with_coupon(coupon)
 
 
 def for_litres(list_price_fen: int, unit_price_fen: int, volume_ml: int, coupon=None) -> Breakdown:

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.models import Member
+from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import FuelOffer, NozzleEntry, Price, StationEntry
-from app.services.marketing import stacking
+from app.services.marketing import redeeming, stacking
 from app.services.marketing.stacking import MAX_VOLUME_ML, VOLUME_STEP_ML, Breakdown
 from app.services.members.tier_pricing import TierPrice, tier_price
 from app.services.platform.errors import Invalid, NotFound, ServiceError
+from app.services.platform.money import amount_for_volume
 
 MIN_AMOUNT_FEN = 100  # 1 元
 MIN_VOLUME_ML = 1000
@@ -130,3 +132,41 @@ def quote(
         volume_ml=volume_ml if mode == "volume" else None,
         base=base,
     )
+
+
+@dataclass(frozen=True)
+class CouponChoices:
+    """A prospective order priced without a coupon, and the member's coupons for it (those it
+    may use first, the best first: the one to suggest)."""
+
+    quote: Quote
+    options: list[redeeming.Option]
+
+    @property
+    def suggested(self) -> redeeming.Option | None:
+        first = self.options[0] if self.options else None
+        return first if first is not None and first.usable else None
+
+
+def coupon_choices(member: Member, station_id: int, **how) -> CouponChoices:
+    """What the order (as place_order takes it) costs now and what each of the member's
+    coupons would save on it; changes nothing."""
+    now = utcnow()
+    q = quote(member, station_id, now, **how)
+    return CouponChoices(q, redeeming.options(member, q.station.id, q.fuel.fuel_id, q.base, now))
+
+
+def bill_of(order) -> Breakdown:
+    """An order's breakdown from its snapshot: as placed (the coupon's saving estimated on the
+    preset), or once fuelled on the fuel dispensed (final)."""
+    if order.dispensed_ml is not None:
+        coupon = order.dispensed_coupon_fen or 0
+        value, volume = order.dispensed_fen + coupon, order.dispensed_ml
+    else:
+        coupon = order.coupon_fen
+        value = order.amount_fen + coupon
+        volume = order.preset_volume_ml or stacking.litres_for_amount(order.unit_price_fen, value)
+    at_list = max(amount_for_volume(order.list_price_fen, volume), value)
+    base = order.unit_price_fen + order.tier_cut_fen
+    unit = order.unit_price_fen
+    return Breakdown(order.list_price_fen, base, base - unit, unit, volume, at_list, value, coupon)

@@ -83,10 +83,12 @@ def _option(coupon, template, scope, base: Breakdown, station_id, fuel_id, now) 
 
 
 def _rows(member_id: int, now: datetime, coupon_id: int | None = None):
+    """The member's coupon, or those good now or later, as the database holds them now."""
     query = (
         select(Coupon, CouponTemplate)
         .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
         .where(Coupon.member_id == member_id)
+        .execution_options(populate_existing=True)
     )
     if coupon_id is not None:
         return db.session.execute(query.where(Coupon.id == coupon_id)).all()

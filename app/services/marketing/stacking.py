@@ -136,7 +136,9 @@ def price(
         value = amount_for_volume(unit, volume_ml)
     else:
         value, volume_ml = amount_fen, litres_for_amount(unit, amount_fen)
-    at_list = max(amount_for_volume(list_price_fen, volume_ml), value)
+    at_list = value  # at the list price already: the amount is what the litres cost
+    if unit != list_price_fen:
+        at_list = max(amount_for_volume(list_price_fen, volume_ml), value)
     no_coupon = Breakdown(list_price_fen, base, base - unit, unit, volume_ml, at_list, value, 0)
     return no_coupon.with_coupon(coupon)
 

@@ -166,7 +166,9 @@ def bill_of(order) -> Breakdown:
         coupon = order.coupon_fen
         value = order.amount_fen + coupon
         volume = order.preset_volume_ml or stacking.litres_for_amount(order.unit_price_fen, value)
-    at_list = max(amount_for_volume(order.list_price_fen, volume), value)
     base = order.unit_price_fen + order.tier_cut_fen
     unit = order.unit_price_fen
+    at_list = value  # as stacking.price has it
+    if unit != order.list_price_fen:
+        at_list = max(amount_for_volume(order.list_price_fen, volume), value)
     return Breakdown(order.list_price_fen, base, base - unit, unit, volume, at_list, value, coupon)

@@ -120,3 +120,16 @@ def test_a_sale_posted_without_a_chosen_coupon_uses_none(as_staff, world):
     assert (the_order().amount_fen, the_order().coupon_id) == (22_440, None)
     assert db.session.scalars(select(Coupon)).one().status == "available"
     assert_ledger_ok()
+
+
+def test_the_order_page_shows_the_coupon_and_its_saving(as_staff, world):
+    member = member_with_wallet(world)
+    coupon = give(world, member, name="周末满减")
+    order = order_of(sell(world, code_for(member), coupon.id))
+    html = page(as_staff("manager_a").get(f"/console/orders/{order.id}"))
+    assert "周末满减 · 满100减10（已使用），减免 10.00 元" in html
+    assert "优惠券抵扣" in html  # its ledger transaction, named
+    assert "应付 214.40 元（优惠券减 10.00 元）" in html
+    receipt = page(as_staff("manager_a").get(f"/console/orders/{order.id}/receipt"))
+    assert "已省 ¥6.00" in receipt and "已减 ¥10.00" in receipt  # 230.40 at list, 214.40 paid
+    assert_ledger_ok()

@@ -160,9 +160,11 @@
     if (ml > 0) schedulePreview(ml);
   }
 
-  /* As pickup.price_fueling does it on the server. */
+  /* As pickup.price_fueling does it on the server: the litres at the order's price, less the
+     coupon's saving on them. */
   function localPreview(ml) {
-    const amount = J.amountForVolume(order.unit_price_fen, ml);
+    const value = J.amountForVolume(order.unit_price_fen, ml);
+    const amount = value - J.couponOff(order.coupon, value, ml);
     const available = order.available_fen;
     if (amount > available) {
       return J.setError(

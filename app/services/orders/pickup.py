@@ -199,14 +199,21 @@ def available_fen(order: Order) -> int:
     return order.paid_fen - order.refunded_fen
 
 
-def _coupon_rule(order: Order) -> CouponRule | None:
-    return redeeming.rule_of(order.coupon_id) if order.coupon_id is not None else None
+def coupon_rule(order: Order, rules: dict | None = None) -> CouponRule | None:
+    """The rule of the order's coupon (from rules, redeeming.rules_of, when the caller read
+    those of many orders at once)."""
+    if order.coupon_id is None:
+        return None
+    if rules is None:
+        rules = redeeming.rules_of([order.coupon_id])
+    return rules[order.coupon_id]
 
 
-def max_volume_ml(order: Order) -> int:
-    """The largest 10 ml step the pump may dispense for what is left of the payment."""
+def max_volume_ml(order: Order, rules: dict | None = None) -> int:
+    """The largest 10 ml step the pump may dispense for what is left of the payment (less the
+    coupon's saving on those litres)."""
     available, price = available_fen(order), order.unit_price_fen
-    rule = _coupon_rule(order)
+    rule = coupon_rule(order, rules)
     if rule is not None:
         return stacking.max_volume_ml(order.list_price_fen, price, available, rule)
     volume = available * 1000 // price // 10 * 10  # fits: its exact amount is <= available
@@ -221,7 +228,7 @@ def price_fueling(order: Order, dispensed_ml: int) -> Fueling:
         raise Invalid({"dispensed_ml": "请输入加油升数"})
     if dispensed_ml % 10:
         raise Invalid({"dispensed_ml": "升数精确到两位小数"})
-    rule, coupon_fen = _coupon_rule(order), 0
+    rule, coupon_fen = coupon_rule(order), 0
     if rule is None:
         dispensed_fen = amount_for_volume(order.unit_price_fen, dispensed_ml)
     else:  # the coupon on the fuel dispensed, not on the preset (docs/coupons.md)

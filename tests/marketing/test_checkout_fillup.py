@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import LedgerEntry, LedgerTransaction, Refund
+from app.services.members import tier_view
 from app.services.orders import pickup
 from tests.marketing.checkout_helpers import (
     coupon_now,
@@ -79,6 +80,10 @@ def test_the_worked_example_of_the_docs(world):
     assert books[("order.settle", "fuel_revenue")] == -30_241
     assert books[("coupon.discount", "promotion_expense")] == 1_531
     assert books[("coupon.discount", "fuel_revenue")] == -1_531
+    # What the driver is told they saved: 4.00 元 on the first order (no tier yet), 11.58 and
+    # 15.31 on this one; of it the tier's 0.08 x 41.37 L: 309.45 - 306.14 = 3.31 元.
+    assert tier_view.saving_fen(member.id) == 400 + 1_158 + 1_531
+    assert tier_view.tier_saving_fen(member.id) == 331
     assert_ledger_ok()
 
 

@@ -3,7 +3,7 @@ and the price breakdown and coupon an order answer carries."""
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.services.catalogue.stations import MAX_ORDER_RANGE_FEN
@@ -52,7 +52,9 @@ def preset_matches_mode(self):
 
 
 class OrderCouponsQuery(Request):
-    """The prospective order, as POST /orders takes it (query parameters)."""
+    """The prospective order, as POST /orders takes it (query parameters). The fields a mode
+    needs are checked by the pricing (409 rejected naming them), as a query's parameters cannot
+    say in the document that they depend on each other."""
 
     messages: ClassVar[dict] = {
         "mode": "请选择加满、金额或升数",
@@ -72,8 +74,6 @@ class OrderCouponsQuery(Request):
     volume_ml: int | None = Field(
         None, ge=MIN_VOLUME_ML, le=MAX_VOLUME_ML, multiple_of=VOLUME_STEP_ML, title="升数"
     )
-
-    _rules = model_validator(mode="after")(preset_matches_mode)
 
 
 BILL_EXAMPLE = {

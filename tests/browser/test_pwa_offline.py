@@ -159,25 +159,27 @@ def test_the_browser_takes_a_coupon_off_as_the_server_does(phone):
     assert answers == [coupon_off(CouponRule(**r), v, ml) for r, v, ml in cases]
 
 
-def test_an_order_with_a_coupon_is_confirmed_offline_at_its_price(phone, world):
+def test_orders_with_a_coupon_are_confirmed_offline_at_their_price(phone, world):
     member = make_member(world.chain, openid="o-coupon-offline")
     credit_wallet(member, 100_000)
-    coupon = give(world, member)  # 满100减10: 190.00 元 paid for 200 元 of fuel
-    how = {"nozzle": 1, "mode": "amount", "amount_fen": 20000, "coupon_id": coupon.id}
-    order, token = paid_order(world, member, **how)
+    orders = []
+    for amount in (20000, 10000):  # 满100减10: 190.00 and 90.00 元 paid
+        coupon = give(world, member)
+        how = {"nozzle": 1, "mode": "amount", "amount_fen": amount, "coupon_id": coupon.id}
+        orders.append(paid_order(world, member, **how))
     db.session.commit()
-    assert (order.paid_fen, order.coupon_id) == (19_000, coupon.id)
+    (order, token), (short, short_token) = orders
+    assert (order.paid_fen, short.paid_fen) == (19_000, 9_000)
     sign_in(phone)
-    expect(row_of(phone, order)).to_be_visible()
+    expect(row_of(phone, short)).to_be_visible()
     confirm_offline(phone, token, "26.70")  # 199.72 元 of fuel: over 190 元 without the coupon
     expect(phone.locator("#queue li")).to_contain_text("预计 ¥189.72")
+    # 99.93 元 of fuel, short of 100: no 满减, but never more than the 90 元 paid.
+    confirm_offline(phone, short_token, "13.36")
+    expect(phone.locator("#queue li").nth(1)).to_contain_text("预计 ¥90.00")
     phone.context.set_offline(False)
     expect(phone.locator("#queue-box")).to_be_hidden()
-    fueled = reload(order)
-    assert (fueled.status, fueled.dispensed_fen, fueled.dispensed_coupon_fen) == (
-        "fueled",
-        18_972,
-        1_000,
-    )
+    assert (reload(order).dispensed_fen, reload(order).dispensed_coupon_fen) == (18_972, 1_000)
+    assert (reload(short).dispensed_fen, reload(short).dispensed_coupon_fen) == (9_000, 993)
     run_jobs()
     assert_ledger_ok()

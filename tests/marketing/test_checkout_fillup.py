@@ -137,3 +137,24 @@ def test_the_pump_may_dispense_what_the_payment_and_the_coupon_cover(world, coup
     assert order.refunded_fen == paid_fen - order.dispensed_fen
     assert reload(order).dispensed_fen + order.refunded_fen == paid_fen
     assert_ledger_ok()
+
+
+def test_a_pump_stopping_short_of_the_minimum_never_asks_for_more_than_was_paid(world):
+    member = wallet_member(world)
+    first = give(world, member)  # 满100减10 on exactly 100 元: 90.00 元 paid
+    order = paid(world, member, first, amount_fen=10_000)
+    assert order.paid_fen == 9_000
+    # 13.37 L would be 100.01 元 (90.01 to pay); at 13.36 L the fuel is worth 99.93 元, under
+    # 100: no 满减, but the driver pays no more than the 90 元 paid, the coupon making up 9.93.
+    assert pickup.max_volume_ml(order) == 13_360
+    fueled = fuel(world, order, 13_360)
+    assert (fueled.dispensed_fen, fueled.dispensed_coupon_fen) == (9_000, 993)
+    assert settle(fueled).refunded_fen == 0
+    assert (coupon_now(first).status, coupon_now(first).discount_fen) == ("used", 993)
+    second = give(world, member)
+    order = paid(world, member, second, amount_fen=10_000)
+    fueled = fuel(world, order, 11_000)  # the tank was full at 11.00 L: 82.28 元, under 90
+    assert (fueled.dispensed_fen, fueled.dispensed_coupon_fen) == (8_228, 0)
+    assert settle(fueled).refunded_fen == 772
+    assert coupon_now(second).status == "available"  # it took nothing off: back to the driver
+    assert_ledger_ok()

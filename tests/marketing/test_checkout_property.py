@@ -88,19 +88,32 @@ def test_to_pay_is_never_below_one_fen_nor_above_the_list_price(how, fields):
 @given(
     unit=prices,
     extra=st.integers(0, 200),
-    available=st.integers(0, 300_000),
+    placed=st.integers(1, 300_000),
+    refunded=st.one_of(st.just(0), st.integers(0, 300_000)),
     fields=coupons(),
+    data=st.data(),
 )
 def test_the_pump_may_dispense_exactly_what_the_payment_and_the_coupon_cover(
-    unit, extra, available, fields
+    unit, extra, placed, refunded, fields, data
 ):
-    rule = rule_of(fields)
-    most = stacking.max_volume_ml(unit + extra, unit, available, rule)
+    rule, available = rule_of(fields), max(placed - refunded, 0)
+    most = stacking.max_volume_ml(unit + extra, unit, available, rule, placed)
+
+    def pay(volume: int) -> int:
+        return stacking.dispensed(unit + extra, unit, volume, rule, placed).pay_fen
+
     assert most % 10 == 0 and most >= 0
     if most:
-        assert stacking.for_litres(unit + extra, unit, most, rule).pay_fen <= available
-    if most < stacking.MAX_VOLUME_ML:
-        assert stacking.for_litres(unit + extra, unit, most + 10, rule).pay_fen > available
+        assert pay(most) <= available
+    # Each 10 ml step costs more, unless a per-litre cut leaves under 1 元/L (a fen of rounding
+    # then comes and goes): the most is the end of the readings that fit one after another.
+    rising = rule.kind != "per_litre" or unit - rule.per_litre_fen >= 100
+    if most < stacking.MAX_VOLUME_ML and rising:
+        assert pay(most + 10) > available
+    if most and available == placed:  # nothing refunded: every reading up to the most fits
+        volume = data.draw(st.integers(1, most // 10)) * 10
+        bill = stacking.dispensed(unit + extra, unit, volume, rule, placed)
+        assert 1 <= bill.pay_fen <= min(available, bill.value_fen)
 
 
 def the_tier(world) -> int:

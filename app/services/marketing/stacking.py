@@ -153,9 +153,25 @@ def for_litres(list_price_fen: int, unit_price_fen: int, volume_ml: int, coupon=
     )
 
 
-def max_volume_ml(list_price_fen: int, unit_price_fen: int, available_fen: int, coupon) -> int:
-    """The most litres (a 10 ml step) whose amount to pay with the coupon is within
-    available_fen.
+def dispensed(
+    list_price_fen: int, unit_price_fen: int, volume_ml: int, coupon, placed_pay_fen: int
+) -> Breakdown:
+    """The litres dispensed for an order placed to pay placed_pay_fen with this coupon: price()
+    on them. Where they fall short of the coupon's minimum spend (no saving by step 4), the
+    driver still pays no more than the amount placed: the coupon makes up the difference, which
+    is less than the saving it promised (the fuel is worth less than the preset it was worked
+    out on). So a pump that stops short never asks the driver for more than they paid."""
+    bill = for_litres(list_price_fen, unit_price_fen, volume_ml, coupon)
+    if coupon is not None and placed_pay_fen < bill.value_fen < coupon.min_spend_fen:
+        return replace(bill, coupon_fen=bill.value_fen - placed_pay_fen)
+    return bill
+
+
+def max_volume_ml(
+    list_price_fen: int, unit_price_fen: int, available_fen: int, coupon, placed_pay_fen: int
+) -> int:
+    """The most litres (a 10 ml step) of an order placed to pay placed_pay_fen with the coupon
+    whose amount to pay (`dispensed`) is within available_fen.
 
     The amount to pay rises with the litres, except where the coupon's minimum spend starts to
     count: so the largest fit is looked for at or above that threshold, then below it."""
@@ -163,7 +179,7 @@ def max_volume_ml(list_price_fen: int, unit_price_fen: int, available_fen: int, 
     def pay(volume: int) -> int:
         if volume <= 0:
             return 0
-        return for_litres(list_price_fen, unit_price_fen, volume, coupon).pay_fen
+        return dispensed(list_price_fen, unit_price_fen, volume, coupon, placed_pay_fen).pay_fen
 
     def largest(low: int, high: int) -> int | None:
         """The largest step in [low, high] paying within available_fen; None if low does not."""
@@ -180,9 +196,10 @@ def max_volume_ml(list_price_fen: int, unit_price_fen: int, available_fen: int, 
             low += VOLUME_STEP_ML  # a fen of rounding may let one more step fit
         return low
 
-    high = _ceiling(unit_price_fen, available_fen, coupon)
-    threshold = _first_volume_worth(unit_price_fen, coupon.min_spend_fen, high)
-    above = largest(threshold, high) if threshold <= high else None
+    threshold = _first_volume_worth(unit_price_fen, coupon.min_spend_fen, MAX_VOLUME_ML)
+    # Below the threshold the amount to pay stops at the amount placed: search up to it.
+    high = max(_ceiling(unit_price_fen, available_fen, coupon), threshold)
+    above = largest(threshold, high) if threshold <= MAX_VOLUME_ML else None
     if above is not None:
         return above
     return largest(0, max(threshold - VOLUME_STEP_ML, 0)) or 0

@@ -215,7 +215,9 @@ def max_volume_ml(order: Order, rules: dict | None = None) -> int:
     available, price = available_fen(order), order.unit_price_fen
     rule = coupon_rule(order, rules)
     if rule is not None:
-        return stacking.max_volume_ml(order.list_price_fen, price, available, rule)
+        return stacking.max_volume_ml(
+            order.list_price_fen, price, available, rule, order.amount_fen
+        )
     volume = available * 1000 // price // 10 * 10  # fits: its exact amount is <= available
     while amount_for_volume(price, volume + 10) <= available:
         volume += 10  # rounding half-up to the fen may let one more step fit
@@ -232,7 +234,8 @@ def price_fueling(order: Order, dispensed_ml: int) -> Fueling:
     if rule is None:
         dispensed_fen = amount_for_volume(order.unit_price_fen, dispensed_ml)
     else:  # the coupon on the fuel dispensed, not on the preset (docs/coupons.md)
-        bill = stacking.for_litres(order.list_price_fen, order.unit_price_fen, dispensed_ml, rule)
+        prices = order.list_price_fen, order.unit_price_fen
+        bill = stacking.dispensed(*prices, dispensed_ml, rule, order.amount_fen)
         dispensed_fen, coupon_fen = bill.pay_fen, bill.coupon_fen
     available = available_fen(order)
     if dispensed_fen > available:

@@ -140,6 +140,24 @@ window.Jiayou = window.Jiayou || {};
     return n - q * 1000 >= 500 ? q + 1 : q;
   };
 
+  /* n / d rounded half up (n >= 0), as services/platform/money.py's round_half_up. */
+  J.roundHalfUp = function (n, d) {
+    const q = Math.floor(n / d);
+    return 2 * (n - q * d) >= d ? q + 1 : q;
+  };
+
+  /* What the order's coupon takes off fuel worth valueFen (volumeMl): the offline estimate,
+     as services/marketing/stacking.py's coupon_off (the server's figures win). */
+  J.couponOff = function (rule, valueFen, volumeMl) {
+    if (!rule || valueFen < rule.min_spend_fen || valueFen <= 1) return 0;
+    let off;
+    if (rule.kind === "amount_off") off = rule.off_fen;
+    else if (rule.kind === "percent_off") off = J.roundHalfUp(valueFen * (100 - rule.pay_percent), 100);
+    else off = J.roundHalfUp(rule.per_litre_fen * volumeMl, 1000);
+    if (rule.max_off_fen !== null && rule.max_off_fen !== undefined) off = Math.min(off, rule.max_off_fen);
+    return Math.max(0, Math.min(off, valueFen - 1));
+  };
+
   J.fact = function (list, term, value, className) {
     const dt = document.createElement("dt");
     dt.textContent = term;

@@ -160,9 +160,13 @@
     if (ml > 0) schedulePreview(ml);
   }
 
-  /* As pickup.price_fueling does it on the server. */
+  /* As pickup.price_fueling does it on the server: the litres at the order's price, less the
+     coupon's saving on them (services/marketing/stacking.py, dispensed). */
   function localPreview(ml) {
-    const amount = J.amountForVolume(order.unit_price_fen, ml);
+    const value = J.amountForVolume(order.unit_price_fen, ml);
+    let amount = value - J.couponOff(order.coupon, value, ml);
+    // Short of the coupon's minimum spend: never more than was paid (stacking.dispensed).
+    if (order.coupon && value < order.coupon.min_spend_fen) amount = Math.min(value, order.paid_fen);
     const available = order.available_fen;
     if (amount > available) {
       return J.setError(

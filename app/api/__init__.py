@@ -45,6 +45,7 @@ from app.api import (  # noqa: E402, F401  (registers routes)
     members,
     notices,
     notify,
+    order_coupons,
     orders,
     points,
     profile,

@@ -4,6 +4,16 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, RootModel, field_validator, model_validator
 
+from app.api.checkout_schemas import (
+    BILL_EXAMPLE,
+    COUPON_ID_DESCRIPTION,
+    ORDER_COUPON_EXAMPLE,
+    ORDER_RULES,
+    BillOut,
+    CouponId,
+    OrderCouponOut,
+    preset_matches_mode,
+)
 from app.api.tier_schemas import PricingOut
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.models.order import ORDER_STATUSES
@@ -33,31 +43,21 @@ def plate_rules(value: str | None) -> str | None:
         raise ValueError(err.message) from None
 
 
-# What the document says of the fields that depend on each other (the validator below enforces it).
-ORDER_RULES = {
-    "allOf": [
-        {
-            "if": {"properties": {"mode": {"const": "amount"}}, "required": ["mode"]},
-            "then": {"properties": {"amount_fen": {"type": "integer"}}, "required": ["amount_fen"]},
-        },
-        {
-            "if": {"properties": {"mode": {"const": "volume"}}, "required": ["mode"]},
-            "then": {"properties": {"volume_ml": {"type": "integer"}}, "required": ["volume_ml"]},
-        },
-        {
-            "anyOf": [
-                {"properties": {"fuel": {"type": "string"}}, "required": ["fuel"]},
-                {"properties": {"nozzle": {"type": "integer"}}, "required": ["nozzle"]},
-            ]
-        },
-    ]
-}
 PLACE_EXAMPLES = [
     {"station_id": 1, "fuel": "92", "mode": "amount", "amount_fen": 20000, "plate": "云A12345"},
     {"station_id": 1, "nozzle": 2, "mode": "volume", "volume_ml": 30000},
     {"station_id": 1, "fuel": "0", "mode": "fill_up", "plate": "云AD12345"},
     {"station_id": 1, "fuel": "92", "mode": "amount", "amount_fen": 20000, "pay_with": "wallet"},
     {"station_id": 1, "nozzle": 2, "mode": "fill_up", "pay_with": "wechat"},
+    {
+        "station_id": 1,
+        "fuel": "92",
+        "mode": "amount",
+        "amount_fen": 20000,
+        "coupon_id": 501,
+        "expected_amount_fen": 19000,
+        "pay_with": "wallet",
+    },
 ]
 
 
@@ -71,6 +71,8 @@ class PlaceOrderRequest(Request):
         "精确到 0.01 升（以毫升计，10 毫升一档）",
         "plate": PLATE_MESSAGE,
         "pay_with": "支付方式应为 wallet（钱包）或 wechat（微信支付），不付款则不填",
+        "coupon_id": '优惠券应为券的编号（整数），不用券则不填或填 "none"',
+        "expected_amount_fen": "确认的应付金额应为整数分（如 19000 即 190 元）",
     }
 
     station_id: JsonInt = Field(ge=1, le=MAX_ID, title="油站", examples=[1])
@@ -119,17 +121,25 @@ class PlaceOrderRequest(Request):
         "不填则只下单，答订单本身",
     )
 
-    _plate = field_validator("plate")(plate_rules)
+    coupon_id: CouponId | Literal["none"] | None = Field(
+        None, title="优惠券", description=COUPON_ID_DESCRIPTION
+    )
+    expected_amount_fen: JsonInt | None = Field(
+        None,
+        ge=1,
+        le=MAX_ORDER_RANGE_FEN[1],
+        title="确认的应付金额",
+        description="车主在页面上看到并确认的应付金额（GET /orders/coupons 的 pay_fen，不用券为 "
+        f"pricing.pay_fen），{FEN}。填了而服务器此刻算出的应付不同（油价刚调整、券刚失效）时"
+        "答 409 price_changed，不下单；不填则不核对",
+    )
 
-    @model_validator(mode="after")
-    def preset_matches_mode(self):
-        if self.mode == "amount" and self.amount_fen is None:
-            raise ValueError("按金额加油，请填写加油金额")
-        if self.mode == "volume" and self.volume_ml is None:
-            raise ValueError("按升数加油，请填写升数")
-        if self.fuel is None and self.nozzle is None:
-            raise ValueError("请选择油品或油枪")
-        return self
+    _plate = field_validator("plate")(plate_rules)
+    _rules = model_validator(mode="after")(preset_matches_mode)
+
+    @property
+    def chosen_coupon(self) -> int | None:
+        return None if self.coupon_id == "none" else self.coupon_id
 
 
 class PayRequest(Request):
@@ -216,9 +226,11 @@ ORDER_EXAMPLE = {
         "saving_fen": None,
         "note": "",
     },
-    "amount_fen": 20000,
+    "amount_fen": 19000,
+    "bill": BILL_EXAMPLE,
+    "coupon": ORDER_COUPON_EXAMPLE,
     "payment_method": "wallet",
-    "paid_fen": 20000,
+    "paid_fen": 19000,
     "refunded_fen": 0,
     "dispensed_ml": None,
     "dispensed_fen": None,
@@ -256,14 +268,19 @@ class OrderOut(Schema):
     unit_price_fen: int = Field(description="本单成交单价（分/升），会员享直降")
     member_price_applied: bool
     pricing: PricingOut = Field(description="单价的由来：挂牌价、会员价、等级优惠和节省")
-    amount_fen: int = Field(description=f"应付金额，{FEN}")
+    amount_fen: int = Field(description=f"应付金额（已减优惠券），{FEN}")
+    bill: BillOut = Field(
+        description="价格明细：挂牌价金额、会员价和等级优惠、油款、优惠券减免、应付；"
+        "加油前按预设，加油后按实加（final）"
+    )
+    coupon: OrderCouponOut | None = Field(description="本单使用的优惠券；没有用券为 null")
     payment_method: Literal["wechat", "wallet", "cash", "pos", "terminal"] | None = Field(
         description="cash/pos/terminal：在油站柜台以现金、银行卡或收款终端付款（出示会员码）"
     )
     paid_fen: int
     refunded_fen: int
     dispensed_ml: int | None
-    dispensed_fen: int | None
+    dispensed_fen: int | None = Field(description=f"实加油款（已减优惠券），{FEN}")
     pickup: PickupOut | None = Field(description="已支付、未加油时的取油码")
     refunds: list[RefundOut]
     created_at: str = Field(description=ISO)

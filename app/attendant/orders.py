@@ -1,5 +1,7 @@
 """The paid order behind a scanned QR, a preview of a pump reading, and confirming it."""
 
+from dataclasses import asdict
+
 from flask_login import current_user
 
 from app.attendant import bp
@@ -33,12 +35,15 @@ TOKEN_ERRORS = (
 )
 
 
-def order_json(order: Order) -> dict:
+def order_json(order: Order, rules: dict | None = None) -> dict:
+    """rules: the coupons' rules of a list of orders (redeeming.rules_of), read here if None."""
+    rule = pickup.coupon_rule(order, rules)
     return {
         **order_basics(order),
-        "fill_up_cap_fen": order.amount_fen if order.mode == "fill_up" else None,
+        "fill_up_cap_fen": order.amount_fen + order.coupon_fen if order.mode == "fill_up" else None,
         "available_fen": pickup.available_fen(order),
-        "max_volume_ml": pickup.max_volume_ml(order),
+        "max_volume_ml": pickup.max_volume_ml(order, {order.coupon_id: rule}),
+        "coupon": asdict(rule) if rule else None,
         "member_nickname": order.member.nickname,
     }
 
@@ -48,6 +53,7 @@ def fueling_json(order: Order, fueling: pickup.Fueling) -> dict:
         "order": order_json(order),
         "dispensed_ml": fueling.dispensed_ml,
         "dispensed_fen": fueling.dispensed_fen,
+        "coupon_fen": fueling.coupon_fen,
         "refund_fen": fueling.refund_fen,
     }
 

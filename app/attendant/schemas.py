@@ -124,6 +124,7 @@ PICKUP_EXAMPLE = {
     "refunded_fen": 0,
     "available_fen": 20000,
     "max_volume_ml": 26730,
+    "coupon": None,
     "dispensed_ml": None,
     "dispensed_fen": None,
     "paid_at": "2026-03-08T18:02:40+08:00",
@@ -142,6 +143,20 @@ LIVE_EXAMPLE = {
     **PICKUP_EXAMPLE,
     "token_sha256": "9f2c1e0b7a4d3c2b1a09f8e7d6c5b4a392817065f4e3d2c1b0a9f8e7d6c5b4a3",
 }
+
+
+class CouponRuleOut(Schema):
+    """A coupon's rule as marketing.stacking applies it to the litres dispensed: nothing below
+    min_spend_fen (on the litres at the order's price); amount_off takes off_fen, percent_off
+    (100 - pay_percent) % of it, per_litre per_litre_fen per litre, each rounded half-up to the
+    fen once, at most max_off_fen, and always leaving at least 1 fen to pay."""
+
+    kind: Literal["amount_off", "percent_off", "per_litre"]
+    off_fen: int | None
+    pay_percent: int | None
+    per_litre_fen: int | None
+    max_off_fen: int | None
+    min_spend_fen: int
 
 
 class PickupOrder(Schema):
@@ -164,7 +179,12 @@ class PickupOrder(Schema):
     paid_fen: int
     refunded_fen: int
     available_fen: int = Field(description=f"可加油金额 = 实付 - 已退，{FEN}")
-    max_volume_ml: int = Field(description="可加油金额内最多能加的升数（毫升，10 毫升一档）")
+    max_volume_ml: int = Field(
+        description="可加油金额内最多能加的升数（毫升，10 毫升一档；有优惠券时按券减免后计）"
+    )
+    coupon: CouponRuleOut | None = Field(
+        description="司机用的优惠券的规则（离线时按它预计金额，与服务器同一算法）；没有用券为 null"
+    )
     dispensed_ml: int | None
     dispensed_fen: int | None
     paid_at: str | None = Field(description="支付时间（北京时间，ISO 8601）")
@@ -279,11 +299,17 @@ class ConfirmRequest(Request):
 
 class FuelingOut(Schema):
     dispensed_ml: int
-    dispensed_fen: int = Field(description=f"按实际单价计的加油金额，{FEN}")
+    dispensed_fen: int = Field(description=f"按实际单价计、已减优惠券的加油金额，{FEN}")
+    coupon_fen: int = Field(description=f"司机的优惠券按实加升数减免的金额，{FEN}；没有用券为 0")
     refund_fen: int = Field(description=f"结算后退给司机的差额，{FEN}")
 
 
-FUELING_EXAMPLE = {"dispensed_ml": 25000, "dispensed_fen": 18700, "refund_fen": 1300}
+FUELING_EXAMPLE = {
+    "dispensed_ml": 25000,
+    "dispensed_fen": 18700,
+    "coupon_fen": 0,
+    "refund_fen": 1300,
+}
 
 
 class PreviewResponse(FuelingOut):

@@ -139,6 +139,8 @@ LABELS = {
     "change_fen": "找零",
     "reference": "参考号",
     "member": "会员",
+    "coupon": "优惠券",
+    "coupon_fen": "优惠券减免",
     "copy": "第几次打印",
     "reprint": "重打",
 }

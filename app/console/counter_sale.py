@@ -38,7 +38,7 @@ def _nozzles(station) -> list[dict]:
 
 def _form() -> dict:
     """The form as typed, for showing it again."""
-    names = ("nozzle", "entered", "shown", "code", "method", "received", "reference")
+    names = ("nozzle", "entered", "shown", "code", "method", "received", "reference", "coupon")
     values = {name: (request.form.get(name) or "").strip() for name in names}
     values["terminal_app"] = request.form.get("terminal_app") or "wechat"
     values["entered"] = values["entered"] or "litres"
@@ -70,6 +70,15 @@ def _received(form: dict, errors: dict) -> int | None:
     except ValueError as err:
         errors["received"] = str(err)
         return None
+
+
+def _coupon(form: dict, quoting: bool) -> sale_quote.CouponChoice:
+    """The coupon chosen on the form: an id, "none", or nothing chosen yet (the live figures
+    then preselect the member's best; a sale records only a coupon the cashier saw chosen)."""
+    chosen = form["coupon"]
+    if chosen.isdigit():
+        return int(chosen)
+    return "best" if quoting and chosen != "none" else None
 
 
 def _page(station_id, form: dict, errors: dict, status: int = 200):
@@ -124,9 +133,15 @@ def counter_sale_quote():
                 errors["code"] = "会员码无效或已失效，请让车主刷新后重新出示"
         if form["nozzle"] and (volume_ml or amount_fen):
             nozzle = int(form["nozzle"]) if form["nozzle"].isdigit() else -1
-            priced = sale_quote.quote(
-                station, nozzle, volume_ml=volume_ml, amount_fen=amount_fen, member=member
-            )
+            figures = {"volume_ml": volume_ml, "amount_fen": amount_fen, "member": member}
+            choice = _coupon(form, True) if member else None
+            try:
+                priced = sale_quote.quote(station, nozzle, coupon=choice, **figures)
+            except Invalid as err:
+                if "coupon" not in err.fields:
+                    raise
+                errors["coupon"] = err.fields["coupon"]  # another member's, or used meanwhile
+                priced = sale_quote.quote(station, nozzle, coupon="best", **figures)
     except Invalid as err:
         errors.update(_errors_of(err))
     except member_code.CodeLocked as err:
@@ -161,6 +176,7 @@ def counter_sale_record():
                 payment,
                 volume_ml=volume_ml,
                 amount_fen=amount_fen,
+                coupon=_coupon(form, False),
             )
         except Invalid as err:
             errors = _errors_of(err)

@@ -65,6 +65,12 @@ CODES: dict[str, tuple[int, str]] = {
         409,
         "兑换商品已下架、未开始或已结束兑换，或其加油券已发完、停发（message 说明原因）",
     ),
+    "coupon_unusable": (
+        409,
+        "所选优惠券不能用于本单（message 说明原因：不存在、已使用、正用于另一笔订单、已过期、"
+        "不适用该油站或油品、未到使用门槛）",
+    ),
+    "price_changed": (409, "应付金额与车主确认的不同（油价或优惠刚变化），未下单，请确认新金额"),
     "vehicle_limit": (409, "车辆已达上限（5 辆），须先删除一辆"),
     "plate_taken": (409, "该车牌已在当前会员的车辆中"),
     "idempotency_key_reused": (409, "同一个 Idempotency-Key 已用于不同的请求"),

@@ -34,6 +34,7 @@ COUPON_SOURCES = {
     "points": "积分兑换",
     "staff": "油站发放",
 }
+ON_ORDER = text("status IN ('held', 'used')")
 GIFT_EVENTS = {"join": "新会员注册", "topup": "充值套餐到账"}
 
 
@@ -131,10 +132,12 @@ class CouponTemplateStation(db.Model):
 
 
 class Coupon(db.Model):
-    """One coupon issued to one member. available -> held (on an order at checkout) -> used;
-    held -> available again when the order is cancelled (returned_at stamped), used ->
-    available when the order is refunded if the checkout's rules say so; available -> expired
-    past valid_until; available -> voided by staff with a reason.
+    """One coupon issued to one member. available -> held (placed on an order) -> used (the
+    order paid; a walk-in sale goes straight to used); held or used -> given back (returned_at
+    stamped: available, or expired if past valid_until) when the order is cancelled, expires
+    unpaid or is refunded in full before fuelling, or when it took nothing off the fuel
+    dispensed; available -> expired past valid_until; available -> voided by staff with a
+    reason. docs/coupons.md has the rules.
 
     seq numbers a member's coupons of one template (1, 2, ...): UNIQUE (template, member, seq)
     lets the database decide the per-member limit, since a claim may only take a seq up to the
@@ -159,6 +162,17 @@ class Coupon(db.Model):
             name="void_reasoned",
         ),
         CheckConstraint("discount_fen IS NULL OR discount_fen >= 0", name="discount_not_negative"),
+        CheckConstraint(
+            "status NOT IN ('held', 'used') OR discount_fen IS NOT NULL", name="discount_on_order"
+        ),
+        # One coupon per order: no two coupons held or used on the same order.
+        Index(
+            "uq_coupon_order",
+            "order_id",
+            unique=True,
+            postgresql_where=ON_ORDER,
+            sqlite_where=ON_ORDER,
+        ),
         Index("ix_coupon_member", "member_id", "status", "valid_until"),
         Index("ix_coupon_template", "template_id", "id"),
         Index("ix_coupon_chain", "chain_id", "id"),
@@ -186,7 +200,9 @@ class Coupon(db.Model):
     # Copied (fixed) or computed (relative) when issued: a later edit changes no coupon.
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)  # exclusive
-    # Checkout (a later phase): the order it is held on or was used by, and what it took off.
+    # Checkout (marketing.checkout): the order it is held on or was used by, and what it takes
+    # off (as placed; what it took off the fuel dispensed once the order is settled). Cleared
+    # when it is given back (returned_at).
     order_id: Mapped[int | None] = mapped_column(ForeignKey("fuel_order.id"))
     discount_fen: Mapped[int | None]
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

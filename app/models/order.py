@@ -52,6 +52,7 @@ LIST_COLUMNS = (
     "refunded_fen",
     "dispensed_ml",
 )
+LIVE_COUPON = text("coupon_id IS NOT NULL AND status IN ('created', 'paid', 'fueled')")
 NEEDS_FOLLOWUP = text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
 
 
@@ -68,6 +69,16 @@ class Order(db.Model):
         CheckConstraint("paid_fen >= 0 AND paid_fen <= amount_fen", name="paid_range"),
         CheckConstraint("refunded_fen >= 0 AND refunded_fen <= paid_fen", name="refund_range"),
         CheckConstraint("dispensed_fen IS NULL OR dispensed_fen <= paid_fen", name="dispensed"),
+        # A coupon's saving is never negative, and only on an order holding a coupon; what it
+        # took off the fuel dispensed is set with the fuelling (marketing.checkout).
+        CheckConstraint(
+            "coupon_fen >= 0 AND (coupon_id IS NOT NULL OR coupon_fen = 0)", name="coupon_saving"
+        ),
+        CheckConstraint(
+            "dispensed_coupon_fen IS NULL OR (dispensed_coupon_fen >= 0"
+            " AND coupon_id IS NOT NULL AND dispensed_fen IS NOT NULL)",
+            name="dispensed_coupon",
+        ),
         CheckConstraint(
             "bonus_paid_fen >= 0 AND bonus_paid_fen <= paid_fen", name="bonus_paid_range"
         ),
@@ -77,6 +88,15 @@ class Order(db.Model):
         ),
         CheckConstraint("tier_cut_fen >= 0", name="tier_cut_not_negative"),
         Index("ix_fuel_order_member_id_id", "member_id", "id"),
+        # A coupon is on one live order at most (the coupon's own compare-and-set decides it
+        # first; this is the backstop).
+        Index(
+            "uq_fuel_order_live_coupon",
+            "coupon_id",
+            unique=True,
+            postgresql_where=LIVE_COUPON,
+            sqlite_where=LIVE_COUPON,
+        ),
         Index("ix_fuel_order_station_status", "station_id", "status"),
         Index("ix_fuel_order_status_expires", "status", "expires_at"),
         # The console's orders list, newest first, of a station and of the chain. The station's
@@ -124,7 +144,16 @@ class Order(db.Model):
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tier.id", ondelete="SET NULL"))
     tier_cut_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     pricing_note: Mapped[str] = mapped_column(String(100), default="", server_default="")
-    amount_fen: Mapped[int]  # to pay: the preset amount, the preset volume's price, or the cap
+    # To pay: the fuel's value (the preset amount, the preset volume's price, or the fill-up
+    # cap) less coupon_fen.
+    amount_fen: Mapped[int]
+    # The coupon the order holds or held (marketing.checkout) and what it takes off the fuel
+    # as placed; dispensed_coupon_fen what it took off the fuel dispensed (set when fuelled).
+    coupon_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coupon.id", use_alter=True, name="fk_fuel_order_coupon_id_coupon")
+    )
+    coupon_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    dispensed_coupon_fen: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(10), default="created")
     payment_method: Mapped[str | None] = mapped_column(String(10))
     paid_fen: Mapped[int] = mapped_column(default=0)
@@ -134,7 +163,7 @@ class Order(db.Model):
     bonus_paid_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     bonus_refunded_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     dispensed_ml: Mapped[int | None]
-    dispensed_fen: Mapped[int | None]  # at unit_price_fen
+    dispensed_fen: Mapped[int | None]  # at unit_price_fen, less dispensed_coupon_fen: charged
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

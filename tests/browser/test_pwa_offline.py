@@ -1,12 +1,15 @@
 """The handheld offline in Chromium: confirm an order it already received, see 待同步, and the
 server applies it exactly once when the network returns; a conflict is shown, never lost."""
 
+from dataclasses import asdict
+
 from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import AuditLog, PickupToken
+from app.services.marketing.stacking import CouponRule, coupon_off
 from app.services.platform.money import amount_for_volume
-from tests.attendant.conftest import reload
+from tests.attendant.conftest import paid_order, reload
 from tests.browser.pwa import (  # noqa: F401  (fixtures)
     doc_shot,
     key_in,
@@ -17,7 +20,9 @@ from tests.browser.pwa import (  # noqa: F401  (fixtures)
     second_phone_fixture,
     sign_in,
 )
-from tests.money.helpers import assert_ledger_ok, run_jobs
+from tests.factories import make_member
+from tests.marketing.checkout_helpers import give
+from tests.money.helpers import assert_ledger_ok, credit_wallet, run_jobs
 
 
 def confirmations_of(order) -> int:
@@ -132,3 +137,49 @@ def test_the_browser_rounds_amounts_as_the_server_does(phone):
     phone.goto("/pwa/")
     answers = phone.evaluate("cs => cs.map(([p, ml]) => Jiayou.amountForVolume(p, ml))", cases)
     assert answers == [amount_for_volume(p, ml) for p, ml in cases]
+
+
+def test_the_browser_takes_a_coupon_off_as_the_server_does(phone):
+    rules = [
+        CouponRule("amount_off", off_fen=1000, min_spend_fen=10_000),
+        CouponRule("amount_off", off_fen=500),
+        CouponRule("percent_off", pay_percent=95, max_off_fen=2000, min_spend_fen=10_000),
+        CouponRule("percent_off", pay_percent=88, max_off_fen=1),
+        CouponRule("per_litre", per_litre_fen=30),
+        CouponRule("per_litre", per_litre_fen=333, max_off_fen=700, min_spend_fen=1),
+    ]
+    cases = [
+        (asdict(rule), amount_for_volume(p, ml), ml)
+        for rule in rules
+        for p in (1, 748, 1999)
+        for ml in (10, 990, 13_370, 41_370, 99_990)
+    ]
+    phone.goto("/pwa/")
+    answers = phone.evaluate("cs => cs.map(([r, v, ml]) => Jiayou.couponOff(r, v, ml))", cases)
+    assert answers == [coupon_off(CouponRule(**r), v, ml) for r, v, ml in cases]
+
+
+def test_orders_with_a_coupon_are_confirmed_offline_at_their_price(phone, world):
+    member = make_member(world.chain, openid="o-coupon-offline")
+    credit_wallet(member, 100_000)
+    orders = []
+    for amount in (20000, 10000):  # 满100减10: 190.00 and 90.00 元 paid
+        coupon = give(world, member)
+        how = {"nozzle": 1, "mode": "amount", "amount_fen": amount, "coupon_id": coupon.id}
+        orders.append(paid_order(world, member, **how))
+    db.session.commit()
+    (order, token), (short, short_token) = orders
+    assert (order.paid_fen, short.paid_fen) == (19_000, 9_000)
+    sign_in(phone)
+    expect(row_of(phone, short)).to_be_visible()
+    confirm_offline(phone, token, "26.70")  # 199.72 元 of fuel: over 190 元 without the coupon
+    expect(phone.locator("#queue li")).to_contain_text("预计 ¥189.72")
+    # 99.93 元 of fuel, short of 100: no 满减, but never more than the 90 元 paid.
+    confirm_offline(phone, short_token, "13.36")
+    expect(phone.locator("#queue li").nth(1)).to_contain_text("预计 ¥90.00")
+    phone.context.set_offline(False)
+    expect(phone.locator("#queue-box")).to_be_hidden()
+    assert (reload(order).dispensed_fen, reload(order).dispensed_coupon_fen) == (18_972, 1_000)
+    assert (reload(short).dispensed_fen, reload(short).dispensed_coupon_fen) == (9_000, 993)
+    run_jobs()
+    assert_ledger_ok()

@@ -12,7 +12,7 @@ from app.services.marketing import banners, content_cache, notices
 from app.services.marketing.banners import BannerFields
 from app.services.marketing.notices import AnnouncementFields
 from app.services.platform import clock
-from tests.api.conftest import driver  # noqa: F401
+from tests.api.conftest import api, driver  # noqa: F401
 from tests.conftest import REDIS_URL
 from tests.console.conftest import as_staff, console  # noqa: F401
 

@@ -89,12 +89,22 @@ class Receipt:
         return self.order.dispensed_fen or self.order.amount_fen
 
     @property
+    def coupon_fen(self) -> int:
+        """What the coupon took off (as placed until the fuel is dispensed; nothing once an
+        order ends without fuel and gives its coupon back)."""
+        if self.order.status in ("cancelled", "expired"):
+            return 0
+        if self.order.dispensed_ml is not None:
+            return self.order.dispensed_coupon_fen or 0
+        return self.order.coupon_fen
+
+    @property
     def saving_fen(self) -> int:
         """What the member price and tier saved against the list price."""
         if not self.volume_ml or self.order.unit_price_fen >= self.order.list_price_fen:
             return 0
         at_list = amount_for_volume(self.order.list_price_fen, self.volume_ml)
-        return max(at_list - self.amount_fen, 0)
+        return max(at_list - self.amount_fen - self.coupon_fen, 0)
 
     @property
     def method_name(self) -> str:

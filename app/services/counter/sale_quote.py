@@ -1,14 +1,18 @@
 """What a walk-in sale costs before it is recorded: the station and nozzle, the price in force
-now (member price and tier cut when a member is identified), and litres or amount worked out as
-a pump does (half-up: litres x price to the fen; amount / price to 0.01 L)."""
+now (member price and tier cut when a member is identified), litres or amount worked out as a
+pump does (half-up: litres x price to the fen; amount / price to 0.01 L), and a coupon of the
+member's on it (the best unless the cashier chose another or none). The figures are
+marketing.stacking's, as for orders placed on the phone."""
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from app.models import Member, Staff
 from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import StationEntry
+from app.services.marketing import redeeming, stacking
 from app.services.members.tier_pricing import TierPrice, tier_price
 from app.services.orders.placing import (
     MAX_VOLUME_ML,
@@ -18,7 +22,6 @@ from app.services.orders.placing import (
     resolve_fuel,
 )
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
-from app.services.platform.money import amount_for_volume, round_half_up
 from app.services.staff.access import visible_station_ids
 
 SALE_ROLES = ("cashier", "manager")
@@ -40,13 +43,6 @@ def parse_litres(text: str | None) -> int | None:
     return int(value * 1000)
 
 
-def litres_for_amount(unit_price_fen: int, amount_fen: int) -> int:
-    """The litres a pump shows when it stops at a preset amount: amount / price, half-up to
-    0.01 L (in ml). The amount charged stays the one shown: price x litres shown can differ
-    from it by a fen, as on the pump."""
-    return round_half_up(amount_fen * 100, unit_price_fen) * VOLUME_STEP_ML
-
-
 @dataclass(frozen=True)
 class Quote:
     """A sale as priced now: what the page shows live and the sale records."""
@@ -61,14 +57,33 @@ class Quote:
     member_price_applied: bool
     tier: TierPrice
     volume_ml: int
-    amount_fen: int
+    amount_fen: int  # to pay: the litres at unit_price_fen, less the coupon
     at_list_fen: int  # what the litres cost at the list price (revenue)
     entered: str  # "litres" or "amount": which figure the cashier typed
     member: Member | None
+    coupon: redeeming.Option | None = None  # the member's coupon on this sale
+    options: tuple[redeeming.Option, ...] = ()  # the member's coupons for it, usable first
+
+    @property
+    def coupon_fen(self) -> int:
+        return self.coupon.saving_fen if self.coupon else 0
+
+    @property
+    def value_fen(self) -> int:
+        """The litres at unit_price_fen (what the pump shows for the driver's price)."""
+        return self.amount_fen + self.coupon_fen
 
     @property
     def saving_fen(self) -> int:
         return self.at_list_fen - self.amount_fen
+
+    @property
+    def usable(self) -> list[redeeming.Option]:
+        return [option for option in self.options if option.usable]
+
+
+# Which coupon a sale takes: the member's best for it, none, or the one with this id.
+CouponChoice = Literal["best"] | int | None
 
 
 def sale_station(actor: Staff, station_id: int | None) -> StationEntry:
@@ -92,9 +107,12 @@ def quote(
     volume_ml: int | None = None,
     amount_fen: int | None = None,
     member: Member | None = None,
+    coupon: CouponChoice = None,
 ) -> Quote:
     """Price a sale at the price in force now: amount = litres x unit price half-up to the
-    fen (litres typed), or litres = amount / unit price half-up to 0.01 L (amount typed)."""
+    fen (litres typed), or litres = amount / unit price half-up to 0.01 L (amount typed); then
+    the member's coupon (coupon: "best", None for none, or a coupon id: Invalid naming the field
+    `coupon` when that one cannot be used on this sale)."""
     if nozzle_number is None:
         raise Invalid({"nozzle": "请选择油枪"})
     fuel, nozzle = resolve_fuel(station, None, nozzle_number)
@@ -104,24 +122,30 @@ def quote(
     qualifies = member is not None and member_qualifies(member)
     base = price.member_price_fen if qualifies else price.list_price_fen
     tiered = tier_price(member, fuel.fuel_id, base, qualifies) if member else TierPrice(base)
-    unit = tiered.unit_price_fen
     limit = station.max_order_fen
+    priced = {"member_price_fen": base, "tier_cut_fen": tiered.tier_cut_fen}
     if volume_ml is not None:
         if volume_ml <= 0 or volume_ml % VOLUME_STEP_ML or volume_ml > MAX_VOLUME_ML:
             raise Invalid({"litres": "升数最多两位小数（与加油机显示一致）"})
-        amount, entered = amount_for_volume(unit, volume_ml), "litres"
-        if not MIN_AMOUNT_FEN <= amount <= limit:
+        bill, entered = (
+            stacking.price(price.list_price_fen, volume_ml=volume_ml, **priced),
+            "litres",
+        )
+        if not MIN_AMOUNT_FEN <= bill.value_fen <= limit:
             raise Invalid({"litres": f"金额应在 1 元到 {limit // 100} 元之间，请核对升数"})
     elif amount_fen is not None:
         if not MIN_AMOUNT_FEN <= amount_fen <= limit:
             raise Invalid({"amount": f"金额应在 1 元到 {limit // 100} 元之间"})
-        amount, entered = amount_fen, "amount"
-        volume_ml = litres_for_amount(unit, amount)
+        bill, entered = (
+            stacking.price(price.list_price_fen, amount_fen=amount_fen, **priced),
+            "amount",
+        )
     else:
         raise Invalid({"litres": "请输入加油机显示的升数或金额"})
-    at_list = amount
-    if unit != price.list_price_fen:
-        at_list = max(amount_for_volume(price.list_price_fen, volume_ml), amount)
+    options = tuple(redeeming.options(member, station.id, fuel.fuel_id, bill)) if member else ()
+    chosen = _chosen(options, coupon)
+    if chosen is not None:
+        bill = chosen.breakdown
     return Quote(
         nozzle_number=nozzle_number,
         nozzle_id=nozzle.id,
@@ -129,12 +153,28 @@ def quote(
         fuel_name=fuel.name,
         price_id=price.id,
         list_price_fen=price.list_price_fen,
-        unit_price_fen=unit,
+        unit_price_fen=bill.unit_price_fen,
         member_price_applied=qualifies and base < price.list_price_fen,
         tier=tiered,
-        volume_ml=volume_ml,
-        amount_fen=amount,
-        at_list_fen=at_list,
+        volume_ml=bill.volume_ml,
+        amount_fen=bill.pay_fen,
+        at_list_fen=bill.at_list_fen,
         entered=entered,
         member=member,
+        coupon=chosen,
+        options=options,
     )
+
+
+def _chosen(options, coupon: CouponChoice) -> redeeming.Option | None:
+    if coupon is None:
+        return None
+    usable = [option for option in options if option.usable]
+    if coupon == "best":
+        return usable[0] if usable else None
+    for option in options:
+        if option.coupon.id == coupon:
+            if not option.usable:
+                raise Invalid({"coupon": f"该优惠券不能用于本单：{option.reason}"})
+            return option
+    raise Invalid({"coupon": "该优惠券不可用（不是该会员的、已使用或已过期），请重新选择"})

@@ -1,14 +1,16 @@
 """收银: a walk-in sale recorded by the cashier for a driver without the app.
 
 The cashier picks the nozzle and types the litres or the amount the pump shows; the server
-prices it at the price in force now (the member price and the tier cut when the driver shows
-the member code) and computes the other figure as a pump does (see `quote`). The sale is one
-transaction: a settled order (channel 'counter'), its CounterSale (how it was paid), one ledger
-transaction and an audit entry; then the settlement hook every settled order goes through.
+prices it at the price in force now (the member price, the tier cut and a coupon of the
+member's when the driver shows the member code) and computes the other figure as a pump does
+(see `quote`). The sale is one transaction: a settled order (channel 'counter'), its CounterSale
+(how it was paid), the coupon used (compare-and-set available -> used), the ledger postings and
+an audit entry; then the settlement hook every settled order goes through.
 
 Accounts: cash -> the station's cash_drawer, bank card -> card_clearing, WeChat/Alipay on the
 station's terminal -> terminal_clearing, the member's wallet -> member_wallet / member_bonus
-(principal first); revenue at list price, the member cut as promotion expense."""
+(principal first); revenue at list price, the member cut and the coupon as promotion expense
+(the coupon's in a coupon.discount transaction of its own, as settlement books it)."""
 
 import re
 import secrets
@@ -22,14 +24,15 @@ from app.models.base import insert_unless_exists, utcnow
 from app.services import ledger
 from app.services.catalogue.entries import StationEntry
 from app.services.counter import shifts
-from app.services.counter.sale_quote import Quote, quote, sale_station
+from app.services.counter.sale_quote import CouponChoice, Quote, quote, sale_station
 from app.services.ledger import InsufficientBalance, Leg, WalletFrozen
+from app.services.marketing import redeeming
 from app.services.members import member_code, wallet_split
 from app.services.orders import statements
 from app.services.orders.placing import (
     new_order_no,
 )
-from app.services.payments.settlement import after_settlement
+from app.services.payments.settlement import after_settlement, book_coupon
 from app.services.platform import audit
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.money import fen_to_yuan
@@ -101,10 +104,12 @@ def record_sale(
     *,
     volume_ml: int | None = None,
     amount_fen: int | None = None,
+    coupon: CouponChoice = None,
 ) -> CounterSale:
     """Record a walk-in sale in one transaction (see the module's docstring); the same
     sale_key again returns the first sale. A member code, if given, is used up only when the
-    sale goes through. Invalid names the field at fault; nothing is saved then."""
+    sale goes through; coupon: which of the member's coupons the sale takes ("best", None for
+    none, or an id). Invalid names the field at fault; nothing is saved then."""
     station = sale_station(actor, station_id)
     if not _SALE_KEY.fullmatch(sale_key or ""):
         raise Invalid({"": "收银单已失效，请刷新页面后重新填写"})
@@ -125,7 +130,10 @@ def record_sale(
                     refusal = err  # keep the miss identify counted: commit, then refuse
             if refusal is None:
                 figures = {"volume_ml": volume_ml, "amount_fen": amount_fen}
-                priced = quote(station, nozzle_number, member=member, **figures)
+                if member is None and coupon not in (None, "best"):
+                    raise Invalid({"coupon": "使用优惠券请扫描车主的会员码"})
+                chosen = coupon if member is not None else None
+                priced = quote(station, nozzle_number, member=member, coupon=chosen, **figures)
                 sale = _record(actor, station, sale_key, priced, payment)
     except InsufficientBalance:
         raise Invalid({"method": "会员钱包余额不足，请车主充值或改用其他付款方式"}) from None
@@ -178,6 +186,9 @@ def _record(
         tier_cut_fen=q.tier.tier_cut_fen,
         pricing_note=q.tier.note,
         amount_fen=q.amount_fen,
+        coupon_id=q.coupon.coupon.id if q.coupon else None,
+        coupon_fen=q.coupon_fen,
+        dispensed_coupon_fen=q.coupon_fen if q.coupon else None,
         status="settled",
         payment_method=payment.method,
         paid_fen=q.amount_fen,
@@ -214,6 +225,8 @@ def _record(
     }
     if not insert_unless_exists(CounterSale, ("sale_key",), sale_row):
         raise _Twin()  # waited for the twin's commit: undo this one, answer with the first
+    if q.coupon is not None:
+        redeeming.use_now(q.coupon, order.id, now)
     ledger.post(
         order.chain_id,
         f"counter.sale.{payment.method}",
@@ -222,6 +235,8 @@ def _record(
         order_id=order.id,
         memo=order.order_no,
     )
+    if q.coupon is not None:
+        book_coupon(order, q.coupon_fen)
     audit.record(
         actor,
         "order.counter_sale",
@@ -239,11 +254,19 @@ def _record(
             "change_fen": change,
             "reference": payment.reference,
             "member": (member.nickname or f"会员{member.id}") if member else None,
-        },
+        }
+        | _coupon_audit(q),
     )
     shifts.attach_order(order.id, order.station_id)  # the shift in progress (交接班) counts it
     after_settlement(order)
     return _sale_by_key(sale_key)
+
+
+def _coupon_audit(q: Quote) -> dict:
+    if q.coupon is None:
+        return {}
+    coupon = f"{q.coupon.template.name}（{q.coupon.rule_text}）"
+    return {"coupon": coupon, "coupon_fen": q.coupon_fen}
 
 
 def _source_legs(order: Order, method: str, station_id: int) -> list[Leg]:
@@ -265,9 +288,10 @@ def _source_legs(order: Order, method: str, station_id: int) -> list[Leg]:
 
 
 def _revenue_legs(q: Quote, station_id: int) -> list[Leg]:
+    """Revenue at list price less the coupon's part, booked on its own (book_coupon)."""
     return [
-        Leg("promotion_expense", q.saving_fen, station_id=station_id),
-        Leg("fuel_revenue", -q.at_list_fen, station_id=station_id),
+        Leg("promotion_expense", q.at_list_fen - q.value_fen, station_id=station_id),
+        Leg("fuel_revenue", q.coupon_fen - q.at_list_fen, station_id=station_id),
     ]
 
 

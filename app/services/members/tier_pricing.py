@@ -7,9 +7,8 @@ from sqlalchemy import and_, bindparam, func, select
 
 from app.extensions import db
 from app.models import Member, Tier, TierFuelCut
+from app.services.marketing.stacking import unit_price
 from app.services.platform.money import fen_to_yuan
-
-MIN_UNIT_PRICE_FEN = 1  # a tier cut never takes the price per litre below 1 fen
 
 # Built once (as the order flow's other statements): the member's tier and its cut on one fuel.
 _TIER_CUT = (
@@ -35,8 +34,8 @@ class TierPrice:
 
 def tier_price(member: Member, fuel_id: int, base_fen: int, member_price: bool) -> TierPrice:
     """base_fen (the member price, or the list price when member_price is False) less the
-    member's tier cut on this fuel, never below MIN_UNIT_PRICE_FEN; as base_fen is at most the
-    list price, so is the result."""
+    member's tier cut on this fuel, never below 1 fen (stacking.unit_price); as
+    base_fen is at most the list price, so is the result."""
     if member.tier_id is None:
         return TierPrice(base_fen)
     params = {"tier": member.tier_id, "fuel": fuel_id, "chain": member.chain_id}
@@ -44,7 +43,7 @@ def tier_price(member: Member, fuel_id: int, base_fen: int, member_price: bool) 
     if row is None:
         return TierPrice(base_fen)
     tier_id, name, cut = row
-    unit = max(base_fen - cut, min(MIN_UNIT_PRICE_FEN, base_fen))
+    unit = unit_price(base_fen, cut)  # the one pricing rule (marketing.stacking)
     applied = base_fen - unit
     return TierPrice(unit, tier_id, applied, pricing_note(name, cut, applied, member_price))
 

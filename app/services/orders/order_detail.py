@@ -23,6 +23,7 @@ from app.models import (
     WeChatPayment,
 )
 from app.models.order import REFUND_ROUTES
+from app.services.marketing import redeeming, terms
 from app.services.members.privacy import phone_for_member_page
 from app.services.orders.order_search import PAYMENT_METHODS, ROLES
 from app.services.platform.errors import NotFound, PermissionDenied
@@ -47,6 +48,7 @@ LEDGER_KINDS = {
     "order.pay.wallet": "钱包支付",
     "order.pay.wechat": "微信支付",
     "order.settle": "结算",
+    "coupon.discount": "优惠券抵扣",
     "refund.cancel": "取消订单退款",
     "refund.settlement": "加油差额退款",
     "refund.manual": "人工退款",
@@ -85,6 +87,17 @@ class LedgerLeg:
     amount_fen: int  # debit positive, credit negative
 
 
+@dataclass(frozen=True)
+class OrderCoupon:
+    """The coupon an order holds or held, as staff read it."""
+
+    id: int
+    name: str
+    rule: str
+    status: str  # 已锁定 (unpaid), 已使用, 已退回
+    saving_fen: int  # as placed before fuelling, on the fuel dispensed after; 0 if given back
+
+
 @dataclass
 class Detail:
     order: Order
@@ -99,6 +112,7 @@ class Detail:
     ledger: list[LedgerLeg]
     staff: dict[int, Staff]  # who acted: the attendant, refunding staff
     audit: list[AuditLog]
+    coupon: OrderCoupon | None = None
 
     @property
     def fueled_by(self) -> Staff | None:
@@ -140,13 +154,33 @@ def detail(actor: Staff, order_id: int) -> Detail:
         ledger=_ledger(order),
         staff=staff,
         audit=_audit(order, refunds),
+        coupon=order_coupon(order),
+    )
+
+
+def order_coupon(order: Order) -> OrderCoupon | None:
+    if order.coupon_id is None:
+        return None
+    coupon, template = redeeming.of_orders([order.coupon_id])[order.coupon_id]
+    on_order = coupon.order_id == order.id and coupon.status in ("held", "used")
+    status = {"held": "已锁定（待支付）", "used": "已使用"}.get(coupon.status) if on_order else None
+    saving = (order.coupon_fen if order.dispensed_ml is None else order.dispensed_coupon_fen) or 0
+    return OrderCoupon(
+        coupon.id,
+        template.name,
+        terms.rule_text(template),
+        status or "已退回",
+        saving if on_order else 0,
     )
 
 
 def timeline(order: Order, refunds: list[Refund], staff: dict[int, Staff]) -> list[Step]:
     """What happened, oldest first: placed, paid, fuelled, settled, cancelled or expired, and
     each refund with where it stands."""
-    steps = [Step(order.created_at, "下单", f"应付 {fen_to_yuan(order.amount_fen)} 元")]
+    placed = f"应付 {fen_to_yuan(order.amount_fen)} 元"
+    if order.coupon_fen:
+        placed += f"（优惠券减 {fen_to_yuan(order.coupon_fen)} 元）"
+    steps = [Step(order.created_at, "下单", placed)]
     if order.paid_at:
         method = PAYMENT_METHODS.get(order.payment_method or "", "")
         steps.append(Step(order.paid_at, "支付", f"{method} {fen_to_yuan(order.paid_fen)} 元"))
@@ -154,6 +188,8 @@ def timeline(order: Order, refunds: list[Refund], staff: dict[int, Staff]) -> li
         who = staff.get(order.fueled_by_id)
         litres = f"{(order.dispensed_ml or 0) / 1000:.2f} 升"
         text = f"{litres}，{fen_to_yuan(order.dispensed_fen)} 元"
+        if order.dispensed_coupon_fen:
+            text += f"（优惠券减 {fen_to_yuan(order.dispensed_coupon_fen)} 元）"
         steps.append(
             Step(order.fueled_at, "加油确认", text + (f"，{who.display_name}" if who else ""))
         )

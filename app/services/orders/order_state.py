@@ -1,10 +1,16 @@
-"""The order state machine, in one place; every transition is a compare-and-set."""
+"""The order state machine, in one place; every transition is a compare-and-set.
+
+An order that ends without fuel (cancelled, or expired unpaid) gives its coupon back in the
+same transaction (marketing.redeeming), whoever moved it: the driver, staff refunding it in
+full, or the expiry job."""
 
 from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Order
+from app.models.base import utcnow
 from app.models.order import ORDER_STATUSES
+from app.services.marketing import redeeming
 from app.services.orders import statements
 from app.services.platform.errors import Conflict
 
@@ -23,6 +29,8 @@ if TRANSITIONS.keys() != ORDER_STATUSES.keys() or set().union(*TRANSITIONS.value
     raise RuntimeError("the state machine names a status the order model does not know")
 
 STATUS_NAMES = ORDER_STATUSES
+# Ends without fuel: the order's coupon goes back to its member.
+COUPON_BACK = ("cancelled", "expired")
 
 
 def move(order_id: int, from_status: str, to_status: str, *guards, **values) -> bool:
@@ -36,7 +44,11 @@ def move(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
         .values(status=to_status, **values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    if to_status in COUPON_BACK:
+        redeeming.give_back(order_id, utcnow())
+    return True
 
 
 def take(
@@ -52,7 +64,12 @@ def take(
     guards: this module's named ones (COVERS, ...), their bind parameters in params."""
     if to_status not in TRANSITIONS[from_status]:
         raise ValueError(f"no transition {from_status} -> {to_status}")
-    return statements.move_returning(order_id, from_status, to_status, guards, params or {}, values)
+    order = statements.move_returning(
+        order_id, from_status, to_status, guards, params or {}, values
+    )
+    if order is not None and order.coupon_id is not None and to_status in COUPON_BACK:
+        redeeming.give_back(order_id, utcnow())
+    return order
 
 
 # The guards take() accepts, by name (statements.GUARDS holds their SQL).

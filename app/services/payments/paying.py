@@ -14,6 +14,7 @@ from app.models import Fuel, Member, Order, Station, WeChatPayment
 from app.models.base import utcnow
 from app.services import ledger, orders
 from app.services.ledger.postings import Leg
+from app.services.marketing import redeeming
 from app.services.members import wallet_split
 from app.services.orders import order_state, pickup, station_events
 from app.services.payments import refunds
@@ -43,9 +44,9 @@ def _payable(order: Order) -> None:
 def _mark_paid(
     order: Order, method: str, posting: Callable[[Order], list[Leg]], kind: str
 ) -> Order | None:
-    """created -> paid with its ledger posting (built from the order as paid, after the
-    order's row is taken: see the lock order in station_events) and pickup token, in the
-    caller's transaction.
+    """created -> paid with its coupon used (marketing.redeeming), its ledger posting (built
+    from the order as paid, after the order's row is taken: see the lock order in
+    station_events) and pickup token, in the caller's transaction.
 
     Returns the order as paid; None when it had already left 'created', or another way of
     paying was chosen for it meanwhile (someone else won)."""
@@ -66,6 +67,8 @@ def _mark_paid(
     )
     if paid is None:
         return None
+    if paid.coupon_id is not None and not redeeming.consume(paid.id, now):
+        raise RuntimeError(f"order {paid.id} was paid without the coupon it holds")
     ledger.post(paid.chain_id, kind, posting(paid), station_id=paid.station_id, order_id=paid.id)
     pickup.issue(paid)
     station_events.record(paid, "order.paid")

@@ -1,11 +1,11 @@
-"""Settling a fuelled order: revenue at list price, the member cut as promotion expense,
-the unused part of the payment back to where it came from, and the member's tier recomputed
-with the order counted."""
+"""Settling a fuelled order: revenue at list price, the member cut and the coupon as promotion
+expense, the unused part of the payment back to where it came from, and the member's tier
+recomputed with the order counted."""
 
 from app.models.base import utcnow
 from app.services import ledger
 from app.services.ledger.postings import Leg
-from app.services.marketing import points
+from app.services.marketing import points, redeeming
 from app.services.members import tier_status
 from app.services.orders import order_state
 from app.services.payments import refunds
@@ -24,24 +24,48 @@ def settle_order(order_id: int) -> bool:
         order = order_state.take(order_id, "fueled", "settled", settled_at=utcnow())
         if order is None:  # not fuelled (yet), or settled already
             return False
-        charged = order.dispensed_fen
-        at_list_price = max(amount_for_volume(order.list_price_fen, order.dispensed_ml), charged)
+        charged = order.dispensed_fen  # less the coupon
+        coupon_fen = order.dispensed_coupon_fen or 0
+        value = charged + coupon_fen  # at the order's price per litre
+        at_list_price = max(amount_for_volume(order.list_price_fen, order.dispensed_ml), value)
         ledger.post(
             order.chain_id,
             "order.settle",
             [
                 Leg("prepaid_orders", charged, station_id=order.station_id),
-                Leg("promotion_expense", at_list_price - charged, station_id=order.station_id),
-                Leg("fuel_revenue", -at_list_price, station_id=order.station_id),
+                Leg("promotion_expense", at_list_price - value, station_id=order.station_id),
+                Leg("fuel_revenue", coupon_fen - at_list_price, station_id=order.station_id),
             ],
             station_id=order.station_id,
             order_id=order.id,
         )
+        if order.coupon_id is not None:
+            book_coupon(order, coupon_fen)
         unused = order.paid_fen - order.refunded_fen - charged
         if unused > 0:
             refunds.create_refund(order, unused, "settlement", "加油差额退款")
         after_settlement(order)
         return True
+
+
+def book_coupon(order, coupon_fen: int) -> None:
+    """A settled sale's coupon, in the settling transaction: what it took off booked as
+    promotion expense against revenue at list price, in a ledger transaction of its own
+    (coupon.discount: the ledger check ties each to its coupon), and that amount kept on the
+    coupon; a coupon that took nothing off goes back to its member (marketing.redeeming)."""
+    if coupon_fen:
+        ledger.post(
+            order.chain_id,
+            "coupon.discount",
+            [
+                Leg("promotion_expense", coupon_fen, station_id=order.station_id),
+                Leg("fuel_revenue", -coupon_fen, station_id=order.station_id),
+            ],
+            station_id=order.station_id,
+            order_id=order.id,
+            memo=f"优惠券 #{order.coupon_id}",
+        )
+    redeeming.settle(order.id, coupon_fen, utcnow())
 
 
 def after_settlement(order) -> None:

@@ -1,0 +1,109 @@
+"""Coupons at checkout: a member's coupons for a prospective order with what each saves, and
+the price breakdown and coupon every order answer carries."""
+
+from flask import g
+
+from app.api import bp
+from app.api.auth import require_member
+from app.api.checkout_schemas import CouponsForOrder, OrderCouponsQuery
+from app.jsonapi.openapi import api_route
+from app.jsonapi.parsing import parse_query
+from app.jsonapi.render import local_iso
+from app.models import Order
+from app.services.marketing import redeeming, terms
+from app.services.marketing.stacking import Breakdown
+from app.services.orders import quoting
+
+ORDER_COUPON_STATUSES = {"held": "已锁定", "used": "已使用", "returned": "已退回"}
+
+
+def bill_json(bill: Breakdown, final: bool) -> dict:
+    return {
+        "volume_ml": bill.volume_ml,
+        "at_list_fen": bill.at_list_fen,
+        "member_saving_fen": bill.member_saving_fen,
+        "value_fen": bill.value_fen,
+        "coupon_fen": bill.coupon_fen,
+        "pay_fen": bill.pay_fen,
+        "saving_fen": bill.saving_fen,
+        "final": final,
+    }
+
+
+def order_bill_json(order: Order) -> dict:
+    return bill_json(quoting.bill_of(order), order.dispensed_ml is not None)
+
+
+def order_coupon_json(order: Order, found: tuple | None) -> dict | None:
+    """The order's coupon (found: the coupon and its template, redeeming.of_orders)."""
+    if order.coupon_id is None or found is None:
+        return None
+    coupon, template = found
+    on_order = coupon.order_id == order.id and coupon.status in ("held", "used")
+    status = coupon.status if on_order else "returned"
+    return {
+        "id": coupon.id,
+        "name": template.name,
+        "rule": terms.rule_text(template),
+        "status": status,
+        "status_name": ORDER_COUPON_STATUSES[status],
+        "saving_fen": quoting.bill_of(order).coupon_fen if on_order else 0,
+    }
+
+
+def coupons_of(orders: list[Order]) -> dict[int, tuple]:
+    return redeeming.of_orders(o.coupon_id for o in orders)
+
+
+def _option_json(option: redeeming.Option, suggested: bool) -> dict:
+    base = {
+        "id": option.coupon.id,
+        "name": option.template.name,
+        "rule": option.rule_text,
+        "kind": option.template.kind,
+        "scope": option.scope.text,
+        "valid_until": local_iso(option.coupon.valid_until),
+    }
+    if not option.usable:
+        return base | {"reason": option.reason}
+    pay = option.breakdown.pay_fen
+    return base | {"saving_fen": option.saving_fen, "pay_fen": pay, "suggested": suggested}
+
+
+@api_route(
+    bp,
+    "/orders/coupons",
+    "GET",
+    summary="下单前：本单能用的优惠券、各省多少、推荐哪张",
+    description="按 POST /orders 的同样字段（station_id、fuel 或 nozzle、mode、amount_fen 或 "
+    "volume_ml）为一笔还没下的订单计价：pricing 是不用券的价格明细，coupons 是车主可用于本单的券，"
+    "每张带减免 saving_fen 和用券后应付 pay_fen，减免多的在前（一样多时先到期的在前），"
+    "第一张 suggested 为 true（suggested_coupon_id）；unusable 是不能用于本单的券及原因"
+    "（未到门槛、限其他油品或油站、未到使用时间）。下单时把选中的 id 作为 coupon_id、"
+    "把页面显示的应付作为 expected_amount_fen 一起提交，服务器按同样的规则再算一次。"
+    "一单只能用一张券；按金额和加满的订单按预设金额估算减免，加油后按实加重算（多退）。"
+    "不改变任何数据。",
+    tag="orders",
+    query=OrderCouponsQuery,
+    response=CouponsForOrder,
+    errors=("not_found", "station_closed", "rejected"),
+)
+@require_member
+def order_coupons():
+    q = parse_query(OrderCouponsQuery)
+    choices = quoting.coupon_choices(
+        g.member,
+        q.station_id,
+        fuel_code=q.fuel,
+        nozzle_number=q.nozzle,
+        mode=q.mode,
+        amount_fen=q.amount_fen,
+        volume_ml=q.volume_ml,
+    )
+    suggested = choices.suggested
+    return {
+        "pricing": bill_json(choices.quote.base, False),
+        "suggested_coupon_id": suggested.coupon.id if suggested else None,
+        "coupons": [_option_json(o, o is suggested) for o in choices.options if o.usable],
+        "unusable": [_option_json(o, False) for o in choices.options if not o.usable],
+    }

@@ -166,3 +166,19 @@ test('a walk-in sale paid at the counter says how: cash, bank card or the statio
     expect(text(comp, '#paid')).toContain(name)
   }
 })
+
+test('an order with a coupon shows its name, rule, state and saving; one without shows none', async () => {
+  const withCoupon = {
+    ...PAID,
+    amount_fen: 19000,
+    coupon: { id: 501, name: '周末加油满减', rule: '满100减10', status: 'used', status_name: '已使用', saving_fen: 1000 },
+  }
+  answerRequests(reply(200, withCoupon))
+  const comp = await opened(withCoupon)
+  const coupon = text(comp, '#coupon')
+  for (const s of ['周末加油满减', '满100减10', '已使用', '-¥10.00']) expect(coupon).toContain(s)
+  expect(text(comp, '#pricing')).toContain('¥190.00')
+  answerRequests(reply(200, PAID))
+  const plain = await opened(PAID)
+  expect(plain.querySelector('#coupon')).toBeFalsy()
+})

@@ -46,6 +46,9 @@ function toView(o) {
       savingPerLitre: p.saving_per_litre_fen ? perLitre(p.saving_per_litre_fen) : '',
       saving: p.saving_fen ? money(p.saving_fen) : '',
     },
+    coupon: o.coupon
+      ? { name: o.coupon.name, rule: o.coupon.rule, status: o.coupon.status_name, saving: '-' + fmt.yuan(o.coupon.saving_fen) }
+      : null,
     amount: money(o.amount_fen),
     paid: money(o.paid_fen),
     isPaid: o.paid_fen > 0,

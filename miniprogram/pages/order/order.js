@@ -6,6 +6,7 @@
 const api = require('../../utils/api')
 const wechat = require('../../utils/wechat')
 const fmt = require('../../utils/format')
+const coupons = require('./coupons')
 
 const QUICK_AMOUNTS_FEN = [10000, 20000, 30000, 50000]
 const LOAD_FAILED = '加载失败，请稍后再试'
@@ -59,9 +60,14 @@ function toPlaced(o) {
     unitPrice: perLitre(p.unit_price_fen),
     savingPerLitre: p.saving_per_litre_fen ? fmt.yuan(p.saving_per_litre_fen) + '/升' : '',
     saving: p.saving_fen ? fmt.yuan(p.saving_fen) : '',
+    value: o.bill ? fmt.yuan(o.bill.value_fen) : '',
+    coupon: o.coupon ? { name: o.coupon.name, rule: o.coupon.rule, saving: '-' + fmt.yuan(o.coupon.saving_fen) } : null,
     amount: fmt.yuan(o.amount_fen),
   }
 }
+
+// The coupon or the price changed since it was shown: nothing was placed, ask again.
+const REQUOTE = ['coupon_unusable', 'price_changed']
 
 // What a page instance keeps outside its data: the kept key of each action and the busy flag.
 const local = new WeakMap()
@@ -76,6 +82,8 @@ function own(page) {
 }
 
 Component({
+  behaviors: [coupons],
+
   data: {
     // loading | ready | error
     state: 'loading',
@@ -148,6 +156,13 @@ Component({
     changed(values) {
       own(this).keys.place = ''
       this.setData(Object.assign({ error: '', errorCode: '' }, values))
+      if (!this.data.placed) this.requote()
+    },
+
+    // Another coupon chosen: a new action too.
+    changedCoupon() {
+      own(this).keys.place = ''
+      this.setData({ error: '', errorCode: '' })
     },
 
     pickFuelCode(code) {
@@ -243,6 +258,8 @@ Component({
         this.setData({ error: reason, errorCode: 'form' })
         return Promise.resolve()
       }
+      this.holdQuote()
+      Object.assign(body, this.couponFields(body))
       return this.once(() => {
         if (!own(this).keys.place) own(this).keys.place = api.newActionKey()
         return api.post('/orders', body, own(this).keys.place).then(
@@ -250,9 +267,13 @@ Component({
             own(this).keys.place = ''
             own(this).keys.wallet = ''
             own(this).keys.wechat = ''
-            this.setData({ placed: toPlaced(order) })
+            this.setData({ placed: toPlaced(order), couponPicker: false })
           },
-          (err) => this.fail(err, 'place'),
+          (err) => {
+            this.fail(err, 'place')
+            if (err && REQUOTE.includes(err.code)) return this.quote(true)
+            return undefined
+          },
         )
       })
     },

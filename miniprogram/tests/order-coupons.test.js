@@ -1,0 +1,145 @@
+// 下单页的优惠券：表单填好后查本单可用的券（带油站、油枪或油品、方式和金额），预选推荐的券，
+// 换券或不用券时应付随之变化、下单带上 coupon_id 和 expected_amount_fen；价格变了（409）重新查券并提示；
+// 下单后的价格明细里显示用的券。
+const { loadComponent, openPage, waitFor, tap } = require('./helpers/simulate')
+const { reply, apiError, answerRoutes, gets, writes, parseRequest } = require('./helpers/wx')
+const { order } = require('./helpers/fixtures')
+
+const STATION = {
+  id: 7,
+  name: '昆明北京路加油站',
+  fuels: [{ code: '92', name: '92#汽油', kind: 'gasoline', list_price_fen: 768, member_price_fen: 748 }],
+  nozzles: [{ number: 1, fuel_code: '92', fuel_name: '92#汽油' }],
+  photos: [],
+}
+const VEHICLES = { items: [], max_vehicles: 5 }
+
+const PRICING = {
+  volume_ml: 27100, at_list_fen: 20813, member_saving_fen: 813, value_fen: 20000,
+  coupon_fen: 0, pay_fen: 20000, saving_fen: 813, final: false,
+}
+const option = (over) => ({
+  kind: 'amount_off', scope: '全部油站、全部油品可用', valid_until: '2026-12-12T00:00:00+08:00', suggested: false, ...over,
+})
+const QUOTE = {
+  pricing: PRICING,
+  suggested_coupon_id: 501,
+  coupons: [
+    option({ id: 501, name: '周末加油满减', rule: '满100减10', saving_fen: 1000, pay_fen: 19000, suggested: true }),
+    option({ id: 503, name: '新人券', rule: '满50减5', saving_fen: 500, pay_fen: 19500 }),
+  ],
+  unusable: [option({ id: 502, name: '大额满减', rule: '满300减30', reason: '满300元可用，本单还差100元' })],
+}
+const COUPON = { id: 501, name: '周末加油满减', rule: '满100减10', status: 'held', status_name: '已锁定', saving_fen: 1000 }
+const ORDER = order({ amount_fen: 19000, bill: { ...PRICING, coupon_fen: 1000, pay_fen: 19000 }, coupon: COUPON })
+
+const serve = (quotes, ...writeAnswers) =>
+  answerRoutes(
+    { 'GET /stations/7': reply(200, STATION), 'GET /vehicles': reply(200, VEHICLES), 'GET /orders/coupons': quotes },
+    ...writeAnswers,
+  )
+
+let pageId
+beforeAll(() => {
+  pageId = loadComponent('pages/order/order')
+})
+
+const text = (comp, sel) => comp.querySelector(sel).dom.textContent
+
+/** The page with ¥200 chosen and the coupons shown. */
+async function quoted(quotes, ...writeAnswers) {
+  serve(quotes, ...writeAnswers)
+  const comp = await openPage(pageId, { station_id: '7' })
+  tap(comp, '#quick-20000')
+  await waitFor(() => expect(comp.data.couponState).toBe('ready'))
+  return comp
+}
+
+test('the coupons are asked for the order as composed, the suggested one preselected', async () => {
+  const comp = await quoted([reply(200, QUOTE)])
+  expect(gets('/orders/coupons')).toHaveLength(1)
+  expect(parseRequest(gets('/orders/coupons')[0]).query).toEqual({
+    station_id: '7', fuel: '92', mode: 'amount', amount_fen: '20000',
+  })
+  expect(text(comp, '#coupon-chosen')).toContain('满100减10')
+  expect(text(comp, '#coupon-chosen')).toContain('-¥10.00')
+  expect(text(comp, '#quote-coupon')).toContain('-¥10.00')
+  expect(text(comp, '#quote-pay')).toContain('应付')
+  expect(text(comp, '#quote-pay')).toContain('¥190.00')
+  // A nozzle chosen: asked again (once, after the pause) with the nozzle instead of the fuel.
+  tap(comp, '#nozzle-1')
+  await waitFor(() => expect(gets('/orders/coupons')).toHaveLength(2))
+  expect(parseRequest(gets('/orders/coupons')[1]).query).toEqual({
+    station_id: '7', nozzle: '1', mode: 'amount', amount_fen: '20000',
+  })
+})
+
+test('the picker lists the usable ones, 不使用优惠券 and the unusable ones with the reason', async () => {
+  const comp = await quoted([reply(200, QUOTE)], reply(201, ORDER))
+  tap(comp, '#coupon-row')
+  await waitFor(() => expect(comp.querySelector('#coupon-picker')).toBeTruthy())
+  expect(text(comp, '#coupon-503')).toContain('-¥5.00')
+  expect(comp.querySelector('#unusable-502').dom.className).toContain('option-off')
+  expect(text(comp, '#unusable-502')).toContain('满300元可用，本单还差100元')
+  tap(comp, '#coupon-503')
+  await waitFor(() => expect(text(comp, '#quote-pay')).toContain('¥195.00'))
+  expect(comp.querySelector('#coupon-picker')).toBeFalsy()
+  tap(comp, '#place')
+  await waitFor(() => expect(writes()).toHaveLength(1))
+  expect(writes()[0].data).toEqual({
+    station_id: 7, fuel: '92', mode: 'amount', amount_fen: 20000, coupon_id: 503, expected_amount_fen: 19500,
+  })
+})
+
+test('不使用优惠券 pays the price without a coupon and sends coupon_id none', async () => {
+  const comp = await quoted([reply(200, QUOTE)], reply(201, order({ coupon: null })))
+  tap(comp, '#coupon-row')
+  await waitFor(() => expect(comp.querySelector('#coupon-none')).toBeTruthy())
+  tap(comp, '#coupon-none')
+  await waitFor(() => expect(text(comp, '#coupon-chosen')).toContain('不使用优惠券'))
+  expect(text(comp, '#quote-pay')).toContain('¥200.00')
+  expect(comp.querySelector('#quote-coupon')).toBeFalsy()
+  tap(comp, '#place')
+  await waitFor(() => expect(writes()).toHaveLength(1))
+  expect(writes()[0].data).toMatchObject({ coupon_id: 'none', expected_amount_fen: 20000 })
+  await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
+  expect(comp.querySelector('#placed-coupon')).toBeFalsy()
+})
+
+test('no usable coupon says 无可用优惠券', async () => {
+  const none = { ...QUOTE, suggested_coupon_id: null, coupons: [], unusable: [] }
+  const comp = await quoted([reply(200, none)])
+  expect(text(comp, '#coupon-chosen')).toContain('无可用优惠券')
+  expect(text(comp, '#quote-pay')).toContain('¥200.00')
+})
+
+test('a price changed meanwhile asks the coupons again and shows the new amount with the message', async () => {
+  const dearer = {
+    ...QUOTE,
+    pricing: { ...PRICING, value_fen: 20000, pay_fen: 20000 },
+    coupons: [option({ id: 501, name: '周末加油满减', rule: '满100减10', saving_fen: 1000, pay_fen: 19100, suggested: true })],
+  }
+  const comp = await quoted(
+    [reply(200, QUOTE), reply(200, dearer)],
+    apiError(409, 'price_changed', '价格已变动，本单应付191.00元，请确认后再下单'),
+    reply(201, ORDER),
+  )
+  tap(comp, '#place')
+  await waitFor(() => expect(text(comp, '#quote-pay')).toContain('¥191.00'))
+  expect(text(comp, '#error')).toContain('价格已变动')
+  expect(comp.querySelector('#breakdown')).toBeFalsy()
+  tap(comp, '#place')
+  await waitFor(() => expect(writes()).toHaveLength(2))
+  expect(writes()[0].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 19000 })
+  expect(writes()[1].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 19100 })
+  expect(writes()[1].header['Idempotency-Key']).not.toBe(writes()[0].header['Idempotency-Key'])
+})
+
+test('the placed order shows its coupon and the amount after it', async () => {
+  const comp = await quoted([reply(200, QUOTE)], reply(201, ORDER))
+  tap(comp, '#place')
+  await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
+  expect(text(comp, '#placed-coupon')).toContain('满100减10')
+  expect(text(comp, '#placed-coupon')).toContain('-¥10.00')
+  expect(text(comp, '#amount-due')).toContain('¥190.00')
+})

@@ -10,7 +10,16 @@ from wtforms import SelectChoice
 from app.console import bp
 from app.console.coupon_forms import ALIASES, GiftsForm, TemplateForm
 from app.console.member_forms import ActionForm
-from app.console.web import actor, catalogue_required, done, fragment, is_partial, show_errors
+from app.console.web import (
+    actor,
+    catalogue_required,
+    done,
+    fragment,
+    is_partial,
+    page_number,
+    show_errors,
+    typed_args,
+)
 from app.console.xlsx import MAX_ROWS, download
 from app.extensions import db
 from app.models import COUPON_KINDS, TEMPLATE_STATUSES, Station
@@ -25,14 +34,7 @@ FILTERS = ("status", "owner")
 
 
 def _filters() -> dict[str, str]:
-    return {name: value for name in FILTERS if (value := (request.args.get(name) or "").strip())}
-
-
-def _page_number() -> int:
-    value = (request.args.get("page") or "1").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 10_000:
-        raise Invalid({"page": "页码应为 1 到 10000 的整数"})
-    return int(value)
+    return typed_args(FILTERS)
 
 
 def _stations(me) -> list[Station]:
@@ -49,7 +51,7 @@ def _list_context() -> tuple[dict, int]:
     args, page, errors = _filters(), None, {}
     try:
         page = template_list.list_templates(
-            me, args.get("status"), args.get("owner"), _page_number()
+            me, args.get("status"), args.get("owner"), page_number()
         )
     except Invalid as err:
         errors = err.fields

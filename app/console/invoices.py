@@ -11,7 +11,16 @@ from wtforms.validators import Optional
 from app.console import bp
 from app.console.forms import ConsoleForm
 from app.console.member_forms import ReasonForm
-from app.console.web import actor, done, fragment, is_partial, refused, show_errors
+from app.console.web import (
+    actor,
+    done,
+    fragment,
+    is_partial,
+    page_number,
+    refused,
+    show_errors,
+    typed_args,
+)
 from app.console.xlsx import MAX_ROWS, Yuan, download
 from app.models import BUYER_TYPES, INVOICE_STATUSES
 from app.models.base import utcnow
@@ -46,18 +55,7 @@ def invoice_pages():
 
 def _filter_args() -> dict[str, str]:
     """The filters as typed, blanks dropped: for the form, the pager and the export link."""
-    return {
-        name: value
-        for name in listing.FILTER_NAMES
-        if (value := (request.args.get(name) or "").strip())
-    }
-
-
-def _page_number() -> int:
-    value = (request.args.get("page") or "1").strip()
-    if not value.isdigit() or not 1 <= int(value) <= listing.MAX_PAGE:
-        raise Invalid({"page": f"页码应为 1 到 {listing.MAX_PAGE} 的整数"})
-    return int(value)
+    return typed_args(listing.FILTER_NAMES)
 
 
 def _issue_form() -> IssueForm:
@@ -72,7 +70,7 @@ def _list_context() -> tuple[dict, int]:
     args = _filter_args()
     page, errors = None, {}
     try:
-        page = listing.search(me, listing.read_filters(args), _page_number())
+        page = listing.search(me, listing.read_filters(args), page_number(listing.MAX_PAGE))
     except Invalid as err:
         errors = err.fields
     context = {

@@ -6,7 +6,16 @@ from flask import flash, render_template, request, url_for
 
 from app.console import bp
 from app.console.coupon_forms import VoidForm
-from app.console.web import actor, catalogue_required, done, fragment, is_partial, safe_next
+from app.console.web import (
+    actor,
+    catalogue_required,
+    done,
+    fragment,
+    is_partial,
+    page_number,
+    safe_next,
+    typed_args,
+)
 from app.console.xlsx import MAX_ROWS, download
 from app.models import COUPON_STATUSES
 from app.models.base import utcnow
@@ -19,17 +28,14 @@ FILTERS = ("phone", "template_id", "status")
 
 
 def _filters() -> dict[str, str]:
-    return {name: value for name in FILTERS if (value := (request.args.get(name) or "").strip())}
+    return typed_args(FILTERS)
 
 
 def _list_context() -> tuple[dict, int]:
     me = actor()
     args, page, errors = _filters(), None, {}
     try:
-        number = request.args.get("page", "1")
-        if not number.isdigit() or not 1 <= int(number) <= 10_000:
-            raise Invalid({"page": "页码应为 1 到 10000 的整数"})
-        page = issued.search(me, issued.read_filters(args), int(number))
+        page = issued.search(me, issued.read_filters(args), page_number())
     except Invalid as err:
         errors = err.fields
     context = {

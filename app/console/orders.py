@@ -9,7 +9,7 @@ from flask import render_template, request, url_for
 
 from app.console import bp
 from app.console.audit_text import describe
-from app.console.web import actor, fragment, is_partial
+from app.console.web import actor, fragment, is_partial, page_number, typed_args
 from app.console.xlsx import SHEET_MAX_ROWS, Yuan, download
 from app.models import ORDER_CHANNELS, ORDER_STATUSES
 from app.models.base import utcnow
@@ -36,18 +36,7 @@ def _filter_args() -> dict[str, str]:
         today = to_local(utcnow()).date()
         first = today - timedelta(days=FIRST_VISIT_DAYS - 1)
         return {"day_from": first.isoformat(), "day_to": today.isoformat()}
-    return {
-        name: value
-        for name in order_search.FILTER_NAMES
-        if (value := (request.args.get(name) or "").strip())
-    }
-
-
-def _page_number() -> int:
-    value = (request.args.get("page") or "1").strip()
-    if not value.isdigit() or not 1 <= int(value) <= order_search.MAX_PAGE:
-        raise Invalid({"page": f"页码应为 1 到 {order_search.MAX_PAGE} 的整数"})
-    return int(value)
+    return typed_args(order_search.FILTER_NAMES)
 
 
 def _page_arg(number: int) -> dict:
@@ -61,7 +50,9 @@ def _list_context() -> tuple[dict, int]:
     page, errors = None, {}
     try:
         filters = order_search.read_filters(args)
-        page = order_search.search(me, filters, _page_number(), order_search.PER_PAGE)
+        page = order_search.search(
+            me, filters, page_number(order_search.MAX_PAGE), order_search.PER_PAGE
+        )
     except Invalid as err:
         errors = err.fields
     context = {

@@ -8,7 +8,16 @@ from wtforms import SelectChoice
 from app.console import bp
 from app.console.member_forms import ActionForm
 from app.console.points_forms import ItemForm, RuleForm, StockForm, whole
-from app.console.web import actor, catalogue_required, done, fragment, is_partial, show_errors
+from app.console.web import (
+    actor,
+    catalogue_required,
+    done,
+    fragment,
+    is_partial,
+    page_number,
+    show_errors,
+    typed_args,
+)
 from app.console.xlsx import MAX_ROWS, download
 from app.models import ITEM_KINDS, ITEM_STATUSES
 from app.models.base import utcnow
@@ -16,13 +25,6 @@ from app.services.catalogue import pricing
 from app.services.marketing.points import catalogue, rules
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid
-
-
-def _page_number() -> int:
-    value = (request.args.get("page") or "1").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 10_000:
-        raise Invalid({"page": "页码应为 1 到 10000 的整数"})
-    return int(value)
 
 
 def _chain_tiers(me):
@@ -106,8 +108,7 @@ def points_rule_create():
 
 
 def _filters() -> dict[str, str]:
-    names = ("status", "kind")
-    return {name: value for name in names if (value := (request.args.get(name) or "").strip())}
+    return typed_args(("status", "kind"))
 
 
 def _items_context() -> tuple[dict, int]:
@@ -115,7 +116,7 @@ def _items_context() -> tuple[dict, int]:
     catalogue.check_view(me)
     args, page, errors = _filters(), None, {}
     try:
-        page = catalogue.list_items(me, args.get("status"), args.get("kind"), _page_number())
+        page = catalogue.list_items(me, args.get("status"), args.get("kind"), page_number())
     except Invalid as err:
         errors = err.fields
     context = {

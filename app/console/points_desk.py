@@ -10,7 +10,15 @@ from wtforms import SelectChoice
 
 from app.console import bp
 from app.console.points_forms import AdjustForm, VerifyForm, whole
-from app.console.web import actor, catalogue_required, done, fragment, is_partial
+from app.console.web import (
+    actor,
+    catalogue_required,
+    done,
+    fragment,
+    is_partial,
+    page_number,
+    typed_args,
+)
 from app.console.xlsx import MAX_ROWS, download
 from app.models import ENTRY_KINDS, REDEMPTION_STATUSES
 from app.models.base import utcnow
@@ -39,17 +47,14 @@ FILTERS = ("phone", "item_id", "status", "station_id")
 
 
 def _filters() -> dict[str, str]:
-    return {name: value for name in FILTERS if (value := (request.args.get(name) or "").strip())}
+    return typed_args(FILTERS)
 
 
 def _list_context() -> tuple[dict, int]:
     me = actor()
     args, page, errors = _filters(), None, {}
     try:
-        number = request.args.get("page", "1")
-        if not number.isdigit() or not 1 <= int(number) <= 10_000:
-            raise Invalid({"page": "页码应为 1 到 10000 的整数"})
-        page = redemption_list.search(me, redemption_list.read_filters(args), int(number))
+        page = redemption_list.search(me, redemption_list.read_filters(args), page_number())
     except Invalid as err:
         errors = err.fields
     context = {

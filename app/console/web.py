@@ -125,3 +125,17 @@ def refused(form, decide, said, aliases: dict[str, str] | None = None) -> bool:
     else:
         flash(said(result), "success")
     return False
+
+
+def typed_args(names) -> dict[str, str]:
+    """The query string's values for these names as typed, blanks dropped: for a list's form,
+    its pager and its export link."""
+    return {name: value for name in names if (value := (request.args.get(name) or "").strip())}
+
+
+def page_number(highest: int = 10_000) -> int:
+    """The list page asked for (1 when none); Invalid naming the field when it is not a page."""
+    value = (request.args.get("page") or "1").strip()
+    if not value.isdigit() or not 1 <= int(value) <= highest:
+        raise Invalid({"page": f"页码应为 1 到 {highest} 的整数"})
+    return int(value)

@@ -11,36 +11,30 @@ shows its payment code, for a cashier to scan or type to find the member.
   nobody guesses one.
 - `identify` works once: a compare-and-set on (unused, unexpired) records who used it where.
   Expired, used and unknown codes get the same answer. Unknown codes typed by a staff member are
-  counted: MAX_MISSES within MISS_WINDOW lock that person out for LOCK_FOR.
+  counted, and too many lock that person out (platform.staff_misses).
 """
 
 import hashlib
-import logging
-import math
 import re
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import Member, MemberCode, MissGuard, Staff
+from app.models import Member, MemberCode, Staff
 from app.models.base import insert_unless_exists, utcnow
-from app.services.platform import audit
+from app.services.platform import staff_misses
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied, ServiceError
 from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import visible_station_ids
-
-log = logging.getLogger(__name__)
 
 PREFIX = "88"
 DIGITS = 18
 _FORMAT = re.compile(rf"{PREFIX}\d{{{DIGITS - len(PREFIX)}}}")
 ROLES = ("chain_admin", "manager", "cashier")
-MAX_MISSES = 5
-MISS_WINDOW = timedelta(minutes=10)  # misses further apart than this start the count again
-LOCK_FOR = timedelta(minutes=10)
+KIND = "member-code"  # its misses' counter (platform.staff_misses)
 KEEP_USED_FOR = timedelta(days=1)  # then housekeeping deletes the code
 
 
@@ -92,57 +86,9 @@ def _check_staff(actor: Staff, station_id: int) -> None:
 
 
 def _locked_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     return (
-        f"会员码连续输错 {MAX_MISSES} 次，已暂停识别会员码，请 {minutes} 分钟后再试；"
-        "也可以按手机号或车牌号查找会员"
-    )
-
-
-def _count_miss(actor: Staff, station_id: int, now: datetime) -> tuple[int, datetime | None]:
-    """This miss counted in one statement (so misses sent at once all count); (misses in the
-    current window, locked until)."""
-    key = f"member-code-staff:{actor.id}"
-    row = {"key": key, "chain_id": actor.chain_id, "misses": 0, "window_started_at": now}
-    insert_unless_exists(MissGuard, ("key",), row)
-    c = MissGuard.__table__.c
-    current = (c.window_started_at > now - MISS_WINDOW) & (c.misses < MAX_MISSES)
-    counted = case((current, c.misses + 1), else_=1)
-    misses, until = db.session.execute(
-        update(MissGuard.__table__)
-        .where(c.key == key)
-        .values(
-            misses=counted,
-            window_started_at=case((current, c.window_started_at), else_=now),
-            locked_until=case((counted >= MAX_MISSES, now + LOCK_FOR), else_=c.locked_until),
-        )
-        .returning(c.misses, c.locked_until)
-    ).one()
-    log.warning(
-        "member code miss: staff %s at station %s, %s in a row", actor.id, station_id, misses
-    )
-    if misses == MAX_MISSES:
-        audit.record(
-            actor,
-            "member_code.lockout",
-            "staff",
-            actor.id,
-            chain_id=actor.chain_id,
-            station_id=station_id,
-            after={"misses": misses, "minutes": int(LOCK_FOR.total_seconds() // 60)},
-        )
-    return misses, until
-
-
-def _start_count_again(key: str, now: datetime) -> None:
-    """A hit starts the count again, in one guarded statement: misses counted meanwhile by
-    another request are never overwritten from a stale read, and a lockout that one of them
-    set keeps its count until it ends."""
-    c = MissGuard.__table__.c
-    db.session.execute(
-        update(MissGuard.__table__)
-        .where(c.key == key, c.misses > 0, c.locked_until.is_(None) | (c.locked_until <= now))
-        .values(misses=0)
+        f"会员码连续输错 {staff_misses.MAX_MISSES} 次，已暂停识别会员码，"
+        f"请 {staff_misses.minutes_left(until, now)} 分钟后再试；也可以按手机号或车牌号查找会员"
     )
 
 
@@ -155,12 +101,10 @@ def identify(actor: Staff, code: str, station_id: int) -> Member:
     digits = re.sub(r"[\s-]", "", code or "")
     if not _FORMAT.fullmatch(digits):
         raise Invalid({"code": f"会员码为 {PREFIX} 开头的 {DIGITS} 位数字，请核对"})
-    key = f"member-code-staff:{actor.id}"
     with unit_of_work(keep_loaded=True):  # the member as read is the answer
         now = utcnow()
-        guard = db.session.get(MissGuard, key, populate_existing=True)
-        if guard is not None and guard.locked_until is not None and guard.locked_until > now:
-            raise CodeLocked(_locked_message(guard.locked_until, now))
+        if until := staff_misses.locked_until(KIND, actor, now):
+            raise CodeLocked(_locked_message(until, now))
         codes = MemberCode.__table__.c
         digest = hash_code(digits)
         # Compare-and-set: of two cashiers with the same code, the second finds it used.
@@ -176,19 +120,18 @@ def identify(actor: Staff, code: str, station_id: int) -> Member:
             .returning(codes.member_id)
         ).scalar()
         if member_id is not None:
-            if guard is not None:
-                _start_count_again(key, now)
+            staff_misses.start_count_again(KIND, actor, now)
             return db.session.get(Member, member_id)
         # A used or expired code is a late scan, not a guess: only unknown codes count.
         known = select(codes.id).where(codes.code_hash == digest, codes.chain_id == actor.chain_id)
         misses = until = None
         if db.session.scalar(known) is None:
-            misses, until = _count_miss(actor, station_id, now)
+            misses, until = staff_misses.count_miss(KIND, actor, station_id, now)
     if until is not None and until > now:  # this miss, or one sent at the same time
         raise CodeLocked(_locked_message(until, now))
     message = "会员码无效或已失效（每个会员码只能用一次，一分钟内有效），请让车主刷新后重新出示"
     if misses is not None:
-        message += f"（再错 {MAX_MISSES - misses} 次将暂停识别会员码）"
+        message += f"（再错 {staff_misses.MAX_MISSES - misses} 次将暂停识别会员码）"
     raise CodeInvalid(message)
 
 
@@ -200,12 +143,10 @@ def peek(actor: Staff, code: str, station_id: int) -> Member | None:
     digits = re.sub(r"[\s-]", "", code or "")
     if not _FORMAT.fullmatch(digits):
         return None
-    key = f"member-code-staff:{actor.id}"
     with unit_of_work(keep_loaded=True):
         now = utcnow()
-        guard = db.session.get(MissGuard, key, populate_existing=True)
-        if guard is not None and guard.locked_until is not None and guard.locked_until > now:
-            raise CodeLocked(_locked_message(guard.locked_until, now))
+        if until := staff_misses.locked_until(KIND, actor, now):
+            raise CodeLocked(_locked_message(until, now))
         codes = MemberCode.__table__.c
         row = db.session.execute(
             select(codes.member_id, codes.used_at, codes.expires_at).where(
@@ -213,7 +154,7 @@ def peek(actor: Staff, code: str, station_id: int) -> Member | None:
             )
         ).first()
         if row is None:
-            _count_miss(actor, station_id, now)
+            staff_misses.count_miss(KIND, actor, station_id, now)
             return None
         if row.used_at is not None or row.expires_at <= now:
             return None

@@ -6,35 +6,29 @@ goods, verified once by a cashier, station manager or chain admin at a station o
   chain, so a copy of the database alone gives no usable code.
 - `verify` is a compare-and-set unused -> used that records when, where and by whom: of two
   cashiers typing the same code at once, one verifies it and the other is told it was used.
-- Unknown codes count as misses of the staff member: MAX_MISSES within MISS_WINDOW lock them
-  out of typing codes for LOCK_FOR (used codes do not count: a late try, not a guess)."""
+- Unknown codes count as misses of the staff member, and too many lock them out of typing codes
+  for a while (platform.staff_misses; used codes do not count: a late try, not a guess)."""
 
 import hashlib
 import hmac
-import logging
-import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Member, MissGuard, PointsRedemption, Staff, Station
-from app.models.base import insert_unless_exists, utcnow
-from app.services.platform import audit
+from app.models import Member, PointsRedemption, Staff, Station
+from app.models.base import utcnow
+from app.services.platform import audit, staff_misses
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
 from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import COUNTER_ROLES, visible_station_ids
 
-log = logging.getLogger(__name__)
-
 DIGITS = 12
 _FORMAT = re.compile(rf"\d{{{DIGITS}}}")
-MAX_MISSES = 5
-MISS_WINDOW = timedelta(minutes=10)
-LOCK_FOR = timedelta(minutes=10)
+KIND = "redemption-code"  # its misses' counter (platform.staff_misses)
 
 
 class CodeNotFound(NotFound):
@@ -88,40 +82,10 @@ def check_staff(actor: Staff, station_id: int) -> None:
 
 
 def _locked_message(until: datetime, now: datetime) -> str:
-    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return f"兑换码连续输错 {MAX_MISSES} 次，已暂停核销，请 {minutes} 分钟后再试"
-
-
-def _count_miss(actor: Staff, station_id: int, now: datetime) -> tuple[int, datetime | None]:
-    """This miss counted in one statement (misses sent at once all count)."""
-    key = f"points-code-staff:{actor.id}"
-    row = {"key": key, "chain_id": actor.chain_id, "misses": 0, "window_started_at": now}
-    insert_unless_exists(MissGuard, ("key",), row)
-    c = MissGuard.__table__.c
-    current = (c.window_started_at > now - MISS_WINDOW) & (c.misses < MAX_MISSES)
-    counted = case((current, c.misses + 1), else_=1)
-    misses, until = db.session.execute(
-        update(MissGuard.__table__)
-        .where(c.key == key)
-        .values(
-            misses=counted,
-            window_started_at=case((current, c.window_started_at), else_=now),
-            locked_until=case((counted >= MAX_MISSES, now + LOCK_FOR), else_=c.locked_until),
-        )
-        .returning(c.misses, c.locked_until)
-    ).one()
-    log.warning("redemption code miss: staff %s at station %s, %s", actor.id, station_id, misses)
-    if misses == MAX_MISSES:
-        audit.record(
-            actor,
-            "redemption_code.lockout",
-            "staff",
-            actor.id,
-            chain_id=actor.chain_id,
-            station_id=station_id,
-            after={"misses": misses, "minutes": int(LOCK_FOR.total_seconds() // 60)},
-        )
-    return misses, until
+    return (
+        f"兑换码连续输错 {staff_misses.MAX_MISSES} 次，已暂停核销，"
+        f"请 {staff_misses.minutes_left(until, now)} 分钟后再试"
+    )
 
 
 def verify(actor: Staff, station_id: int, code: str) -> PointsRedemption:
@@ -132,12 +96,10 @@ def verify(actor: Staff, station_id: int, code: str) -> PointsRedemption:
     digits = re.sub(r"[\s-]", "", code or "")
     if not _FORMAT.fullmatch(digits):
         raise Invalid({"code": f"兑换码为 {DIGITS} 位数字，请核对"})
-    key = f"points-code-staff:{actor.id}"
     with unit_of_work(keep_loaded=True):
         now = utcnow()
-        guard = db.session.get(MissGuard, key, populate_existing=True)
-        if guard is not None and guard.locked_until is not None and guard.locked_until > now:
-            raise CodeLocked(_locked_message(guard.locked_until, now))
+        if until := staff_misses.locked_until(KIND, actor, now):
+            raise CodeLocked(_locked_message(until, now))
         digest = hash_code(actor.chain_id, digits)
         r = PointsRedemption
         used_id = db.session.execute(
@@ -148,8 +110,7 @@ def verify(actor: Staff, station_id: int, code: str) -> PointsRedemption:
             .execution_options(synchronize_session=False)
         ).scalar()
         if used_id is not None:
-            if guard is not None and guard.misses:
-                guard.misses = 0
+            staff_misses.start_count_again(KIND, actor, now)
             redemption = db.session.get(r, used_id, populate_existing=True)
             member = db.session.get(Member, redemption.member_id)
             audit.record(
@@ -173,7 +134,9 @@ def verify(actor: Staff, station_id: int, code: str) -> PointsRedemption:
             station = db.session.get(Station, known.used_station_id)
             when = to_local(known.used_at).strftime("%Y-%m-%d %H:%M")
             raise CodeUsed(f"该兑换码已于 {when} 在{station.name}核销，不能重复使用")
-        misses, until = _count_miss(actor, station_id, now)
+        misses, until = staff_misses.count_miss(KIND, actor, station_id, now)
     if until is not None and until > now:
         raise CodeLocked(_locked_message(until, now))
-    raise CodeNotFound(f"没有这个兑换码，请核对后重输（再错 {MAX_MISSES - misses} 次将暂停核销）")
+    raise CodeNotFound(
+        f"没有这个兑换码，请核对后重输（再错 {staff_misses.MAX_MISSES - misses} 次将暂停核销）"
+    )

@@ -22,7 +22,7 @@ from app.console.xlsx import MAX_ROWS, download
 from app.models import ITEM_KINDS, ITEM_STATUSES
 from app.models.base import utcnow
 from app.services.catalogue import pricing
-from app.services.marketing.points import catalogue, rules
+from app.services.marketing.points import book, catalogue, rules
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Conflict, Invalid
 
@@ -69,6 +69,7 @@ def _rules_page(form: RuleForm | None = None, status: int = 200):
         "percent": percent,
         "may_change": me.role == "chain_admin",
         "percent_text": rules.percent_text,
+        "outstanding": book.outstanding(me.chain_id, utcnow()),
     }
     return render_template("console/marketing/points_rules.html", **context), status
 

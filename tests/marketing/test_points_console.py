@@ -90,6 +90,19 @@ def test_rules_are_for_managers_to_read_and_not_for_cashiers(as_staff, world, co
     assert "积分核销" in page(cashier.get("/console/"))
 
 
+def test_the_rules_page_shows_the_points_members_hold_by_expiry(as_staff, world):
+    make_rule(world)
+    manager = as_staff("manager_a")
+    assert "会员目前没有持有积分" in page(manager.get("/console/points"))
+    member_with_code(world)  # 300 given, 100 spent on a car wash
+    other = make_member(world.chain, "o-other")
+    adjusting.adjust(world.admin, other.id, 45, "开业赠送")
+    html = page(manager.get("/console/points"))
+    assert "<strong>245 分</strong> 尚未使用也未过期" in html
+    assert html.count('<td class="num">245</td>') == 1  # one year's lot, one expiry line
+    assert_books_ok()
+
+
 def item_form(**changes) -> dict:
     form = {"kind": "car_wash", "name": "精致洗车一次", "points": "300", "stock_total": "20"}
     return form | changes

@@ -15,7 +15,7 @@ forgot the lock."""
 
 from datetime import datetime
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from app.extensions import db
 from app.models import PointsAccount, PointsEntry, PointsEntryLot, PointsLot
@@ -209,3 +209,16 @@ def write_entry(
             ],
         )
     return entry_id
+
+
+def outstanding(chain_id: int, now: datetime) -> list[tuple[datetime, int]]:
+    """The points the chain's members hold, by when they expire, soonest first. Points are not
+    in the money ledger (docs/points.md), so this is the figure finance watches."""
+    lot = PointsLot
+    rows = db.session.execute(
+        select(lot.expires_at, func.sum(lot.remaining))
+        .where(lot.chain_id == chain_id, lot.remaining > 0, lot.expires_at > now)
+        .group_by(lot.expires_at)
+        .order_by(lot.expires_at)
+    )
+    return [(expires_at, int(points)) for expires_at, points in rows]

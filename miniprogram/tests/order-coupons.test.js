@@ -183,7 +183,7 @@ test('下单 waits for the coupons: it sends nothing until the coupons and the a
   held.release(reply(200, QUOTE))
   await waitFor(() => expect(comp.data.couponState).toBe('ready'))
   expect(text(comp, '#bar-pay')).toBe('¥190.00')
-  expect(text(comp, '#bar-sum')).toContain('券已减 -¥10.00')
+  expect(text(comp, '#bar-sum')).toContain('用券省 ¥10.00')
   tap(comp, '#place')
   await waitFor(() => expect(writes()).toHaveLength(1))
   expect(writes()[0].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 19000 })

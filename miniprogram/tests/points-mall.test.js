@@ -70,6 +70,8 @@ test('the balance and each item: kind, points, stock, limit, last day and what i
   const comp = await openPage(pageId)
   expect(text(comp, '#balance')).toBe('1280')
   expect(comp.querySelectorAll('.item')).toHaveLength(4)
+  // What may be taken first, then what needs more points, then what is gone (cheapest first within).
+  expect(comp.data.items.map((i) => i.id)).toEqual([5, 6, 9, 12])
   const wash = text(comp, '#item-5')
   expect(wash).toContain('洗车')
   expect(wash).toContain('精致洗车一次')

@@ -93,8 +93,19 @@ function itemView(i, balance) {
     mayRedeem: i.may_redeem,
     // What the button says when it is off: how many points are missing, else the API's reason.
     reason: short ? '还差 ' + (i.points - balance) + ' 积分' : i.reason || '不可兑换',
+    short,
     busy: false,
   }
+}
+
+/**
+ * The catalogue as a driver reads it: what they may take first, then what needs more points,
+ * then what is gone or used up for them; the API's order (cheapest first) within each.
+ */
+function inOrder(items) {
+  const rank = (i) => (i.mayRedeem ? 0 : i.short ? 1 : 2)
+  return items.map((item, at) => ({ item, at })).sort((a, b) => rank(a.item) - rank(b.item) || a.at - b.at)
+    .map((x) => x.item)
 }
 
 /** A redemption (我的兑换 and the code page). */
@@ -129,5 +140,6 @@ module.exports = {
   ruleView,
   entryView,
   itemView,
+  inOrder,
   redemptionView,
 }

@@ -52,6 +52,7 @@ function toView(answer, chosen) {
     chosen: coupon ? coupon.id : 'none',
     label: coupon ? coupon.rule : answer.coupons.length ? '不使用优惠券' : '无可用优惠券',
     saving: coupon ? '-' + fmt.yuan(coupon.saving_fen) : '',
+    cut: coupon ? fmt.yuan(coupon.saving_fen) : '',
     payFen: coupon ? coupon.pay_fen : p.pay_fen,
     pay: fmt.yuan(coupon ? coupon.pay_fen : p.pay_fen),
     value: fmt.yuan(p.value_fen),

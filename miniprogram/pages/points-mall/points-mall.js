@@ -54,7 +54,7 @@ Component({
               state: 'ready',
               offline: false,
               balance: data.balance,
-              items: data.items.map((i) => points.itemView(i, data.balance)),
+              items: points.inOrder(data.items.map((i) => points.itemView(i, data.balance))),
             }),
           (err) => this.failed(err),
         )

@@ -203,6 +203,7 @@ def points_catalogue():
     response=RedemptionOut,
     errors=REDEEM_ERRORS,
     success=201,
+    links={"GetRedemption": ("my_redemption", {"redemption_id": "$response.body#/id"})},
 )
 @require_member
 @idempotent
@@ -228,3 +229,18 @@ def my_redemptions():
     q = parse_query(PageQuery)
     items, total = mine.redemptions(g.member, q.page, q.per_page)
     return page_of([redemption_json(r) for r in items], q.page, q.per_page, total)
+
+
+@api_route(
+    bp,
+    "/me/redemptions/<id:redemption_id>",
+    "GET",
+    summary="一条兑换记录",
+    description="自己的一条兑换记录，同 GET /me/redemptions 的一项：待核销的带兑换码，到柜台出示；"
+    "柜台核销后 status 为 used，不再给兑换码，带核销时间和油站。别人的答 404。",
+    tag="points",
+    response=RedemptionOut,
+)
+@require_member
+def my_redemption(redemption_id: int):
+    return redemption_json(mine.redemption(g.member, redemption_id))

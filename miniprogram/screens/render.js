@@ -118,6 +118,9 @@ async function idle(run) {
   for (let i = 0; i < 5; i += 1) await settle()
 }
 
+// How long a ['wait', sel] step waits for sel (real time), in nanoseconds.
+const WAIT_NS = 3000000000n
+
 function find(comp, selector) {
   const el = comp.querySelector(selector)
   if (!el) throw new Error('截图步骤找不到 ' + selector)
@@ -125,14 +128,17 @@ function find(comp, selector) {
 }
 
 /** Steps: ['tap', sel], ['input', sel, value], ['wait', sel], ['call', method, ...args],
- * or an async function (comp) => {}. */
+ * or an async function (comp) => {}. A wait gives up after 3 s. */
 async function runStep(comp, step, run) {
   if (typeof step === 'function') await step(comp)
   else if (step[0] === 'tap') find(comp, step[1]).dispatchEvent('tap')
   else if (step[0] === 'input') find(comp, step[1]).dispatchEvent('input', { detail: { value: step[2] } })
   else if (step[0] === 'call') await comp.instance[step[1]](...step.slice(2))
   else if (step[0] === 'wait') {
-    for (let i = 0; i < 200 && !comp.querySelector(step[1]); i += 1) await settle()
+    // Bounded by the real clock (Date.now may be the scenario's): a page's own timers, such as
+    // the order page's pause before it asks the coupons, run meanwhile.
+    const end = process.hrtime.bigint() + WAIT_NS
+    while (!comp.querySelector(step[1]) && process.hrtime.bigint() < end) await settle()
     find(comp, step[1])
   } else throw new Error('未知的截图步骤 ' + JSON.stringify(step))
   await idle(run)

@@ -15,7 +15,11 @@
 //   now      the page's Date.now() as an ISO time (pages that count days from now)
 const data = require('./data')
 const marketing = require('./data-marketing')
-const { reply } = require('../tests/helpers/wx')
+const points = require('./data-points')
+const { reply, networkDown } = require('../tests/helpers/wx')
+
+// The order page's coupons for the form are shown (it asks them after a pause).
+const QUOTED = ['wait', '#coupon-chosen']
 
 module.exports = [
   {
@@ -68,17 +72,39 @@ module.exports = [
     api: {
       'GET /stations/7': data.BEIJING_ROAD,
       'GET /vehicles': data.VEHICLES,
-      'POST /orders': data.order({ nozzle: null }),
+      'GET /orders/coupons': points.ORDER_COUPONS,
+      'POST /orders': reply(201, points.PLACED),
     },
+    // ¥200 chosen: 下单 waits until the coupons for it are shown (after the page's pause).
     steps: [['tap', '#quick-20000']],
     expect: ['昆明北京路加油站', '云A12345', '任意油枪'],
     shots: [
-      { name: 'order', expect: ['下单'] },
-      { name: 'order-amount', scrollTo: '#nozzles', expect: ['按金额', '加满', '元'] },
+      { name: 'order', steps: [QUOTED], expect: ['下单', '应付', '¥190.00', '用券省 ¥10.00'] },
+      { name: 'order-amount', steps: [QUOTED], scrollTo: '#nozzles', expect: ['按金额', '加满', '元'] },
+      {
+        name: 'order-coupon',
+        steps: [QUOTED],
+        scrollTo: '#coupons',
+        expect: ['优惠券', '满100减10', '油款', '¥200.00', '-¥10.00', '应付', '¥190.00'],
+      },
+      {
+        name: 'order-coupon-picker',
+        steps: [QUOTED, ['tap', '#coupon-row'], ['wait', '#coupon-picker']],
+        scrollTo: '#coupons',
+        expect: ['周末加油满减 · 满100减10', '新会员礼 · 满50减5', '-¥5.00', '不使用优惠券', '满300元可用，本单还差100元'],
+      },
+      {
+        name: 'order-coupon-failed',
+        api: { 'GET /orders/coupons': networkDown() },
+        steps: [['wait', '#coupon-fallback']],
+        scrollTo: '#coupons',
+        expect: ['未能查到', '网络不给力', '本单将不使用优惠券', '重新查询优惠券', '不使用优惠券'],
+      },
       {
         name: 'order-breakdown',
-        steps: [['tap', '#place'], ['wait', '#breakdown']],
-        expect: ['价格明细', '金卡会员价再降0.10元/升', '¥7.38/升', '微信支付 ¥200.00', '钱包支付'],
+        steps: [QUOTED, ['tap', '#place'], ['wait', '#breakdown']],
+        expect: ['价格明细', '金卡会员价再降0.10元/升', '¥7.38/升', '优惠券 满100减10', '-¥10.00', '微信支付 ¥190.00',
+          '钱包支付'],
       },
     ],
   },
@@ -121,9 +147,10 @@ module.exports = [
   {
     page: 'pages/me/me',
     storage: data.LOGGED_IN,
-    api: { 'GET /me': data.ME, 'GET /wallet': data.WALLET, 'GET /me/tier': data.TIER },
+    api: { 'GET /me': data.ME, 'GET /wallet': data.WALLET, 'GET /me/tier': data.TIER, 'GET /me/points': points.POINTS },
     shots: [
       { name: 'me', expect: ['张师傅', '138****5678', '¥350.00', '本金', '赠送金', '金卡', '升级为钻石卡', '会员码'] },
+      { name: 'me-entries', scrollTo: '#entries', expect: ['我的积分', '1280 积分', '积分商城', '我的兑换'] },
       {
         name: 'me-unbound',
         api: { 'GET /me': Object.assign({}, data.ME, { phone: '' }) },
@@ -174,6 +201,51 @@ module.exports = [
     storage: data.LOGGED_IN,
     api: { 'GET /member-code': data.MEMBER_CODE },
     expect: ['到店出示会员码', '8812 3456 7890 1234 56', '50 秒后自动刷新', '刷新'],
+  },
+  {
+    page: 'pages/points/points',
+    storage: data.LOGGED_IN,
+    now: '2027-12-26T10:00:00+08:00',
+    api: { 'GET /me/points': points.POINTS, 'GET /me/points/ledger': points.LEDGER },
+    expect: ['我的积分', '1280'],
+    shots: [
+      { name: 'points', expect: ['380 积分有效期至 2027-12-31', '5天后过期', '积分商城', '我的兑换', '每 2 元积 1 分',
+        '每天最多积 500 分', '1.5 倍'] },
+      { name: 'points-ledger', scrollTo: '#ledger-title', expect: ['积分明细', '+224', '余额 1280', '-300',
+        '30 分已用掉，未扣回', '积分过期', '加载更多'] },
+    ],
+  },
+  {
+    page: 'pages/points-mall/points-mall',
+    storage: data.LOGGED_IN,
+    api: { 'GET /points/catalogue': points.CATALOGUE },
+    expect: ['积分商城', '1280', '我的兑换', '精致洗车一次', '300', '剩余 42 份', '每人限兑 2 次，已兑 1 次', '满100减10',
+      '已兑完', '还差 720 积分', '兑换'],
+  },
+  {
+    page: 'pages/redemptions/redemptions',
+    storage: data.LOGGED_IN,
+    api: { 'GET /me/redemptions': points.REDEMPTIONS },
+    expect: ['我的兑换', '待核销', '4829 1037 5561', '出示兑换码', '已发券', '已发到我的优惠券',
+      '2027-02-12 16:45 在昆明北京路加油站核销'],
+  },
+  {
+    page: 'pages/redemption/redemption',
+    storage: data.LOGGED_IN,
+    query: { id: '41' },
+    shots: [
+      {
+        name: 'redemption',
+        query: { new: '1' },
+        api: { 'GET /me/redemptions/41': points.REDEMPTIONS.items[0] },
+        expect: ['兑换码', '兑换成功', '精致洗车一次', '4829 1037 5561', '待核销', '到油站柜台出示', '刷新状态'],
+      },
+      {
+        name: 'redemption-used',
+        api: { 'GET /me/redemptions/41': Object.assign({}, points.USED, { id: 41 }) },
+        expect: ['已核销', '2027-02-12 16:45 在昆明北京路加油站核销'],
+      },
+    ],
   },
   {
     page: 'pages/privacy/privacy',

@@ -1,4 +1,4 @@
-const { yuan, shortYuan, discount, litres, dateTime, date, expiryHint } = require('../utils/format');
+const { yuan, shortYuan, discount, litres, dateTime, date, fullDateTime, expiryHint, lastDay } = require('../utils/format');
 
 test.each([
   [0, '¥0.00'],
@@ -72,4 +72,18 @@ test('shortYuan() drops .00 only; discount() says 折', () => {
   expect(discount(90)).toBe('9折');
   expect(discount(88)).toBe('8.8折');
   expect(discount(95)).toBe('9.5折');
+});
+
+test('lastDay() is the last day before an exclusive end, in the station\'s calendar', () => {
+  expect(lastDay('2028-01-01T00:00:00+08:00')).toBe('2027-12-31');
+  expect(lastDay('2026-12-12T00:00:00+08:00')).toBe('2026-12-11');
+  expect(lastDay('2026-12-12T10:30:00+08:00')).toBe('2026-12-12');
+  expect(lastDay('2026-12-31T16:00:00Z')).toBe('2026-12-31');
+  expect(lastDay('2027-03-01T00:00:00+08:00')).toBe('2027-02-28');
+  expect(lastDay('')).toBe('');
+});
+
+test('fullDateTime() keeps the year, as written in the string', () => {
+  expect(fullDateTime('2027-03-05T10:12:30+08:00')).toBe('2027-03-05 10:12');
+  expect(fullDateTime(null)).toBe('');
 });

@@ -4,7 +4,7 @@ const fs = require('fs')
 const path = require('path')
 const { ROOT, loadComponent, mount, settle, waitFor, openPage, text } = require('./helpers/simulate')
 const { reply, apiError, networkDown, answerNothing, answerRoutes, requests, requestsTo } = require('./helpers/wx')
-const { ME, WALLET } = require('./helpers/fixtures')
+const { ME, WALLET, POINTS } = require('./helpers/fixtures')
 
 const cut = (code, name, fen) => ({ fuel: { code, name }, cut_fen: fen })
 const SILVER = { id: 1, name: '银卡', rank: 1, threshold: 200000, cuts: [] }
@@ -26,7 +26,10 @@ const TIER = {
   history: [],
 }
 
-const BASE = { 'GET /me': reply(200, ME), 'GET /wallet': reply(200, WALLET), 'GET /me/tier': reply(200, TIER) }
+const BASE = {
+  'GET /me': reply(200, ME), 'GET /wallet': reply(200, WALLET), 'GET /me/tier': reply(200, TIER),
+  'GET /me/points': reply(200, POINTS),
+}
 
 let pageId
 beforeAll(() => {
@@ -41,10 +44,11 @@ function opened(routes = {}) {
   return openPage(pageId)
 }
 
-test('asks GET /me, /wallet and /me/tier with the token and shows the header', async () => {
+test('asks GET /me, /wallet, /me/tier and /me/points with the token and shows the header', async () => {
   const comp = await opened()
   expect(requests().map((r) => r.method + ' ' + r.url.replace(/^.*\/api\/v1/, '')).sort()).toEqual([
     'GET /me',
+    'GET /me/points',
     'GET /me/tier',
     'GET /wallet',
   ])
@@ -110,6 +114,9 @@ test('the entries open their pages; 我的订单 is a tab, so it switches to it'
     ['#entry-card', '/pages/wallet/wallet?tab=card'],
     ['#entry-coupon-centre', '/pages/coupon-centre/coupon-centre'],
     ['#entry-coupons', '/pages/coupons/coupons'],
+    ['#entry-points', '/pages/points/points'],
+    ['#entry-mall', '/pages/points-mall/points-mall'],
+    ['#entry-redemptions', '/pages/redemptions/redemptions'],
     ['#entry-privacy', '/pages/privacy/privacy'],
   ]
   for (const [sel, url] of cases) {
@@ -118,7 +125,7 @@ test('the entries open their pages; 我的订单 is a tab, so it switches to it'
   }
   comp.querySelector('#entry-orders').dispatchEvent('tap')
   await waitFor(() => expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/orders/orders' }))
-  expect(wx.navigateTo).toHaveBeenCalledTimes(6)
+  expect(wx.navigateTo).toHaveBeenCalledTimes(9)
 })
 
 test('without a token it logs in first, then loads', async () => {
@@ -263,6 +270,15 @@ test('a wallet or tier that fails alone says so beside the rest', async () => {
   expect(text(comp, '#wallet-error')).toContain('服务暂时不可用')
   expect(comp.querySelector('#balance')).toBeFalsy()
   expect(text(comp, '#tier-error')).toContain('网络不给力')
+})
+
+test('the points cell shows the balance; without an answer it is still an entry', async () => {
+  const comp = await opened()
+  expect(text(comp, '#points')).toContain('1280 积分')
+  const without = await opened({ 'GET /me/points': networkDown() })
+  expect(text(without, '#points')).not.toContain('积分')
+  expect(without.querySelector('#entry-points')).toBeTruthy()
+  expect(without.querySelector('#error')).toBeFalsy()
 })
 
 test('pull-down refresh reloads and stops the spinner; a failed refresh keeps what is shown', async () => {

@@ -1,8 +1,10 @@
 // 下单页的优惠券：表单填好后查本单可用的券（带油站、油枪或油品、方式和金额），预选推荐的券，
 // 换券或不用券时应付随之变化、下单带上 coupon_id 和 expected_amount_fen；价格变了（409）重新查券并提示；
-// 下单后的价格明细里显示用的券。
+// 下单后的价格明细里显示用的券。下单等券：券没查到之前下单按钮转圈、点了不发；查券失败或超时，
+// 清楚地说本单不用券，下单带 coupon_id none；迟到的答案照样显示。
 const { loadComponent, openPage, waitFor, tap } = require('./helpers/simulate')
-const { reply, apiError, answerRoutes, gets, writes, parseRequest } = require('./helpers/wx')
+const { reply, apiError, networkDown, answerRoutes, gets, writes, parseRequest, path } = require('./helpers/wx')
+const { timing } = require('../pages/order/coupons')
 const { order } = require('./helpers/fixtures')
 
 const STATION = {
@@ -142,4 +144,144 @@ test('the placed order shows its coupon and the amount after it', async () => {
   expect(text(comp, '#placed-coupon')).toContain('满100减10')
   expect(text(comp, '#placed-coupon')).toContain('-¥10.00')
   expect(text(comp, '#amount-due')).toContain('¥190.00')
+})
+
+/** Hold the answers to GET /orders/coupons until release(answer) (the others as programmed). */
+function holdCoupons() {
+  const routed = wx.request.getMockImplementation()
+  const waiting = []
+  wx.request.mockImplementation((opts) => {
+    if (path(opts) !== '/orders/coupons') return routed(opts)
+    waiting.push(opts)
+    return { abort: jest.fn() }
+  })
+  return {
+    waiting,
+    release(answer) {
+      const opts = waiting.shift()
+      opts.success({ header: {}, ...answer })
+    },
+  }
+}
+
+test('下单 waits for the coupons: it sends nothing until the coupons and the amount are shown', async () => {
+  serve([reply(200, QUOTE)], reply(201, ORDER))
+  const held = holdCoupons()
+  const comp = await openPage(pageId, { station_id: '7' })
+  expect(text(comp, '#bar-sum')).toContain('填好加多少后显示应付')
+  tap(comp, '#quick-20000')
+  // Tapped at once, before the pause is over and the coupons are asked: nothing is sent.
+  tap(comp, '#place')
+  await waitFor(() => expect(comp.data.couponState).toBe('loading'))
+  expect(gets('/orders/coupons')).toHaveLength(0)
+  expect(text(comp, '#bar-sum')).toContain('正在计算应付金额')
+  expect(text(comp, '#coupon-loading')).toContain('正在查询可用的券')
+  await waitFor(() => expect(held.waiting).toHaveLength(1))
+  tap(comp, '#place')
+  expect(writes()).toHaveLength(0)
+  expect(comp.querySelector('#breakdown')).toBeFalsy()
+  held.release(reply(200, QUOTE))
+  await waitFor(() => expect(comp.data.couponState).toBe('ready'))
+  expect(text(comp, '#bar-pay')).toBe('¥190.00')
+  expect(text(comp, '#bar-sum')).toContain('用券省 ¥10.00')
+  tap(comp, '#place')
+  await waitFor(() => expect(writes()).toHaveLength(1))
+  expect(writes()[0].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 19000 })
+})
+
+test('another amount while the coupons load: 下单 waits for the new answer, the old one is dropped', async () => {
+  serve([reply(200, QUOTE)], reply(201, ORDER))
+  const held = holdCoupons()
+  const comp = await openPage(pageId, { station_id: '7' })
+  tap(comp, '#quick-20000')
+  await waitFor(() => expect(held.waiting).toHaveLength(1))
+  tap(comp, '#quick-30000')
+  await waitFor(() => expect(comp.data.amountFen).toBe(30000))
+  expect(comp.data.couponState).toBe('loading')
+  held.release(reply(200, QUOTE)) // for ¥200: no longer the form
+  await waitFor(() => expect(held.waiting).toHaveLength(1))
+  expect(comp.data.couponState).toBe('loading')
+  tap(comp, '#place')
+  expect(writes()).toHaveLength(0)
+  const dearer = { ...QUOTE, pricing: { ...PRICING, value_fen: 30000, pay_fen: 30000 },
+    coupons: [option({ id: 501, name: '周末加油满减', rule: '满100减10', saving_fen: 1000, pay_fen: 29000 })] }
+  held.release(reply(200, dearer))
+  await waitFor(() => expect(text(comp, '#quote-pay')).toContain('¥290.00'))
+  tap(comp, '#place')
+  await waitFor(() => expect(writes()).toHaveLength(1))
+  expect(writes()[0].data).toMatchObject({ amount_fen: 30000, coupon_id: 501, expected_amount_fen: 29000 })
+})
+
+test('the coupons failing: the row says the order goes without a coupon and 下单 sends coupon_id none', async () => {
+  serve([networkDown(), reply(200, QUOTE)], reply(201, order({ coupon: null })))
+  const comp = await openPage(pageId, { station_id: '7' })
+  tap(comp, '#quick-20000')
+  await waitFor(() => expect(comp.data.couponState).toBe('error'))
+  expect(text(comp, '#coupon-failed')).toContain('未能查到')
+  expect(text(comp, '#coupon-note')).toContain('网络')
+  expect(text(comp, '#coupon-fallback')).toContain('本单将不使用优惠券')
+  expect(text(comp, '#bar-sum')).toContain('不使用优惠券')
+  tap(comp, '#place')
+  await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
+  // No amount was shown to confirm: the breakdown shows it before paying.
+  expect(writes()[0].data).toEqual({ station_id: 7, fuel: '92', mode: 'amount', amount_fen: 20000, coupon_id: 'none' })
+  expect(text(comp, '#amount-due')).toContain('¥200.00')
+})
+
+test('重新查询优惠券 after a failure asks again and shows the suggested coupon', async () => {
+  serve([apiError(503, 'unavailable', '服务暂时不可用，请稍后重试'), reply(200, QUOTE)], reply(201, ORDER))
+  const comp = await openPage(pageId, { station_id: '7' })
+  tap(comp, '#quick-20000')
+  await waitFor(() => expect(text(comp, '#coupon-note')).toContain('服务暂时不可用'))
+  tap(comp, '#coupon-retry')
+  await waitFor(() => expect(text(comp, '#coupon-chosen')).toContain('满100减10'))
+  expect(gets('/orders/coupons')).toHaveLength(2)
+  expect(comp.querySelector('#coupon-fallback')).toBeFalsy()
+  tap(comp, '#place')
+  await waitFor(() => expect(writes()).toHaveLength(1))
+  expect(writes()[0].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 19000 })
+})
+
+describe('no answer in time', () => {
+  const waitMs = timing.waitMs
+  beforeEach(() => {
+    timing.waitMs = 100
+  })
+  afterEach(() => {
+    timing.waitMs = waitMs
+  })
+
+  test('after the wait 下单 goes without a coupon; an answer coming later still shows', async () => {
+    serve([reply(200, QUOTE)], reply(201, ORDER))
+    const held = holdCoupons()
+    const comp = await openPage(pageId, { station_id: '7' })
+    tap(comp, '#quick-20000')
+    await waitFor(() => expect(held.waiting).toHaveLength(1))
+    await waitFor(() => expect(comp.data.couponState).toBe('error'))
+    expect(text(comp, '#coupon-note')).toContain('优惠券查询超时')
+    expect(text(comp, '#coupon-fallback')).toContain('本单将不使用优惠券')
+    // Late, but for this very form: shown, and 下单 then takes the coupon.
+    held.release(reply(200, QUOTE))
+    await waitFor(() => expect(comp.data.couponState).toBe('ready'))
+    expect(text(comp, '#coupon-chosen')).toContain('满100减10')
+    tap(comp, '#place')
+    await waitFor(() => expect(writes()).toHaveLength(1))
+    expect(writes()[0].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 19000 })
+  })
+
+  test('tapped after the wait, the order is placed with coupon_id none', async () => {
+    serve([reply(200, QUOTE)], reply(201, order({ coupon: null })))
+    const held = holdCoupons()
+    const comp = await openPage(pageId, { station_id: '7' })
+    tap(comp, '#quick-20000')
+    await waitFor(() => expect(comp.data.couponState).toBe('error'))
+    tap(comp, '#place')
+    await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
+    expect(writes()[0].data).toMatchObject({ coupon_id: 'none' })
+    expect(writes()[0].data.expected_amount_fen).toBeUndefined()
+    // The answer that comes after the order was placed changes nothing on it.
+    held.release(reply(200, QUOTE))
+    await waitFor(() => expect(held.waiting).toHaveLength(0))
+    expect(comp.querySelector('#placed-coupon')).toBeFalsy()
+  })
 })

@@ -1,7 +1,8 @@
 // 加油下单：加载油站和车辆、默认车辆预填、快捷金额下单（带 Idempotency-Key）、断网重试沿用同一个键、
-// 价格明细、钱包支付、微信支付（原样传服务端参数）、余额不足、连点只发一次。
+// 价格明细、钱包支付、微信支付（原样传服务端参数）、余额不足、连点只发一次。下单前先等本单的优惠券
+// （这里没有可用的券：带 coupon_id none 和看到的应付；等券见 order-coupons.test.js）。
 const { loadComponent, mount, settle, waitFor, openPage, tap } = require('./helpers/simulate')
-const { reply, apiError, networkDown, answerRequests, answerRoutes, requests, path, method, writes } = require('./helpers/wx')
+const { reply, apiError, networkDown, answerRequests, answerRoutes, requests, path, method, writes, gets } = require('./helpers/wx')
 const { order, PAID: FIXTURE_PAID, WECHAT_PAY } = require('./helpers/fixtures')
 
 const STATION = {
@@ -43,9 +44,31 @@ const PLACED = {
 const ORDER = order(PLACED)
 const PAID = { ...FIXTURE_PAID, ...PLACED }
 
+// The coupons for the order: none usable, ¥200.00 to pay.
+const NO_COUPONS = {
+  pricing: {
+    volume_ml: 25160, at_list_fen: 20505, member_saving_fen: 505, value_fen: 20000,
+    coupon_fen: 0, pay_fen: 20000, saving_fen: 505, final: false,
+  },
+  suggested_coupon_id: null,
+  coupons: [],
+  unusable: [],
+}
+const NONE = { coupon_id: 'none', expected_amount_fen: 20000 }
+
 /** Answer the page's GETs; writes answered in order (the last repeats). */
 const serve = (...writeAnswers) =>
-  answerRoutes({ 'GET /stations/7': reply(200, STATION), 'GET /vehicles': reply(200, VEHICLES) }, ...writeAnswers)
+  answerRoutes(
+    {
+      'GET /stations/7': reply(200, STATION),
+      'GET /vehicles': reply(200, VEHICLES),
+      'GET /orders/coupons': reply(200, NO_COUPONS),
+    },
+    ...writeAnswers,
+  )
+
+/** The coupons for the form as it is are shown (下单 waits for them). */
+const quoted = (comp) => waitFor(() => expect(comp.data.couponState).toBe('ready'))
 
 let pageId
 beforeAll(() => {
@@ -58,6 +81,7 @@ async function placed(...writeAnswers) {
   serve(...writeAnswers)
   const comp = await open()
   tap(comp, '#quick-20000')
+  await quoted(comp)
   tap(comp, '#place')
   await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
   return comp
@@ -97,12 +121,15 @@ test('a quick amount and 下单 send the right body with an Idempotency-Key', as
   serve(reply(201, ORDER))
   const comp = await open()
   tap(comp, '#quick-20000')
+  await quoted(comp)
   tap(comp, '#place')
   await waitFor(() => expect(writes()).toHaveLength(1))
   const sent = writes()[0]
   expect(method(sent)).toBe('POST')
   expect(path(sent)).toMatch(/\/orders$/)
-  expect(sent.data).toEqual({ station_id: 7, fuel: '95', mode: 'amount', amount_fen: 20000, plate: '云AD67890' })
+  expect(sent.data).toEqual({
+    station_id: 7, fuel: '95', mode: 'amount', amount_fen: 20000, plate: '云AD67890', ...NONE,
+  })
   expect(sent.header['Idempotency-Key']).toMatch(/^[0-9a-f-]{36}$/)
 })
 
@@ -116,10 +143,11 @@ test('a nozzle, another vehicle and a volume go into the body', async () => {
   tap(comp, '#mode-volume')
   await waitFor(() => expect(comp.querySelector('#volume')).toBeTruthy())
   comp.querySelector('#volume').dispatchEvent('input', { detail: { value: '30.5' } })
+  await quoted(comp)
   tap(comp, '#place')
   await waitFor(() => expect(writes()).toHaveLength(1))
   expect(writes()[0].data).toEqual({
-    station_id: 7, fuel: '92', nozzle: 1, mode: 'volume', volume_ml: 30500, plate: '云A12345',
+    station_id: 7, fuel: '92', nozzle: 1, mode: 'volume', volume_ml: 30500, plate: '云A12345', ...NONE,
   })
 })
 
@@ -127,9 +155,10 @@ test('加满 sends mode fill_up without an amount', async () => {
   serve(reply(201, { ...ORDER, mode: 'fill_up' }))
   const comp = await open()
   tap(comp, '#mode-fill')
+  await quoted(comp)
   tap(comp, '#place')
   await waitFor(() => expect(writes()).toHaveLength(1))
-  expect(writes()[0].data).toEqual({ station_id: 7, fuel: '95', mode: 'fill_up', plate: '云AD67890' })
+  expect(writes()[0].data).toEqual({ station_id: 7, fuel: '95', mode: 'fill_up', plate: '云AD67890', ...NONE })
   await waitFor(() => expect(comp.querySelector('#amount-due').dom.textContent).toContain('预付'))
 })
 
@@ -137,6 +166,7 @@ test('a network failure then retry reuses the same key; a new order gets a new k
   serve(networkDown(), reply(201, ORDER), reply(201, ORDER))
   const comp = await open()
   tap(comp, '#quick-20000')
+  await quoted(comp)
   tap(comp, '#place')
   await waitFor(() => expect(comp.querySelector('#error')).toBeTruthy())
   expect(comp.querySelector('#error').dom.textContent).toContain('网络')
@@ -145,8 +175,10 @@ test('a network failure then retry reuses the same key; a new order gets a new k
   const [first, retry] = writes()
   expect(retry.header['Idempotency-Key']).toBe(first.header['Idempotency-Key'])
   expect(retry.data).toEqual(first.data)
-  tap(comp, '#edit')
   await settle()
+  tap(comp, '#edit')
+  await waitFor(() => expect(comp.querySelector('#breakdown')).toBeFalsy())
+  await quoted(comp)
   tap(comp, '#place')
   await waitFor(() => expect(writes()).toHaveLength(3))
   expect(writes()[2].header['Idempotency-Key']).not.toBe(first.header['Idempotency-Key'])
@@ -156,6 +188,7 @@ test('a refusal that is not retryable makes a new key for the next try', async (
   serve(apiError(409, 'rejected', '超过本站单笔上限'), reply(201, ORDER))
   const comp = await open()
   tap(comp, '#quick-50000')
+  await quoted(comp)
   tap(comp, '#place')
   await waitFor(() => expect(comp.querySelector('#error').dom.textContent).toContain('超过本站单笔上限'))
   tap(comp, '#place')
@@ -237,6 +270,7 @@ test('a double tap on 下单 or on 钱包支付 sends once', async () => {
   serve(reply(201, ORDER), reply(200, { order: PAID, wechat_pay: null }))
   const comp = await open()
   tap(comp, '#quick-10000')
+  await quoted(comp)
   tap(comp, '#place')
   tap(comp, '#place')
   await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
@@ -247,6 +281,21 @@ test('a double tap on 下单 or on 钱包支付 sends once', async () => {
   await settle()
   expect(writes()).toHaveLength(2)
   expect(wx.redirectTo).toHaveBeenCalledTimes(1)
+})
+
+test('another vehicle is the same order: the coupons shown stand and are not asked again', async () => {
+  serve(reply(201, ORDER))
+  const comp = await open()
+  tap(comp, '#quick-20000')
+  await quoted(comp)
+  expect(gets('/orders/coupons')).toHaveLength(1)
+  tap(comp, '#vehicle-1')
+  await waitFor(() => expect(comp.data.plate).toBe('云A12345'))
+  expect(comp.data.couponState).toBe('ready')
+  tap(comp, '#place')
+  await waitFor(() => expect(writes()).toHaveLength(1))
+  expect(gets('/orders/coupons')).toHaveLength(1)
+  expect(writes()[0].data).toMatchObject({ plate: '云A12345', ...NONE })
 })
 
 test('下单 without an amount says what is missing and sends nothing', async () => {

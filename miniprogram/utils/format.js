@@ -107,4 +107,28 @@ function expiryHint(until, now) {
   return days <= 7 ? `${days}天后过期` : '';
 }
 
-module.exports = { yuan, shortYuan, discount, litres, dateTime, date, expiryHint };
+/**
+ * The last day something valid until `until` (exclusive, with the station's offset) may be used,
+ * 'YYYY-MM-DD' in the station's calendar: '2028-01-01T00:00:00+08:00' -> '2027-12-31'.
+ * @param {string} until
+ * @returns {string}
+ */
+function lastDay(until) {
+  const end = instant(until);
+  if (!end) return '';
+  const d = new Date(end[0] + end[1] - 1);
+  const two = (n) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+}
+
+/**
+ * An ISO 8601 time to 'YYYY-MM-DD HH:mm' as written in the string (its own offset).
+ * @param {string} iso
+ * @returns {string}
+ */
+function fullDateTime(iso) {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})/.exec(iso || '');
+  return m ? `${m[1]} ${m[2]}` : '';
+}
+
+module.exports = { yuan, shortYuan, discount, litres, dateTime, date, fullDateTime, expiryHint, lastDay };

@@ -171,3 +171,31 @@ def test_another_drivers_redemptions_are_not_mine(world, api, client):
     redeeming.redeem(other, make_item(world, points=100).id)
     body = check(client, api.get("/me/redemptions"), "RedemptionPage")
     assert body["items"] == [] and body["total"] == 0
+
+
+def test_one_redemption_shows_its_code_until_the_counter_verifies_it(world, api, client):
+    adjusting.adjust(world.admin, me().id, 300, "开业赠送")
+    wash = make_item(world, points=300)
+    made = check(client, api.post("/points/redeem", {"item_id": wash.id}), "RedemptionOut", 201)
+    one = check(client, api.get(f"/me/redemptions/{made['id']}"), "RedemptionOut")
+    assert one == made and one["status"] == "unused" and len(one["code"]) == 12
+    codes.verify(world.cashier_a, world.station_a.id, one["code"])
+    used = check(client, api.get(f"/me/redemptions/{made['id']}"), "RedemptionOut")
+    assert (used["status"], used["status_name"], used["code"], used["code_text"]) == (
+        "used",
+        "已核销",
+        None,
+        None,
+    )
+    assert used["used_station"] == {"id": world.station_a.id, "name": "昆明北京路加油站"}
+    assert used["used_at"] is not None
+    assert_books_ok()
+
+
+def test_another_drivers_redemption_is_not_found(world, api):
+    other = make_member(world.chain, "o-other")
+    adjusting.adjust(world.admin, other.id, 100, "赠送")
+    theirs = redeeming.redeem(other, make_item(world, points=100).id)
+    message = assert_error(api.get(f"/me/redemptions/{theirs.id}"), 404, "not_found")
+    assert message == "兑换记录不存在"
+    assert_error(api.get(f"/me/redemptions/{theirs.id + 1000}"), 404, "not_found")

@@ -15,10 +15,11 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Coupon, Member, Order, Refund, Topup
+from app.models import Coupon, Member, Order, PointsRedemption, Refund, Topup
 from app.services import ledger
 from tests.factories import PASSWORD
 from tests.marketing.helpers import active_template
+from tests.marketing.points_helpers import assert_points_ok, entries, make_item, make_rule
 from tests.money.card_helpers import new_batch, sold_card
 from tests.money.helpers import run_jobs
 from tests.money.topup_helpers import make_package
@@ -55,6 +56,13 @@ DRIVER_CALLS = {
     "GET /orders 200",
     "GET /me 401",
     "GET /me 200",
+    "GET /me/points 200",
+    "GET /me/points/ledger 200",
+    "GET /points/catalogue 200",
+    "POST /points/redeem 201",
+    "POST /points/redeem 409",
+    "GET /me/redemptions 200",
+    "GET /me/redemptions/{redemption_id} 200",
 }
 ATTENDANT_CALLS = {
     "POST /login 200",
@@ -71,7 +79,9 @@ def node() -> str:
     return found
 
 
-def run_journey(url: str, out: Path, card: tuple[str, str], coupon: int, log: Path) -> dict:
+def run_journey(
+    url: str, out: Path, card: tuple[str, str], coupon: int, items: tuple[int, int], log: Path
+) -> dict:
     """Run the journey; meanwhile play the job worker (settlement runs as a job) until it ends."""
     command = [
         node(),
@@ -81,6 +91,7 @@ def run_journey(url: str, out: Path, card: tuple[str, str], coupon: int, log: Pa
         f"--card={card[0]}:{card[1]}",
         f"--attendant=attendant_a:{PASSWORD}",
         f"--coupon={coupon}",
+        f"--points={items[0]}:{items[1]}",
         f"--openid={OPENID}",
     ]
     deadline = time.monotonic() + TIMEOUT_S
@@ -161,14 +172,25 @@ def coupon_template(world):
     return active_template(world.admin)
 
 
+@pytest.fixture
+def points_items(world):
+    """Points earned at 1 per yuan of 92#, a car wash for 100 of them and goods for far more."""
+    make_rule(world)
+    wash = make_item(world, points=100, stock_total=5)
+    dear = make_item(world, "goods", points=1_000_000)
+    return wash, dear
+
+
 def test_the_clients_journey_gets_the_answers_the_document_promises(
-    world, live_server, client, prepared, coupon_template, tmp_path
+    world, live_server, client, prepared, coupon_template, points_items, tmp_path
 ):
+    wash, dear = points_items
     result = run_journey(
         live_server.url,
         tmp_path / "exchanges.json",
         prepared,
         coupon_template.id,
+        (wash.id, dear.id),
         tmp_path / "journey.log",
     )
     documents = {api: client.get(url).get_json() for api, url in DOCUMENTS.items()}
@@ -209,6 +231,18 @@ def test_the_clients_journey_gets_the_answers_the_document_promises(
     assert db.session.get(Topup, steps["topup_id"]).status == "credited"
     balance = 50_000 + 3_000 + 10_000 - by_wallet.dispensed_fen
     assert ledger.wallet_balance(member.id) == steps["balance_fen"] == balance
+
+    # The points: 1 per whole yuan the driver kept of the settled order, 100 spent on the wash.
+    earned = by_wallet.dispensed_fen // 100
+    assert steps["points_earned"] == earned and steps["points_left"] == earned - 100
+    assert entries(member) == [("earn", earned, earned), ("redeem", -100, earned - 100)]
+    redemptions = db.session.scalars(
+        select(PointsRedemption).where(PointsRedemption.member_id == member.id)
+    ).all()
+    assert [(r.id, r.item_id, r.status, r.points) for r in redemptions] == [
+        (steps["redemption_id"], wash.id, "unused", 100)
+    ]
+    assert_points_ok()
 
 
 def test_an_answer_off_the_document_is_caught(app, client):

@@ -1,4 +1,4 @@
-// 我的：登录状态、手机号（微信手机号快速验证）、钱包（本金、赠送金分开）、会员等级和入口。
+// 我的：登录状态、手机号（微信手机号快速验证）、钱包（本金、赠送金分开）、会员等级、积分和入口。
 // 下拉刷新；加载中、出错、离线；每次回到这个页签都重新读取（从隐私政策、钱包回来时会变）。
 const api = require('../../utils/api')
 const wechat = require('../../utils/wechat')
@@ -68,6 +68,7 @@ Component({
     walletError: '',
     tier: null,
     tierError: '',
+    points: '',
     binding: false,
     // A phone binding that may be sent again as it was: the same code with the same key
     // (the key belongs to the request's body, and a code works for 5 minutes).
@@ -106,8 +107,9 @@ Component({
 
     fetch() {
       const part = (p) => p.then((data) => ({ data }), (err) => ({ err }))
-      return Promise.all([part(api.get('/me')), part(api.get('/wallet')), part(api.get('/me/tier'))])
-        .then(([me, wallet, tier]) => {
+      const asked = [api.get('/me'), api.get('/wallet'), api.get('/me/tier'), api.get('/me/points')]
+      return Promise.all(asked.map(part))
+        .then(([me, wallet, tier, summary]) => {
           if (me.err) return this.failed(me.err)
           const message = (r) => (r.err ? r.err.message || '加载失败' : '')
           this.setData({
@@ -119,6 +121,8 @@ Component({
             walletError: message(wallet),
             tier: tier.data ? tierView(tier.data) : this.data.tier,
             tierError: message(tier),
+            // The points cell shows the balance when it came (the page itself says why not).
+            points: summary.data ? String(summary.data.balance) : this.data.points,
           })
         })
     },

@@ -6,7 +6,7 @@
 const api = require('../../utils/api')
 const wechat = require('../../utils/wechat')
 const fmt = require('../../utils/format')
-const coupons = require('./coupons')
+const { behavior: coupons } = require('./coupons')
 
 const QUICK_AMOUNTS_FEN = [10000, 20000, 30000, 50000]
 const LOAD_FAILED = '加载失败，请稍后再试'
@@ -258,7 +258,8 @@ Component({
         this.setData({ error: reason, errorCode: 'form' })
         return Promise.resolve()
       }
-      this.holdQuote()
+      // The coupons for this form are not shown yet: 下单 waits (its button says so).
+      if (this.placeWaits()) return Promise.resolve()
       Object.assign(body, this.couponFields(body))
       return this.once(() => {
         if (!own(this).keys.place) own(this).keys.place = api.newActionKey()
@@ -267,6 +268,7 @@ Component({
             own(this).keys.place = ''
             own(this).keys.wallet = ''
             own(this).keys.wechat = ''
+            this.forgetQuote()
             this.setData({ placed: toPlaced(order), couponPicker: false })
           },
           (err) => {

@@ -2,11 +2,14 @@
 // unchanged): read the home page's banners and notices before logging in, log in, find a station,
 // claim a coupon and find it in 我的优惠券, add a car, top up by WeChat, redeem a recharge card, order
 // and pay from the wallet and by WeChat, get the order fuelled by the attendant's handheld with
-// fewer litres than paid, see the difference refunded. Run by tests/miniprogram/test_contract.py,
-// which then checks every recorded answer against the OpenAPI documents.
+// fewer litres than paid, see the difference refunded, see the points the order earned in 积分流水
+// and spend them in 积分商城 for a code to show at the counter. Run by
+// tests/miniprogram/test_contract.py, which then checks every recorded answer against the OpenAPI
+// documents.
 //
 //   node tests/contract/journey.js <server-url> <out.json> --card=NUMBER:SECRET
-//        --attendant=USERNAME:PASSWORD --coupon=TEMPLATE_ID [--openid=o-contract-driver]
+//        --attendant=USERNAME:PASSWORD --coupon=TEMPLATE_ID --points=ITEM_ID:DEAR_ITEM_ID
+//        [--openid=o-contract-driver]
 //
 // Exits 1 with the reason on any unexpected answer; the exchanges so far are written either way.
 const fs = require('fs');
@@ -18,10 +21,10 @@ const [server, outFile, ...flags] = process.argv.slice(2);
 const options = Object.fromEntries(
   flags.map((f) => f.replace(/^--/, '').split(/=(.*)/s).slice(0, 2)),
 );
-if (!server || !outFile || !options.card || !options.attendant || !options.coupon) {
+if (!server || !outFile || !options.card || !options.attendant || !options.coupon || !options.points) {
   console.error(
     'usage: node journey.js <server-url> <out.json> --card=NUMBER:SECRET ' +
-      '--attendant=USERNAME:PASSWORD --coupon=TEMPLATE_ID [--openid=ID]',
+      '--attendant=USERNAME:PASSWORD --coupon=TEMPLATE_ID --points=ITEM_ID:DEAR_ITEM_ID [--openid=ID]',
   );
   process.exit(2);
 }
@@ -212,6 +215,8 @@ async function journey() {
   check(refund.method === 'wallet' && refund.kind === 'settlement', 'refund of another kind');
   check(settled.refunded_fen === refundFen, 'refunded_fen differs from the refund');
 
+  Object.assign(steps, await points(walletOrder));
+
   const history = await api.get('/orders');
   const ids = history.items.map((o) => o.id);
   check(ids.includes(walletOrder.id) && ids.includes(wechatOrder.id), 'history lacks an order');
@@ -240,6 +245,54 @@ async function journey() {
   steps.refund_fen = refundFen;
   steps.balance_fen = wallet.balance_fen;
   return steps;
+}
+
+/**
+ * 我的积分, 积分商城 and 我的兑换 as the pages ask them: the settled order's points in the ledger
+ * with the balance after them, one item redeemed (a retry with the same key gives the same
+ * code), the code shown by its own page and in the list, the ledger's redeem line, and a
+ * redemption past the points left refused in Chinese with nothing taken.
+ */
+async function points(order) {
+  const [itemId, dearId] = options.points.split(':').map(Number);
+  const earned = await api.get('/me/points');
+  check(earned.rule && earned.balance > 0, `no points after settlement: ${earned.balance}`);
+  check(earned.expiring && earned.expiring.points === earned.balance, 'the new lot is not the one to expire');
+  const ledger = await api.get('/me/points/ledger', { page: 1, per_page: 20 });
+  const [earn] = ledger.items;
+  check(earn && earn.kind === 'earn' && earn.order_id === order.id, 'the ledger lacks the order\'s points');
+  check(earn.delta === earned.balance && earn.balance_after === earned.balance, 'earned line and balance differ');
+
+  const catalogue = await api.get('/points/catalogue');
+  const item = catalogue.items.find((i) => i.id === itemId);
+  check(catalogue.balance === earned.balance, `catalogue balance ${catalogue.balance}`);
+  check(item && item.may_redeem && item.points <= earned.balance, `item ${itemId} may not be redeemed`);
+  const key = api.newActionKey();
+  const redeemed = await api.post('/points/redeem', { item_id: item.id }, key);
+  const replayed = await api.post('/points/redeem', { item_id: item.id }, key);
+  check(replayed.id === redeemed.id && replayed.code === redeemed.code, 'a retry with the same key redeemed again');
+  check(redeemed.status === 'unused' && /^\d{12}$/.test(redeemed.code || ''), 'the redemption gave no code');
+  const shown = await api.get(`/me/redemptions/${redeemed.id}`);
+  check(shown.code === redeemed.code && shown.code_text === redeemed.code_text, 'the code page shows another code');
+  const mine = await api.get('/me/redemptions', { page: 1, per_page: 20 });
+  check(mine.items.length === 1 && mine.items[0].id === redeemed.id, 'my redemptions lack it');
+
+  const left = earned.balance - item.points;
+  const spent = await api.get('/me/points/ledger', { page: 1, per_page: 20 });
+  const [line] = spent.items;
+  check(line.kind === 'redeem' && line.redemption_id === redeemed.id, 'the ledger lacks the redemption');
+  check(line.delta === -item.points && line.balance_after === left, `redeem line ${line.delta} ${line.balance_after}`);
+  try {
+    await api.post('/points/redeem', { item_id: dearId }, api.newActionKey());
+    check(false, 'a redemption past the points left was accepted');
+  } catch (err) {
+    check(err instanceof api.ApiError, `unexpected ${err}`);
+    check(err.status === 409 && err.code === 'points_insufficient', `past the points: ${err.code}`);
+    check(CJK.test(err.message) && !err.retryable, `past the points message: ${err.message}`);
+  }
+  const after = await api.get('/me/points');
+  check(after.balance === left, `points ${after.balance} at the end, expected ${left}`);
+  return { points_earned: earned.balance, points_left: left, redemption_id: redeemed.id };
 }
 
 function write(result) {

@@ -236,6 +236,89 @@ function coupon(over) {
   };
 }
 
+// Points (积分): 1280 points, 380 of them (earned in 2026) good through 2027-12-31.
+const POINTS_RULE = {
+  version: 3,
+  basis: 'yuan',
+  basis_name: '按消费金额（元）',
+  fuels: [
+    { code: '92', name: '92#汽油', points: 1, per_units: 1, text: '每 1 元积 1 分' },
+    { code: '0', name: '0#柴油', points: 1, per_units: 2, text: '每 2 元积 1 分' },
+  ],
+  daily_cap: 500,
+  expiry_months: 12,
+  expiry_text: '每年获得的积分于次年年底（12 月 31 日 24:00）过期',
+  tier_percent: 150,
+};
+const POINTS = {
+  balance: 1280,
+  lots: [
+    { year: 2026, points: 380, expires_at: '2028-01-01T00:00:00+08:00' },
+    { year: 2027, points: 900, expires_at: '2029-01-01T00:00:00+08:00' },
+  ],
+  expiring: { points: 380, expires_at: '2028-01-01T00:00:00+08:00' },
+  rule: POINTS_RULE,
+};
+
+/** A line of the points ledger (EntryOut): 224 points for an order; `over` changes what differs. */
+function pointsEntry(over) {
+  return {
+    id: 88,
+    kind: 'earn',
+    kind_name: '加油积分',
+    delta: 224,
+    balance_after: 1280,
+    shortfall: 0,
+    note: '昆明北京路加油站 92#汽油 20.00 升 149.60 元 等级1.5 倍',
+    order_id: 3120,
+    redemption_id: null,
+    created_at: '2027-03-05T10:12:30+08:00',
+    ...over,
+  };
+}
+
+/** An item of the points catalogue (ItemOut): a car wash for 300; `over` changes what differs. */
+function pointsItem(over) {
+  return {
+    id: 5,
+    kind: 'car_wash',
+    kind_name: '洗车',
+    name: '精致洗车一次',
+    note: '限本连锁有洗车服务的油站',
+    points: 300,
+    coupon: null,
+    stock_left: 42,
+    per_member_limit: 2,
+    redeemed: 1,
+    ends_at: '2027-12-31T00:00:00+08:00',
+    may_redeem: true,
+    reason: null,
+    ...over,
+  };
+}
+
+/** A redemption (RedemptionOut): the car wash, its code not yet verified. */
+function redemption(over) {
+  return {
+    id: 41,
+    item_id: 5,
+    item_name: '精致洗车一次',
+    kind: 'car_wash',
+    kind_name: '洗车',
+    points: 300,
+    status: 'unused',
+    status_name: '待核销',
+    code: '482910375561',
+    code_text: '4829 1037 5561',
+    coupon_id: null,
+    created_at: '2027-03-01T18:02:11+08:00',
+    used_at: null,
+    used_station: null,
+    ...over,
+  };
+}
+
 module.exports = {
   order, PAID, SETTLED, WECHAT_PAY, ME, WALLET, topup, page, banner, notice, priceNotice, offer, coupon,
+  POINTS_RULE, POINTS, pointsEntry, pointsItem, redemption,
 };

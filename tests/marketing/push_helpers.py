@@ -22,7 +22,9 @@ def make_tier(world, name: str = "金卡", rank: int = 2) -> Tier:
 def tier_members(world, count: int, tier: Tier, prefix: str = "o-tier") -> list[int]:
     """count members holding the tier (as the tier job would have placed them), their ids."""
     members = [
-        Member(chain_id=world.chain.id, openid=f"{prefix}-{n}", nickname=f"车主{n}", tier_id=tier.id)
+        Member(
+            chain_id=world.chain.id, openid=f"{prefix}-{n}", nickname=f"车主{n}", tier_id=tier.id
+        )
         for n in range(count)
     ]
     db.session.add_all(members)

@@ -51,9 +51,7 @@ def test_a_station_s_customers_are_those_fuelled_there_in_the_last_90_days(world
         elsewhere.id
     ]
     travel.move_to(now + SECOND)  # a second later the 90th day is over for on_the_day
-    assert members_of(Segment("station_recent", chain, station_id=world.station_a.id)) == [
-        twice.id
-    ]
+    assert members_of(Segment("station_recent", chain, station_id=world.station_a.id)) == [twice.id]
     assert_ledger_ok()
 
 

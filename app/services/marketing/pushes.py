@@ -25,7 +25,7 @@ A crash anywhere leaves committed batches done and the rest pending: the job run
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy import exists, func, insert, literal, select, update
 
 from app.extensions import db
 from app.models import (
@@ -191,10 +191,10 @@ def run_push(push_id: int) -> None:
     """Job: start the push (freeze its segment), then its batches, each step committed (the
     steps are the module's docstring's; any of them may run again)."""
     with unit_of_work():
-        going = _start(push_id)
+        going = start(push_id)
         end_step()
         while going:
-            going = _batch(push_id)
+            going = issue_batch(push_id)
             end_step()
 
 
@@ -207,8 +207,9 @@ def _fresh_template(push: CouponPush) -> CouponTemplate:
     return db.session.get(CouponTemplate, push.template_id, populate_existing=True)
 
 
-def _start(push_id: int) -> bool:
-    """queued -> running with the segment frozen (or -> failed); True when batches are due."""
+def start(push_id: int) -> bool:
+    """Step 1, in the caller's transaction: queued -> running with the segment frozen (or ->
+    failed); True when batches are due."""
     push = _locked(push_id)
     if push is None or push.status in ("done", "failed"):
         return False
@@ -225,8 +226,9 @@ def _start(push_id: int) -> bool:
     found = segments.member_ids(segment, now).subquery()
     rows = select(literal(push.id), found.c.member_id, literal(push.chain_id), literal("pending"))
     columns = ["push_id", "member_id", "chain_id", "status"]
-    targeted = db.session.execute(insert(CouponPushRecipient).from_select(columns, rows))
-    push.status, push.started_at, push.targeted = "running", now, targeted.rowcount
+    db.session.execute(insert(CouponPushRecipient).from_select(columns, rows))
+    targeted = db.session.scalar(select(func.count()).where(CouponPushRecipient.push_id == push.id))
+    push.status, push.started_at, push.targeted = "running", now, targeted
     return _finish_if_done(push, now)
 
 
@@ -245,8 +247,9 @@ def _finish_if_done(push: CouponPush, now) -> bool:
     return pending
 
 
-def _batch(push_id: int) -> bool:
-    """Issue to up to BATCH pending recipients; True while more may be pending."""
+def issue_batch(push_id: int) -> bool:
+    """Step 2, in the caller's transaction: up to BATCH pending recipients issued or skipped
+    (step 3 when none is left); True while more may be pending."""
     push = _locked(push_id)
     if push is None or push.status != "running":
         return False

@@ -22,7 +22,7 @@ from app.console.web import (
 from app.console.xlsx import MAX_ROWS, download
 from app.models import PUSH_SEGMENTS, PUSH_STATUSES
 from app.models.base import utcnow
-from app.services.marketing import push_list, pushes, segments, templates
+from app.services.marketing import issued, push_list, pushes, segments, templates
 from app.services.platform.clock import to_local
 from app.services.platform.errors import Invalid
 from app.services.staff import access
@@ -44,7 +44,7 @@ def _list_context() -> tuple[dict, int]:
         "errors": errors,
         "page": page,
         "statuses": PUSH_STATUSES,
-        "template_choices": push_list.template_choices(me),
+        "template_choices": issued.template_choices(me),  # stopped ones' pushes too
         "page_url": lambda n: url_for("console.coupon_pushes", **args, page=n),
         "export_url": url_for("console.coupon_push_export", **args),
     }

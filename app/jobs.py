@@ -11,7 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from app.services import payments
-from app.services.marketing import expiry
+from app.services.marketing import expiry, pushes
 from app.services.marketing.points import expiry as points_expiry
 from app.services.members import member_code, tier_status, top_ups
 from app.services.payments import cancellation, refunds, settlement
@@ -62,6 +62,11 @@ def tiers_recompute(payload: dict) -> None:
 @handler(expiry.JOB)
 def coupons_expire(payload: dict) -> None:
     expiry.run_job(payload)
+
+
+@handler(pushes.JOB)
+def coupon_push(payload: dict) -> None:
+    pushes.run_job(payload)
 
 
 @handler(points_expiry.JOB)

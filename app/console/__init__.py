@@ -17,6 +17,7 @@ from app.console import (  # noqa: E402, F401
     counter_online,
     counter_refunds,
     counter_sale,
+    coupon_pushes,
     coupons,
     daily_close,
     dashboard,

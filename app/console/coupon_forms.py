@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.console.forms import REQUIRED, CheckboxesField, ConsoleForm, parse_yuan, printable
 from app.console.web import has_errors
-from app.models import COUPON_KINDS
+from app.models import COUPON_KINDS, PUSH_SEGMENTS
 from app.services.marketing import template_fields
 from app.services.marketing.terms import last_day
 from app.services.platform import clock, money
@@ -168,3 +168,25 @@ class VoidForm(ConsoleForm):
         "作废原因", validators=[DataRequired(REQUIRED), Length(max=200, message="最多 200 个字")]
     )
     back = StringField()
+
+
+class PushForm(ConsoleForm):
+    """定向发放: the template, the segment and its tier or station (checked by the service)."""
+
+    template_id = SelectField("优惠券", validate_choice=False)
+    segment = RadioField(
+        "发放人群",
+        choices=[SelectChoice(k, v) for k, v in PUSH_SEGMENTS.items()],
+        default="station_recent",
+        validate_choice=False,
+    )
+    tier_id = SelectField("会员等级（按会员等级发放时选择）", validate_choice=False)
+    station_id = SelectField("油站", validate_choice=False)
+
+    def values(self) -> dict:
+        return {
+            "template_id": self.template_id.data,
+            "segment": self.segment.data,
+            "tier_id": self.tier_id.data,
+            "station_id": self.station_id.data,
+        }

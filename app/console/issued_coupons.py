@@ -79,12 +79,13 @@ def coupons_issued_export():
             r.coupon.received_at,
             r.validity,
             r.coupon.used_at,
+            r.order_no or "",
             r.coupon.void_reason,
         ]
         for r in issued.export_rows(me, filters, MAX_ROWS)
     )
     header = ["券号", "优惠券", "优惠内容", "会员", "手机号", "来源", "状态", "领取时间"]
-    header += ["有效期", "使用时间", "作废原因"]
+    header += ["有效期", "使用时间", "订单号", "作废原因"]
     stamp = to_local(utcnow()).strftime("%Y%m%d-%H%M")
     return download(f"已发放的券-{stamp}", "已发放的券", header, rows)
 

@@ -1,6 +1,6 @@
 """The marketing entries of the audit log in words: coupon templates created, changed,
-activated, stopped, their gifts set, and coupons voided; points rules, catalogue items, codes
-verified, adjustments and refunds whose points were already spent."""
+activated, stopped, their gifts set, pushed to members, and coupons voided; points rules,
+catalogue items, codes verified, adjustments and refunds whose points were already spent."""
 
 from app.models import COUPON_STATUSES, ITEM_STATUSES, TEMPLATE_STATUSES
 
@@ -11,6 +11,7 @@ MARKETING_ACTION_NAMES = {
     "coupon_template.stop": "停发优惠券",
     "coupon_template.gifts": "设置优惠券发放",
     "coupon.void": "作废优惠券",
+    "coupon_push.create": "定向发放优惠券",
     "points_rule.create": "新建积分规则版本",
     "points_item.create": "上架积分商品",
     "points_item.update": "修改积分商品",
@@ -35,6 +36,8 @@ MARKETING_LABELS = {
     "topup_rewards": "充值套餐赠送",
     "coupon": "优惠券",
     "template_status": "状态",
+    "segment": "发放人群",
+    "expected": "预计发放人数",
     "coupon_status": "券状态",
     "version": "版本",
     "basis": "积分方式",
@@ -56,6 +59,7 @@ MARKETING_LABELS = {
 ENTITIES = {
     "coupon_template": "优惠券",
     "coupon": "优惠券",
+    "coupon_push": "定向发放",
     "points_rule": "积分规则",
     "points_item": "积分商品",
     "points_redemption": "积分兑换",
@@ -83,6 +87,8 @@ def target(kind: str, data: dict) -> str:
         return f"{who} 兑换的「{data['item']}」" if data.get("item") else "积分兑换"
     if kind == "points_account":
         return f"{data.get('member', '会员')} 的积分"
+    if kind == "coupon_push":
+        return f"优惠券「{data['coupon']}」的定向发放" if data.get("coupon") else "定向发放"
     if kind == "coupon_template":
         return f"优惠券「{data['name']}」" if data.get("name") else "优惠券"
     who = data.get("member", "会员")

@@ -70,6 +70,14 @@ from app.models.points import (
     PointsRuleFuel,
     PointsRuleTier,
 )
+from app.models.push import (
+    PUSH_SEGMENTS,
+    PUSH_STATUSES,
+    RECIPIENT_STATUSES,
+    SKIP_REASONS,
+    CouponPush,
+    CouponPushRecipient,
+)
 from app.models.shift import (
     CORRECTION_KINDS,
     SHIFT_STATUSES,
@@ -123,6 +131,9 @@ __all__ = [
     "ORDER_MODES",
     "ORDER_STATUSES",
     "POINTS_BASES",
+    "PUSH_SEGMENTS",
+    "PUSH_STATUSES",
+    "RECIPIENT_STATUSES",
     "REDEMPTION_STATUSES",
     "REFUND_REQUEST_STATUSES",
     "ROLES",
@@ -130,6 +141,7 @@ __all__ = [
     "SALE_METHODS",
     "SHIFT_ACCOUNTS",
     "SHIFT_STATUSES",
+    "SKIP_REASONS",
     "TEMPLATE_STATUSES",
     "TERMINAL_APPS",
     "TIER_METRICS",
@@ -147,6 +159,8 @@ __all__ = [
     "CounterSale",
     "Coupon",
     "CouponGift",
+    "CouponPush",
+    "CouponPushRecipient",
     "CouponTemplate",
     "CouponTemplateFuel",
     "CouponTemplateStation",

@@ -24,6 +24,7 @@ class Member(db.Model):
             postgresql_where=text("phone <> ''"),
             sqlite_where=text("phone <> ''"),
         ),
+        Index("ix_member_tier", "tier_id"),  # a tier's holders (pushes, a tier deleted)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

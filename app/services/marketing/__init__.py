@@ -1,4 +1,4 @@
-"""Marketing: coupons, points (the points subpackage), banners; campaigns and pushes to come.
+"""Marketing: coupons and their pushes, points (the points subpackage), banners; campaigns next.
 
 terms           what a coupon gives and where and when it is good, in words; validity windows
 template_fields a template's fields checked (Invalid naming each wrong field)
@@ -11,6 +11,9 @@ gifts           a new member's gift and a top-up package's reward, and their set
 mine            a driver's own coupons by status
 issued          issued coupons for staff: search, export, void
 expiry          the hourly job marking coupons past their validity expired
+segments        the members a push goes to: a tier, a station's recent customers, lapsed ones
+pushes          定向发放: a template pushed to a segment, checked, queued and run as a job
+push_list       the staff's list of pushes, one push and its progress
 banners, notices   staff edits of banners and announcements; price_notices made from the
                 scheduled prices; live_content what drivers are shown now (cached);
                 content_scope and content_list what banners and announcements share (scope,

@@ -12,7 +12,15 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 
 from app.extensions import db
-from app.models import COUPON_SOURCES, COUPON_STATUSES, Coupon, CouponTemplate, Member, Staff
+from app.models import (
+    COUPON_SOURCES,
+    COUPON_STATUSES,
+    Coupon,
+    CouponTemplate,
+    Member,
+    Order,
+    Staff,
+)
 from app.models.base import utcnow
 from app.services.marketing import templates, terms
 from app.services.marketing.mine import status_now
@@ -57,6 +65,7 @@ class IssuedRow:
     member: Member
     status: str  # as of now: an available coupon past valid_until is expired
     may_void: bool
+    order_no: str | None = None  # the order it is held on or was used by
 
     @property
     def status_name(self) -> str:
@@ -93,9 +102,10 @@ def _status_condition(status: str, now: datetime):
 
 def _query(actor: Staff, f: Filters, now: datetime):
     query = (
-        select(Coupon, CouponTemplate, Member)
+        select(Coupon, CouponTemplate, Member, Order.order_no)
         .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
         .join(Member, Member.id == Coupon.member_id)
+        .outerjoin(Order, Order.id == Coupon.order_id)
         .where(Coupon.chain_id == actor.chain_id, *templates.visible_filter(actor))
     )
     if f.phone:
@@ -110,10 +120,10 @@ def _query(actor: Staff, f: Filters, now: datetime):
 
 def _rows(actor: Staff, found, now: datetime) -> list[IssuedRow]:
     rows = []
-    for coupon, template, member in found:
+    for coupon, template, member, order_no in found:
         status = status_now(coupon, now)
         may_void = status == "available" and templates.may_manage(actor, template.station_id)
-        rows.append(IssuedRow(coupon, template, member, status, may_void))
+        rows.append(IssuedRow(coupon, template, member, status, may_void, order_no))
     return rows
 
 

@@ -23,8 +23,9 @@ from app.console.xlsx import MAX_ROWS, download
 from app.models import PUSH_SEGMENTS, PUSH_STATUSES
 from app.models.base import utcnow
 from app.services.marketing import issued, push_list, pushes, segments, templates
+from app.services.platform import outbox
 from app.services.platform.clock import to_local
-from app.services.platform.errors import Invalid
+from app.services.platform.errors import Conflict, Invalid
 from app.services.staff import access
 
 FILTERS = ("status", "template_id")
@@ -164,8 +165,21 @@ def coupon_push_page(push_id: int):
     context = {
         "row": row,
         "poll_s": POLL_S,
+        "given_up": outbox.given_up(pushes.job_key(push_id)) if row.live else None,
         "reasons": push_list.skipped_by_reason(push_id) if row.push.skipped else [],
     }
     if is_partial():
         return fragment("console/marketing/partials/_push_progress.html", **context)
     return render_template("console/marketing/push.html", **context)
+
+
+@bp.post("/coupons/pushes/<int:push_id>/resume")
+@catalogue_required
+def coupon_push_resume(push_id: int):
+    try:
+        pushes.resume(actor(), push_id)
+    except Conflict as err:
+        flash(err.message, "error")
+    else:
+        flash("已继续发放，已发的券不会重发", "success")
+    return done(url_for("console.coupon_push_page", push_id=push_id))

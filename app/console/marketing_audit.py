@@ -12,6 +12,7 @@ MARKETING_ACTION_NAMES = {
     "coupon_template.gifts": "设置优惠券发放",
     "coupon.void": "作废优惠券",
     "coupon_push.create": "定向发放优惠券",
+    "coupon_push.resume": "继续中断的定向发放",
     "points_rule.create": "新建积分规则版本",
     "points_item.create": "上架积分商品",
     "points_item.update": "修改积分商品",

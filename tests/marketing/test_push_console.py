@@ -8,10 +8,10 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import CouponPush, OutboxJob
+from app.models import AuditLog, Coupon, CouponPush, OutboxJob
 from app.services.marketing import pushes, templates
 from app.services.platform.unit_of_work import unit_of_work
 from tests.console.conftest import page
@@ -119,6 +119,38 @@ def test_the_progress_page_while_queued_running_done_and_failed(as_staff, world)
     failed = admin.get(f"{URL}/{failing.id}")
     assert POLLING not in page(failed)
     assert "未能发放：优惠券「停发券」不在发放中，请先启用" in text(failed)
+
+
+def test_a_push_the_job_runner_gave_up_on_carries_on_from_where_it_stopped(as_staff, world):
+    gold = make_tier(world)
+    tier_members(world, 150, gold)
+    template = active_template(world.admin, stock_total=1_000)
+    push = push_to(world.admin, template, "tier", tier_id=gold.id)
+    with unit_of_work():
+        pushes.start(push.id)
+    with unit_of_work():
+        pushes.issue_batch(push.id)
+    job = OutboxJob.dedupe_key == pushes.job_key(push.id)
+    with unit_of_work():  # the state the runner leaves after its last attempt failed
+        error = "OperationalError: server closed the connection"
+        db.session.execute(update(OutboxJob).where(job).values(status="failed", last_error=error))
+    url = f"{URL}/{push.id}"
+    assert as_staff("manager_b").post(url + "/resume", {}).status_code == 404
+    assert as_staff("cashier_a").post(url + "/resume", {}).status_code == 403
+    admin = as_staff("admin")
+    assert f"发放多次出错，已暂停：{error} 继续发放" in text(admin.get(url))
+    refused = admin.post(url + "/resume", {}, csrf=False)
+    assert "页面已过期，请重新操作" in page(admin.get(refused.headers["Location"]))
+    assert db.session.scalar(select(OutboxJob.status).where(job)) == "failed"
+    resumed = admin.post(url + "/resume", {})
+    assert "已继续发放，已发的券不会重发" in page(admin.get(resumed.headers["Location"]))
+    run_jobs()
+    assert (reloaded(push).status, reloaded(push).issued) == ("done", 150)
+    assert db.session.scalar(select(func.count(Coupon.id))) == 150
+    again = admin.post(url + "/resume", {})
+    assert "这次发放没有中断，不用继续发放" in page(admin.get(again.headers["Location"]))
+    audited = db.session.scalars(select(AuditLog).where(AuditLog.action == "coupon_push.resume"))
+    assert [entry.before["error"] for entry in audited] == [error]
 
 
 @pytest.mark.parametrize("username", ["cashier_a", "attendant_a"])

@@ -77,21 +77,13 @@ class PushPage:
     has_next: bool
 
 
-def _visible(actor: Staff):
-    templates.check_role(actor)
-    conditions = [CouponPush.chain_id == actor.chain_id]
-    if actor.role != "chain_admin":
-        conditions.append(CouponPush.station_id.in_(actor.station_ids or {-1}))
-    return conditions
-
-
 def _query(actor: Staff, status: str | None, template_id: int | None):
     query = (
         select(CouponPush, CouponTemplate, Station.name, Staff.display_name)
         .join(CouponTemplate, CouponTemplate.id == CouponPush.template_id)
         .join(Staff, Staff.id == CouponPush.created_by_id)
         .outerjoin(Station, Station.id == CouponPush.station_id)
-        .where(*_visible(actor))
+        .where(*pushes.visible(actor))
     )
     if status:
         query = query.where(CouponPush.status == status)

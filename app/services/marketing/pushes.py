@@ -41,7 +41,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.marketing import issuing, segments, templates, terms
 from app.services.platform import audit, outbox
-from app.services.platform.errors import Invalid
+from app.services.platform.errors import Conflict, Invalid, NotFound
 from app.services.platform.unit_of_work import end_step, unit_of_work
 from app.services.staff import access
 
@@ -129,6 +129,42 @@ def plan(actor: Staff, template_id=None, segment=None, tier_id=None, station_id=
     return Plan(template, segments.Segment(segment, actor.chain_id, tier, station), tier_name)
 
 
+def visible(actor: Staff) -> list:
+    """The pushes the actor sees: the chain's for a chain admin, their stations' otherwise."""
+    templates.check_role(actor)
+    conditions = [CouponPush.chain_id == actor.chain_id]
+    if actor.role != "chain_admin":
+        conditions.append(CouponPush.station_id.in_(actor.station_ids or {-1}))
+    return conditions
+
+
+def job_key(push_id: int) -> str:
+    return f"{JOB}:{push_id}"
+
+
+def resume(actor: Staff, push_id: int) -> None:
+    """继续发放: the push's job handed out again after the job runner gave up on it (it stays
+    queued or running meanwhile, its recipients done so far kept); audited. NotFound for a push
+    the actor does not see, Conflict when the job is not given up."""
+    with unit_of_work():
+        found = select(CouponPush).where(CouponPush.id == push_id, *visible(actor))
+        push = db.session.scalar(found)
+        if push is None:
+            raise NotFound("定向发放记录不存在")
+        error = outbox.given_up(job_key(push_id))
+        if push.status not in ("queued", "running") or not outbox.retry_given_up(job_key(push_id)):
+            raise Conflict("这次发放没有中断，不用继续发放")
+        audit.record(
+            actor,
+            "coupon_push.resume",
+            "coupon_push",
+            push.id,
+            chain_id=push.chain_id,
+            station_id=push.station_id,
+            before={"error": error},
+        )
+
+
 def preview(actor: Staff, **fields) -> int:
     """How many members the push would go to now (将发给 N 位会员)."""
     return segments.count(plan(actor, **fields).segment, utcnow())
@@ -152,7 +188,7 @@ def create_push(actor: Staff, **fields) -> CouponPush:
         )
         db.session.add(push)
         db.session.flush()
-        outbox.enqueue(JOB, {"push_id": push.id}, dedupe_key=f"{JOB}:{push.id}")
+        outbox.enqueue(JOB, {"push_id": push.id}, dedupe_key=job_key(push.id))
         audit.record(
             actor,
             "coupon_push.create",

@@ -125,6 +125,27 @@ def _reschedule(job_id: int, attempts: int, error: str, delay: timedelta | None 
         log.error("job %s gave up after %s attempts: %s", job_id, attempts, error)
 
 
+def given_up(dedupe_key: str) -> str | None:
+    """The last error of the job with this dedupe key once the runner gave up on it, else None."""
+    job = OutboxJob
+    found = select(job.last_error).where(job.dedupe_key == dedupe_key, job.status == "failed")
+    error = db.session.scalar(found)
+    return None if error is None else error or "未知错误"
+
+
+def retry_given_up(dedupe_key: str) -> bool:
+    """Hand a job the runner gave up on out again from its first attempt (the cause fixed), in
+    the caller's transaction; False when there is no such job (by compare-and-set: of two
+    retries at once, one wins)."""
+    job = OutboxJob
+    result = db.session.execute(
+        update(job)
+        .where(job.dedupe_key == dedupe_key, job.status == "failed")
+        .values(status="pending", attempts=0, run_after=utcnow(), finished_at=None)
+    )
+    return result.rowcount == 1
+
+
 def sweep_stuck(
     now: datetime | None = None,
     after: timedelta = STUCK_AFTER,

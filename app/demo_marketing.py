@@ -9,7 +9,8 @@ the join gift as they join and the rewards with their top-ups, claim coupons in 
 centre, and most of their orders use the coupon the order page or the counter preselects
 (demo_orders.suggested_coupon). The mini-program's demo drivers claim theirs on given days and
 each uses one on an order paid with WeChat Pay (their wallets stay as loaded): demo-driver-1
-ends with four to use (one only at 昆明北京路), one used and one expired.
+ends with three to use (one only at 昆明北京路, one only for 95#), one used, one expired, and a
+second 满200减10 left to claim.
 
 After the week, at the real time, the coupons past their validity are marked expired (as the
 hourly job would) and head office schedules the coming price change (the national window, 24:00
@@ -99,7 +100,6 @@ DRIVERS = [
     ("demo-driver-1", 6, 9, 12, "claim", "G"),  # never used: expired two days ago
     ("demo-driver-1", 5, 19, 40, "claim", "A"),
     ("demo-driver-1", 4, 8, 10, "order", ("KM001", "95", 45_000)),  # uses A
-    ("demo-driver-1", 2, 12, 5, "claim", "A"),
     ("demo-driver-1", 1, 9, 30, "claim", "B"),
     ("demo-driver-1", 1, 9, 31, "claim", "C"),
     ("demo-driver-1", 1, 18, 20, "claim", "D"),

@@ -3,8 +3,9 @@
 The evening the week starts, an hour before the regulars join, head office launches the chain's
 coupons, a template of every kind (满减, a capped 折扣, 每升直降 on 95#, one that ends within the
 week, one stopped during it, a draft), makes one the new member's gift and one the reward of the
-bigger top-up packages, and puts up the banners and announcements; 昆明北京路's manager adds the
-station's own coupon and banner, 昆明滇池路's an announcement. During the week the regulars get
+bigger top-up packages, and puts up the first banners and announcements; 昆明北京路's manager
+adds the station's own coupon and banner. More banners and announcements follow during the week
+(大理's banner, 昆明's and 昆明滇池路's announcements ...). During the week the regulars get
 the join gift as they join and the rewards with their top-ups, claim coupons in the claim
 centre, and most of their orders use the coupon the order page or the counter preselects
 (demo_orders.suggested_coupon). The mini-program's demo drivers claim theirs on given days and
@@ -32,6 +33,7 @@ from app.services.catalogue import chain_prices, pricing
 from app.services.marketing import banners, claiming, expiry, gifts, notices, templates
 from app.services.marketing.banners import BannerFields
 from app.services.marketing.notices import AnnouncementFields
+from app.services.marketing.terms import day_start
 
 PICTURES = Path(__file__).parent / "static" / "demo"
 LAUNCH_BEFORE_START = timedelta(hours=1)
@@ -74,41 +76,44 @@ JOIN_GIFT = "E"
 TOPUP_REWARDS = {"F": {"充1000送80": 2, "充500送30": 1}}
 STOPPED = ("H", 3, 12)  # stopped by head office three days ago at noon
 
-# (picture, title, who, scope, city or station code, target, target station code)
+# (days ago, None: at the launch; picture, title, who, scope, city or station code, target,
+# target station code, last day shown in days from today, None: until withdrawn)
 BANNERS = [
-    ("coupon-centre", "领券中心 好券限量领", "admin", "chain", None, "none", None),
-    ("topup-gift", "充值有礼 再送优惠券", "admin", "chain", None, "wallet", None),
-    ("member-code", "到店出示会员码", "admin", "chain", None, "member_code", None),
-    ("dali-route", "苍山洱海 加满再出发", "admin", "city", "大理", "station", "DL001"),
-    ("km001-special", "北京路站专享 满300减20", "km001.manager", "station", "KM001", "order",
-     "KM001"),
+    (None, "coupon-centre", "领券中心 好券限量领", "admin", "chain", None, "none", None, None),
+    (None, "topup-gift", "充值有礼 再送优惠券", "admin", "chain", None, "wallet", None, None),
+    (None, "km001-special", "北京路站专享 满300减20", "km001.manager", "station", "KM001",
+     "order", "KM001", 13),
+    (4, "dali-route", "苍山洱海 加满再出发", "admin", "city", "大理", "station", "DL001", None),
+    (1, "member-code", "到店出示会员码", "admin", "chain", None, "member_code", None, None),
 ]  # fmt: skip
-# (who, scope, city or station code, pinned, title, body)
+# (days ago, None: at the launch; who, scope, city or station code, pinned, title, body)
 ANNOUNCEMENTS = [
-    ("admin", "chain", None, True, "领券中心上线，好券限量领",
+    (None, "admin", "chain", None, True, "领券中心上线，好券限量领",
      "即日起，在小程序「我的 › 领券中心」可领取满200减10、加油9.5折、95#每升直降0.3元等优惠券，"
      "数量有限，领完即止。新会员注册即送满100减5优惠券；充值1000元再送满150减8优惠券2张。"),
-    ("admin", "chain", None, False, "加油安全提示",
+    (None, "admin", "chain", None, False, "加油安全提示",
      "进站请减速慢行，加油时请熄火，勿吸烟、勿拨打电话；请听从加油员引导停车。"),
-    ("admin", "city", "昆明", False, "昆明各站柜台支持会员码",
+    (5, "admin", "city", "昆明", False, "昆明各站柜台支持会员码",
      "在昆明各油站柜台出示小程序会员码，即享会员价，并可用钱包余额和优惠券付款。"),
-    ("km002.manager", "station", "KM002", False, "滇池路站洗车服务时间",
+    (2, "km002.manager", "station", "KM002", False, "滇池路站洗车服务时间",
      "本站洗车服务时间为每日 08:00–20:00，雨天暂停，敬请谅解。"),
 ]  # fmt: skip
-# The mini-program's demo drivers: (openid, days ago, hour, minute, what, template or order)
+PUT_UP_AT = 10  # the hour of the day banners and announcements go up after the launch
+# The mini-program's demo drivers: (openid, days ago, hour, minute, what, template key or the
+# order's station, fuel, litres in ml and car (None: the default one))
 DRIVERS = [
     ("demo-driver-1", 6, 9, 12, "claim", "G"),  # never used: expired two days ago
     ("demo-driver-1", 5, 19, 40, "claim", "A"),
-    ("demo-driver-1", 4, 8, 10, "order", ("KM001", "95", 45_000)),  # uses A
+    ("demo-driver-1", 4, 8, 10, "order", ("KM001", "95", 45_000, "云AD12345")),  # uses A
     ("demo-driver-1", 1, 9, 30, "claim", "B"),
     ("demo-driver-1", 1, 9, 31, "claim", "C"),
     ("demo-driver-1", 1, 18, 20, "claim", "D"),
     ("demo-driver-2", 4, 12, 0, "claim", "A"),
     ("demo-driver-2", 4, 12, 1, "claim", "C"),
-    ("demo-driver-2", 3, 17, 30, "order", ("KM002", "95", 40_000)),  # uses C
+    ("demo-driver-2", 3, 17, 30, "order", ("KM002", "95", 40_000, None)),  # uses C
     ("demo-driver-3", 3, 7, 50, "claim", "B"),
     ("demo-driver-3", 3, 7, 51, "claim", "A"),
-    ("demo-driver-3", 2, 10, 20, "order", ("KM003", "0", 80_000)),  # uses B
+    ("demo-driver-3", 2, 10, 20, "order", ("KM003", "0", 80_000, None)),  # uses B
 ]
 PAID_AFTER = timedelta(seconds=40)
 
@@ -123,6 +128,11 @@ def schedule(history) -> None:
         for _ in range(CLAIMS_A_DAY):
             moment = at(day, history.rng.randint(8, 21), history.rng.randint(0, 59))
             history.timeline.at(moment, _claim_some, history)
+    for items, put_up in ((BANNERS, _put_up_banner), (ANNOUNCEMENTS, _put_up_announcement)):
+        for days_ago, *item in items:
+            if days_ago is not None:
+                moment = at(history.today - timedelta(days=days_ago), PUT_UP_AT)
+                history.timeline.at(moment, put_up, history, *item)
     drivers = {m.openid: m for m in history.drivers}
     for openid, days_ago, hour, minute, what, arg in DRIVERS:
         moment = at(history.today - timedelta(days=days_ago), hour, minute)
@@ -157,41 +167,42 @@ def _launch(history) -> None:
     for key, rewards in TOPUP_REWARDS.items():
         quantities = {packages[name]: quantity for name, quantity in rewards.items()}
         gifts.set_gifts(admin, history.coupon_templates[key], 0, quantities)
-    _put_up_banners(history)
-    _put_up_announcements(history)
+    for items, put_up in ((BANNERS, _put_up_banner), (ANNOUNCEMENTS, _put_up_announcement)):
+        for days_ago, *item in items:
+            if days_ago is None:
+                put_up(history, *item)
 
 
-def _put_up_banners(history) -> None:
-    for picture, title, who, scope, where, target, target_code in BANNERS:
-        actor = history.staff[who]
-        fields = BannerFields(
-            title=title,
-            scope=scope,
-            city=where if scope == "city" else None,
-            station_id=history.stations[where].id if scope == "station" else None,
-            target=target,
-            target_station_id=history.stations[target_code].id if target_code else None,
-            live_from=utcnow(),
-        )
-        image = (PICTURES / f"{picture}.png").read_bytes()
-        banner = banners.create_banner(actor, fields, image)
-        banners.publish(actor, banner.id)
+def _place(history, scope: str, where: str | None) -> dict:
+    return {
+        "scope": scope,
+        "city": where if scope == "city" else None,
+        "station_id": history.stations[where].id if scope == "station" else None,
+    }
 
 
-def _put_up_announcements(history) -> None:
-    for who, scope, where, pinned, title, body in ANNOUNCEMENTS:
-        actor = history.staff[who]
-        fields = AnnouncementFields(
-            title=title,
-            body=body,
-            scope=scope,
-            city=where if scope == "city" else None,
-            station_id=history.stations[where].id if scope == "station" else None,
-            pinned=pinned,
-            live_from=utcnow(),
-        )
-        announcement = notices.create_announcement(actor, fields)
-        notices.publish(actor, announcement.id)
+def _put_up_banner(history, picture, title, who, scope, where, target, target_code, days):
+    """A banner made, with its picture, and published at once (shown from now)."""
+    actor = history.staff[who]
+    fields = BannerFields(
+        title=title,
+        target=target,
+        target_station_id=history.stations[target_code].id if target_code else None,
+        live_from=utcnow(),
+        live_until=day_start(history.today + timedelta(days=days + 1)) if days else None,
+        **_place(history, scope, where),
+    )
+    image = (PICTURES / f"{picture}.png").read_bytes()
+    banner = banners.create_banner(actor, fields, image)
+    banners.publish(actor, banner.id)
+
+
+def _put_up_announcement(history, who, scope, where, pinned, title, body) -> None:
+    actor = history.staff[who]
+    fields = AnnouncementFields(
+        title=title, body=body, pinned=pinned, live_from=utcnow(), **_place(history, scope, where)
+    )
+    notices.publish(actor, notices.create_announcement(actor, fields).id)
 
 
 def _stop(history, key: str) -> None:
@@ -215,12 +226,14 @@ def _claim(history, member, key: str) -> None:
 def _order(history, member, order) -> None:
     """A demo driver orders litres with the coupon the order page suggests and pays with
     WeChat Pay (demo_orders.wechat_paid); the attendant and settlement follow."""
-    code, fuel, volume_ml = order
+    code, fuel, volume_ml, plate = order
     station = history.stations[code]
     nozzle = next(n for n in station.nozzles if n.fuel == fuel)
     how = dict(fuel_code=None, nozzle_number=nozzle.number, mode="volume", volume_ml=volume_ml)
     coupon_id = demo_orders.suggested_coupon(member, station.id, **how)
-    placed = payments.place_and_pay(member, station.id, "wechat", coupon_id=coupon_id, **how)
+    placed = payments.place_and_pay(
+        member, station.id, "wechat", coupon_id=coupon_id, plate=plate, **how
+    )
     paid_at = utcnow() + PAID_AFTER
     history.timeline.at(paid_at, demo_orders.wechat_paid, history, code, placed.order.id)
 

@@ -141,6 +141,8 @@ def schedule(history) -> None:
 
 
 def _launch(history) -> None:
+    """The templates made (昆明北京路's by its manager) and activated but the draft, the join
+    gift and the top-up rewards set, the first banners and announcements put up."""
     admin = history.staff["admin"]
     fuels = {code: fuel_id for fuel_id, code in history.fuels.items()}
     for key, (station_code, spec) in TEMPLATES.items():

@@ -1,15 +1,16 @@
 """Demo data for the embedded mode: a Yunnan chain with stations, prices, nozzles and staff,
-and the week of trading before the moment it is loaded (demo_history)."""
+the week of trading before the moment it is loaded (demo_history) with the chain's coupons,
+banners and announcements (demo_marketing), and the coming price change."""
 
 import hashlib
 import io
 import random
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from app import demo_history, demo_members, demo_points, demo_topups
+from app import demo_history, demo_marketing, demo_members, demo_points, demo_topups
 from app.extensions import db
 from app.models import (
     Chain,
@@ -29,7 +30,6 @@ from app.services import ledger
 from app.services.catalogue.setup import ensure_chain
 from app.services.ledger.postings import Leg
 from app.services.members import tiers
-from app.services.platform.clock import from_local, to_local
 from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.passwords import hash_password
 
@@ -148,6 +148,7 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
             demo_members.load(chain.id)
             demo_history.load(chain.id, DEMO_PASSWORD)  # the past week's trading, up to now
             demo_points.load(chain.id, ADMIN_USERNAME)
+            demo_marketing.load(chain.id, ADMIN_USERNAME)  # tonight's price change
     return existing is None, demo_logins()
 
 
@@ -164,10 +165,7 @@ def _load_catalogue(chain: Chain) -> None:
     rng = random.Random(20261125)
     fuels = {f.code: f for f in db.session.scalars(select(Fuel).where(Fuel.chain_id == chain.id))}
     now = utcnow()
-    since = now - timedelta(days=30)
-    # Next national adjustment window: tomorrow 00:00 Asia/Shanghai, prices up 0.10 元/升.
-    tomorrow = to_local(now).date() + timedelta(days=1)
-    next_change = from_local(datetime.combine(tomorrow, time(0, 0)))
+    since = now - timedelta(days=30)  # the month's prices; tonight's change: demo_marketing
     for code, name, city, address, lat, lng, phone, hours, services, nozzles in STATIONS:
         station = Station(
             chain_id=chain.id,
@@ -198,17 +196,16 @@ def _load_catalogue(chain: Chain) -> None:
             db.session.add(StationFuel(chain_id=chain.id, station_id=station.id, fuel_id=fuel.id))
             list_fen, member_fen = BASE_PRICES[fuel_code]
             delta = rng.choice((-4, -2, 0, 0, 3, 5))
-            for effective_at, bump in ((since, 0), (next_change, 10)):
-                db.session.add(
-                    FuelPrice(
-                        chain_id=chain.id,
-                        station_id=station.id,
-                        fuel_id=fuel.id,
-                        list_price_fen=list_fen + delta + bump,
-                        member_price_fen=member_fen + delta + bump,
-                        effective_at=effective_at,
-                    )
+            db.session.add(
+                FuelPrice(
+                    chain_id=chain.id,
+                    station_id=station.id,
+                    fuel_id=fuel.id,
+                    list_price_fen=list_fen + delta,
+                    member_price_fen=member_fen + delta,
+                    effective_at=since,
                 )
+            )
         # Most nozzles pour 92#; each fuel sold has at least one.
         plan = sold + [rng.choice(["92", "92", "95", "0"]) for _ in range(nozzles - len(sold))]
         for number, fuel_code in enumerate(sorted(plan, key=sold.index), start=1):

@@ -1,7 +1,8 @@
 """A week of trading for the demo (part of the demo data, loaded with the chain): regular
-drivers and their counter top-ups, orders online and at the counter, refunds, shifts with their
-handovers and daily closes, so that the console's orders list, dashboard (today against the same
-weekday last week), shifts and refunds show what a station owner would see on any day.
+drivers and their counter top-ups, the chain's coupons, banners and announcements
+(demo_marketing), orders online and at the counter (many with a coupon), refunds, shifts with
+their handovers and daily closes, so that the console's orders list, dashboard (today against
+the same weekday last week), shifts and refunds show what a station owner would see on any day.
 
 Everything is done by the real use cases, each at its own moment: steps are kept on a timeline
 and run in time order with the clock stopped at the step's moment (clock_stopped_at: utcnow()
@@ -25,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app import demo_orders, demo_regulars, demo_set_pieces, demo_shifts
+from app import demo_marketing, demo_orders, demo_regulars, demo_set_pieces, demo_shifts
 from app.extensions import db
 from app.models import Fuel, Member, Nozzle, Staff, Station
 from app.models.base import utcnow
@@ -96,6 +97,7 @@ class History:
     drivers: list[Member]  # the demo drivers of the mini-program
     regulars: dict[str, list[Member]] = field(default_factory=dict)  # by home station code
     reserved: dict[str, list[Member]] = field(default_factory=dict)  # for the set pieces
+    coupon_templates: dict[str, int] = field(default_factory=dict)  # demo_marketing's, by key
     on_duty: dict[str, Staff] = field(default_factory=dict)  # who holds the counter, by station
     rng: random.Random = field(default_factory=lambda: random.Random("jiayou-demo-week"))
     timeline: Timeline = field(default_factory=Timeline)
@@ -155,6 +157,7 @@ def load(chain_id: int, password: str) -> int:
             )
         ),
     )
+    demo_marketing.schedule(history)
     demo_regulars.schedule(history)
     demo_shifts.schedule(history)
     demo_orders.schedule(history)

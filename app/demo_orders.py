@@ -3,7 +3,8 @@ day until twenty minutes ago, more at the bigger stations, busiest in the mornin
 rush. About a third come from the mini-program (paid from the wallet, or with WeChat Pay; the
 attendant confirms the litres, settlement follows), the rest are walk-in sales at the counter
 (cash, bank card, WeChat or Alipay on the station's terminal, or the wallet of a member who
-shows the member code)."""
+shows the member code). Members mostly keep the coupon the order page or the counter
+preselects for them (their best for the order)."""
 
 import random
 from datetime import timedelta
@@ -20,7 +21,7 @@ from app.services.counter import sale_quote, walkin_sale
 from app.services.counter.walkin_sale import Payment
 from app.services.ledger import wallet_balance
 from app.services.members import member_code
-from app.services.orders import pickup
+from app.services.orders import pickup, quoting
 
 # Orders a day: a fraction of a real station's, enough for every page and quick to load.
 DAILY_ORDERS = {"KM001": 16, "KM002": 5, "KM003": 6, "DL001": 3, "DL002": 4, "LJ001": 3, "XS001": 3}
@@ -36,6 +37,8 @@ CAR_LITRES = (1_500, 4_800)
 DEAREST_FEN_PER_LITRE = 1_100  # no fuel costs more: what litres may cost, to check a wallet
 LAST_ORDER_BEFORE_NOW = timedelta(minutes=20)  # an order's steps take up to ~12 minutes
 LAST_ORDER_BEFORE_CLOSING = 20  # minutes
+COUPON_DECLINED = 0.15  # drivers who untick the preselected coupon (不使用优惠券)
+DEMO_DRIVER = "demo-driver-"  # the mini-program's drivers: their coupons are scripted
 
 
 def schedule(history) -> None:
@@ -81,6 +84,19 @@ def _at_most(volume_ml: int) -> int:
     return volume_ml * DEAREST_FEN_PER_LITRE // 1000
 
 
+def suggested_coupon(member: Member, station_id: int, **how) -> int | None:
+    """The coupon the order page suggests (the member's best for this order), as the
+    mini-program asks for it (GET /orders/coupons); None when none can be used."""
+    best = quoting.coupon_choices(member, station_id, **how).suggested
+    return best.coupon.id if best else None
+
+
+def keeps_coupon(history, member: Member) -> bool:
+    """Whether the driver keeps the preselected coupon (the demo drivers' are scripted in
+    app/demo_marketing.py, so none of theirs goes on a random order)."""
+    return not member.openid.startswith(DEMO_DRIVER) and history.rng.random() >= COUPON_DECLINED
+
+
 def online_order(history, code: str) -> None:
     """A driver orders in the mini-program and pays from the wallet (a regular with enough in
     it) or with WeChat Pay, for a preset amount, litres, or a fill-up."""
@@ -96,21 +112,18 @@ def online_order(history, code: str) -> None:
         member = demo_regulars.with_balance(history, code, need)
     where = dict(fuel_code=None, nozzle_number=nozzle.number)
     if member is not None:
-        placed = payments.place_and_pay(
-            member, station.id, "wallet", mode=mode, amount_fen=amount, volume_ml=volume, **where
+        how = dict(mode=mode, amount_fen=amount, volume_ml=volume, **where)
+        coupon = (
+            suggested_coupon(member, station.id, **how) if keeps_coupon(history, member) else None
         )
+        placed = payments.place_and_pay(member, station.id, "wallet", coupon_id=coupon, **how)
         fuel_later(history, code, placed.order.id)
         return
     # WeChat Pay, for litres set beforehand (see app/demo_history.py).
-    volume = volume or _litres_ml(history, nozzle.fuel)
-    placed = payments.place_and_pay(
-        _wechat_payer(history, station),
-        station.id,
-        "wechat",
-        mode="volume",
-        volume_ml=volume,
-        **where,
-    )
+    payer = _wechat_payer(history, station)
+    how = dict(mode="volume", volume_ml=volume or _litres_ml(history, nozzle.fuel), **where)
+    coupon = suggested_coupon(payer, station.id, **how) if keeps_coupon(history, payer) else None
+    placed = payments.place_and_pay(payer, station.id, "wechat", coupon_id=coupon, **how)
     paid_at = utcnow() + timedelta(seconds=rng.randint(15, 90))
     history.timeline.at(paid_at, wechat_paid, history, code, placed.order.id)
 
@@ -177,17 +190,19 @@ def counter_sale(history, code: str) -> None:
     else:
         figures = {"volume_ml": _litres_ml(history, nozzle.fuel)}
     method = rng.choices(("cash", "pos", "terminal"), (3, 2, 5))[0]
-    member, code_shown = None, ""
+    member, code_shown, coupon = None, "", None
     if history.regulars.get(code) and rng.random() < 0.25:
         member = history.member_of(code)
         need = figures.get("amount_fen") or _at_most(figures["volume_ml"])
         if rng.random() < 0.6 and wallet_balance(member.id) >= need:
             method = "wallet"
         code_shown = member_code.issue(member)[0]  # on the driver's phone
+        coupon = "best" if keeps_coupon(history, member) else None  # the counter preselects it
     received = reference = app = None
     if method == "cash":
         entry = sale_quote.sale_station(cashier, station.id)
-        due = sale_quote.quote(entry, nozzle.number, member=member, **figures).amount_fen
+        priced = sale_quote.quote(entry, nozzle.number, member=member, coupon=coupon, **figures)
+        due = priced.amount_fen
         received = due if rng.random() < 0.4 else -(-due // 10_000) * 10_000  # whole 100s
     elif method == "pos":
         reference = f"{rng.randint(0, 9999):04d}"  # the card's last four digits
@@ -201,5 +216,6 @@ def counter_sale(history, code: str) -> None:
         walkin_sale.new_sale_key(),
         nozzle.number,
         Payment(method, received, reference or "", app, code_shown),
+        coupon=coupon,
         **figures,
     )

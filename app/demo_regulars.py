@@ -1,7 +1,7 @@
 """The demo week's regular drivers (see app/demo_history.py): members of the mini-program who
-fuel at their home station, with a bound phone and a car each, and money in their wallets from
-counter top-ups (充值套餐, cash or bank card) that the station's manager approved. A few more
-top-ups come during the week."""
+fuel at their home station, with a bound phone and a car each, the chain's join gift, and money
+in their wallets from counter top-ups (充值套餐, cash or bank card, with the package's coupons)
+that the station's manager approved. A few more top-ups come during the week."""
 
 from datetime import timedelta
 
@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Member, TopupPackage
 from app.models.base import utcnow
 from app.services.ledger import wallet_balance
+from app.services.marketing import gifts
 from app.services.members import counter_topups, vehicles
 
 # nickname, phone, plate, the car's fuel, home station; the last of a station's list is kept
@@ -57,6 +58,7 @@ def _register(history) -> None:
         )
         db.session.add(member)
         db.session.flush()
+        gifts.give_on_join(member)  # as a member created at their first login gets it
         vehicles.add_vehicle(member, plate=plate, fuel_code=fuel)
         pool = history.reserved if name in RESERVED else history.regulars
         pool.setdefault(home, []).append(member)

@@ -1,8 +1,8 @@
 """The demo week's set pieces (see app/demo_history.py), each paid from the wallet of a regular
 kept for them: refunds at the counter (two small ones sent at once, one above the station's
-threshold waiting for the manager's approval), an order the driver cancelled before fuelling,
-one never paid (expired), and two paid orders waiting at the pump right now, for the
-attendant's handheld."""
+threshold waiting for the manager's approval), an order the driver cancelled before fuelling
+and one never paid (expired), each giving its coupon back, and two paid orders waiting at the
+pump right now, for the attendant's handheld."""
 
 from datetime import timedelta
 from typing import NamedTuple
@@ -48,19 +48,15 @@ def schedule(history) -> None:
         history.timeline.at(history.now - timedelta(minutes=minutes_ago), _waiting, history, amount)
 
 
-def _wallet_order(history, code: str, amount: int) -> Order:
+def _wallet_order(history, code: str, amount: int, with_coupon: bool = False) -> Order:
+    """An order paid from the wallet of the station's reserved regular; with_coupon: with the
+    coupon the order page suggests."""
     station = history.stations[code]
-    nozzle = station.nozzles[0]
     member = history.reserved[code][0]
-    placed = payments.place_and_pay(
-        member,
-        station.id,
-        "wallet",
-        fuel_code=None,
-        nozzle_number=nozzle.number,
-        mode="amount",
-        amount_fen=amount,
-    )
+    how = dict(fuel_code=None, nozzle_number=station.nozzles[0].number, mode="amount")
+    how["amount_fen"] = amount
+    coupon = demo_orders.suggested_coupon(member, station.id, **how) if with_coupon else None
+    placed = payments.place_and_pay(member, station.id, "wallet", coupon_id=coupon, **how)
     return placed.order
 
 
@@ -80,7 +76,7 @@ def _refund(history, refund: Refunded, order_id: int) -> None:
 
 
 def _cancelled(history) -> None:
-    order = _wallet_order(history, "KM001", 30_000)
+    order = _wallet_order(history, "KM001", 30_000, with_coupon=True)
     later = utcnow() + timedelta(minutes=3)
     history.timeline.at(later, _cancel, history, order.id)
 
@@ -94,14 +90,10 @@ def _never_paid(history) -> None:
     """An order placed and left unpaid: it expires a quarter of an hour later (a job)."""
     station = history.stations["KM002"]
     member = history.regulars["KM002"][0]
-    nozzle = station.nozzles[0]
+    how = dict(fuel_code=None, nozzle_number=station.nozzles[0].number, mode="amount")
+    how["amount_fen"] = 15_000
     place_order(
-        member,
-        station.id,
-        fuel_code=None,
-        nozzle_number=nozzle.number,
-        mode="amount",
-        amount_fen=15_000,
+        member, station.id, coupon_id=demo_orders.suggested_coupon(member, station.id, **how), **how
     )
     history.run_jobs_later(timedelta(minutes=15, seconds=5))
 

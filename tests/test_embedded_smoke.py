@@ -208,3 +208,32 @@ def test_console_login_page_answers_in_chinese(http):
     assert response.headers["content-type"].startswith("text/html")
     assert "登录" in response.text
     assert 'lang="zh' in response.text
+
+
+def _token(http, openid: str) -> dict:
+    code = http.post("/sandbox/wechat/login-code", json={"openid": openid}).json()["js_code"]
+    login = http.post("/api/v1/auth/wechat", json={"js_code": code})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def test_the_demo_marketing_is_live_for_the_mini_program(http):
+    banners = http.get("/api/v1/banners", params={"city": "昆明"}).json()["items"]
+    assert len(banners) >= 3
+    picture = http.get(banners[0]["image"]["url"])
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+    notices = http.get("/api/v1/notices", params={"city": "昆明"}).json()["items"]
+    assert notices[0]["pinned"] and {n["kind"] for n in notices} == {"announcement", "price_change"}
+
+    stations = http.get("/api/v1/stations", params=KUNMING).json()["items"]
+    km001 = next(s["id"] for s in stations if s["name"] == "昆明北京路加油站")
+    order = {"station_id": km001, "fuel": "92", "mode": "amount", "amount_fen": 30_000}
+    choices = http.get(
+        "/api/v1/orders/coupons", params=order, headers=_token(http, "demo-driver-1")
+    )
+    assert choices.status_code == 200, choices.text
+    assert choices.json()["suggested_coupon_id"] and len(choices.json()["coupons"]) >= 2
+
+    newcomer = _token(http, "smoke-test-join-gift")
+    gifts = http.get("/api/v1/me/coupons", headers=newcomer).json()["items"]
+    assert [c["source"] for c in gifts] == ["join_gift"]

@@ -4,6 +4,7 @@ gifts, and the Excel export."""
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -11,7 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, CouponGift, CouponTemplate
+from app.models.base import utcnow
 from app.services.marketing import templates
+from app.services.platform.clock import to_local
 from tests.console.conftest import page
 from tests.marketing.helpers import active_template, fields
 from tests.money.topup_helpers import make_package
@@ -192,3 +195,20 @@ def test_the_list_pages_filters_and_exports(as_staff, world):
     rows = list(sheet.values)
     assert rows[0][:5] == ("编号", "名称", "所属", "优惠方式", "优惠内容")
     assert len(rows) == 24 and rows[1][1] == "券22" and rows[1][4] == "满100减10"
+
+
+@pytest.mark.travel(hour=23)
+def test_a_template_past_its_last_day_reads_ended(as_staff, world, travel):
+    today = to_local(utcnow()).date()
+    made = active_template(
+        world.admin, name="限时满减", validity="fixed", first_day=today, last_day=today
+    )
+    admin = as_staff("admin")
+
+    def state() -> str:
+        row = page(admin.get(URL)).split(f'id="coupon-{made.id}"')[1].split("</tr>")[0]
+        return re.search(r'<span class="badge [^"]*">([^<]+)</span>', row).group(1)
+
+    assert state() == "发放中"
+    travel.shift(timedelta(hours=2))  # past midnight: its last day is over
+    assert state() == "已结束"

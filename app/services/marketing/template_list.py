@@ -1,6 +1,7 @@
 """The staff's list of coupon templates: the ones they see (templates.visible_filter), newest
 first, filtered by status and owner, paged, with what each gives in words and how many of its
-coupons were issued and used; and the same rows for the Excel export."""
+coupons were issued and used; and the same rows for the Excel export. An active template whose
+fixed validity is over reads 已结束: nothing of it can be issued or used any more."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,12 +10,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import TEMPLATE_STATUSES, Coupon, CouponTemplate, Staff, Station
+from app.models.base import utcnow
 from app.services.marketing import templates, terms
 from app.services.platform.errors import Invalid
 
 PER_PAGE = 20
 EXPORT_BATCH = 500
 CHAIN_OWNER = "chain"  # the owner filter's value for the chain's own templates
+ENDED = "已结束"
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,11 @@ class TemplateRow:
     issued: int
     used: int
     may_edit: bool
+    ended: bool = False  # active, but its fixed validity is over
 
     @property
     def status_name(self) -> str:
-        return TEMPLATE_STATUSES[self.template.status]
+        return ENDED if self.ended else TEMPLATE_STATUSES[self.template.status]
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ def _rows(actor: Staff, found: list[CouponTemplate]) -> list[TemplateRow]:
         .all()
     )
     scopes = terms.scopes(ids)
+    now = utcnow()
     return [
         TemplateRow(
             template=t,
@@ -86,6 +91,7 @@ def _rows(actor: Staff, found: list[CouponTemplate]) -> list[TemplateRow]:
             issued=counts.get(t.id, (0, 0))[0],
             used=counts.get(t.id, (0, 0))[1],
             may_edit=templates.may_manage(actor, t.station_id),
+            ended=t.status == "active" and terms.has_ended(t, now),
         )
         for t in found
     ]

@@ -79,7 +79,8 @@ STOPPED = ("H", 3, 12)  # stopped by head office three days ago at noon
 # (days ago, None: at the launch; picture, title, who, scope, city or station code, target,
 # target station code, last day shown in days from today, None: until withdrawn)
 BANNERS = [
-    (None, "coupon-centre", "领券中心 好券限量领", "admin", "chain", None, "none", None, None),
+    (None, "coupon-centre", "领券中心 好券限量领", "admin", "chain", None, "coupon_centre", None,
+     None),
     (None, "topup-gift", "充值有礼 再送优惠券", "admin", "chain", None, "wallet", None, None),
     (None, "km001-special", "北京路站专享 满300减20", "km001.manager", "station", "KM001",
      "order", "KM001", 13),

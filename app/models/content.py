@@ -13,7 +13,19 @@ from app.models.base import UTCDateTime, one_of, utcnow
 CONTENT_SCOPES = ("chain", "city", "station")
 CONTENT_STATUSES = ("draft", "published", "withdrawn")
 # Pages of the mini-program a banner may open (the paths are made in the banners service).
-BANNER_TARGETS = ("none", "station", "order", "wallet", "card", "member_code", "vehicles", "orders")
+BANNER_TARGETS = (
+    "none",
+    "station",
+    "order",
+    "wallet",
+    "card",
+    "member_code",
+    "vehicles",
+    "orders",
+    "coupon_centre",
+    "coupons",
+    "points_mall",
+)
 TARGETS_WITH_STATION = ("station", "order")
 
 

@@ -2,7 +2,9 @@
 (scheduled with a stopped clock), in order, cached in memory or Redis and seen anew on every
 change and at every boundary."""
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -121,6 +123,7 @@ def test_a_tap_opens_a_page_of_the_mini_program(world, client):
     live_banner(world.admin, title="去北京路", target="station", target_station_id=a)
     live_banner(world.admin, title="下单", target="order", target_station_id=a)
     live_banner(world.admin, title="订单", target="orders")
+    live_banner(world.admin, title="领券", target="coupon_centre")
     live_banner(world.admin, title="只看看")
     targets = {item["title"]: item["target"] for item in items(client)}
     assert targets == {
@@ -128,6 +131,7 @@ def test_a_tap_opens_a_page_of_the_mini_program(world, client):
         "去北京路": {"page": f"/pages/station/station?id={a}", "tab": False},
         "下单": {"page": f"/pages/order/order?station_id={a}", "tab": False},
         "订单": {"page": "/pages/orders/orders", "tab": True},
+        "领券": {"page": "/pages/coupon-centre/coupon-centre", "tab": False},
         "只看看": None,
     }
     # A station no longer shown is no longer linked to.
@@ -181,3 +185,14 @@ def test_a_closed_or_unknown_station_is_404(world, client, path):
     for station_id in (world.station_b.id, 9999):
         answer = client.get(path, query_string={"station_id": station_id})
         assert assert_error(answer, 404, "not_found") == "油站不存在"
+
+
+def test_every_target_is_a_page_of_the_mini_program_opened_the_right_way():
+    app_json = json.loads((Path(__file__).parents[2] / "miniprogram" / "app.json").read_text())
+    tabs = {item["pagePath"] for item in app_json["tabBar"]["list"]}
+    for target, (_label, path, is_tab) in banners.TARGETS.items():
+        if target == "none":
+            continue
+        page = path.lstrip("/").split("?")[0]
+        assert page in app_json["pages"], target
+        assert (page in tabs) == is_tab, target

@@ -33,6 +33,9 @@ TARGETS = {
     "member_code": ("会员码", "/pages/member-code/member-code", False),
     "vehicles": ("我的车辆", "/pages/vehicles/vehicles", False),
     "orders": ("我的订单", "/pages/orders/orders", True),
+    "coupon_centre": ("领券中心", "/pages/coupon-centre/coupon-centre", False),
+    "coupons": ("我的优惠券", "/pages/coupons/coupons", False),
+    "points_mall": ("积分商城", "/pages/points-mall/points-mall", False),
 }
 SCOPE_RANK = {"station": 0, "city": 1, "chain": 2}
 

@@ -94,9 +94,13 @@ class BannerList(Schema):
     )
 
 
-class StationRef(Schema):
+class StationPriceChange(Schema):
     id: int
     name: str
+    list_price_fen: int = Field(description="该站调整后的挂牌价，" + FEN + "/升")
+    previous_list_price_fen: int = Field(description="该站调整前的挂牌价，" + FEN + "/升")
+    member_price_fen: int = Field(description="该站调整后的会员价，" + FEN + "/升")
+    previous_member_price_fen: int = Field(description="该站调整前的会员价，" + FEN + "/升")
 
 
 class PriceChangeOut(Schema):
@@ -109,7 +113,10 @@ class PriceChangeOut(Schema):
     change_fen: int = Field(description="挂牌价变化，" + FEN + "/升，涨为正、降为负")
     member_price_fen: int = Field(description="调整后的会员价，" + FEN + "/升")
     previous_member_price_fen: int = Field(description="调整前的会员价，" + FEN + "/升")
-    stations: list[StationRef] = Field(description="这样调价的油站")
+    stations: list[StationPriceChange] = Field(
+        description="同一时间、同一油品、涨跌相同的油站，各带本站的价格；"
+        "上面的价格是第一个油站的（各站挂牌价不同时，text 写出价格区间）"
+    )
 
 
 class NoticeOut(Schema):
@@ -155,7 +162,16 @@ PRICE_NOTICE_EXAMPLE = {
         "change_fen": 12,
         "member_price_fen": 765,
         "previous_member_price_fen": 753,
-        "stations": [{"id": 1, "name": "昆明北京路加油站"}],
+        "stations": [
+            {
+                "id": 1,
+                "name": "昆明北京路加油站",
+                "list_price_fen": 785,
+                "previous_list_price_fen": 773,
+                "member_price_fen": 765,
+                "previous_member_price_fen": 753,
+            }
+        ],
     },
 }
 

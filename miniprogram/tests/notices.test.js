@@ -23,7 +23,14 @@ const NOTICES = {
         change_fen: -15,
         member_price_fen: 700,
         previous_member_price_fen: 715,
-        stations: [{ id: 7, name: '昆明北京路加油站' }, { id: 12, name: '昆明滇池路加油站' }],
+        stations: [7, 12].map((id) => ({
+          id,
+          name: id === 7 ? '昆明北京路加油站' : '昆明滇池路加油站',
+          list_price_fen: 715,
+          previous_list_price_fen: 730,
+          member_price_fen: 700,
+          previous_member_price_fen: 715,
+        })),
       },
     }),
     notice({ id: 'a1', title: '洗车服务暂停', pinned: false, scope: 'station', text: '本周六设备检修。' }),
@@ -81,6 +88,33 @@ test('a price change shows its prices before and after, when and where', async (
   expect(down).toContain('本市油站')
   expect(down).toContain('适用油站：昆明北京路加油站、昆明滇池路加油站')
   expect(comp.data.items[2].prices.map((p) => p.trend)).toEqual(['down', 'down'])
+})
+
+test('stations a few fen apart, changed alike, each show their own list price', async () => {
+  const station = (id, name, before, after) => ({
+    id,
+    name,
+    list_price_fen: after,
+    previous_list_price_fen: before,
+    member_price_fen: after - 20,
+    previous_member_price_fen: before - 20,
+  })
+  const apart = priceNotice({
+    id: 'p300',
+    scope: 'city',
+    text: '12月24日 24:00 起 92# 每升上调 0.12 元（7.80-7.87 元/升）',
+    price_change: {
+      ...priceNotice().price_change,
+      stations: [station(7, '昆明北京路加油站', 768, 780), station(9, '昆明西山加油站', 775, 787)],
+    },
+  })
+  answerRequests(reply(200, { items: [apart] }))
+  const comp = await openPage(pageId, {})
+  const shown = text(comp, '#notice-p300')
+  expect(shown).toContain('每升上调 0.12 元（7.80-7.87 元/升）')
+  expect(shown).toMatch(/昆明北京路加油站\s*¥7\.68\s*→\s*¥7\.80\/升/)
+  expect(shown).toMatch(/昆明西山加油站\s*¥7\.75\s*→\s*¥7\.87\/升/)
+  expect(shown).not.toContain('会员价')
 })
 
 test('no notices shows the empty state', async () => {

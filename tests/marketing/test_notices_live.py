@@ -58,7 +58,16 @@ def test_a_chain_price_change_is_announced_until_a_day_after_it_takes_effect(
     assert change["in_effect"] is False
     assert (change["previous_list_price_fen"], change["list_price_fen"]) == (768, 800)
     assert (change["change_fen"], change["member_price_fen"]) == (32, 780)
-    assert change["stations"] == [{"id": world.station_a.id, "name": "昆明北京路加油站"}]
+    assert change["stations"] == [
+        {
+            "id": world.station_a.id,
+            "name": "昆明北京路加油站",
+            "list_price_fen": 800,
+            "previous_list_price_fen": 768,
+            "member_price_fen": 780,
+            "previous_member_price_fen": 748,
+        }
+    ]
     assert notice["published_at"] == change["effective_at"]
     assert change["effective_at"].endswith("T00:00:00+08:00")
     travel.move_to(chain_prices.coming_midnight())
@@ -84,9 +93,35 @@ def test_a_city_reads_one_notice_for_its_stations_that_change_alike(world, clien
     assert sorted(stations) == [["昆明北京路加油站", "昆明西山加油站"], ["昆明官渡加油站"]]
     alike = next(item for item in found if len(item["price_change"]["stations"]) == 2)
     assert alike["scope"] == "city"
+    assert alike["text"] == f"{tonight()} 起 92# 调整为 8.00 元/升（+0.32）"
     assert texts(client, city="大理") == [f"{tonight()} 起 92# 调整为 8.00 元/升（+0.32）"]
     assert texts(client) == []  # no place, no prices
     assert third.id
+
+
+def test_stations_a_few_fen_apart_changed_by_the_same_amount_read_one_notice(world, client):
+    third = make_station(world, "昆明西山加油站", 25.02, 102.65, city="昆明")
+    db.session.execute(
+        update(FuelPrice)
+        .where(FuelPrice.station_id == third.id)
+        .values(list_price_fen=775, member_price_fen=755)
+    )
+    db.session.commit()
+    for station, list_fen in ((world.station_a, 800), (third, 807)):
+        pricing.schedule_price(
+            world.admin,
+            station.id,
+            world.fuels["92"].id,
+            list_fen,
+            list_fen - 20,
+            chain_prices.coming_midnight(),
+        )
+    [notice] = items(client, city="昆明")
+    assert notice["text"] == f"{tonight()} 起 92# 每升上调 0.32 元（8.00-8.07 元/升）"
+    by_station = {s["name"]: s for s in notice["price_change"]["stations"]}
+    assert by_station["昆明西山加油站"]["previous_list_price_fen"] == 775
+    assert by_station["昆明西山加油站"]["list_price_fen"] == 807
+    assert by_station["昆明北京路加油站"]["list_price_fen"] == 800
 
 
 def test_a_cancelled_change_is_no_longer_announced(world, client, cache_mode):

@@ -179,7 +179,7 @@ def _price_notice(group: list[price_notices.PriceChange], now: datetime) -> dict
         "kind": "price_change",
         "id": f"p{min(c.price_id for c in group)}",
         "title": f"{first.fuel_name}调价",
-        "text": first.text,
+        "text": price_notices.group_text(group),
         "pinned": False,
         "scope": "station" if len(group) == 1 else "city",
         "published_at": _local_iso(first.effective_at),
@@ -193,6 +193,16 @@ def _price_notice(group: list[price_notices.PriceChange], now: datetime) -> dict
             "change_fen": first.change_fen,
             "member_price_fen": first.member_price_fen,
             "previous_member_price_fen": first.previous_member_fen,
-            "stations": [{"id": c.station_id, "name": c.station_name} for c in group],
+            "stations": [
+                {
+                    "id": c.station_id,
+                    "name": c.station_name,
+                    "list_price_fen": c.list_price_fen,
+                    "previous_list_price_fen": c.previous_list_fen,
+                    "member_price_fen": c.member_price_fen,
+                    "previous_member_price_fen": c.previous_member_fen,
+                }
+                for c in group
+            ],
         },
     }

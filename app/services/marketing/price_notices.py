@@ -103,20 +103,29 @@ def changes(stations: Iterable[StationEntry], now: datetime) -> list[PriceChange
 
 
 def grouped(found: list[PriceChange]) -> list[list[PriceChange]]:
-    """Changes that are the same (fuel, moment, prices before and after) at several stations
-    of a city, as one notice naming its stations; in the order found."""
+    """Changes by the same amount of a fuel at the same moment at several stations of a city
+    (head office's chain-wide adjustment, stations' prices a few fen apart), as one notice
+    naming its stations with each one's prices; in the order found."""
     groups: dict[tuple, list[PriceChange]] = {}
     for change in found:
-        key = (
-            change.fuel_code,
-            change.effective_at,
-            change.list_price_fen,
-            change.previous_list_fen,
-            change.member_price_fen,
-            change.previous_member_fen,
-        )
+        key = (change.fuel_code, change.effective_at, change.change_fen)
         groups.setdefault(key, []).append(change)
     return list(groups.values())
+
+
+def group_text(group: list[PriceChange]) -> str:
+    """One station's price, or the same price everywhere: "调整为 7.85 元/升（+0.12）";
+    stations at different prices: "每升上调 0.12 元（7.80-7.92 元/升）"."""
+    first = group[0]
+    prices = sorted({c.list_price_fen for c in group})
+    if len(prices) == 1:
+        return first.text
+    way = "上调" if first.change_fen > 0 else "下调"
+    low, high = money.fen_to_yuan(prices[0]), money.fen_to_yuan(prices[-1])
+    return (
+        f"{moment_text(first.effective_at)} 起 {fuel_label(first.fuel_code)} 每升{way} "
+        f"{money.fen_to_yuan(abs(first.change_fen))} 元（{low}-{high} 元/升）"
+    )
 
 
 def boundaries(found: list[PriceChange], now: datetime) -> list[datetime]:

@@ -1,5 +1,5 @@
 // 公告：首页公告栏（?city=）或油站（?station_id=）的全部公告和调价通知，置顶的在前，其余从新到旧。
-// 调价通知列出调整前后的挂牌价和会员价、生效时间和油站。不需要登录；下拉刷新；加载中、空、出错。
+// 调价通知列出调整前后的挂牌价和会员价、生效时间和油站；各站价格不同时逐站列出挂牌价。不需要登录；下拉刷新；加载中、空、出错。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { NOTICE_KINDS, SCOPES } = require('../../utils/labels')
@@ -26,8 +26,20 @@ function priceRows(p) {
   ]
 }
 
+/** Stations a few fen apart, changed by the same amount: each one's list price before and after. */
+function stationRows(p) {
+  if (new Set(p.stations.map((s) => s.list_price_fen)).size < 2) return []
+  return p.stations.map((s) => ({
+    id: s.id,
+    name: s.name,
+    before: fmt.yuan(s.previous_list_price_fen),
+    after: fmt.yuan(s.list_price_fen),
+  }))
+}
+
 function toNotice(n) {
   const p = n.price_change
+  const byStation = p ? stationRows(p) : []
   return {
     id: n.id,
     kind: n.kind,
@@ -36,7 +48,8 @@ function toNotice(n) {
     text: n.text,
     scope: SCOPES[n.scope] || '',
     time: p ? (p.in_effect ? '已于 ' : '将于 ') + fmt.dateTime(p.effective_at) + ' 生效' : fmt.dateTime(n.published_at),
-    prices: p ? priceRows(p) : [],
+    prices: p && !byStation.length ? priceRows(p) : [],
+    byStation,
     stations: p ? p.stations.map((s) => s.name).join('、') : '',
   }
 }

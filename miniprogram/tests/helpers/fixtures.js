@@ -174,7 +174,16 @@ function priceNotice(over) {
       change_fen: 12,
       member_price_fen: 760,
       previous_member_price_fen: 748,
-      stations: [{ id: 7, name: '昆明北京路加油站' }],
+      stations: [
+        {
+          id: 7,
+          name: '昆明北京路加油站',
+          list_price_fen: 780,
+          previous_list_price_fen: 768,
+          member_price_fen: 760,
+          previous_member_price_fen: 748,
+        },
+      ],
     },
     ...over,
   });

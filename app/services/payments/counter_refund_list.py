@@ -19,7 +19,7 @@ from app.models import (
     Station,
 )
 from app.services.payments import refund_rules
-from app.services.payments.counter_refunds import DECIDE_ROLES, sent_fen
+from app.services.payments.counter_refunds import DECIDE_ROLES, sent_fen, waiting_fen
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.staff.access import visible_station_ids
 
@@ -186,11 +186,13 @@ class OrderForRefund:
     left_fen: int
     sent_fen: int
     history: list[CounterRefundRequest]
+    waiting_fen: int = 0  # held by requests waiting for a decision (the counter's, drivers')
 
 
 def order_for_refund(actor: Staff, order_id: int) -> OrderForRefund:
-    """What the refund form shows: the order (if the actor may refund it), what is left, the
-    station's threshold and the order's counter refunds so far."""
+    """What the refund form shows: the order (if the actor may refund it), what is left and
+    what waiting requests hold, the station's threshold and the order's refund requests so
+    far (the counter's and the driver's)."""
     order = refund_rules.staff_order(actor, order_id)
     history = db.session.scalars(
         select(CounterRefundRequest)
@@ -203,6 +205,7 @@ def order_for_refund(actor: Staff, order_id: int) -> OrderForRefund:
         left_fen=order.paid_fen - order.refunded_fen,
         sent_fen=sent_fen(order.id),
         history=list(history),
+        waiting_fen=waiting_fen(order.id),
     )
 
 

@@ -15,8 +15,9 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Coupon, Member, Order, Refund, Topup
+from app.models import CounterRefundRequest, Coupon, Member, Order, Refund, Topup
 from app.services import ledger
+from app.services.payments import counter_refunds
 from tests.factories import PASSWORD
 from tests.marketing.helpers import active_template
 from tests.money.card_helpers import new_batch, sold_card
@@ -50,6 +51,8 @@ DRIVER_CALLS = {
     "POST /recharge-cards/redeem 200",
     "POST /orders 201",
     "POST /orders 400",
+    "POST /orders/{order_id}/refund-requests 201",
+    "POST /orders/{order_id}/refund-requests 409",
     "GET /orders/{order_id} 200",
     "GET /orders/{order_id}/qr.png 200",
     "GET /orders 200",
@@ -209,6 +212,17 @@ def test_the_clients_journey_gets_the_answers_the_document_promises(
     assert db.session.get(Topup, steps["topup_id"]).status == "credited"
     balance = 50_000 + 3_000 + 10_000 - by_wallet.dispensed_fen
     assert ledger.wallet_balance(member.id) == steps["balance_fen"] == balance
+
+    # The driver's 申请退款 waits for the station; the manager approves it into the wallet.
+    asked = db.session.get(CounterRefundRequest, steps["refund_request_id"])
+    assert (asked.order_id, asked.channel, asked.status, asked.amount_fen) == (
+        by_wallet.id,
+        "driver",
+        "pending",
+        1000,
+    )
+    counter_refunds.approve(world.manager_a, asked.id)
+    assert ledger.wallet_balance(member.id) == balance + 1000
 
 
 def test_an_answer_off_the_document_is_caught(app, client):

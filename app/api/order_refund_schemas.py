@@ -6,6 +6,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from app.jsonapi.schemas import FEN, JsonInt, Request, Schema
 from app.models import DRIVER_REFUND_REASONS
+from app.services.catalogue.stations import MAX_ORDER_RANGE_FEN
 from app.services.payments.driver_refunds import NOTE_MAX, REQUEST_DAYS
 
 ISO = "北京时间，ISO 8601"
@@ -130,7 +131,7 @@ class OrderRefundRequestBody(Request):
 
     amount_fen: JsonInt = Field(
         ge=1,
-        le=10_000_000,
+        le=MAX_ORDER_RANGE_FEN[1],
         title="退款金额",
         description=f"{FEN}；不能超过订单的 refundable_fen（已付减已退，再减待处理的申请）",
     )

@@ -87,7 +87,8 @@ def _why_not(order: Order, requests: list[CounterRefundRequest], now: datetime) 
         return "该订单已有待处理的退款申请，请等待油站处理"
     if _left(order, requests) <= 0:
         return "该订单已没有可退的金额"
-    if now > _until(order):
+    until = _until(order)
+    if until is None or now > until:  # (a settled order has its settled_at)
         return f"已超过申请期限：加油完成后 {REQUEST_DAYS} 天内可申请退款，请联系油站"
     return None
 

@@ -1,8 +1,9 @@
 """The demo week's set pieces (see app/demo_history.py), each paid from the wallet of a regular
 kept for them: refunds at the counter (two small ones sent at once, one above the station's
-threshold waiting for the manager's approval), an order the driver cancelled before fuelling
-and one never paid (expired), each giving its coupon back, and two paid orders waiting at the
-pump right now, for the attendant's handheld."""
+threshold waiting for the manager's approval), a driver's refund request from the mini-program
+waiting for the manager, an order the driver cancelled before fuelling and one never paid
+(expired), each giving its coupon back, and two paid orders waiting at the pump right now, for
+the attendant's handheld."""
 
 from datetime import timedelta
 from typing import NamedTuple
@@ -12,7 +13,7 @@ from app.models import Order
 from app.models.base import utcnow
 from app.services import payments
 from app.services.orders import place_order
-from app.services.payments import cancellation, counter_refunds
+from app.services.payments import cancellation, counter_refunds, driver_refunds
 
 
 class Refunded(NamedTuple):
@@ -42,6 +43,7 @@ def schedule(history) -> None:
     for refund in REFUNDS:
         moment = at(history.today - timedelta(days=refund.days_ago), refund.hour, refund.minute)
         history.timeline.at(moment, _refunded_later, history, refund)
+    history.timeline.at(at(history.today - timedelta(days=1), 9, 30), _asked_later, history)
     history.timeline.at(at(history.today - timedelta(days=3), 8, 40), _cancelled, history)
     history.timeline.at(at(history.today - timedelta(days=5), 21, 10), _never_paid, history)
     for minutes_ago, amount in ((9, 25_000), (3, 18_000)):
@@ -73,6 +75,19 @@ def _refund(history, refund: Refunded, order_id: int) -> None:
     counter_refunds.request_refund(
         cashier, order_id, refund.refund_fen, refund.reason, refund.note, history.password
     )
+
+
+def _asked_later(history) -> None:
+    """Fuelled in the morning; at noon the driver asks in the mini-program for 30 元 back."""
+    order = _wallet_order(history, "KM001", 20_000)
+    demo_orders.fuel_later(history, "KM001", order.id)
+    history.timeline.at(utcnow() + timedelta(hours=2, minutes=40), _ask, history, order.id)
+
+
+def _ask(history, order_id: int) -> None:
+    member = history.reserved["KM001"][0]
+    note = "油机显示20升，感觉实际只加了16升左右"
+    driver_refunds.request_refund(member, order_id, 3_000, "short_fuel", note)
 
 
 def _cancelled(history) -> None:

@@ -96,9 +96,11 @@ def test_the_demo_week_fills_every_console_page(app, app_ctx, client, live_serve
     assert today - timedelta(days=1) not in closed_days  # left for the manager
 
     requests = db.session.scalars(select(CounterRefundRequest)).all()
-    pending = [r for r in requests if r.status == "pending"]
+    pending = [r for r in requests if r.status == "pending" and r.channel == "counter"]
     assert len(pending) == 1 and pending[0].amount_fen > km001.refund_approval_threshold_fen
     assert [r.status for r in requests].count("sent") == 2
+    asked = [r for r in requests if r.channel == "driver"]  # from the mini-program, waiting
+    assert [(r.status, r.station_id, r.amount_fen) for r in asked] == [("pending", km001.id, 3000)]
 
     assert ledger.check() == []
 
@@ -116,7 +118,9 @@ def test_the_demo_week_fills_every_console_page(app, app_ctx, client, live_serve
     assert flagged[0].note in page(console.get(f"/console/shifts/{flagged[0].id}"))
     daily = page(console.get(f"/console/daily-close?station_id={km001.id}"))
     assert (today - timedelta(days=2)).isoformat() in daily
-    assert "待审批" in page(console.get("/console/counter-refunds"))
+    refunds_page = page(console.get("/console/counter-refunds"))
+    assert "待审批" in refunds_page and "车主申请" in refunds_page
+    assert '<span id="nav-order-refunds-count" class="nav-count">2' in refunds_page
 
     _the_marketing_is_alive(client, console, km001)
 

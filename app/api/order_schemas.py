@@ -14,6 +14,12 @@ from app.api.checkout_schemas import (
     OrderCouponOut,
     preset_matches_mode,
 )
+from app.api.order_refund_schemas import (
+    OFFER_DESCRIPTIONS,
+    SETTLED_CHANGES,
+    OrderRefundRequestOut,
+    RefundOut,
+)
 from app.api.tier_schemas import PricingOut
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.models.order import ORDER_STATUSES
@@ -168,29 +174,6 @@ class FuelRef(Schema):
     name: str
 
 
-class RefundOut(Schema):
-    amount_fen: int = Field(description=FEN)
-    method: Literal["wechat", "wallet", "cash", "pos", "terminal"] = Field(
-        description="退款去向：wechat 微信，wallet 钱包；柜台收银的订单在柜台退回："
-        "cash 现金，pos 银行卡撤销/退货，terminal 收款终端退款"
-    )
-    kind: Literal["settlement", "cancel", "manual"] = Field(
-        description="settlement 加油差额，cancel 取消订单，manual 人工退款"
-    )
-    status: Literal["PENDING", "PROCESSING", "SUCCESS", "ABNORMAL", "CLOSED"] = Field(
-        description="PENDING/PROCESSING 退款中，SUCCESS 已到账；"
-        "ABNORMAL 退款异常、CLOSED 退款关闭：钱未到账，仍欠车主，等油站处理（见 followup）"
-    )
-    followup: Literal["reissued", "wallet"] | None = Field(
-        description="微信未能退回（ABNORMAL/CLOSED）后油站的处理："
-        "reissued 已重新发起微信退款，wallet 已经车主同意退回钱包（各为列表中新的一笔退款）；"
-        "null 且状态为 ABNORMAL/CLOSED 时表示待处理"
-    )
-    reason: str
-    created_at: str
-    finished_at: str | None
-
-
 class PickupOut(Schema):
     token: str = Field(description="一次性取油码（二维码内容），加油后失效")
     code: str | None = Field(
@@ -241,6 +224,11 @@ ORDER_EXAMPLE = {
         "expires_at": "2026-03-09T18:02:40+08:00",
     },
     "refunds": [],
+    "can_request_refund": False,
+    "refundable_fen": 0,
+    "refund_request_until": None,
+    "refund_request_hint": None,
+    "refund_requests": [],
     "created_at": "2026-03-08T18:02:11+08:00",
     "expires_at": "2026-03-08T18:17:11+08:00",
     "paid_at": "2026-03-08T18:02:40+08:00",
@@ -250,8 +238,11 @@ ORDER_EXAMPLE = {
 }
 
 
+SETTLED_EXAMPLE = {**ORDER_EXAMPLE, **SETTLED_CHANGES}
+
+
 class OrderOut(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE, SETTLED_EXAMPLE]})
 
     id: int
     order_no: str
@@ -283,6 +274,13 @@ class OrderOut(Schema):
     dispensed_fen: int | None = Field(description=f"实加油款（已减优惠券），{FEN}")
     pickup: PickupOut | None = Field(description="已支付、未加油时的取油码")
     refunds: list[RefundOut]
+    can_request_refund: bool = Field(description=OFFER_DESCRIPTIONS["can_request_refund"])
+    refundable_fen: int = Field(description=OFFER_DESCRIPTIONS["refundable_fen"])
+    refund_request_until: str | None = Field(description=OFFER_DESCRIPTIONS["refund_request_until"])
+    refund_request_hint: str | None = Field(description=OFFER_DESCRIPTIONS["refund_request_hint"])
+    refund_requests: list[OrderRefundRequestOut] = Field(
+        description=OFFER_DESCRIPTIONS["refund_requests"]
+    )
     created_at: str = Field(description=ISO)
     expires_at: str = Field(description="未支付时在此时关闭")
     paid_at: str | None

@@ -1,4 +1,5 @@
-"""Fuel orders: place, pay (WeChat or wallet), show the pickup QR, cancel, and the history."""
+"""Fuel orders: place, pay (WeChat or wallet), show the pickup QR, cancel, ask for a refund of
+a fuelled one, and the history."""
 
 from flask import Response, current_app, g
 
@@ -6,6 +7,8 @@ from app.api import bp
 from app.api.auth import require_member
 from app.api.idempotent import answer_if_cut_short, idempotent
 from app.api.order_coupons import coupons_of, order_bill_json, order_coupon_json
+from app.api.order_refund_schemas import OrderRefundRequestBody
+from app.api.order_refunds import offer_json, requests_of
 from app.api.order_schemas import (
     OrderListQuery,
     OrderOut,
@@ -21,10 +24,10 @@ from app.jsonapi.errors import ApiError
 from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
 from app.jsonapi.render import local_iso, order_basics
-from app.models import Order, Refund
+from app.models import CounterRefundRequest, Order, Refund
 from app.services import orders, payments
 from app.services.orders import pickup
-from app.services.payments import cancellation
+from app.services.payments import cancellation, driver_refunds
 from app.services.payments.paying import PREPAY_FAILED
 
 # The operations an order answer leads to, for the documents and for tools that follow them.
@@ -33,6 +36,7 @@ ORDER_LINKS = {
     "PayOrder": ("pay_order", {"order_id": "$response.body#/id"}),
     "CancelOrder": ("cancel_order", {"order_id": "$response.body#/id"}),
     "PickupQr": ("order_qr", {"order_id": "$response.body#/id"}),
+    "RequestRefund": ("request_order_refund", {"order_id": "$response.body#/id"}),
 }
 PAID_LINKS = {
     "GetOrder": ("get_order", {"order_id": "$response.body#/order/id"}),
@@ -54,12 +58,18 @@ FIRST_ORDER_LINKS = {
 
 
 def order_json(
-    order: Order, refunds: list[Refund] | None = None, coupons: dict | None = None
+    order: Order,
+    refunds: list[Refund] | None = None,
+    coupons: dict | None = None,
+    requests: list[CounterRefundRequest] | None = None,
 ) -> dict:
-    """refunds: the order's, when the caller has them (a new order has none); coupons: the
-    coupons of a page of orders (order_coupons.coupons_of), read here otherwise."""
+    """refunds and requests: the order's refunds and refund requests, when the caller has them
+    (a new order has neither); coupons: the coupons of a page of orders
+    (order_coupons.coupons_of). What is not given is read here."""
     if refunds is None:
         refunds = orders.refunds_by_order([order.id])[order.id]
+    if requests is None:
+        requests = [] if order.paid_at is None else requests_of([order.id])[order.id]
     if coupons is None:
         coupons = coupons_of([order])
     live = pickup.live_token(order)
@@ -93,6 +103,7 @@ def order_json(
             }
             for r in refunds
         ],
+        **offer_json(order, requests, refunds),
         "created_at": local_iso(order.created_at),
         "expires_at": local_iso(order.expires_at),
         "settled_at": local_iso(order.settled_at),
@@ -188,8 +199,9 @@ def placed_json(placed: payments.Placed) -> dict:
 def list_orders():
     q = parse_query(OrderListQuery)
     rows, total = orders.list_orders(g.member, q.page, q.per_page)
-    refunds, coupons = orders.refunds_by_order([o.id for o in rows]), coupons_of(rows)
-    items = [order_json(o, refunds[o.id], coupons) for o in rows]
+    ids = [o.id for o in rows]
+    refunds, coupons, requests = orders.refunds_by_order(ids), coupons_of(rows), requests_of(ids)
+    items = [order_json(o, refunds[o.id], coupons, requests[o.id]) for o in rows]
     return page_of(items, q.page, q.per_page, total)
 
 
@@ -249,6 +261,35 @@ def pay_order(order_id: int):
 @idempotent
 def cancel_order(order_id: int):
     return order_json(cancellation.cancel_order(g.member, order_id))
+
+
+@api_route(
+    bp,
+    "/orders/<id:order_id>/refund-requests",
+    "POST",
+    summary="申请退款：已加油的订单（未加到油、油品问题、重复支付等）",
+    description="为自己的、在线支付（钱包或微信）的已完成订单申请退回一部分或全部已付金额，"
+    f"加油完成后 {driver_refunds.REQUEST_DAYS} 天内可申请。油站站长审核："
+    "同意后按原支付方式退回（钱包立即到账，微信原路退回），驳回时写明原因。"
+    "先看订单的 can_request_refund 和 refundable_fen：amount_fen 不能超过 refundable_fen"
+    "（已付减已退，再减待处理的申请），否则答 409 rejected，message 说明最多可申请多少；"
+    "不能申请的订单（未加油的请取消订单、柜台付款的到收银台办理、已过期限）也答 409 rejected。"
+    "每笔订单同时只能有一个待处理的申请（答 409 refund_request_open）。"
+    "答 201 和订单本身，新的申请在 refund_requests 的最后（status pending 待处理）。"
+    "别人的订单答 404。",
+    tag="orders",
+    body=OrderRefundRequestBody,
+    response=OrderOut,
+    errors=("rejected", "refund_request_open"),
+    success=201,
+    links={"GetOrderAfterRequest": ("get_order", {"order_id": "$response.body#/id"})},
+)
+@require_member
+@idempotent
+def request_order_refund(order_id: int):
+    data = parse_body(OrderRefundRequestBody)
+    driver_refunds.request_refund(g.member, order_id, data.amount_fen, data.reason_code, data.note)
+    return order_json(orders.get_order(g.member, order_id)), 201
 
 
 @api_route(

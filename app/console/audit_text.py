@@ -7,7 +7,17 @@ from sqlalchemy import select
 
 from app.console import content_audit, marketing_audit, member_audit
 from app.extensions import db
-from app.models import CARD_STATUSES, ROLE_NAMES, AuditLog, Fuel, Nozzle, Order, Staff, Station
+from app.models import (
+    CARD_STATUSES,
+    REFUND_REQUEST_CHANNELS,
+    ROLE_NAMES,
+    AuditLog,
+    Fuel,
+    Nozzle,
+    Order,
+    Staff,
+    Station,
+)
 from app.services.platform.money import fen_to_yuan
 
 ACTION_NAMES = {
@@ -41,6 +51,8 @@ ACTION_NAMES = {
     "counter_refund.request": "柜台退款",
     "counter_refund.approve": "同意柜台退款",
     "counter_refund.reject": "驳回柜台退款",
+    "driver_refund.approve": "同意车主退款申请",
+    "driver_refund.reject": "驳回车主退款申请",
     "pickup_code.lockout": "取油码连续输错，暂停手动输入",
     "topup_package.create": "新建充值套餐",
     "topup_package.update": "修改充值套餐",
@@ -143,6 +155,7 @@ LABELS = {
     "coupon_fen": "优惠券减免",
     "copy": "第几次打印",
     "reprint": "重打",
+    "asked_by": "申请人",
 }
 # A key whose meaning depends on the action: a walk-in sale's "method" is how it was paid.
 ACTION_KEYS = {"order.counter_sale": {"method": "payment"}}
@@ -173,6 +186,7 @@ WORDS = {
     "package_kind": {"fixed": "固定金额", "free": "自定义金额"},
     "card_status": CARD_STATUSES,
     "payment": {"cash": "现金", "pos": "银行卡", "terminal": "扫码支付", "wallet": "会员钱包"},
+    "asked_by": REFUND_REQUEST_CHANNELS,
     "status": {
         "PENDING": "待提交",
         "PROCESSING": "处理中",

@@ -1,7 +1,9 @@
-"""柜台退款: refunding a paid order at the counter (its own page, and a partial an order page can
-include), the list of counter refunds in every state, and managers' decisions on those above
-the station's threshold. payments.counter_refunds decides who may and what moves; these views
-parse the forms and show the outcome."""
+"""订单退款: refunding a paid order at the counter (柜台退款: its own page, and a partial an order
+page can include), the list of refund requests in every state (the counter's and drivers'
+from the mini-program, payments.driver_refunds), and managers' decisions on those waiting (a
+counter refund above the station's threshold, every driver's request), with their count in
+the menu. payments.counter_refunds decides who may and what moves; these views parse the
+forms and show the outcome."""
 
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user, logout_user
@@ -22,7 +24,7 @@ from app.console.web import (
     refused,
     show_errors,
 )
-from app.models import COUNTER_REFUND_REASONS, ORDER_STATUSES, Staff
+from app.models import COUNTER_REFUND_REASONS, ORDER_STATUSES, REFUND_REQUEST_CHANNELS, Staff
 from app.models.order import PAYMENT_METHOD_NAMES, REFUND_ROUTES
 from app.services.payments import counter_refund_list, counter_refunds
 from app.services.platform.errors import Conflict, Invalid
@@ -59,7 +61,11 @@ def counter_refund_pages():
     def may_refund() -> bool:
         return current_user.is_authenticated and current_user.role in ("cashier", *DECIDERS)
 
-    return {"may_refund": may_refund}
+    def refund_request_count() -> int:
+        """Refund requests waiting for this manager's decision (0 for other roles)."""
+        return counter_refund_list.count_waiting(actor()) if may_refund() else 0
+
+    return {"may_refund": may_refund, "refund_request_count": refund_request_count}
 
 
 DECIDERS = counter_refunds.DECIDE_ROLES
@@ -77,6 +83,7 @@ def _form_page(order_id: int, form: CounterRefundForm, status: int = 200):
         "order_statuses": ORDER_STATUSES,
         "methods": PAYMENT_METHOD_NAMES,
         "routes": REFUND_ROUTES,
+        "channels": REFUND_REQUEST_CHANNELS,
     }
     return render_template("console/counter_refunds/refund.html", **context), status
 
@@ -136,18 +143,23 @@ def _list_context() -> dict:
     me = actor()
     state = request.args.get("state") or None
     station_id = request.args.get("station_id", type=int)
+    channel = request.args.get("channel") or None
     number = max(request.args.get("page", 1, type=int), 1)
-    rows, has_next = counter_refund_list.list_requests(me, state, station_id, number, PER_PAGE)
+    rows, has_next = counter_refund_list.list_requests(
+        me, state, station_id, number, PER_PAGE, channel=channel
+    )
 
     def page_url(n: int) -> str:
-        args = {"state": state, "station_id": station_id, "page": n if n > 1 else None}
-        return url_for("console.counter_refunds", **args)
+        args = {"state": state, "station_id": station_id, "channel": channel}
+        return url_for("console.counter_refunds", **args, page=n if n > 1 else None)
 
     return {
         "rows": rows,
         "state": state,
         "station_id": station_id,
         "states": counter_refund_list.STATES,
+        "channel": channel,
+        "channels": REFUND_REQUEST_CHANNELS,
         "stations": access.managed_stations(me),
         "page": number,
         "has_next": has_next,
@@ -206,7 +218,8 @@ def counter_refund_approve(request_id: int):
                 return _after_decision(request_id, 400)
         else:
             amount = fen_to_yuan(decided.amount_fen)
-            flash(f"已同意退款 {amount} 元，已按原付款方式退回车主", "success")
+            whose = "车主申请的" if decided.channel == "driver" else ""
+            flash(f"已同意{whose}退款 {amount} 元，已按原付款方式退回车主", "success")
     return _after_decision(request_id)
 
 

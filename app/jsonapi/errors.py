@@ -51,7 +51,10 @@ CODES: dict[str, tuple[int, str]] = {
     "consent_required": (409, "须先同意当前版本的隐私说明（POST /me/consent）"),
     "notice_outdated": (409, "隐私说明已有新版本，须重新获取并同意"),
     "wallet_frozen": (409, "钱包已被油站冻结，暂时不能用钱包支付（message 说明原因，请联系油站）"),
-    "refund_request_open": (409, "该充值已有待审核的退款申请（可先撤回再重新申请）"),
+    "refund_request_open": (
+        409,
+        "已有待处理的退款申请：充值的可先撤回再重新申请，订单的等油站处理后可再申请",
+    ),
     "topup_too_old": (409, "该充值到账已超过 360 天，微信支付不再受理原路退款"),
     "coupon_sold_out": (409, "优惠券已领完"),
     "coupon_limit_reached": (409, "已达该优惠券的每人限领张数"),

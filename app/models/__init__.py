@@ -6,6 +6,9 @@ from app.models.counter import SALE_METHODS, TERMINAL_APPS, CounterSale
 from app.models.counter_refund import (
     COUNTER_REFUND_REASONS,
     COUNTER_REFUND_STATUSES,
+    DRIVER_REFUND_REASONS,
+    REFUND_REASONS,
+    REFUND_REQUEST_CHANNELS,
     CounterRefundRequest,
 )
 from app.models.invoice import BUYER_TYPES, INVOICE_STATUSES, InvoiceRequest
@@ -122,6 +125,7 @@ __all__ = [
     "COUPON_KINDS",
     "COUPON_SOURCES",
     "COUPON_STATUSES",
+    "DRIVER_REFUND_REASONS",
     "ENTRY_KINDS",
     "GIFT_EVENTS",
     "INVOICE_STATUSES",
@@ -135,6 +139,8 @@ __all__ = [
     "PUSH_STATUSES",
     "RECIPIENT_STATUSES",
     "REDEMPTION_STATUSES",
+    "REFUND_REASONS",
+    "REFUND_REQUEST_CHANNELS",
     "REFUND_REQUEST_STATUSES",
     "ROLES",
     "ROLE_NAMES",

@@ -1,7 +1,7 @@
 // API answers for the screenshots, in the driver API's shapes (docs/api.md): Yunnan stations,
 // prices in fen, volumes in ml, times with their +08:00 offset. Pages format them themselves.
 
-const { order, PAID, SETTLED, ME, WALLET, topup, page } = require('../tests/helpers/fixtures')
+const { order, PAID, SETTLED, REFUND_ASKED, ME, WALLET, topup, page } = require('../tests/helpers/fixtures')
 
 const DAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日']
 
@@ -184,6 +184,6 @@ const PRIVACY_NOTICE = {
 }
 
 module.exports = {
-  PHOTO, BEIJING_ROAD, NEARBY, VEHICLES, order, SETTLED, ORDERS, PAID, LOGGED_IN, ME, WALLET, TIER,
+  PHOTO, BEIJING_ROAD, NEARBY, VEHICLES, order, SETTLED, REFUND_ASKED, ORDERS, PAID, LOGGED_IN, ME, WALLET, TIER,
   PACKAGES, TOPUPS, REDEEMED, MEMBER_CODE, PRIVACY_NOTICE,
 }

@@ -126,6 +126,31 @@ module.exports = [
         scrollTo: '#refunds',
         expect: ['加油小票', 'JY2026112918021100005021'],
       },
+      {
+        name: 'order-detail-refund',
+        api: { 'GET /orders/5021': data.REFUND_ASKED },
+        scrollTo: '#refunds',
+        expect: ['退款申请', '申请退款 ¥30.00', '待处理', '该订单已有待处理的退款申请'],
+      },
+    ],
+  },
+  {
+    page: 'pages/refund-request/refund-request',
+    query: { id: '5021' },
+    api: { 'GET /orders/5021': data.SETTLED },
+    expect: ['申请退款', '最多可申请', '¥184.50', '未加到油或加油量不符', '提交申请'],
+    shots: [
+      {
+        name: 'refund-request',
+        steps: [['input', '#amount', '30'], ['tap', '#reason-short_fuel'],
+          ['input', '#note', '油机显示 25 升，实际只加了约 21 升']],
+        expect: ['油品问题', '重复支付', '同意后退回钱包'],
+      },
+      {
+        name: 'refund-request-errors',
+        steps: [['input', '#amount', '190'], ['tap', '#reason-other'], ['tap', '#submit'], ['wait', '#note-error']],
+        expect: ['退款金额不能超过 ¥184.50', '选择“其他”时请在说明中写明原因'],
+      },
     ],
   },
   {

@@ -1,7 +1,8 @@
-// 订单详情：状态、价格明细、退款、小票；取消（确认、Idempotency-Key、重新渲染、断网重试用同一个键）；去取油。
+// 订单详情：状态、价格明细、退款、小票；取消（确认、Idempotency-Key、重新渲染、断网重试用同一个键）；去取油；
+// 申请退款（能申请时的按钮和说明、申请的状态、不能申请的原因）。
 const { loadComponent, mount, settle, waitFor, openPage, text } = require('./helpers/simulate')
 const { reply, apiError, networkDown, answerRequests, requests } = require('./helpers/wx')
-const { SETTLED, PAID: FIXTURE_PAID } = require('./helpers/fixtures')
+const { SETTLED, REFUND_ASKED, refundRequest, PAID: FIXTURE_PAID } = require('./helpers/fixtures')
 
 const PAID = { ...FIXTURE_PAID, id: 21, nozzle: null }
 const CANCELLED = {
@@ -82,7 +83,7 @@ test('a paid order is cancelled with its money back; a fuelled one points to the
 
   answerRequests(reply(200, SETTLED))
   const settled = await opened(SETTLED)
-  expect(text(settled, '#ask-station')).toContain('加油后的退款由油站在收银台办理')
+  expect(text(settled, '#ask-station')).toContain('加油金额有疑问？')
   settled.querySelector('#ask-station').dispatchEvent('tap')
   await waitFor(() => expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/station/station?id=7' }))
 })
@@ -181,4 +182,60 @@ test('an order with a coupon shows its name, rule, state and saving; one without
   answerRequests(reply(200, PAID))
   const plain = await opened(PAID)
   expect(plain.querySelector('#coupon')).toBeFalsy()
+})
+
+test('a settled order offers 申请退款 with how much and until when, which opens the form', async () => {
+  answerRequests(reply(200, SETTLED))
+  const comp = await opened(SETTLED)
+  expect(text(comp, '#request-refund')).toContain('申请退款')
+  expect(text(comp, '#refund-hint')).toBe('可申请退款，最多 ¥184.50，12-06 18:20 前，由油站审核后原路退回')
+  expect(comp.querySelector('#refund-requests')).toBeFalsy()
+  comp.querySelector('#request-refund').dispatchEvent('tap')
+  await waitFor(() =>
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/refund-request/refund-request?id=5021' }),
+  )
+})
+
+test('coming back from the form shows the request waiting, and no second 申请退款', async () => {
+  answerRequests(reply(200, SETTLED), reply(200, REFUND_ASKED))
+  const comp = await opened(SETTLED)
+  comp.instance.onShow()
+  await waitFor(() => expect(comp.querySelector('#refund-requests')).toBeTruthy())
+  const asked = text(comp, '#refund-request-31')
+  for (const s of ['申请退款 ¥30.00', '待处理', '未加到油或加油量不符：油机显示 25 升，实际只加了约 21 升', '11-30 09:12']) {
+    expect(asked).toContain(s)
+  }
+  expect(comp.querySelector('#request-refund')).toBeFalsy()
+  expect(text(comp, '#refund-hint')).toBe('该订单已有待处理的退款申请，请等待油站处理')
+})
+
+test('a decided request shows 已退款 with the refund, or 已驳回 with the station’s reason', async () => {
+  const decided = {
+    ...SETTLED,
+    refund_requests: [
+      refundRequest({ id: 31, status: 'rejected', status_name: '已驳回', reject_reason: '油机记录显示加满 25 升', decided_at: '2026-11-30T15:02:00+08:00' }),
+      refundRequest({ id: 32, amount_fen: 1000, status: 'sent', status_name: '已退款', refund_status: 'SUCCESS', reason_code: 'duplicate', reason_name: '重复支付', note: '', decided_at: '2026-12-01T10:00:00+08:00' }),
+    ],
+  }
+  answerRequests(reply(200, decided))
+  const comp = await opened(decided)
+  const rejected = text(comp, '#refund-request-31')
+  for (const s of ['已驳回', '驳回原因：油机记录显示加满 25 升', '11-30 15:02']) expect(rejected).toContain(s)
+  const sent = text(comp, '#refund-request-32')
+  for (const s of ['申请退款 ¥10.00', '已退款，已到账', '重复支付']) expect(sent).toContain(s)
+  expect(sent).not.toContain('驳回原因')
+})
+
+test('past the window the order says why and offers the station instead', async () => {
+  const late = {
+    ...SETTLED,
+    can_request_refund: false,
+    refundable_fen: 0,
+    refund_request_hint: '已超过申请期限：加油完成后 7 天内可申请退款，请联系油站',
+  }
+  answerRequests(reply(200, late))
+  const comp = await opened(late)
+  expect(comp.querySelector('#request-refund')).toBeFalsy()
+  expect(text(comp, '#refund-hint')).toBe('已超过申请期限：加油完成后 7 天内可申请退款，请联系油站')
+  expect(text(comp, '#ask-station')).toContain('联系油站')
 })

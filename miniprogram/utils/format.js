@@ -131,4 +131,37 @@ function fullDateTime(iso) {
   return m ? `${m[1]} ${m[2]}` : '';
 }
 
-module.exports = { yuan, shortYuan, discount, litres, dateTime, date, fullDateTime, expiryHint, lastDay };
+/**
+ * Integer fen as the driver types an amount: 18450 -> '184.50' (an input's prefill).
+ * @param {number} fen
+ * @returns {string}
+ */
+function plainYuan(fen) {
+  return yuan(fen).replace('¥', '');
+}
+
+/**
+ * What the driver typed as yuan ('184.5', '30') to integer fen, or null when it is not an amount
+ * (more than two decimals, letters, empty). It reads the digits only; it computes no money.
+ * @param {string} text
+ * @returns {number|null}
+ */
+function typedFen(text) {
+  const m = /^(\d{1,6})(?:\.(\d{0,2}))?$/.exec(String(text || '').trim());
+  if (!m) return null;
+  return parseInt(m[1], 10) * 100 + parseInt((m[2] || '').padEnd(2, '0'), 10);
+}
+
+module.exports = {
+  yuan,
+  shortYuan,
+  discount,
+  litres,
+  dateTime,
+  date,
+  fullDateTime,
+  expiryHint,
+  lastDay,
+  plainYuan,
+  typedFen,
+};

@@ -11,6 +11,15 @@ const REFUND_STATUSES = {
   CLOSED: '退款关闭，油站处理中',
 }
 
+// 申请退款: the reasons a driver picks from (the API's reason_code, in the order shown) and what a
+// request's status says. The API sends status_name too; these are for the form.
+const REFUND_REASONS = [
+  { code: 'short_fuel', name: '未加到油或加油量不符' },
+  { code: 'fuel_quality', name: '油品问题' },
+  { code: 'duplicate', name: '重复支付' },
+  { code: 'other', name: '其他' },
+]
+
 // Marketing: the tabs of 我的优惠券 (GET /me/coupons?status=), notices' kinds, and where a banner
 // or a notice applies.
 const COUPON_TABS = [
@@ -21,4 +30,12 @@ const COUPON_TABS = [
 const NOTICE_KINDS = { announcement: '公告', price_change: '调价' }
 const SCOPES = { chain: '全部油站', city: '本市油站', station: '本站' }
 
-module.exports = { METHODS, REFUND_KINDS, REFUND_STATUSES, COUPON_TABS, NOTICE_KINDS, SCOPES }
+module.exports = {
+  METHODS,
+  REFUND_KINDS,
+  REFUND_STATUSES,
+  REFUND_REASONS,
+  COUPON_TABS,
+  NOTICE_KINDS,
+  SCOPES,
+}

@@ -136,8 +136,8 @@ def order_of(tab) -> Order:
 
 
 def counter_refund(tab, order_no: str, yuan: str, reason: str, note: str):
-    tab.locator(".sidebar").get_by_role("link", name="柜台退款").click()
-    expect(tab.locator("h1")).to_have_text("柜台退款")
+    tab.locator(".sidebar").get_by_role("link", name="订单退款").click()
+    expect(tab.locator("h1")).to_have_text("订单退款")
     tab.get_by_label("按订单号退款").fill(order_no)
     tab.get_by_role("button", name="查找订单").click()
     expect(tab.locator("h1")).to_contain_text(f"订单退款 {order_no}")
@@ -212,7 +212,7 @@ def test_a_cashier_day_at_the_counter(tabs, world, driver, travel):
     counter_refund(cashier, wallet_sale.order_no, "200", "多扣款", "加油机多计")
     cashier.get_by_role("button", name="确认退款").click()
     expect(cashier.locator(".flash-success")).to_contain_text("超过本站审批金额，已提交站长审批")
-    cashier.locator(".sidebar").get_by_role("link", name="柜台退款").click()
+    cashier.locator(".sidebar").get_by_role("link", name="订单退款").click()
     pending = cashier.locator("article.approval")
     expect(pending).to_have_count(1)
     expect(pending).to_contain_text("待审批")
@@ -221,11 +221,11 @@ def test_a_cashier_day_at_the_counter(tabs, world, driver, travel):
     doc_shot(cashier, "refunds-pending")
     accessible(cashier, "counter-refunds-pending")
 
-    # Manager A approves it on 柜台退款, in another browser.
+    # Manager A approves it on 订单退款, in another browser.
     manager = tabs()
     manager.on("dialog", lambda dialog: dialog.accept())
     login(manager, "manager_a")
-    manager.locator(".sidebar").get_by_role("link", name="柜台退款").click()
+    manager.locator(".sidebar").get_by_role("link", name="订单退款").click()
     card = manager.locator("article.approval")
     expect(card).to_contain_text("cashier_a")
     accessible(manager, "counter-refunds-approve")

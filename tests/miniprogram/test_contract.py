@@ -15,8 +15,9 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Coupon, Member, Order, PointsRedemption, Refund, Topup
+from app.models import CounterRefundRequest, Coupon, Member, Order, PointsRedemption, Refund, Topup
 from app.services import ledger
+from app.services.payments import counter_refunds
 from tests.factories import PASSWORD
 from tests.marketing.helpers import active_template
 from tests.marketing.points_helpers import assert_points_ok, entries, make_item, make_rule
@@ -51,6 +52,8 @@ DRIVER_CALLS = {
     "POST /recharge-cards/redeem 200",
     "POST /orders 201",
     "POST /orders 400",
+    "POST /orders/{order_id}/refund-requests 201",
+    "POST /orders/{order_id}/refund-requests 409",
     "GET /orders/{order_id} 200",
     "GET /orders/{order_id}/qr.png 200",
     "GET /orders 200",
@@ -243,6 +246,17 @@ def test_the_clients_journey_gets_the_answers_the_document_promises(
         (steps["redemption_id"], wash.id, "unused", 100)
     ]
     assert_points_ok()
+    # The driver's 申请退款 waits for the station; the manager approves it into the wallet.
+    asked = db.session.get(CounterRefundRequest, steps["refund_request_id"])
+    assert (asked.order_id, asked.channel, asked.status, asked.amount_fen) == (
+        by_wallet.id,
+        "driver",
+        "pending",
+        1000,
+    )
+    counter_refunds.approve(world.manager_a, asked.id)
+    assert ledger.wallet_balance(member.id) == balance + 1000
+    assert_points_ok()  # the refund took its share of the order's points back
 
 
 def test_an_answer_off_the_document_is_caught(app, client):

@@ -1,16 +1,25 @@
-"""The counter refunds list (柜台退款): every request of the staff member's stations with its
-state, those needing attention first; the order a refund form is for. Reads only; the use
-cases are in counter_refunds."""
+"""The refunds list (柜台退款): every refund request of the staff member's stations, the
+counter's and drivers' (driver_refunds), with its state, those needing attention first; the
+order a refund form is for. Reads only; the use cases are in counter_refunds and
+driver_refunds."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import CounterRefundRequest, Order, Refund, Staff, Station
+from app.models import (
+    REFUND_REQUEST_CHANNELS,
+    CounterRefundRequest,
+    Member,
+    Order,
+    Refund,
+    Staff,
+    Station,
+)
 from app.services.payments import refund_rules
-from app.services.payments.counter_refunds import DECIDE_ROLES, sent_fen
+from app.services.payments.counter_refunds import DECIDE_ROLES, sent_fen, waiting_fen
 from app.services.platform.errors import Invalid, NotFound, PermissionDenied
 from app.services.staff.access import visible_station_ids
 
@@ -30,12 +39,17 @@ class Row:
     request: CounterRefundRequest
     order_no: str
     station_name: str
-    requested_by: str
+    requested_by: str | None  # the member of staff; None for a driver's request (member)
     decided_by: str | None
     refund: Refund | None
     state: str
     may_decide: bool
     payment_method: str  # the order's: a card or terminal refund needs the reversal's reference
+    member: Member | None = None  # the driver who asked (a driver's request)
+
+    @property
+    def by_driver(self) -> bool:
+        return self.request.channel == "driver"
 
     @property
     def needs_reference(self) -> bool:
@@ -68,10 +82,12 @@ def _select(actor: Staff, stations: set[int]):
             decider.display_name,
             Refund,
             state_sql,
+            Member,
         )
         .join(Order, Order.id == CounterRefundRequest.order_id)
         .join(Station, Station.id == CounterRefundRequest.station_id)
-        .join(requester, requester.id == CounterRefundRequest.requested_by_id)
+        .outerjoin(requester, requester.id == CounterRefundRequest.requested_by_id)
+        .outerjoin(Member, Member.id == CounterRefundRequest.member_id)
         .outerjoin(decider, decider.id == CounterRefundRequest.decided_by_id)
         .outerjoin(Refund, Refund.id == CounterRefundRequest.refund_id)
         .where(
@@ -84,12 +100,21 @@ def _select(actor: Staff, stations: set[int]):
 
 
 def _row(actor: Staff, found) -> Row:
-    request, order_no, method, station_name, requested_by, decided_by, refund, state = found
+    request, order_no, method, station_name, requested_by, decided_by, refund, state, member = found
     may_decide = (
         state == "pending" and actor.role in DECIDE_ROLES and request.requested_by_id != actor.id
     )
     return Row(
-        request, order_no, station_name, requested_by, decided_by, refund, state, may_decide, method
+        request,
+        order_no,
+        station_name,
+        requested_by,
+        decided_by,
+        refund,
+        state,
+        may_decide,
+        method,
+        member,
     )
 
 
@@ -105,9 +130,11 @@ def list_requests(
     station_id: int | None = None,
     page: int = 1,
     per_page: int = 20,
+    channel: str | None = None,
 ) -> tuple[list[Row], bool]:
-    """Counter refunds at the actor's stations, those needing attention first (pending, then
-    failed), newest first within; and whether there is a next page."""
+    """Refund requests at the actor's stations (channel: the counter's or drivers' only),
+    those needing attention first (pending, then failed), newest first within; and whether
+    there is a next page."""
     stations = _stations(actor)
     if station_id is not None:
         if station_id not in stations:
@@ -116,6 +143,8 @@ def list_requests(
     query, state_sql = _select(actor, stations)
     if state in STATES:
         query = query.where(state_sql == state)
+    if channel in REFUND_REQUEST_CHANNELS:
+        query = query.where(CounterRefundRequest.channel == channel)
     query = query.limit(per_page + 1).offset((max(page, 1) - 1) * per_page)
     rows = [_row(actor, found) for found in db.session.execute(query).all()]
     return rows[:per_page], len(rows) > per_page
@@ -131,7 +160,8 @@ def get_row(actor: Staff, request_id: int) -> Row:
 
 
 def count_waiting(actor: Staff) -> int:
-    """Pending refunds this manager may decide (not their own); 0 for other roles."""
+    """Pending refunds this manager may decide (not their own; drivers' have no staff
+    requester); 0 for other roles."""
     if actor.role not in DECIDE_ROLES:
         return 0
     return db.session.scalar(
@@ -140,7 +170,10 @@ def count_waiting(actor: Staff) -> int:
                 CounterRefundRequest.chain_id == actor.chain_id,
                 CounterRefundRequest.station_id.in_(visible_station_ids(actor) or {-1}),
                 CounterRefundRequest.status == "pending",
-                CounterRefundRequest.requested_by_id != actor.id,
+                or_(
+                    CounterRefundRequest.requested_by_id.is_(None),
+                    CounterRefundRequest.requested_by_id != actor.id,
+                ),
             )
         )
     )
@@ -153,11 +186,13 @@ class OrderForRefund:
     left_fen: int
     sent_fen: int
     history: list[CounterRefundRequest]
+    waiting_fen: int = 0  # held by requests waiting for a decision (the counter's, drivers')
 
 
 def order_for_refund(actor: Staff, order_id: int) -> OrderForRefund:
-    """What the refund form shows: the order (if the actor may refund it), what is left, the
-    station's threshold and the order's counter refunds so far."""
+    """What the refund form shows: the order (if the actor may refund it), what is left and
+    what waiting requests hold, the station's threshold and the order's refund requests so
+    far (the counter's and the driver's)."""
     order = refund_rules.staff_order(actor, order_id)
     history = db.session.scalars(
         select(CounterRefundRequest)
@@ -170,6 +205,7 @@ def order_for_refund(actor: Staff, order_id: int) -> OrderForRefund:
         left_fen=order.paid_fen - order.refunded_fen,
         sent_fen=sent_fen(order.id),
         history=list(history),
+        waiting_fen=waiting_fen(order.id),
     )
 
 

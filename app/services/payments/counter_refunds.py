@@ -17,6 +17,10 @@ a paid order of their station, choosing a reason and re-entering their password 
   sale cash out of the station's drawer, or a reversal on its POS or terminal whose reference
   is typed when the money goes (with the request when it goes at once, else on approval).
 - Each step is audited with who, the station, and before and after.
+
+A driver's refund request (driver_refunds, channel 'driver') waits here too and is approved or
+rejected the same way: it holds its amount while it waits, as a counter refund waiting for
+approval does, and never counts towards the threshold (that is for refunds staff send at once).
 """
 
 from sqlalchemy import func, select, update
@@ -24,6 +28,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import (
     COUNTER_REFUND_REASONS,
+    REFUND_REASONS,
     CounterRefundRequest,
     Order,
     Staff,
@@ -58,8 +63,11 @@ def _clean(amount_fen, reason_code: str, note: str | None) -> str:
 
 
 def _refund_reason(request: CounterRefundRequest) -> str:
-    """The refund's own reason (WeChat shows it to the driver): the reason, then the note."""
-    name = COUNTER_REFUND_REASONS[request.reason_code]
+    """The refund's own reason (WeChat shows it to the driver): the reason, then the note; a
+    driver's request says it was theirs."""
+    name = REFUND_REASONS[request.reason_code]
+    if request.channel == "driver":
+        name = f"车主申请退款：{name}"
     return f"{name}：{request.note}" if request.note else name
 
 
@@ -101,6 +109,7 @@ def request_refund(
             reason_code=reason_code,
             note=note,
             status="pending",
+            channel="counter",
             requested_by_id=actor.id,
             requested_at=utcnow(),
             reference=reference,
@@ -138,23 +147,28 @@ def _at_once(order: Order, amount_fen: int) -> tuple[bool, int]:
     return sent_fen(order.id) + amount_fen <= threshold, threshold
 
 
-def _fen_in(order_id: int, status: str) -> int:
+def _fen_in(order_id: int, status: str, *where) -> int:
     return db.session.scalar(
         select(func.coalesce(func.sum(CounterRefundRequest.amount_fen), 0)).where(
-            CounterRefundRequest.order_id == order_id, CounterRefundRequest.status == status
+            CounterRefundRequest.order_id == order_id, CounterRefundRequest.status == status, *where
         )
     )
 
 
 def sent_fen(order_id: int) -> int:
-    """What counter refunds of this order have given back so far."""
-    return _fen_in(order_id, "sent")
+    """What counter refunds of this order have given back so far (drivers' requests aside)."""
+    return _fen_in(order_id, "sent", CounterRefundRequest.channel == "counter")
+
+
+def waiting_fen(order_id: int) -> int:
+    """What the order's requests waiting for a decision hold, the counter's and the driver's."""
+    return _fen_in(order_id, "pending")
 
 
 def _check_unreserved(order: Order, amount_fen: int) -> None:
     """Invalid if this refund and the order's requests waiting for approval together exceed
     what the order may still give back: a waiting request holds its amount."""
-    waiting = _fen_in(order.id, "pending")
+    waiting = waiting_fen(order.id)
     left = order.paid_fen - order.refunded_fen - waiting
     if waiting and amount_fen > left:
         raise Invalid(
@@ -230,11 +244,15 @@ def _decide(request: CounterRefundRequest, status: str, actor: Staff, **values) 
     db.session.refresh(request)
     audit.record(
         actor,
-        f"counter_refund.{'approve' if status == 'sent' else 'reject'}",
+        f"{request.channel}_refund.{'approve' if status == 'sent' else 'reject'}",
         "counter_refund_request",
         request.id,
         chain_id=request.chain_id,
         station_id=request.station_id,
-        before={"status": "pending", "amount_fen": request.amount_fen},
+        before={
+            "status": "pending",
+            "amount_fen": request.amount_fen,
+            "asked_by": request.channel,
+        },
         after={"status": status, **values},
     )

@@ -1,6 +1,8 @@
-// 订单详情：状态、油站、油品、油枪、车牌、价格明细、已付与实加、退款、小票；
+// 订单详情：状态、油站、油品、油枪、车牌、价格明细、已付与实加、退款、退款申请、小票；
 // 可取消时取消订单（已支付的全额退回；确认后发送，Idempotency-Key 留给重试），已支付时去取油；
-// 加油后要退款，请油站在收银台办理：给出油站的电话和地址。
+// 加油后（已完成、在线支付、结算后 7 天内）可申请退款：服务端说能否申请（can_request_refund）
+// 和最多多少，申请表在 pages/refund-request；申请的状态（待处理、已退款、已驳回及原因）显示在这里。
+// 不能申请时显示服务端给的原因，并可联系油站。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { METHODS, REFUND_KINDS, REFUND_STATUSES } = require('../../utils/labels')
@@ -21,6 +23,29 @@ function preset(o) {
     return '按升数 ' + fmt.litres(o.preset_volume_ml)
   }
   return MODES[o.mode] || ''
+}
+
+/** A refund request as the order shows it: its status, and the station's reason if rejected. */
+function toRequest(r) {
+  const refund = r.refund_status ? REFUND_STATUSES[r.refund_status] || '' : ''
+  return {
+    key: r.id,
+    amount: money(r.amount_fen),
+    reason: r.reason_name + (r.note ? '：' + r.note : ''),
+    status: r.status,
+    statusName: r.status_name + (refund ? '，' + refund : ''),
+    rejectReason: r.reject_reason,
+    time: fmt.dateTime(r.decided_at || r.requested_at),
+  }
+}
+
+/** Under 加油金额有疑问？: how much may be asked for and until when, or why not (the server's). */
+function refundNote(o) {
+  if (o.can_request_refund) {
+    const until = o.refund_request_until ? '，' + fmt.dateTime(o.refund_request_until) + ' 前' : ''
+    return '可申请退款，最多 ' + money(o.refundable_fen) + until + '，由油站审核后原路退回'
+  }
+  return o.refund_request_hint || '可以联系油站'
 }
 
 function toView(o) {
@@ -71,7 +96,10 @@ function toView(o) {
     receiptTime: fmt.dateTime(o.fueled_at || o.paid_at || o.created_at),
     canCancel: CANCELLABLE.indexOf(o.status) >= 0,
     canPickup: o.status === 'paid',
-    // After fuelling, money back is the station's decision at its counter: the driver reaches it.
+    // After fuelling, money back is asked for here (申请退款) and decided by the station.
+    canRequestRefund: o.can_request_refund === true,
+    refundNote: refundNote(o),
+    refundRequests: (o.refund_requests || []).map(toRequest),
     askStation: o.status === 'fueled' || o.status === 'settled',
   }
 }
@@ -179,6 +207,12 @@ Component({
 
     pickup() {
       wx.navigateTo({ url: '/pages/pickup/pickup?order_id=' + this.data.order.id })
+    },
+
+    /** 申请退款: the form page; coming back here (onShow) reloads the order with the request. */
+    requestRefund() {
+      if (!this.data.order || !this.data.order.canRequestRefund) return
+      wx.navigateTo({ url: '/pages/refund-request/refund-request?id=' + this.data.order.id })
     },
   },
 })

@@ -2,10 +2,11 @@
 // unchanged): read the home page's banners and notices before logging in, log in, find a station,
 // claim a coupon and find it in 我的优惠券, add a car, top up by WeChat, redeem a recharge card, order
 // and pay from the wallet and by WeChat, get the order fuelled by the attendant's handheld with
-// fewer litres than paid, see the difference refunded, see the points the order earned in 积分流水
-// and spend them in 积分商城 for a code to show at the counter. Run by
-// tests/miniprogram/test_contract.py, which then checks every recorded answer against the OpenAPI
-// documents.
+// fewer litres than paid, see the difference refunded, ask for 10 元 of the fuel back (申请退款:
+// a retry with the same key asks once, a second request is refused while the first waits), see
+// the points the order earned in 积分流水 and spend them in 积分商城 for a code to show at the
+// counter. Run by tests/miniprogram/test_contract.py, which then checks every recorded answer
+// against the OpenAPI documents.
 //
 //   node tests/contract/journey.js <server-url> <out.json> --card=NUMBER:SECRET
 //        --attendant=USERNAME:PASSWORD --coupon=TEMPLATE_ID --points=ITEM_ID:DEAR_ITEM_ID
@@ -215,6 +216,28 @@ async function journey() {
   check(refund.method === 'wallet' && refund.kind === 'settlement', 'refund of another kind');
   check(settled.refunded_fen === refundFen, 'refunded_fen differs from the refund');
 
+  // 申请退款 of the settled order: what the order page offers, then the form's request.
+  check(settled.can_request_refund === true, 'a settled wallet order offers no refund request');
+  check(settled.refundable_fen === settled.dispensed_fen, `may ask ${settled.refundable_fen}`);
+  const askBody = { amount_fen: 1000, reason_code: 'short_fuel', note: '加油量不符' };
+  const askKey = api.newActionKey();
+  const askPath = `/orders/${walletOrder.id}/refund-requests`;
+  const asked = await api.post(askPath, askBody, askKey);
+  const askedAgain = await api.post(askPath, askBody, askKey); // a retry of the same action
+  check(asked.refund_requests.length === 1, 'the request is not on the order');
+  check(askedAgain.refund_requests.length === 1, 'a retry with the same key asked twice');
+  const request = asked.refund_requests[0];
+  check(request.status === 'pending' && request.status_name === '待处理', `request ${request.status}`);
+  check(asked.can_request_refund === false && asked.refund_request_hint, 'a second request offered');
+  try {
+    await api.post(askPath, { amount_fen: 100, reason_code: 'duplicate' }, api.newActionKey());
+    check(false, 'a second request of the order was accepted');
+  } catch (err) {
+    check(err instanceof api.ApiError, `unexpected ${err}`);
+    check(err.status === 409 && err.code === 'refund_request_open', `second request: ${err.code}`);
+    check(CJK.test(err.message) && !err.retryable, `second request message: ${err.message}`);
+  }
+
   Object.assign(steps, await points(walletOrder));
 
   const history = await api.get('/orders');
@@ -243,6 +266,7 @@ async function journey() {
   steps.wechat_order_id = wechatOrder.id;
   steps.topup_id = topup.id;
   steps.refund_fen = refundFen;
+  steps.refund_request_id = request.id;
   steps.balance_fen = wallet.balance_fen;
   return steps;
 }

@@ -31,6 +31,11 @@ function order(over) {
     dispensed_fen: null,
     pickup: null,
     refunds: [],
+    can_request_refund: false,
+    refundable_fen: 0,
+    refund_request_until: null,
+    refund_request_hint: null,
+    refund_requests: [],
     created_at: '2026-11-29T18:02:11+08:00',
     expires_at: '2026-11-29T18:17:11+08:00',
     paid_at: null,
@@ -70,10 +75,41 @@ const SETTLED = order({
     { amount_fen: 1550, method: 'wallet', kind: 'settlement', status: 'SUCCESS', followup: null,
       reason: '加油差额退款', created_at: '2026-11-29T18:20:00+08:00', finished_at: '2026-11-29T18:20:01+08:00' },
   ],
+  // 申请退款: up to what was charged, within 7 days of the settlement.
+  can_request_refund: true,
+  refundable_fen: 18450,
+  refund_request_until: '2026-12-06T18:20:00+08:00',
   paid_at: '2026-11-29T18:02:40+08:00',
   fueled_at: '2026-11-29T18:19:30+08:00',
   settled_at: '2026-11-29T18:20:00+08:00',
 });
+
+/** A driver's refund request (OrderRefundRequestOut), waiting; `over` changes what differs. */
+function refundRequest(over) {
+  return {
+    id: 31,
+    amount_fen: 3000,
+    reason_code: 'short_fuel',
+    reason_name: '未加到油或加油量不符',
+    note: '油机显示 25 升，实际只加了约 21 升',
+    status: 'pending',
+    status_name: '待处理',
+    reject_reason: '',
+    refund_status: null,
+    requested_at: '2026-11-30T09:12:00+08:00',
+    decided_at: null,
+    ...over,
+  };
+}
+
+// SETTLED after its driver asked for ¥30.00 back: the request waits for the station.
+const REFUND_ASKED = {
+  ...SETTLED,
+  can_request_refund: false,
+  refundable_fen: 0,
+  refund_request_hint: '该订单已有待处理的退款申请，请等待油站处理',
+  refund_requests: [refundRequest()],
+};
 
 // WeChat Pay's parameters for wx.requestPayment, as the service answers them.
 const WECHAT_PAY = {
@@ -328,6 +364,6 @@ function redemption(over) {
 }
 
 module.exports = {
-  order, PAID, SETTLED, WECHAT_PAY, ME, WALLET, topup, page, banner, notice, priceNotice, offer, coupon,
-  POINTS_RULE, POINTS, pointsEntry, pointsItem, redemption,
+  order, PAID, SETTLED, REFUND_ASKED, refundRequest, WECHAT_PAY, ME, WALLET, topup, page, banner, notice,
+  priceNotice, offer, coupon, POINTS_RULE, POINTS, pointsEntry, pointsItem, redemption,
 };

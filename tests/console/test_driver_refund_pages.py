@@ -110,6 +110,17 @@ def test_the_orders_refund_page_shows_the_request_and_what_it_holds(as_staff, wo
     assert refused.status_code == 400 and "最多还可申请 119.60 元" in page(refused)
 
 
+def test_the_order_page_lists_its_requests_with_their_outcome(as_staff, world, asked):
+    manager = as_staff("manager_a")
+    url = f"/console/orders/{asked.order_id}"
+    section = page(manager.get(url)).split('id="requests-title"')[1].split("</section>")[0]
+    for text in ("退款申请", "车主申请", "30.00", "只加了 16 升", "待审批", "去处理"):
+        assert text in section, text
+    manager.post(f"{LIST}/{asked.id}/reject", {"reason": "油机记录显示加满 20 升"}, htmx=True)
+    section = page(manager.get(url)).split('id="requests-title"')[1].split("</section>")[0]
+    assert "已驳回" in section and "油机记录显示加满 20 升" in section and "manager_a" in section
+
+
 def test_who_may_see_and_decide(as_staff, world, asked):
     cashier = as_staff("cashier_a")
     listed = page(cashier.get(LIST))

@@ -2,7 +2,7 @@
 ledger legs booked for it, who acted and the audit entries about it. For a chain admin, or a
 manager or cashier of the order's station (another station's order: PermissionDenied)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import (
     ACCOUNTS,
     AuditLog,
+    CounterRefundRequest,
     Fuel,
     LedgerEntry,
     LedgerTransaction,
@@ -113,6 +114,8 @@ class Detail:
     staff: dict[int, Staff]  # who acted: the attendant, refunding staff
     audit: list[AuditLog]
     coupon: OrderCoupon | None = None
+    # Refunds asked for at the counter or by the driver, waiting, sent or rejected.
+    requests: list[CounterRefundRequest] = field(default_factory=list)
 
     @property
     def fueled_by(self) -> Staff | None:
@@ -138,7 +141,15 @@ def detail(actor: Staff, order_id: int) -> Detail:
         db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))
     )
     payment = db.session.scalar(select(WeChatPayment).where(WeChatPayment.order_id == order.id))
-    ids = {order.fueled_by_id, *(r.actor_staff_id for r in refunds)} - {None}
+    requests = list(
+        db.session.scalars(
+            select(CounterRefundRequest)
+            .where(CounterRefundRequest.order_id == order.id)
+            .order_by(CounterRefundRequest.id)
+        )
+    )
+    asked = (who for r in requests for who in (r.requested_by_id, r.decided_by_id))
+    ids = {order.fueled_by_id, *(r.actor_staff_id for r in refunds), *asked} - {None}
     staff = {s.id: s for s in db.session.scalars(select(Staff).where(Staff.id.in_(ids)))}
     nozzle = db.session.get(Nozzle, order.nozzle_id) if order.nozzle_id else None
     return Detail(
@@ -155,6 +166,7 @@ def detail(actor: Staff, order_id: int) -> Detail:
         staff=staff,
         audit=_audit(order, refunds),
         coupon=order_coupon(order),
+        requests=requests,
     )
 
 

@@ -143,7 +143,7 @@ test('reaching the bottom loads the next page without repeating a line, then sho
   comp.instance.onReachBottom()
   await waitFor(() => expect(comp.querySelector('#entry-80')).toBeTruthy())
   expect(parseRequest(gets('/me/points/ledger')[1]).query).toEqual({ page: '2', per_page: '20' })
-  expect(comp.data.entries.map((e) => e.id)).toEqual([88, 87, 86, 80])
+  expect(comp.data.items.map((e) => e.id)).toEqual([88, 87, 86, 80])
   expect(text(comp, '#end')).toContain('没有更多了')
 })
 

@@ -4,6 +4,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const coupon = require('../../utils/coupon')
+const loadState = require('../../behaviors/load-state')
 
 // What a card says after the API refused a claim (the dialog shows the API's own message).
 const REFUSED = {
@@ -55,11 +56,9 @@ function keys(page) {
 }
 
 Component({
+  behaviors: [loadState],
+
   data: {
-    // loading | ready | error
-    state: 'loading',
-    offline: false,
-    errorMessage: '',
     query: {},
     items: [],
   },
@@ -67,39 +66,18 @@ Component({
   methods: {
     onLoad(options) {
       this.setData({ query: options && options.station_id ? { station_id: options.station_id } : {} })
-      this.load()
-    },
-
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh()
-      this.load().then(done, done)
+      this.refresh()
     },
 
     /** Log in when there is no token, then read the coupons on offer. */
-    load() {
-      if (!this.data.items.length) this.setData({ state: 'loading', errorMessage: '' })
-      const ready = api.getToken() ? Promise.resolve() : api.login()
-      return ready
-        .then(() => api.get('/coupons/claimable', this.data.query))
-        .then(
-          (data) => this.setData({ state: 'ready', offline: false, items: data.items.map(toOffer) }),
-          (err) => this.failed(err),
-        )
-    },
-
-    failed(err) {
-      const message = (err && err.message) || '加载失败，请稍后再试'
-      const offline = !!err && err.status === 0
-      if (this.data.items.length) {
-        this.setData({ offline })
-        wx.showToast({ title: message, icon: 'none' })
-      } else {
-        this.setData({ state: 'error', offline, errorMessage: message })
-      }
-    },
-
-    onRetry() {
-      this.load()
+    refresh() {
+      return this.read(
+        () => {
+          const ready = api.getToken() ? Promise.resolve() : api.login()
+          return ready.then(() => api.get('/coupons/claimable', this.data.query))
+        },
+        (data) => ({ items: data.items.map(toOffer) }),
+      )
     },
 
     /** Change the card of template `id`. */

@@ -5,6 +5,7 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const coupon = require('../../utils/coupon')
 const { COUPON_TABS } = require('../../utils/labels')
+const pagedList = require('../../behaviors/paged-list')
 
 const PER_PAGE = 20
 const CENTRE = '/pages/coupon-centre/coupon-centre'
@@ -32,46 +33,19 @@ function toCoupon(c) {
   }
 }
 
-// Per page instance: which load is the latest (a tab switched meanwhile drops older answers).
-const local = new WeakMap()
-function own(page) {
-  let mine = local.get(page)
-  if (!mine) {
-    mine = { seq: 0 }
-    local.set(page, mine)
-  }
-  return mine
-}
-
 Component({
+  behaviors: [pagedList],
+
   data: {
     tabs: COUPON_TABS,
     tab: 'available',
     empty: COUPON_TABS[0].empty,
-    // loading | ready | error
-    state: 'loading',
-    offline: false,
-    errorMessage: '',
-    items: [],
-    page: 0,
-    hasMore: false,
-    loadingMore: false,
-    moreError: '',
   },
 
   methods: {
     onLoad(options) {
       const status = options && options.status
       this.choose(COUPON_TABS.some((t) => t.status === status) ? status : 'available')
-    },
-
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh()
-      this.refresh().then(done, done)
-    },
-
-    onReachBottom() {
-      this.loadMore()
     },
 
     onTab(e) {
@@ -81,81 +55,19 @@ Component({
 
     choose(status) {
       const tab = COUPON_TABS.find((t) => t.status === status)
-      this.setData({ tab: status, empty: tab.empty, items: [], hasMore: false, loadingMore: false, moreError: '' })
+      // Another tab is another list: it loads from nothing.
+      this.setData({ tab: status, empty: tab.empty, state: 'loading', items: [], hasMore: false, moreError: '' })
       return this.refresh()
     },
 
     /** Log in when there is no token, then read a page of the current tab. */
-    fetch(page) {
+    fetchPage(page) {
       const ready = api.getToken() ? Promise.resolve() : api.login()
       return ready.then(() => api.get('/me/coupons', { status: this.data.tab, page, per_page: PER_PAGE }))
     },
 
-    /** Page 1 again; the list stays on screen while it loads. */
-    refresh() {
-      const mine = own(this)
-      const seq = ++mine.seq
-      if (!this.data.items.length) this.setData({ state: 'loading', errorMessage: '' })
-      return this.fetch(1).then(
-        (data) => {
-          if (seq !== mine.seq) return
-          this.setData({
-            state: 'ready',
-            offline: false,
-            items: data.items.map(toCoupon),
-            page: data.page,
-            hasMore: data.has_more,
-            moreError: '',
-          })
-        },
-        (err) => {
-          if (seq !== mine.seq) return
-          const message = (err && err.message) || '加载失败，请稍后再试'
-          const offline = !!err && err.status === 0
-          if (this.data.items.length) {
-            this.setData({ offline })
-            wx.showToast({ title: message, icon: 'none' })
-          } else {
-            this.setData({ state: 'error', offline, errorMessage: message })
-          }
-        },
-      )
-    },
-
-    loadMore() {
-      if (!this.data.hasMore || this.data.loadingMore || this.data.state !== 'ready') return Promise.resolve()
-      const mine = own(this)
-      const seq = mine.seq
-      this.setData({ loadingMore: true, moreError: '' })
-      return this.fetch(this.data.page + 1).then(
-        (data) => {
-          if (seq !== mine.seq) return
-          const known = {}
-          this.data.items.forEach((c) => {
-            known[c.id] = true
-          })
-          // A coupon claimed or used meanwhile shifts the pages: skip the ones already shown.
-          const fresh = data.items.filter((c) => !known[c.id]).map(toCoupon)
-          this.setData({
-            items: this.data.items.concat(fresh),
-            page: data.page,
-            hasMore: data.has_more,
-            loadingMore: false,
-          })
-        },
-        (err) => {
-          if (seq !== mine.seq) return
-          this.setData({ loadingMore: false, moreError: (err && err.message) || '加载失败' })
-        },
-      )
-    },
-
-    onRetry() {
-      this.refresh()
-    },
-
-    onMore() {
-      this.loadMore()
+    itemView(c) {
+      return toCoupon(c)
     },
 
     use(e) {

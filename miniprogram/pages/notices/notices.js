@@ -3,6 +3,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { NOTICE_KINDS, SCOPES } = require('../../utils/labels')
+const loadState = require('../../behaviors/load-state')
 
 /** A price change's before and after, e.g. ¥7.68 → ¥7.80 (+¥0.12). */
 function priceRows(p) {
@@ -55,11 +56,9 @@ function toNotice(n) {
 }
 
 Component({
+  behaviors: [loadState],
+
   data: {
-    // loading | ready | error
-    state: 'loading',
-    offline: false,
-    errorMessage: '',
     items: [],
     // what the notices are for: {city} or {station_id} ({} for the chain's)
     query: {},
@@ -71,33 +70,14 @@ Component({
       if (options && options.station_id) query.station_id = options.station_id
       else if (options && options.city) query.city = decodeURIComponent(options.city)
       this.setData({ query })
-      this.load()
+      this.refresh()
     },
 
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh()
-      this.load().then(done, done)
-    },
-
-    load() {
-      if (!this.data.items.length) this.setData({ state: 'loading', errorMessage: '' })
-      return api.get('/notices', this.data.query).then(
-        (data) => this.setData({ state: 'ready', offline: false, items: data.items.map(toNotice) }),
-        (err) => {
-          const message = (err && err.message) || '加载失败，请稍后再试'
-          const offline = !!err && err.status === 0
-          if (this.data.items.length) {
-            this.setData({ offline })
-            wx.showToast({ title: message, icon: 'none' })
-          } else {
-            this.setData({ state: 'error', offline, errorMessage: message })
-          }
-        },
+    refresh() {
+      return this.read(
+        () => api.get('/notices', this.data.query),
+        (data) => ({ items: data.items.map(toNotice) }),
       )
-    },
-
-    onRetry() {
-      this.load()
     },
   },
 })

@@ -1,6 +1,7 @@
 // 我的订单：分页的历史订单（新的在前）；下拉刷新、触底加载更多；空、加载中、离线状态。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const pagedList = require('../../behaviors/paged-list')
 
 const PER_PAGE = 20
 
@@ -25,84 +26,19 @@ function toRow(o) {
 }
 
 Component({
-  data: {
-    // loading | ready | error
-    state: 'loading',
-    errorMessage: '',
-    items: [],
-    page: 0,
-    hasMore: false,
-    loadingMore: false,
-    moreError: '',
-  },
+  behaviors: [pagedList],
 
   methods: {
     onLoad() {
       this.refresh()
     },
 
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh()
-      this.refresh().then(done, done)
+    fetchPage(page) {
+      return api.get('/orders', { page, per_page: PER_PAGE })
     },
 
-    onReachBottom() {
-      this.loadMore()
-    },
-
-    /** Page 1 again; the list stays on screen while it loads. */
-    refresh() {
-      if (!this.data.items.length) this.setData({ state: 'loading', errorMessage: '' })
-      return api
-        .get('/orders', { page: 1, per_page: PER_PAGE })
-        .then((data) => {
-          this.setData({
-            state: 'ready',
-            items: data.items.map(toRow),
-            page: data.page,
-            hasMore: data.has_more,
-            moreError: '',
-          })
-        })
-        .catch((err) => {
-          const message = (err && err.message) || '加载失败，请稍后再试'
-          if (this.data.items.length) wx.showToast({ title: message, icon: 'none' })
-          else this.setData({ state: 'error', errorMessage: message })
-        })
-    },
-
-    loadMore() {
-      if (!this.data.hasMore || this.data.loadingMore || this.data.state !== 'ready') {
-        return Promise.resolve()
-      }
-      this.setData({ loadingMore: true, moreError: '' })
-      return api
-        .get('/orders', { page: this.data.page + 1, per_page: PER_PAGE })
-        .then((data) => {
-          const known = {}
-          this.data.items.forEach((o) => {
-            known[o.id] = true
-          })
-          // A new order placed meanwhile shifts the pages: skip rows already shown.
-          const fresh = data.items.filter((o) => !known[o.id]).map(toRow)
-          this.setData({
-            items: this.data.items.concat(fresh),
-            page: data.page,
-            hasMore: data.has_more,
-            loadingMore: false,
-          })
-        })
-        .catch((err) => {
-          this.setData({ loadingMore: false, moreError: (err && err.message) || '加载失败' })
-        })
-    },
-
-    onRetry() {
-      this.refresh()
-    },
-
-    onMore() {
-      this.loadMore()
+    itemView(o) {
+      return toRow(o)
     },
 
     open(e) {

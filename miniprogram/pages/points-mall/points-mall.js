@@ -5,6 +5,7 @@
 // 洗车和商品兑换后打开兑换码页。
 const api = require('../../utils/api')
 const points = require('../../utils/points')
+const loadState = require('../../behaviors/load-state')
 
 // Per page instance: the kept Idempotency-Key of each item's redemption, by item id.
 const local = new WeakMap()
@@ -18,61 +19,35 @@ function keys(page) {
 }
 
 Component({
+  behaviors: [loadState],
+
   data: {
-    // loading | ready | error
-    state: 'loading',
-    offline: false,
-    errorMessage: '',
     balance: 0,
     items: [],
   },
 
   methods: {
     onLoad() {
-      this.load()
+      this.refresh()
     },
 
     onShow() {
       // Back from the code page or 我的优惠券: the balance and the stock may have changed.
-      if (this.data.state === 'ready') this.load()
-    },
-
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh()
-      this.load().then(done, done)
+      if (this.data.state === 'ready') this.refresh()
     },
 
     /** Log in when there is no token, then read the catalogue. */
-    load() {
-      if (this.data.state !== 'ready') this.setData({ state: 'loading', errorMessage: '' })
-      const ready = api.getToken() ? Promise.resolve() : api.login()
-      return ready
-        .then(() => api.get('/points/catalogue'))
-        .then(
-          (data) =>
-            this.setData({
-              state: 'ready',
-              offline: false,
-              balance: data.balance,
-              items: points.inOrder(data.items.map((i) => points.itemView(i, data.balance))),
-            }),
-          (err) => this.failed(err),
-        )
-    },
-
-    failed(err) {
-      const message = (err && err.message) || '加载失败，请稍后再试'
-      const offline = !!err && err.status === 0
-      if (this.data.state === 'ready') {
-        this.setData({ offline })
-        wx.showToast({ title: message, icon: 'none' })
-      } else {
-        this.setData({ state: 'error', offline, errorMessage: message })
-      }
-    },
-
-    onRetry() {
-      this.load()
+    refresh() {
+      return this.read(
+        () => {
+          const ready = api.getToken() ? Promise.resolve() : api.login()
+          return ready.then(() => api.get('/points/catalogue'))
+        },
+        (data) => ({
+          balance: data.balance,
+          items: points.inOrder(data.items.map((i) => points.itemView(i, data.balance))),
+        }),
+      )
     },
 
     /** Change the card of item `id`. */
@@ -115,7 +90,7 @@ Component({
           delete mine[id]
           this.update(id, { busy: false })
           this.redeemed(redemption)
-          return this.load()
+          return this.refresh()
         },
         (err) => {
           // The same redemption may be sent again with its key; a refusal ends this action.
@@ -131,7 +106,7 @@ Component({
             confirmText: '知道了',
           })
           // Refused: the points or the stock are not what the page showed; show them as they are.
-          return retryable ? undefined : this.load()
+          return retryable ? undefined : this.refresh()
         },
       )
     },

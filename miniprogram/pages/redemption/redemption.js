@@ -5,25 +5,24 @@
 const api = require('../../utils/api')
 const points = require('../../utils/points')
 const { qrDataUrl } = require('../../utils/qr')
+const loadState = require('../../behaviors/load-state')
 
-// Per page instance: the brightness before the code was shown (restored after), the latest load.
+// Per page instance: the brightness before the code was shown (restored after).
 const local = new WeakMap()
-/** @returns {{seq: number, bright: boolean, oldBrightness: number | undefined}} */
+/** @returns {{bright: boolean, oldBrightness: number | undefined}} */
 function own(page) {
   let mine = local.get(page)
   if (!mine) {
-    mine = { seq: 0, bright: false, oldBrightness: undefined }
+    mine = { bright: false, oldBrightness: undefined }
     local.set(page, mine)
   }
   return mine
 }
 
 Component({
+  behaviors: [loadState],
+
   data: {
-    // loading | ready | error
-    state: 'loading',
-    offline: false,
-    errorMessage: '',
     id: 0,
     fresh: false,
     redemption: null,
@@ -33,66 +32,44 @@ Component({
   methods: {
     onLoad(options) {
       this.setData({ id: Number((options && options.id) || 0), fresh: !!(options && options.new) })
-      this.fetch()
+      this.refresh()
     },
 
     onShow() {
-      if (this.data.state === 'ready') this.fetch()
+      if (this.data.state === 'ready') this.refresh()
     },
 
     onHide() {
-      own(this).seq += 1 // shown again, it asks again
+      this.dropAnswers() // shown again, it asks again
       this.restore()
     },
 
     onUnload() {
-      own(this).seq += 1 // an answer still on its way is for a page that is gone
+      this.dropAnswers() // an answer still on its way is for a page that is gone
       this.restore()
     },
 
-    onPullDownRefresh() {
-      const done = () => wx.stopPullDownRefresh()
-      this.fetch().then(done, done)
-    },
-
     onRefresh() {
-      return this.fetch()
+      return this.refresh()
     },
 
-    /** Log in when there is no token, then read the redemption. */
-    fetch() {
-      const mine = own(this)
-      const seq = ++mine.seq
-      if (this.data.state !== 'ready') this.setData({ state: 'loading', errorMessage: '' })
-      const ready = api.getToken() ? Promise.resolve() : api.login()
-      return ready
-        .then(() => api.get('/me/redemptions/' + this.data.id))
-        .then(
-          (answer) => {
-            if (seq !== mine.seq) return
-            const redemption = points.redemptionView(answer)
-            this.setData({
-              state: 'ready',
-              offline: false,
-              redemption,
-              qr: redemption.code ? qrDataUrl(redemption.code) : '',
-            })
-            if (redemption.code) this.brighten()
-            else this.restore()
-          },
-          (err) => {
-            if (seq !== mine.seq) return
-            const message = (err && err.message) || '加载失败，请稍后再试'
-            const offline = !!err && err.status === 0
-            // A code already shown stays: it does not expire and the counter checks it.
-            if (this.data.state === 'ready') {
-              this.setData({ offline })
-              wx.showToast({ title: message, icon: 'none' })
-            } else {
-              this.setData({ state: 'error', offline, errorMessage: message })
-            }
-          },
-        )
+    /** Log in when there is no token, then read the redemption. A code already shown stays
+     * when that fails: it does not expire and the counter checks it. */
+    refresh() {
+      return this.read(
+        () => {
+          const ready = api.getToken() ? Promise.resolve() : api.login()
+          return ready.then(() => api.get('/me/redemptions/' + this.data.id))
+        },
+        (answer) => {
+          const redemption = points.redemptionView(answer)
+          return { redemption, qr: redemption.code ? qrDataUrl(redemption.code) : '' }
+        },
+      ).then((shown) => {
+        if (!shown) return
+        if (shown.redemption.code) this.brighten()
+        else this.restore()
+      })
     },
 
     /** Keep the screen on at full brightness while a code is shown (the counter scans it). */
@@ -117,10 +94,6 @@ Component({
       wx.setKeepScreenOn({ keepScreenOn: false })
       if (typeof mine.oldBrightness === 'number') wx.setScreenBrightness({ value: mine.oldBrightness })
       mine.oldBrightness = undefined
-    },
-
-    onRetry() {
-      this.fetch()
     },
 
     openCoupons() {

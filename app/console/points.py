@@ -2,6 +2,8 @@
 admins) and the redemption catalogue (paged, exported, made and changed by chain admins, its
 stock and 上架/下架). Who may do what is decided by services/marketing/points."""
 
+from datetime import timedelta
+
 from flask import flash, render_template, request, url_for
 from wtforms import SelectChoice
 
@@ -29,6 +31,14 @@ from app.services.platform.errors import Conflict, Invalid
 
 def _chain_tiers(me):
     return rules.chain_tiers(me)
+
+
+def _until_text(moment) -> str:
+    """A local midnight as the end of the day before (2027-12-31 24:00), as the rule says it."""
+    local = to_local(moment)
+    if (local.hour, local.minute) == (0, 0):
+        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"
 
 
 def _rules_page(form: RuleForm | None = None, status: int = 200):
@@ -69,7 +79,9 @@ def _rules_page(form: RuleForm | None = None, status: int = 200):
         "percent": percent,
         "may_change": me.role == "chain_admin",
         "percent_text": rules.percent_text,
-        "outstanding": book.outstanding(me.chain_id, utcnow()),
+        "outstanding": [
+            (_until_text(until), n) for until, n in book.outstanding(me.chain_id, utcnow())
+        ],
     }
     return render_template("console/marketing/points_rules.html", **context), status
 

@@ -4,6 +4,7 @@ the counter and a member's points; each checked for role, station and CSRF, in C
 nothing changed when refused."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -100,6 +101,7 @@ def test_the_rules_page_shows_the_points_members_hold_by_expiry(as_staff, world)
     html = page(manager.get("/console/points"))
     assert "<strong>245 分</strong> 尚未使用也未过期" in html
     assert html.count('<td class="num">245</td>') == 1  # one year's lot, one expiry line
+    assert re.search(r"<td>\d{4}-12-31 24:00</td>", html)  # the end of next year
     assert_books_ok()
 
 

@@ -125,6 +125,7 @@ PICKUP_EXAMPLE = {
     "available_fen": 20000,
     "max_volume_ml": 26730,
     "coupon": None,
+    "campaign": None,
     "dispensed_ml": None,
     "dispensed_fen": None,
     "paid_at": "2026-03-08T18:02:40+08:00",
@@ -159,6 +160,23 @@ class CouponRuleOut(Schema):
     min_spend_fen: int
 
 
+class CampaignRuleOut(Schema):
+    """The campaign on the order's value (首单立减, 满额立减) as marketing.stacking applies it
+    to the litres dispensed, before the coupon: first_order takes off_fen (or per_litre_fen per
+    litre) from threshold_fen up; spend_off takes off_fen once fuel is worth threshold_fen, or
+    for every full threshold_fen when repeating; at most max_off_fen, at least 1 fen left to
+    pay. Fuel worth less than placed_value_fen never costs more than was paid. (A members'
+    day cut per litre is in unit_price_fen already.)"""
+
+    kind: Literal["first_order", "spend_off"]
+    per_litre_fen: int | None
+    off_fen: int | None
+    threshold_fen: int
+    repeating: bool
+    max_off_fen: int | None
+    placed_value_fen: int = Field(description=f"下单时的油款（预设金额、加满上限），{FEN}")
+
+
 class PickupOrder(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [PICKUP_EXAMPLE]})
 
@@ -184,6 +202,10 @@ class PickupOrder(Schema):
     )
     coupon: CouponRuleOut | None = Field(
         description="司机用的优惠券的规则（离线时按它预计金额，与服务器同一算法）；没有用券为 null"
+    )
+    campaign: CampaignRuleOut | None = Field(
+        description="本单参加的满减类活动（首单立减、满额立减）的规则，在优惠券之前减；"
+        "会员日每升直降已含在 unit_price_fen 里；没有为 null"
     )
     dispensed_ml: int | None
     dispensed_fen: int | None
@@ -301,6 +323,9 @@ class FuelingOut(Schema):
     dispensed_ml: int
     dispensed_fen: int = Field(description=f"按实际单价计、已减优惠券的加油金额，{FEN}")
     coupon_fen: int = Field(description=f"司机的优惠券按实加升数减免的金额，{FEN}；没有用券为 0")
+    campaign_fen: int = Field(
+        description=f"活动（会员日、首单、满减）按实加升数优惠的金额，{FEN}；没有活动为 0"
+    )
     refund_fen: int = Field(description=f"结算后退给司机的差额，{FEN}")
 
 
@@ -308,6 +333,7 @@ FUELING_EXAMPLE = {
     "dispensed_ml": 25000,
     "dispensed_fen": 18700,
     "coupon_fen": 0,
+    "campaign_fen": 0,
     "refund_fen": 1300,
 }
 

@@ -49,6 +49,7 @@ LEDGER_KINDS = {
     "order.pay.wechat": "微信支付",
     "order.settle": "结算",
     "coupon.discount": "优惠券抵扣",
+    "campaign.discount": "活动优惠",
     "refund.cancel": "取消订单退款",
     "refund.settlement": "加油差额退款",
     "refund.manual": "人工退款",

@@ -1,14 +1,25 @@
-"""Properties of the price with campaigns and coupons together (hypothesis), pure arithmetic:
+"""Properties of the price with campaigns and coupons together (hypothesis): in pure arithmetic,
 never less than 1 fen to pay nor more than the list price, no discount negative, each part of
-the saving where the precedence puts it; and the pump may dispense exactly what the payment
-and the discounts cover, thresholds and all."""
+the saving where the precedence puts it, and the pump may dispense exactly what the payment and
+the discounts cover, thresholds and all; through the real services on PostgreSQL, the driver
+pays exactly the price of the fuel dispensed and the books balance."""
 
-from hypothesis import assume, given, settings
+import itertools
+
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.services.marketing import pump_limit, stacking
+from app.services.marketing.campaigns import end_campaign
+from app.services.marketing.redeeming import CouponUnusable
 from app.services.marketing.stacking import CampaignRule, CouponRule, Placed
-from tests.marketing.test_checkout_property import coupons, prospective
+from app.services.orders import fueling, quoting
+from tests.marketing.campaign_helpers import active_campaign
+from tests.marketing.checkout_helpers import fuel, give, paid, settle, wallet, wallet_member
+from tests.marketing.test_checkout_property import ORDERS, coupons, prospective
+from tests.money.helpers import assert_ledger_ok
+
+DRIVERS = itertools.count()
 
 IDS = st.integers(1, 50)
 
@@ -163,3 +174,73 @@ def test_the_pump_may_dispense_what_the_payment_and_the_discounts_cover(order, d
         volume = data.draw(st.integers(1, most // 10)) * 10
         bill = stacking.dispensed(placed, volume)
         assert 1 <= bill.pay_fen <= min(available, bill.value_fen)
+
+
+@st.composite
+def campaign_fields(draw) -> dict:
+    """A campaign as staff would enter it (within the form's limits)."""
+    kind = draw(st.sampled_from(["members_day", "first_order", "spend_off"]))
+    fields = {"kind": kind, "stacks_with_coupon": draw(st.booleans())}
+    if kind == "members_day":
+        return fields | {"per_litre_fen": draw(st.integers(1, 500))}
+    if kind == "first_order":
+        if draw(st.booleans()):
+            off = draw(st.integers(1, 5_000))
+            spend = draw(st.one_of(st.just(0), st.integers(off + 1, 50_000)))
+            return fields | {"off_fen": off, "threshold_fen": spend}
+        cap = draw(st.one_of(st.none(), st.integers(1, 5_000)))
+        per_litre = draw(st.integers(1, 500))
+        return fields | {"off_fen": None, "per_litre_fen": per_litre, "max_off_fen": cap}
+    step = draw(st.integers(100, 50_000))
+    off = draw(st.integers(1, min(step - 1, 5_000)))
+    if draw(st.booleans()):
+        cap = off * draw(st.integers(1, 20))
+        return fields | {
+            "threshold_fen": step,
+            "off_fen": off,
+            "repeating": True,
+            "max_off_fen": cap,
+        }
+    return fields | {"threshold_fen": step, "off_fen": off}
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    found=st.lists(campaign_fields(), min_size=1, max_size=3),
+    fields=st.one_of(st.none(), coupons(for_template=True)),
+    how=ORDERS,
+    share=st.integers(1, 100),
+)
+def test_with_campaigns_the_driver_pays_the_price_and_the_books_balance(
+    world, found, fields, how, share
+):
+    member = wallet_member(world, f"o-campaign-prop-{next(DRIVERS)}", fen=2_000_000)
+    made = [active_campaign(world.admin, **f) for f in found]
+    try:
+        before = wallet(member)
+        coupon = give(world, member, **({"off_fen": None} | fields)) if fields else None
+        try:
+            order = paid(world, member, coupon, **how)
+        except CouponUnusable:  # under its minimum spend, or nothing it would save
+            assert wallet(member) == before
+            return
+        placed = quoting.bill_of(order)
+        assert 1 <= order.paid_fen == placed.pay_fen <= placed.at_list_fen
+        assert before - wallet(member) == order.paid_fen
+        most = fueling.max_volume_ml(order)
+        if most == 0:
+            return
+        order = settle(fuel(world, order, max(10, most * share // 100 // 10 * 10)))
+        final = quoting.bill_of(order)
+        assert 1 <= order.dispensed_fen == final.pay_fen <= final.at_list_fen
+        assert final.saving_fen == final.at_list_fen - final.pay_fen
+        assert order.paid_fen - order.refunded_fen == order.dispensed_fen
+        assert before - wallet(member) == order.dispensed_fen
+        assert_ledger_ok()
+    finally:
+        for campaign in made:
+            end_campaign(world.admin, campaign.id)

@@ -4,7 +4,12 @@
 The amount to pay rises with the litres, except where a threshold starts to count (a coupon's
 minimum spend, each step of a campaign's 满减, the value placed, below which the driver never
 pays more than they paid): between two such volumes it rises. So the largest fit is looked
-for between the highest of them and a ceiling, then between each lower pair in turn."""
+for between the highest of them and a ceiling, then between each lower pair in turn.
+
+Every reading worth less than the preset fits what was paid (marketing.stacking.dispensed). The
+most is the largest reading that fits, not always the end of an unbroken run of them: a preset
+a few fen short of a step of a 每满 (399.95 元 with 每满200减10) lets the litres that reach the
+step (400 元, 20 元 off) cost less than those just before it, which do not fit."""
 
 from app.services.marketing.stacking import (
     MAX_VOLUME_ML,

@@ -92,8 +92,8 @@ BILL_EXAMPLE = {
 # 200 元 buy 27.86 L, which cost 213.96 元 at list and 208.39 元 at 7.48; 满200减10 takes 10
 # 元 off the 200 元 and a coupon 满100减10 another 10 元: 180 元 to pay.
 CAMPAIGN_LINE_EXAMPLES = [
-    {"id": 12, "name": "周三会员日", "saving_fen": 839},
-    {"id": 15, "name": "92#满200减10", "saving_fen": 1000},
+    {"id": 12, "name": "周三会员日", "cut_per_litre_fen": 30, "saving_fen": 839},
+    {"id": 15, "name": "92#满200减10", "cut_per_litre_fen": None, "saving_fen": 1000},
 ]
 BILL_CAMPAIGN_EXAMPLE = {
     "volume_ml": 27860,
@@ -116,6 +116,10 @@ class CampaignLineOut(Schema):
 
     id: int
     name: str = Field(description="活动名称，如 周三会员日")
+    cut_per_litre_fen: int | None = Field(
+        description="会员日每升再降，分/升：已含在成交单价和油款里（saving_fen 为省下的金额，"
+        "不再从油款中减）；首单立减和满额立减为 null，saving_fen 从油款中减"
+    )
     saving_fen: int = Field(
         description=f"这个活动在本单省下的金额，{FEN}：会员日为每升直降乘升数，"
         "首单立减和满额立减为从油款中减去的金额"

@@ -21,10 +21,13 @@ def campaign_lines(bill: Breakdown, names: dict[int, str]) -> list[dict]:
     """The campaigns the breakdown got, each with what it saved."""
     lines = []
     if bill.day_campaign_id is not None:
-        lines.append({"id": bill.day_campaign_id, "saving_fen": bill.day_fen})
+        lines.append((bill.day_campaign_id, bill.day_cut_fen, bill.day_fen))
     if bill.campaign_id is not None:
-        lines.append({"id": bill.campaign_id, "saving_fen": bill.campaign_fen})
-    return [line | {"name": names.get(line["id"], "")} for line in lines]
+        lines.append((bill.campaign_id, None, bill.campaign_fen))
+    return [
+        {"id": i, "name": names.get(i, ""), "cut_per_litre_fen": cut, "saving_fen": saving}
+        for i, cut, saving in lines
+    ]
 
 
 def bill_json(bill: Breakdown, final: bool, names: dict[int, str]) -> dict:

@@ -32,8 +32,13 @@ def test_the_price_of_an_order_shows_its_campaigns(world, api):
         "value_fen": 20_000,
         "campaign_fen": 1_839,
         "campaigns": [
-            {"id": day.id, "name": "周三会员日", "saving_fen": 839},
-            {"id": spend.id, "name": "92#满200减10", "saving_fen": 1_000},
+            {"id": day.id, "name": "周三会员日", "cut_per_litre_fen": 30, "saving_fen": 839},
+            {
+                "id": spend.id,
+                "name": "92#满200减10",
+                "cut_per_litre_fen": None,
+                "saving_fen": 1_000,
+            },
         ],
         "coupon_fen": 0,
         "pay_fen": 19_000,

@@ -5,6 +5,7 @@
 // the pay_fen shown as expected_amount_fen, so a price changed meanwhile is refused, not charged.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const { campaignLines } = require('../../utils/campaigns')
 
 const DEBOUNCE_MS = 300
 
@@ -45,6 +46,7 @@ function toView(answer, chosen) {
     payFen: coupon ? coupon.pay_fen : p.pay_fen,
     pay: fmt.yuan(coupon ? coupon.pay_fen : p.pay_fen),
     value: fmt.yuan(p.value_fen),
+    campaigns: campaignLines(p),
     usable: answer.coupons.map((c) => ({
       id: c.id,
       name: c.name,

@@ -10,7 +10,7 @@ from datetime import timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from app import demo_history, demo_marketing, demo_members, demo_points, demo_topups
+from app import demo_campaigns, demo_history, demo_marketing, demo_members, demo_points, demo_topups
 from app.extensions import db
 from app.models import (
     Chain,
@@ -146,6 +146,7 @@ def load(wechat_appid: str | None) -> tuple[bool, list[tuple[str, str, str]]]:
             demo_topups.load_packages(chain)
             tiers.ensure_default_tiers(chain.id)  # 银卡/金卡/钻石卡 on a year's spend
             demo_members.load(chain.id)
+            demo_campaigns.load(chain.id, ADMIN_USERNAME)  # the week's orders get them
             demo_history.load(chain.id, DEMO_PASSWORD)  # the past week's trading, up to now
             demo_points.load(chain.id, ADMIN_USERNAME)
             demo_marketing.load(chain.id, ADMIN_USERNAME)  # tonight's price change

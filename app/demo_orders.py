@@ -21,7 +21,7 @@ from app.services.counter import sale_quote, walkin_sale
 from app.services.counter.walkin_sale import Payment
 from app.services.ledger import wallet_balance
 from app.services.members import member_code
-from app.services.orders import pickup, quoting
+from app.services.orders import fueling, pickup, quoting
 
 # Orders a day: a fraction of a real station's, enough for every page and quick to load.
 DAILY_ORDERS = {"KM001": 16, "KM002": 5, "KM003": 6, "DL001": 3, "DL002": 4, "LJ001": 3, "XS001": 3}
@@ -166,7 +166,7 @@ def fuel_later(history, code: str, order_id: int) -> None:
 def fuel(history, code: str, order_id: int) -> None:
     """The attendant confirms the litres the pump shows; the settlement job runs right after."""
     order = db.session.get(Order, order_id, populate_existing=True)
-    most = pickup.max_volume_ml(order)
+    most = fueling.max_volume_ml(order)
     if order.mode == "volume":
         dispensed_ml = order.preset_volume_ml
     elif order.mode == "amount":
@@ -201,7 +201,9 @@ def counter_sale(history, code: str) -> None:
     received = reference = app = None
     if method == "cash":
         entry = sale_quote.sale_station(cashier, station.id)
-        priced = sale_quote.quote(entry, nozzle.number, member=member, coupon=coupon, **figures)
+        priced = sale_quote.quote(
+            entry, nozzle.number, chain_id=cashier.chain_id, member=member, coupon=coupon, **figures
+        )
         due = priced.amount_fen
         received = due if rng.random() < 0.4 else -(-due // 10_000) * 10_000  # whole 100s
     elif method == "pos":

@@ -146,13 +146,33 @@ window.Jiayou = window.Jiayou || {};
     return 2 * (n - q * d) >= d ? q + 1 : q;
   };
 
-  /* What the order's coupon takes off fuel worth valueFen (volumeMl): the offline estimate,
-     as services/marketing/stacking.py's coupon_off (the server's figures win). */
-  J.couponOff = function (rule, valueFen, volumeMl) {
-    if (!rule || valueFen < rule.min_spend_fen || valueFen <= 1) return 0;
+  /* What the order's coupon takes off fuel worth valueFen (volumeMl) of which netFen is left
+     after the campaign (all of it if not given): the offline estimate, as
+     services/marketing/stacking.py's coupon_off (the server's figures win). */
+  J.couponOff = function (rule, valueFen, volumeMl, netFen) {
+    const net = netFen === undefined ? valueFen : netFen;
+    if (!rule || valueFen < rule.min_spend_fen || net <= 1) return 0;
     let off;
     if (rule.kind === "amount_off") off = rule.off_fen;
-    else if (rule.kind === "percent_off") off = J.roundHalfUp(valueFen * (100 - rule.pay_percent), 100);
+    else if (rule.kind === "percent_off") off = J.roundHalfUp(net * (100 - rule.pay_percent), 100);
+    else off = J.roundHalfUp(rule.per_litre_fen * volumeMl, 1000);
+    if (rule.max_off_fen !== null && rule.max_off_fen !== undefined) off = Math.min(off, rule.max_off_fen);
+    return Math.max(0, Math.min(off, net - 1));
+  };
+
+  /* What the order's campaign on the value (首单立减, 满额立减) takes off fuel worth valueFen
+     (volumeMl), before the coupon: as stacking.py's campaign_off. */
+  J.campaignOff = function (rule, valueFen, volumeMl) {
+    if (!rule || valueFen <= 1) return 0;
+    let steps = valueFen >= rule.threshold_fen ? 1 : 0;
+    if (rule.kind === "spend_off") {
+      steps = Math.floor(valueFen / rule.threshold_fen);
+      if (!rule.repeating) steps = Math.min(steps, 1);
+    }
+    if (!steps) return 0;
+    let off;
+    if (rule.kind === "spend_off") off = rule.off_fen * steps;
+    else if (rule.off_fen !== null && rule.off_fen !== undefined) off = rule.off_fen;
     else off = J.roundHalfUp(rule.per_litre_fen * volumeMl, 1000);
     if (rule.max_off_fen !== null && rule.max_off_fen !== undefined) off = Math.min(off, rule.max_off_fen);
     return Math.max(0, Math.min(off, valueFen - 1));

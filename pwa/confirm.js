@@ -160,13 +160,17 @@
     if (ml > 0) schedulePreview(ml);
   }
 
-  /* As pickup.price_fueling does it on the server: the litres at the order's price, less the
-     coupon's saving on them (services/marketing/stacking.py, dispensed). */
+  /* As fueling.price_fueling does it on the server: the litres at the order's price (a
+     members' day's cut is in it), less the campaign's and the coupon's savings on them
+     (services/marketing/stacking.py, dispensed). */
   function localPreview(ml) {
     const value = J.amountForVolume(order.unit_price_fen, ml);
-    let amount = value - J.couponOff(order.coupon, value, ml);
+    const campaign = J.campaignOff(order.campaign, value, ml);
+    let amount = value - campaign - J.couponOff(order.coupon, value, ml, value - campaign);
     // Short of the coupon's minimum spend: never more than was paid (stacking.dispensed).
     if (order.coupon && value < order.coupon.min_spend_fen) amount = Math.min(value, order.paid_fen);
+    // Worth less than placed: never more than was paid either.
+    if (order.campaign && value < order.campaign.placed_value_fen) amount = Math.min(amount, order.paid_fen);
     const available = order.available_fen;
     if (amount > available) {
       return J.setError(

@@ -1,7 +1,7 @@
 /* 加油员助手 service worker: the app shell from a versioned cache; the API never cached. */
 "use strict";
 
-const VERSION = "jiayou-pwa-v7";
+const VERSION = "jiayou-pwa-v8";
 const SHELL = [
   "/pwa/",
   "/pwa/app.js",

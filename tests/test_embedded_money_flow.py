@@ -45,6 +45,14 @@ def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
         )
         assert placed.status_code == 201, placed.text
         order = placed.json()
+        # What the server priced: the demo's campaigns (92#满200减10, the members' day on a
+        # Wednesday) take their part off the 200 元.
+        paid_fen = order["amount_fen"]
+        assert (
+            paid_fen
+            == order["bill"]["pay_fen"]
+            == 20000 - order["bill"]["campaigns"][-1]["saving_fen"]
+        )
         paying = http.post(
             f"/api/v1/orders/{order['id']}/pay",
             json={"method": "wechat"},
@@ -75,7 +83,7 @@ def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
         scanned = found.json()["token"]
         assert scanned == paid["pickup"]["token"]
         looked_up = http.get("/attendant/api/orders/lookup", params={"token": scanned})
-        assert looked_up.status_code == 200 and looked_up.json()["paid_fen"] == 20000
+        assert looked_up.status_code == 200 and looked_up.json()["paid_fen"] == paid_fen
         confirmed = http.post(
             "/attendant/api/orders/confirm",
             json={"token": scanned, "dispensed_ml": 20000},
@@ -83,7 +91,7 @@ def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
         )
         assert confirmed.status_code == 200, confirmed.text
         refund_fen = confirmed.json()["refund_fen"]
-        assert refund_fen == 20000 - confirmed.json()["dispensed_fen"] > 0
+        assert refund_fen == paid_fen - confirmed.json()["dispensed_fen"] > 0
 
         settled = until(
             fetch_order,
@@ -102,7 +110,7 @@ def test_order_paid_with_wechat_fuelled_settled_and_refunded(embedded):
         )
         assert again.status_code == 409 and again.json()["error"]["code"] == "token_used"
         revenue_fen, orders = _manager_sees_the_day(embedded.url)
-        assert (revenue_fen, orders) == (day_before[0] + 20000 - refund_fen, day_before[1] + 1)
+        assert (revenue_fen, orders) == (day_before[0] + paid_fen - refund_fen, day_before[1] + 1)
 
     checked = flask(embedded.env, "ledger", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -81,18 +81,57 @@ BILL_EXAMPLE = {
     "at_list_fen": 20536,
     "member_saving_fen": 536,
     "value_fen": 20000,
+    "campaign_fen": 0,
+    "campaigns": [],
     "coupon_fen": 1000,
     "pay_fen": 19000,
     "saving_fen": 1536,
     "final": False,
 }
+# 92# at 7.68 元/L list, 7.48 member price; a members' day takes 0.30 元/L more (7.18 元/L):
+# 200 元 buy 27.86 L, which cost 213.96 元 at list and 208.39 元 at 7.48; 满200减10 takes 10
+# 元 off the 200 元 and a coupon 满100减10 another 10 元: 180 元 to pay.
+CAMPAIGN_LINE_EXAMPLES = [
+    {"id": 12, "name": "周三会员日", "cut_per_litre_fen": 30, "saving_fen": 839},
+    {"id": 15, "name": "92#满200减10", "cut_per_litre_fen": None, "saving_fen": 1000},
+]
+BILL_CAMPAIGN_EXAMPLE = {
+    "volume_ml": 27860,
+    "at_list_fen": 21396,
+    "member_saving_fen": 557,
+    "value_fen": 20000,
+    "campaign_fen": 1839,
+    "campaigns": CAMPAIGN_LINE_EXAMPLES,
+    "coupon_fen": 1000,
+    "pay_fen": 18000,
+    "saving_fen": 3396,
+    "final": False,
+}
+
+
+class CampaignLineOut(Schema):
+    """A campaign the order got and what it saved (docs/campaigns.md)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": CAMPAIGN_LINE_EXAMPLES})
+
+    id: int
+    name: str = Field(description="活动名称，如 周三会员日")
+    cut_per_litre_fen: int | None = Field(
+        description="会员日每升再降，分/升：已含在成交单价和油款里（saving_fen 为省下的金额，"
+        "不再从油款中减）；首单立减和满额立减为 null，saving_fen 从油款中减"
+    )
+    saving_fen: int = Field(
+        description=f"这个活动在本单省下的金额，{FEN}：会员日为每升直降乘升数，"
+        "首单立减和满额立减为从油款中减去的金额"
+    )
 
 
 class BillOut(Schema):
-    """The price step by step (docs/coupons.md): the litres at the list price, less the member
-    price and tier cut (value), less the coupon (to pay)."""
+    """The price step by step (docs/coupons.md, docs/campaigns.md): the litres at the list
+    price, less the member price and tier cut, less a members' day's cut per litre (value),
+    less the campaign on the value, less the coupon (to pay)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [BILL_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [BILL_EXAMPLE, BILL_CAMPAIGN_EXAMPLE]})
 
     volume_ml: int = Field(
         description="这些金额对应的升数（毫升）：按升数下单为所填升数；按金额和加满为油机按该金额"
@@ -100,9 +139,17 @@ class BillOut(Schema):
     )
     at_list_fen: int = Field(description=f"这些升数按挂牌价的金额，{FEN}")
     member_saving_fen: int = Field(description=f"会员价和等级优惠省下的，{FEN}")
-    value_fen: int = Field(description=f"按本单单价的油款（加油金额），{FEN}")
+    value_fen: int = Field(description=f"按本单单价（已含会员日每升直降）的油款（加油金额），{FEN}")
+    campaign_fen: int = Field(
+        description=f"活动共省下的，{FEN}（会员日每升直降的节省，加首单立减或满额立减）；"
+        "没有活动为 0"
+    )
+    campaigns: list[CampaignLineOut] = Field(
+        description="本单享受的活动及各自省下的金额：最多一个会员日，加一个首单立减或满额立减"
+        "（取减得多的）；没有为空列表"
+    )
     coupon_fen: int = Field(description=f"优惠券减免，{FEN}；不用券为 0")
-    pay_fen: int = Field(description=f"应付 = 油款 - 优惠券减免，至少 1 分，{FEN}")
+    pay_fen: int = Field(description=f"应付 = 油款 - 首单或满额立减 - 优惠券减免，至少 1 分，{FEN}")
     saving_fen: int = Field(description=f"共省 = 挂牌价金额 - 应付，{FEN}")
     final: bool = Field(
         description="false：按下单时的预设计算（加满按加满上限预付，加油后按实加重算，多退）；"

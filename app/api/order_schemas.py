@@ -204,6 +204,7 @@ ORDER_EXAMPLE = {
         "member_price_fen": 748,
         "tier_id": None,
         "tier_cut_fen": 0,
+        "campaign_cut_fen": 0,
         "unit_price_fen": 748,
         "saving_per_litre_fen": 20,
         "saving_fen": None,

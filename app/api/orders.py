@@ -6,7 +6,12 @@ from flask import Response, current_app, g
 from app.api import bp
 from app.api.auth import require_member
 from app.api.idempotent import answer_if_cut_short, idempotent
-from app.api.order_coupons import coupons_of, order_bill_json, order_coupon_json
+from app.api.order_coupons import (
+    campaign_names_of,
+    coupons_of,
+    order_bill_json,
+    order_coupon_json,
+)
 from app.api.order_refund_schemas import OrderRefundRequestBody
 from app.api.order_refunds import offer_json, requests_of
 from app.api.order_schemas import (
@@ -62,10 +67,11 @@ def order_json(
     refunds: list[Refund] | None = None,
     coupons: dict | None = None,
     requests: list[CounterRefundRequest] | None = None,
+    campaigns: dict | None = None,
 ) -> dict:
     """refunds and requests: the order's refunds and refund requests, when the caller has them
-    (a new order has neither); coupons: the coupons of a page of orders
-    (order_coupons.coupons_of). What is not given is read here."""
+    (a new order has neither); coupons and campaigns: the coupons and campaign names of a page
+    of orders (order_coupons.coupons_of, campaign_names_of). What is not given is read here."""
     if refunds is None:
         refunds = orders.refunds_by_order([order.id])[order.id]
     if requests is None:
@@ -79,7 +85,7 @@ def order_json(
         "member_price_applied": order.member_price_applied,
         "pricing": pricing_json(order),
         "amount_fen": order.amount_fen,
-        "bill": order_bill_json(order),
+        "bill": order_bill_json(order, campaigns),
         "coupon": order_coupon_json(order, coupons.get(order.coupon_id)),
         "payment_method": order.payment_method,
         "pickup": {
@@ -117,10 +123,13 @@ def order_json(
     "POST",
     summary="下单（可同时支付）：服务器按当前价格计价",
     description="在营业中的油站下一笔订单，由服务器按此刻的价格计价（会员价直降、等级优惠，"
+    "活动期间再减会员日每升直降和首单立减或满额立减（取减得多的一项，见 bill.campaigns），"
     "再减所选优惠券 coupon_id：先用 GET /orders/coupons 列出可用的券和各省多少）。"
     "用券时券随订单锁定（同一张券同时下两单只有一单成功，另一单答 409 coupon_unusable），"
     "支付时核销，订单取消、超时未支付或加油前全额退款时退回。"
-    "填 expected_amount_fen 时，应付与之不符（油价刚调整、券刚失效）答 409 price_changed、不下单。"
+    "填 expected_amount_fen 时，应付与之不符（油价刚调整、券刚失效、活动刚结束）答 409 "
+    "price_changed、不下单；首单立减同时只能用于一笔订单，同时下两单时另一单也答 409 "
+    "price_changed、不下单。"
     "mode 决定另外要填的字段：amount 按金额填 amount_fen，"
     "volume 按升数填 volume_ml（10 毫升一档），fill_up 加满（按油站的加满上限预付，加完多退）；"
     "fuel 和 nozzle 至少填一个。订单 15 分钟内未支付则关闭。"
@@ -201,7 +210,8 @@ def list_orders():
     rows, total = orders.list_orders(g.member, q.page, q.per_page)
     ids = [o.id for o in rows]
     refunds, coupons, requests = orders.refunds_by_order(ids), coupons_of(rows), requests_of(ids)
-    items = [order_json(o, refunds[o.id], coupons, requests[o.id]) for o in rows]
+    names = campaign_names_of(rows)
+    items = [order_json(o, refunds[o.id], coupons, requests[o.id], names) for o in rows]
     return page_of(items, q.page, q.per_page, total)
 
 

@@ -130,6 +130,7 @@ PRICING_EXAMPLE = {
     "member_price_fen": 748,
     "tier_id": 2,
     "tier_cut_fen": 10,
+    "campaign_cut_fen": 0,
     "unit_price_fen": 738,
     "saving_per_litre_fen": 30,
     "saving_fen": None,
@@ -148,6 +149,9 @@ class PricingOut(Schema):
         description="下单时的会员等级（见 GET /me/tier 的 tiers）；null 为无等级（或已删除）"
     )
     tier_cut_fen: int = Field(description="等级优惠：在会员价基础上每升再降，分/升")
+    campaign_cut_fen: int = Field(
+        description="会员日活动：在等级优惠之后每升再降，分/升；没有为 0（见 bill.campaigns）"
+    )
     unit_price_fen: int = Field(description="成交单价，分/升（不低于 1 分）")
     saving_per_litre_fen: int = Field(description="每升比挂牌价节省，分/升")
     saving_fen: int | None = Field(

@@ -66,7 +66,7 @@ def member_tier_json(view: tier_view.MemberTier) -> dict:
 
 def pricing_json(order: Order) -> dict:
     """How the order's unit price was reached, from its snapshot (no query): the price before
-    the tier cut is the unit price plus the cut that applied."""
+    the tier cut is the unit price plus the cuts that applied (the tier's, a members' day's)."""
     per_litre = order.list_price_fen - order.unit_price_fen
     saving = None
     if order.dispensed_ml is not None and order.dispensed_fen is not None:
@@ -74,9 +74,10 @@ def pricing_json(order: Order) -> dict:
         saving = max(at_list - order.dispensed_fen, 0)  # as settlement books it
     return {
         "list_price_fen": order.list_price_fen,
-        "member_price_fen": order.unit_price_fen + order.tier_cut_fen,
+        "member_price_fen": order.unit_price_fen + order.tier_cut_fen + order.day_cut_fen,
         "tier_id": order.tier_id,
         "tier_cut_fen": order.tier_cut_fen,
+        "campaign_cut_fen": order.day_cut_fen,
         "unit_price_fen": order.unit_price_fen,
         "saving_per_litre_fen": per_litre,
         "saving_fen": saving,

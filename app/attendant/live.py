@@ -16,16 +16,16 @@ from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_query
 from app.jsonapi.render import local_iso
 from app.models import Order, StationEvent
-from app.services.marketing import redeeming
-from app.services.orders import station_events
+from app.services.orders import fueling, station_events
+from app.services.orders.fueling import OrderRules
 from app.services.platform.unit_of_work import unit_of_work
 
 POLL_S = 0.5
 
 
-def live_json(order: Order, hashes: dict[int, str], rules: dict) -> dict:
+def live_json(order: Order, hashes: dict[int, str], rules: OrderRules) -> dict:
     """An order for the live list: with its token's hash, so a scan matches it offline (rules:
-    the coupons' rules of the list's orders, redeeming.rules_of)."""
+    the coupons' and campaigns' rules of the list's orders, fueling.rules_of)."""
     return {**order_json(order, rules), "token_sha256": hashes.get(order.id)}
 
 
@@ -45,7 +45,7 @@ def live_json(order: Order, hashes: dict[int, str], rules: dict) -> dict:
 def waiting_orders(station_id: int):
     rows, cursor = station_events.waiting_orders(current_user, station_id)
     hashes = station_events.token_hashes(o.id for o in rows)
-    rules = redeeming.rules_of(o.coupon_id for o in rows)
+    rules = fueling.rules_of(rows)
     return {"cursor": cursor, "orders": [live_json(o, hashes, rules) for o in rows]}
 
 
@@ -80,7 +80,7 @@ def station_events_since(station_id: int):
 def _events_answer(events: list[StationEvent], since: int) -> dict:
     hashes = station_events.token_hashes(e.order_id for e in events)
     orders = station_events.orders_of(events)
-    rules = redeeming.rules_of(o.coupon_id for o in orders.values())
+    rules = fueling.rules_of(orders.values())
     return {
         "cursor": events[-1].id if events else since,
         "events": [

@@ -20,7 +20,8 @@ from app.jsonapi.openapi import api_route
 from app.jsonapi.parsing import parse_body, parse_query
 from app.jsonapi.render import order_basics
 from app.models import Order
-from app.services.orders import pickup, pickup_code
+from app.services.orders import fueling, pickup, pickup_code
+from app.services.orders.fueling import Fueling, OrderRules
 from app.services.platform.unit_of_work import retrying
 
 # What a scanned token can go wrong with: a role that may not confirm, another station, unknown,
@@ -35,26 +36,39 @@ TOKEN_ERRORS = (
 )
 
 
-def order_json(order: Order, rules: dict | None = None) -> dict:
-    """rules: the coupons' rules of a list of orders (redeeming.rules_of), read here if None."""
-    rule = pickup.coupon_rule(order, rules)
+def order_json(order: Order, rules: OrderRules | None = None) -> dict:
+    """rules: the coupons' and campaigns' rules of a list of orders (fueling.rules_of), read
+    here if None."""
+    rules = rules or fueling.rules_of([order])
+    rule, campaign = fueling.coupon_rule(order, rules), fueling.campaign_rule(order, rules)
+    placed = order.amount_fen + order.coupon_fen + order.campaign_fen
     return {
         **order_basics(order),
-        "fill_up_cap_fen": order.amount_fen + order.coupon_fen if order.mode == "fill_up" else None,
-        "available_fen": pickup.available_fen(order),
-        "max_volume_ml": pickup.max_volume_ml(order, {order.coupon_id: rule}),
+        "fill_up_cap_fen": placed if order.mode == "fill_up" else None,
+        "available_fen": fueling.available_fen(order),
+        "max_volume_ml": fueling.max_volume_ml(order, rules),
         "coupon": asdict(rule) if rule else None,
+        "campaign": campaign_json(campaign, placed),
         "member_nickname": order.member.nickname,
     }
 
 
-def fueling_json(order: Order, fueling: pickup.Fueling) -> dict:
+def campaign_json(rule, placed_value_fen: int) -> dict | None:
+    """The order's campaign on the value, as the handheld's offline estimate needs it."""
+    if rule is None:
+        return None
+    figures = ("kind", "per_litre_fen", "off_fen", "threshold_fen", "repeating", "max_off_fen")
+    return {name: getattr(rule, name) for name in figures} | {"placed_value_fen": placed_value_fen}
+
+
+def fueling_json(order: Order, reading: Fueling) -> dict:
     return {
         "order": order_json(order),
-        "dispensed_ml": fueling.dispensed_ml,
-        "dispensed_fen": fueling.dispensed_fen,
-        "coupon_fen": fueling.coupon_fen,
-        "refund_fen": fueling.refund_fen,
+        "dispensed_ml": reading.dispensed_ml,
+        "dispensed_fen": reading.dispensed_fen,
+        "coupon_fen": reading.coupon_fen,
+        "campaign_fen": reading.campaign_fen + reading.day_fen,
+        "refund_fen": reading.refund_fen,
     }
 
 
@@ -112,8 +126,8 @@ def lookup_by_code():
 @staff_required
 def preview_fueling():
     q = parse_query(PreviewQuery)
-    order, fueling = pickup.preview(current_user, q.token, q.dispensed_ml)
-    return fueling_json(order, fueling)
+    order, reading = pickup.preview(current_user, q.token, q.dispensed_ml)
+    return fueling_json(order, reading)
 
 
 @api_route(
@@ -132,8 +146,8 @@ def preview_fueling():
 @staff_required
 def confirm_fueling():
     data = parse_body(ConfirmRequest)
-    order, fueling, replayed = retrying(
+    order, reading, replayed = retrying(
         lambda: pickup.confirm(current_user, data.token, data.dispensed_ml, data.confirmation_id)
     )
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return fueling_json(order, fueling), 200, headers
+    return fueling_json(order, reading), 200, headers

@@ -4,6 +4,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
+from app.attendant.rule_schemas import CampaignRuleOut, CouponRuleOut
 from app.jsonapi.schemas import FEN, MAX_ID, JsonInt, Request, Schema
 from app.services.orders.pickup import CODE_DIGITS
 from app.services.orders.placing import MAX_VOLUME_ML, VOLUME_STEP_ML
@@ -125,6 +126,7 @@ PICKUP_EXAMPLE = {
     "available_fen": 20000,
     "max_volume_ml": 26730,
     "coupon": None,
+    "campaign": None,
     "dispensed_ml": None,
     "dispensed_fen": None,
     "paid_at": "2026-03-08T18:02:40+08:00",
@@ -143,20 +145,6 @@ LIVE_EXAMPLE = {
     **PICKUP_EXAMPLE,
     "token_sha256": "9f2c1e0b7a4d3c2b1a09f8e7d6c5b4a392817065f4e3d2c1b0a9f8e7d6c5b4a3",
 }
-
-
-class CouponRuleOut(Schema):
-    """A coupon's rule as marketing.stacking applies it to the litres dispensed: nothing below
-    min_spend_fen (on the litres at the order's price); amount_off takes off_fen, percent_off
-    (100 - pay_percent) % of it, per_litre per_litre_fen per litre, each rounded half-up to the
-    fen once, at most max_off_fen, and always leaving at least 1 fen to pay."""
-
-    kind: Literal["amount_off", "percent_off", "per_litre"]
-    off_fen: int | None
-    pay_percent: int | None
-    per_litre_fen: int | None
-    max_off_fen: int | None
-    min_spend_fen: int
 
 
 class PickupOrder(Schema):
@@ -184,6 +172,10 @@ class PickupOrder(Schema):
     )
     coupon: CouponRuleOut | None = Field(
         description="司机用的优惠券的规则（离线时按它预计金额，与服务器同一算法）；没有用券为 null"
+    )
+    campaign: CampaignRuleOut | None = Field(
+        description="本单参加的满减类活动（首单立减、满额立减）的规则，在优惠券之前减；"
+        "会员日每升直降已含在 unit_price_fen 里；没有为 null"
     )
     dispensed_ml: int | None
     dispensed_fen: int | None
@@ -301,6 +293,9 @@ class FuelingOut(Schema):
     dispensed_ml: int
     dispensed_fen: int = Field(description=f"按实际单价计、已减优惠券的加油金额，{FEN}")
     coupon_fen: int = Field(description=f"司机的优惠券按实加升数减免的金额，{FEN}；没有用券为 0")
+    campaign_fen: int = Field(
+        description=f"活动（会员日、首单、满减）按实加升数优惠的金额，{FEN}；没有活动为 0"
+    )
     refund_fen: int = Field(description=f"结算后退给司机的差额，{FEN}")
 
 
@@ -308,6 +303,7 @@ FUELING_EXAMPLE = {
     "dispensed_ml": 25000,
     "dispensed_fen": 18700,
     "coupon_fen": 0,
+    "campaign_fen": 0,
     "refund_fen": 1300,
 }
 

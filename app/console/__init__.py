@@ -11,6 +11,7 @@ from app.console import (  # noqa: E402, F401
     audit,
     auth,
     banners,
+    campaigns,
     card_sales,
     cards,
     chain_prices,

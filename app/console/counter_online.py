@@ -17,6 +17,7 @@ from app.jsonapi.render import order_names
 from app.models import Order, Station
 from app.services.counter.shifts.readings import litres_to_ml, ml_to_litres
 from app.services.orders import pickup, pickup_code, station_events
+from app.services.orders.fueling import available_fen, max_volume_ml
 from app.services.platform.errors import Invalid, ServiceError
 from app.services.platform.unit_of_work import retrying
 from app.services.staff import access
@@ -129,8 +130,8 @@ def counter_pickup_code():
 def _limits(order: Order) -> dict:
     return {
         "names": order_names(order),
-        "max_ml": pickup.max_volume_ml(order),
-        "available_fen": pickup.available_fen(order),
+        "max_ml": max_volume_ml(order),
+        "available_fen": available_fen(order),
     }
 
 

@@ -136,12 +136,16 @@ def counter_sale_quote():
             figures = {"volume_ml": volume_ml, "amount_fen": amount_fen, "member": member}
             choice = _coupon(form, True) if member else None
             try:
-                priced = sale_quote.quote(station, nozzle, coupon=choice, **figures)
+                priced = sale_quote.quote(
+                    station, nozzle, chain_id=me.chain_id, coupon=choice, **figures
+                )
             except Invalid as err:
                 if "coupon" not in err.fields:
                     raise
                 errors["coupon"] = err.fields["coupon"]  # another member's, or used meanwhile
-                priced = sale_quote.quote(station, nozzle, coupon="best", **figures)
+                priced = sale_quote.quote(
+                    station, nozzle, chain_id=me.chain_id, coupon="best", **figures
+                )
     except Invalid as err:
         errors.update(_errors_of(err))
     except member_code.CodeLocked as err:

@@ -1,8 +1,15 @@
 """The marketing entries of the audit log in words: coupon templates created, changed,
-activated, stopped, their gifts set, pushed to members, and coupons voided; points rules,
-catalogue items, codes verified, adjustments and refunds whose points were already spent."""
+activated, stopped, their gifts set, pushed to members, and coupons voided; campaigns created,
+changed, activated, ended and cancelled; points rules, catalogue items, codes verified,
+adjustments and refunds whose points were already spent."""
 
-from app.models import COUPON_STATUSES, ITEM_STATUSES, TEMPLATE_STATUSES
+from app.models import (
+    CAMPAIGN_KINDS,
+    CAMPAIGN_STATUSES,
+    COUPON_STATUSES,
+    ITEM_STATUSES,
+    TEMPLATE_STATUSES,
+)
 
 MARKETING_ACTION_NAMES = {
     "coupon_template.create": "新建优惠券",
@@ -13,6 +20,11 @@ MARKETING_ACTION_NAMES = {
     "coupon.void": "作废优惠券",
     "coupon_push.create": "定向发放优惠券",
     "coupon_push.resume": "继续中断的定向发放",
+    "campaign.create": "新建活动",
+    "campaign.update": "修改活动",
+    "campaign.activate": "启用活动",
+    "campaign.end": "提前结束活动",
+    "campaign.cancel": "作废活动草稿",
     "points_rule.create": "新建积分规则版本",
     "points_item.create": "上架积分商品",
     "points_item.update": "修改积分商品",
@@ -56,6 +68,14 @@ MARKETING_LABELS = {
     "balance": "调整后积分",
     "taken": "已扣回",
     "short": "已用掉未扣回",
+    "campaign_kind": "活动类型",
+    "campaign_status": "活动状态",
+    "schedule": "活动时段",
+    "period": "活动时间",
+    "fuels": "适用油品",
+    "stacks_with_coupon": "可与优惠券同享",
+    "campaign": "活动",
+    "campaign_fen": "活动优惠",
 }
 ENTITIES = {
     "coupon_template": "优惠券",
@@ -65,6 +85,7 @@ ENTITIES = {
     "points_item": "积分商品",
     "points_redemption": "积分兑换",
     "points_account": "会员积分",
+    "campaign": "活动",
 }
 
 
@@ -75,6 +96,8 @@ def add_words(actions: dict, labels: dict, words: dict, entities: dict) -> None:
     words.setdefault("template_status", TEMPLATE_STATUSES)
     words.setdefault("coupon_status", COUPON_STATUSES)
     words.setdefault("item_status", ITEM_STATUSES)
+    words.setdefault("campaign_status", CAMPAIGN_STATUSES)
+    words.setdefault("campaign_kind", CAMPAIGN_KINDS)
     entities |= {k: v for k, v in ENTITIES.items() if k not in entities}
 
 
@@ -90,6 +113,8 @@ def target(kind: str, data: dict) -> str:
         return f"{data.get('member', '会员')} 的积分"
     if kind == "coupon_push":
         return f"优惠券「{data['coupon']}」的定向发放" if data.get("coupon") else "定向发放"
+    if kind == "campaign":
+        return f"活动「{data['name']}」" if data.get("name") else "活动"
     if kind == "coupon_template":
         return f"优惠券「{data['name']}」" if data.get("name") else "优惠券"
     who = data.get("member", "会员")

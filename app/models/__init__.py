@@ -1,6 +1,15 @@
 """All models, imported here so that Alembic and the app see every table."""
 
 from app.models.audit import AuditLog
+from app.models.campaign import (
+    CAMPAIGN_KINDS,
+    CAMPAIGN_SCOPES,
+    CAMPAIGN_STATUSES,
+    Campaign,
+    CampaignCity,
+    CampaignStation,
+    FirstOrderClaim,
+)
 from app.models.content import Announcement, Banner, BannerImage, ContentVersion
 from app.models.counter import SALE_METHODS, TERMINAL_APPS, CounterSale
 from app.models.counter_refund import (
@@ -117,6 +126,9 @@ from app.models.topup import (
 __all__ = [
     "ACCOUNTS",
     "BUYER_TYPES",
+    "CAMPAIGN_KINDS",
+    "CAMPAIGN_SCOPES",
+    "CAMPAIGN_STATUSES",
     "CARD_STATUSES",
     "CORRECTION_KINDS",
     "COUNTER_ACCOUNTS",
@@ -158,6 +170,9 @@ __all__ = [
     "AuditLog",
     "Banner",
     "BannerImage",
+    "Campaign",
+    "CampaignCity",
+    "CampaignStation",
     "CardBatch",
     "Chain",
     "ContentVersion",
@@ -171,6 +186,7 @@ __all__ = [
     "CouponTemplateFuel",
     "CouponTemplateStation",
     "DailyClose",
+    "FirstOrderClaim",
     "Fuel",
     "FuelPrice",
     "IdempotencyRecord",

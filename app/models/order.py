@@ -52,6 +52,8 @@ LIST_COLUMNS = (
     "refunded_fen",
     "dispensed_ml",
 )
+WITH_CAMPAIGN = text("campaign_id IS NOT NULL")
+WITH_DAY_CAMPAIGN = text("day_campaign_id IS NOT NULL")
 LIVE_COUPON = text("coupon_id IS NOT NULL AND status IN ('created', 'paid', 'fueled')")
 NEEDS_FOLLOWUP = text("status IN ('CLOSED', 'ABNORMAL') AND followup IS NULL")
 
@@ -78,6 +80,23 @@ class Order(db.Model):
             "dispensed_coupon_fen IS NULL OR (dispensed_coupon_fen >= 0"
             " AND coupon_id IS NOT NULL AND dispensed_fen IS NOT NULL)",
             name="dispensed_coupon",
+        ),
+        # Campaigns (marketing.stacking, steps 2 and 4): each saving never negative, and only
+        # with its campaign; what they took off the fuel dispensed is set with the fuelling.
+        CheckConstraint(
+            "day_cut_fen >= 0 AND (day_campaign_id IS NOT NULL OR day_cut_fen = 0)",
+            name="day_cut",
+        ),
+        CheckConstraint(
+            "campaign_fen >= 0 AND (campaign_id IS NOT NULL OR campaign_fen = 0)",
+            name="campaign_saving",
+        ),
+        CheckConstraint(
+            "(dispensed_day_fen IS NULL OR (dispensed_day_fen >= 0"
+            " AND day_campaign_id IS NOT NULL AND dispensed_fen IS NOT NULL))"
+            " AND (dispensed_campaign_fen IS NULL OR (dispensed_campaign_fen >= 0"
+            " AND campaign_id IS NOT NULL AND dispensed_fen IS NOT NULL))",
+            name="dispensed_campaign",
         ),
         CheckConstraint(
             "bonus_paid_fen >= 0 AND bonus_paid_fen <= paid_fen", name="bonus_paid_range"
@@ -120,6 +139,19 @@ class Order(db.Model):
         # The console home's figures of the day (services/reports/dashboard.py).
         Index("ix_fuel_order_station_paid", "station_id", "paid_at"),
         Index("ix_fuel_order_station_fueled", "station_id", "fueled_at"),
+        # A campaign's orders (its report).
+        Index(
+            "ix_fuel_order_campaign",
+            "campaign_id",
+            postgresql_where=WITH_CAMPAIGN,
+            sqlite_where=WITH_CAMPAIGN,
+        ),
+        Index(
+            "ix_fuel_order_day_campaign",
+            "day_campaign_id",
+            postgresql_where=WITH_DAY_CAMPAIGN,
+            sqlite_where=WITH_DAY_CAMPAIGN,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,7 +177,7 @@ class Order(db.Model):
     tier_cut_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     pricing_note: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # To pay: the fuel's value (the preset amount, the preset volume's price, or the fill-up
-    # cap) less coupon_fen.
+    # cap) less campaign_fen and coupon_fen.
     amount_fen: Mapped[int]
     # The coupon the order holds or held (marketing.checkout) and what it takes off the fuel
     # as placed; dispensed_coupon_fen what it took off the fuel dispensed (set when fuelled).
@@ -154,6 +186,16 @@ class Order(db.Model):
     )
     coupon_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     dispensed_coupon_fen: Mapped[int | None]
+    # Campaigns (marketing.stacking): the per-litre one (会员日) and the cut it took off the
+    # price per litre (unit_price_fen is after it); the one on the value (首单, 满额立减) and
+    # what it takes off as placed. dispensed_*: what each took off the fuel dispensed (set
+    # when fuelled; the campaign.discount ledger transaction books them).
+    day_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    day_cut_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    campaign_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    dispensed_day_fen: Mapped[int | None]
+    dispensed_campaign_fen: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(10), default="created")
     payment_method: Mapped[str | None] = mapped_column(String(10))
     paid_fen: Mapped[int] = mapped_column(default=0)
@@ -163,7 +205,8 @@ class Order(db.Model):
     bonus_paid_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     bonus_refunded_fen: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     dispensed_ml: Mapped[int | None]
-    dispensed_fen: Mapped[int | None]  # at unit_price_fen, less dispensed_coupon_fen: charged
+    # at unit_price_fen, less dispensed_campaign_fen and dispensed_coupon_fen: charged
+    dispensed_fen: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

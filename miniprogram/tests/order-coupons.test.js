@@ -285,3 +285,29 @@ describe('no answer in time', () => {
     expect(comp.querySelector('#placed-coupon')).toBeFalsy()
   })
 })
+
+// 活动：会员日每升再降已含在油款里（显示省下的），满额立减从油款里减，券在活动之后减。
+const CAMPAIGNS = [
+  { id: 12, name: '周三会员日', cut_per_litre_fen: 30, saving_fen: 839 },
+  { id: 15, name: '92#满200减10', cut_per_litre_fen: null, saving_fen: 1000 },
+]
+
+test('the campaigns are shown with what each saved, before the coupon, the amount after both', async () => {
+  const pricing = { ...PRICING, campaign_fen: 1839, campaigns: CAMPAIGNS, pay_fen: 19000 }
+  const withCampaigns = {
+    ...QUOTE,
+    pricing,
+    coupons: [option({ id: 501, name: '周末加油满减', rule: '满100减10', saving_fen: 1000, pay_fen: 18000, suggested: true })],
+  }
+  const placed = order({ amount_fen: 18000, bill: { ...pricing, coupon_fen: 1000, pay_fen: 18000 }, coupon: COUPON })
+  const comp = await quoted([reply(200, withCampaigns)], reply(201, placed))
+  expect(text(comp, '#quote-campaign-12')).toContain('周三会员日（每升再降¥0.30）')
+  expect(text(comp, '#quote-campaign-12')).toContain('省¥8.39')
+  expect(text(comp, '#quote-campaign-15')).toContain('-¥10.00')
+  expect(text(comp, '#quote-pay')).toContain('¥180.00')
+  tap(comp, '#place')
+  await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
+  expect(writes()[0].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 18000 })
+  expect(text(comp, '#placed-campaign-15')).toContain('92#满200减10')
+  expect(text(comp, '#amount-due')).toContain('¥180.00')
+})

@@ -5,7 +5,7 @@ voices), muted means silent, and a walk-in driver's order is confirmed by its sh
 import pytest
 from playwright.sync_api import expect
 
-from app.services.orders import pickup
+from app.services.orders import fueling, pickup
 from tests.attendant.conftest import paid_order, reload
 from tests.browser import axe
 from tests.browser.conftest import login, shot
@@ -127,8 +127,8 @@ def test_confirm_a_walk_in_driver_by_short_code(tab, world, driver):
     tab.get_by_label("油机显示的加油升数").fill("10")
     tab.get_by_role("button", name="计算金额").click()
     expect(panel).to_contain_text("结算退款")
-    fueling = pickup.price_fueling(reload(order), 10000)
-    expect(panel).to_contain_text(f"¥{fueling.refund_fen / 100:.2f}")
+    priced = fueling.price_fueling(reload(order), 10000)
+    expect(panel).to_contain_text(f"¥{priced.refund_fen / 100:.2f}")
     shot(tab, "counter-online")
     check(tab, "counter-online-preview")
 

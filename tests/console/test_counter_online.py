@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Order, PickupCodeGuard
-from app.services.orders import pickup
+from app.services.orders import fueling, pickup
 from tests.attendant.conftest import paid_order, reload
 from tests.console.conftest import page
 from tests.console.test_orders_console import _place
@@ -118,7 +118,7 @@ def test_confirm_a_walk_in_driver_by_short_code(world, member, as_staff):
     html = page(preview)
     assert preview.status_code == 200 and "确认加油" in html
     assert reload(order).status == "paid"  # a preview changes nothing
-    dispensed = pickup.price_fueling(reload(order), 20000)
+    dispensed = fueling.price_fueling(reload(order), 20000)
     assert f"¥{dispensed.dispensed_fen / 100:.2f}" in html
     assert f"¥{dispensed.refund_fen / 100:.2f}" in html
     confirm = dict(re.findall(r'name="(token|dispensed_ml|confirmation_id)" value="([^"]+)"', html))

@@ -43,6 +43,7 @@ def test_a_fill_up_with_a_coupon_as_the_attendant_sees_it(world, attendant):
         "dispensed_ml": 40_000,
         "dispensed_fen": 28_920,
         "coupon_fen": 1_000,
+        "campaign_fen": 0,
         "refund_fen": 20_080,
     }
     confirmed = attendant.confirm(token, 40_000)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import LedgerEntry, LedgerTransaction, Refund
 from app.services.members import tier_view
-from app.services.orders import pickup
+from app.services.orders import fueling
 from tests.marketing.checkout_helpers import (
     coupon_now,
     fuel,
@@ -129,10 +129,10 @@ def test_the_pump_may_dispense_what_the_payment_and_the_coupon_cover(world, coup
     member = wallet_member(world)
     order = paid(world, member, give(world, member, **coupon))
     assert order.paid_fen == paid_fen
-    most = pickup.max_volume_ml(order)
-    assert pickup.price_fueling(order, most).dispensed_fen <= paid_fen
-    with pytest.raises(pickup.Invalid):
-        pickup.price_fueling(order, most + 10)
+    most = fueling.max_volume_ml(order)
+    assert fueling.price_fueling(order, most).dispensed_fen <= paid_fen
+    with pytest.raises(fueling.Invalid):
+        fueling.price_fueling(order, most + 10)
     order = settle(fuel(world, order, most))
     assert order.refunded_fen == paid_fen - order.dispensed_fen
     assert reload(order).dispensed_fen + order.refunded_fen == paid_fen
@@ -146,7 +146,7 @@ def test_a_pump_stopping_short_of_the_minimum_never_asks_for_more_than_was_paid(
     assert order.paid_fen == 9_000
     # 13.37 L would be 100.01 元 (90.01 to pay); at 13.36 L the fuel is worth 99.93 元, under
     # 100: no 满减, but the driver pays no more than the 90 元 paid, the coupon making up 9.93.
-    assert pickup.max_volume_ml(order) == 13_360
+    assert fueling.max_volume_ml(order) == 13_360
     fueled = fuel(world, order, 13_360)
     assert (fueled.dispensed_fen, fueled.dispensed_coupon_fen) == (9_000, 993)
     assert settle(fueled).refunded_fen == 0

@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Member, Tier, TierFuelCut
-from app.services.marketing import stacking
+from app.services.marketing import pump_limit, stacking
 from app.services.marketing.redeeming import CouponUnusable
-from app.services.marketing.stacking import CouponRule
+from app.services.marketing.stacking import CouponRule, Placed
 from app.services.members import tiers
-from app.services.orders import pickup, quoting
+from app.services.orders import fueling, quoting
 from app.services.platform.money import round_half_up
 from tests.marketing.checkout_helpers import fuel, give, paid, settle, wallet, wallet_member
 from tests.money.helpers import assert_ledger_ok
@@ -88,19 +88,23 @@ def test_to_pay_is_never_below_one_fen_nor_above_the_list_price(how, fields):
 @given(
     unit=prices,
     extra=st.integers(0, 200),
-    placed=st.integers(1, 300_000),
+    value=st.integers(100, 300_000),
     refunded=st.one_of(st.just(0), st.integers(0, 300_000)),
     fields=coupons(),
     data=st.data(),
 )
 def test_the_pump_may_dispense_exactly_what_the_payment_and_the_coupon_cover(
-    unit, extra, placed, refunded, fields, data
+    unit, extra, value, refunded, fields, data
 ):
-    rule, available = rule_of(fields), max(placed - refunded, 0)
-    most = stacking.max_volume_ml(unit + extra, unit, available, rule, placed)
+    rule = rule_of(fields)
+    bill = stacking.price(unit + extra, member_price_fen=unit, amount_fen=value, coupon=rule)
+    assume(bill.coupon_fen > 0)  # an order holds a coupon only where it saves something
+    placed = Placed(unit + extra, unit, value, bill.pay_fen, rule)
+    available = max(placed.pay_fen - refunded, 0)
+    most = pump_limit.max_volume_ml(placed, available)
 
     def pay(volume: int) -> int:
-        return stacking.dispensed(unit + extra, unit, volume, rule, placed).pay_fen
+        return stacking.dispensed(placed, volume).pay_fen
 
     assert most % 10 == 0 and most >= 0
     if most:
@@ -110,10 +114,10 @@ def test_the_pump_may_dispense_exactly_what_the_payment_and_the_coupon_cover(
     rising = rule.kind != "per_litre" or unit - rule.per_litre_fen >= 100
     if most < stacking.MAX_VOLUME_ML and rising:
         assert pay(most + 10) > available
-    if most and available == placed:  # nothing refunded: every reading up to the most fits
+    if most and available == placed.pay_fen:  # nothing refunded: every reading up to it fits
         volume = data.draw(st.integers(1, most // 10)) * 10
-        bill = stacking.dispensed(unit + extra, unit, volume, rule, placed)
-        assert 1 <= bill.pay_fen <= min(available, bill.value_fen)
+        dispensed = stacking.dispensed(placed, volume)
+        assert 1 <= dispensed.pay_fen <= min(available, dispensed.value_fen)
 
 
 def the_tier(world) -> int:
@@ -180,7 +184,7 @@ def test_after_settlement_the_driver_paid_exactly_the_price_and_the_books_balanc
     assert 1 <= order.paid_fen == order.amount_fen == placed.pay_fen <= placed.at_list_fen
     assert placed.saving_fen == placed.at_list_fen - placed.pay_fen
     assert before - wallet(member) == order.paid_fen
-    most = pickup.max_volume_ml(order)
+    most = fueling.max_volume_ml(order)
     if most == 0:
         return  # nothing fits in what was paid: the order can only be cancelled
     order = settle(fuel(world, order, max(10, most * share // 100 // 10 * 10)))

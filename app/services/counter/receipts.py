@@ -27,6 +27,7 @@ from app.models import (
     Station,
 )
 from app.services.orders import order_detail
+from app.services.orders.order_detail import campaign_lines
 from app.services.orders.order_search import PAYMENT_METHODS
 from app.services.platform import audit
 from app.services.platform.money import amount_for_volume
@@ -99,12 +100,18 @@ class Receipt:
         return self.order.coupon_fen
 
     @property
+    def campaigns(self) -> list[tuple[str, int]]:
+        """Each campaign the sale got and what it saved (order_detail.campaign_lines)."""
+        return campaign_lines(self.order)
+
+    @property
     def saving_fen(self) -> int:
         """What the member price and tier saved against the list price."""
         if not self.volume_ml or self.order.unit_price_fen >= self.order.list_price_fen:
             return 0
         at_list = amount_for_volume(self.order.list_price_fen, self.volume_ml)
-        return max(at_list - self.amount_fen - self.coupon_fen, 0)
+        campaigns = sum(saving for _, saving in self.campaigns)
+        return max(at_list - self.amount_fen - self.coupon_fen - campaigns, 0)
 
     @property
     def method_name(self) -> str:

@@ -1,8 +1,9 @@
 """What a walk-in sale costs before it is recorded: the station and nozzle, the price in force
 now (member price and tier cut when a member is identified), litres or amount worked out as a
-pump does (half-up: litres x price to the fen; amount / price to 0.01 L), and a coupon of the
-member's on it (the best unless the cashier chose another or none). The figures are
-marketing.stacking's, as for orders placed on the phone."""
+pump does (half-up: litres x price to the fen; amount / price to 0.01 L), the campaigns live
+for it (marketing.live_campaigns: 满额立减 for everyone, 会员日 and 首单 for a member) and a
+coupon of the member's on it (the best unless the cashier chose another or none). The figures
+are marketing.stacking's, as for orders placed on the phone."""
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -12,7 +13,9 @@ from app.models import Member, Staff
 from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import StationEntry
-from app.services.marketing import redeeming, stacking
+from app.services.marketing import live_campaigns, redeeming, stacking
+from app.services.marketing.live_campaigns import LiveCampaigns
+from app.services.marketing.stacking import Breakdown
 from app.services.members.tier_pricing import TierPrice, tier_price
 from app.services.orders.placing import (
     MAX_VOLUME_ML,
@@ -61,21 +64,38 @@ class Quote:
     at_list_fen: int  # what the litres cost at the list price (revenue)
     entered: str  # "litres" or "amount": which figure the cashier typed
     member: Member | None
+    bill: Breakdown  # the figures step by step
+    campaigns: LiveCampaigns  # those live for it (bill says which it got)
     coupon: redeeming.Option | None = None  # the member's coupon on this sale
     options: tuple[redeeming.Option, ...] = ()  # the member's coupons for it, usable first
 
     @property
     def coupon_fen(self) -> int:
-        return self.coupon.saving_fen if self.coupon else 0
+        return self.bill.coupon_fen
+
+    @property
+    def campaign_fen(self) -> int:
+        """What the campaigns saved: the per-litre cut's and the one on the value."""
+        return self.bill.campaign_saving_fen
 
     @property
     def value_fen(self) -> int:
         """The litres at unit_price_fen (what the pump shows for the driver's price)."""
-        return self.amount_fen + self.coupon_fen
+        return self.bill.value_fen
 
     @property
     def saving_fen(self) -> int:
         return self.at_list_fen - self.amount_fen
+
+    @property
+    def campaign_lines(self) -> list[tuple[str, int]]:
+        """Each campaign the sale got and what it saved, for the page and the receipt."""
+        bill, lines = self.bill, []
+        if bill.day_campaign_id is not None:
+            lines.append((self.campaigns.name(bill.day_campaign_id), bill.day_fen))
+        if bill.campaign_id is not None:
+            lines.append((self.campaigns.name(bill.campaign_id), bill.campaign_fen))
+        return lines
 
     @property
     def usable(self) -> list[redeeming.Option]:
@@ -104,26 +124,36 @@ def quote(
     station: StationEntry,
     nozzle_number: int | None,
     *,
+    chain_id: int,
     volume_ml: int | None = None,
     amount_fen: int | None = None,
     member: Member | None = None,
     coupon: CouponChoice = None,
 ) -> Quote:
     """Price a sale at the price in force now: amount = litres x unit price half-up to the
-    fen (litres typed), or litres = amount / unit price half-up to 0.01 L (amount typed); then
-    the member's coupon (coupon: "best", None for none, or a coupon id: Invalid naming the field
-    `coupon` when that one cannot be used on this sale)."""
+    fen (litres typed), or litres = amount / unit price half-up to 0.01 L (amount typed), the
+    campaigns live for it (chain_id: the station's chain); then the member's coupon (coupon:
+    "best", None for none, or a coupon id: Invalid naming the field `coupon` when that one
+    cannot be used on this sale)."""
     if nozzle_number is None:
         raise Invalid({"nozzle": "请选择油枪"})
     fuel, nozzle = resolve_fuel(station, None, nozzle_number)
-    price = fuel.price_at(utcnow())
+    now = utcnow()
+    price = fuel.price_at(now)
     if price is None:
         raise Invalid({"nozzle": f"{nozzle_number}号枪的油品暂无价格，请联系站长"})
     qualifies = member is not None and member_qualifies(member)
     base = price.member_price_fen if qualifies else price.list_price_fen
     tiered = tier_price(member, fuel.fuel_id, base, qualifies) if member else TierPrice(base)
     limit = station.max_order_fen
-    priced = {"member_price_fen": base, "tier_cut_fen": tiered.tier_cut_fen}
+    live = live_campaigns.live(
+        chain_id, station.id, station.city, fuel.fuel_id, member if qualifies else None, now
+    )
+    priced = {
+        "member_price_fen": base,
+        "tier_cut_fen": tiered.tier_cut_fen,
+        "campaigns": live.rules,
+    }
     if volume_ml is not None:
         if volume_ml <= 0 or volume_ml % VOLUME_STEP_ML or volume_ml > MAX_VOLUME_ML:
             raise Invalid({"litres": "升数最多两位小数（与加油机显示一致）"})
@@ -161,6 +191,8 @@ def quote(
         at_list_fen=bill.at_list_fen,
         entered=entered,
         member=member,
+        bill=bill,
+        campaigns=live,
         coupon=chosen,
         options=options,
     )

@@ -1,16 +1,18 @@
 """收银: a walk-in sale recorded by the cashier for a driver without the app.
 
 The cashier picks the nozzle and types the litres or the amount the pump shows; the server
-prices it at the price in force now (the member price, the tier cut and a coupon of the
-member's when the driver shows the member code) and computes the other figure as a pump does
-(see `quote`). The sale is one transaction: a settled order (channel 'counter'), its CounterSale
-(how it was paid), the coupon used (compare-and-set available -> used), the ledger postings and
-an audit entry; then the settlement hook every settled order goes through.
+prices it at the price in force now (the campaigns live for it, and the member price, the tier
+cut and a coupon of the member's when the driver shows the member code) and computes the other
+figure as a pump does (see `quote`). The sale is one transaction: a settled order (channel
+'counter'), its CounterSale (how it was paid), the coupon used (compare-and-set available ->
+used), a first-order discount taken (marketing.first_orders), the ledger postings and an audit
+entry; then the settlement hook every settled order goes through.
 
 Accounts: cash -> the station's cash_drawer, bank card -> card_clearing, WeChat/Alipay on the
 station's terminal -> terminal_clearing, the member's wallet -> member_wallet / member_bonus
-(principal first); revenue at list price, the member cut and the coupon as promotion expense
-(the coupon's in a coupon.discount transaction of its own, as settlement books it)."""
+(principal first); revenue at list price, the member cut, the campaigns and the coupon as
+promotion expense (the campaigns' in a campaign.discount transaction and the coupon's in a
+coupon.discount one, as settlement books them)."""
 
 import re
 import secrets
@@ -26,13 +28,13 @@ from app.services.catalogue.entries import StationEntry
 from app.services.counter import shifts
 from app.services.counter.sale_quote import CouponChoice, Quote, quote, sale_station
 from app.services.ledger import InsufficientBalance, Leg, WalletFrozen
-from app.services.marketing import redeeming
+from app.services.marketing import first_orders, redeeming
 from app.services.members import member_code, wallet_split
 from app.services.orders import statements
 from app.services.orders.placing import (
     new_order_no,
 )
-from app.services.payments.settlement import after_settlement, book_coupon
+from app.services.payments.settlement import after_settlement, book_campaign, book_coupon
 from app.services.platform import audit
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.money import fen_to_yuan
@@ -133,7 +135,14 @@ def record_sale(
                 if member is None and coupon not in (None, "best"):
                     raise Invalid({"coupon": "使用优惠券请扫描车主的会员码"})
                 chosen = coupon if member is not None else None
-                priced = quote(station, nozzle_number, member=member, coupon=chosen, **figures)
+                priced = quote(
+                    station,
+                    nozzle_number,
+                    chain_id=actor.chain_id,
+                    member=member,
+                    coupon=chosen,
+                    **figures,
+                )
                 sale = _record(actor, station, sale_key, priced, payment)
     except InsufficientBalance:
         raise Invalid({"method": "会员钱包余额不足，请车主充值或改用其他付款方式"}) from None
@@ -189,6 +198,12 @@ def _record(
         coupon_id=q.coupon.coupon.id if q.coupon else None,
         coupon_fen=q.coupon_fen,
         dispensed_coupon_fen=q.coupon_fen if q.coupon else None,
+        day_campaign_id=q.bill.day_campaign_id,
+        day_cut_fen=q.bill.day_cut_fen,
+        campaign_id=q.bill.campaign_id,
+        campaign_fen=q.bill.campaign_fen,
+        dispensed_day_fen=q.bill.day_fen if q.bill.day_campaign_id else None,
+        dispensed_campaign_fen=q.bill.campaign_fen if q.bill.campaign_id else None,
         status="settled",
         payment_method=payment.method,
         paid_fen=q.amount_fen,
@@ -227,6 +242,8 @@ def _record(
         raise _Twin()  # waited for the twin's commit: undo this one, answer with the first
     if q.coupon is not None:
         redeeming.use_now(q.coupon, order.id, now)
+    if q.campaigns.kind(q.bill.campaign_id) == "first_order":
+        first_orders.take(order, q.bill.campaign_id, now, used=True)
     ledger.post(
         order.chain_id,
         f"counter.sale.{payment.method}",
@@ -235,6 +252,7 @@ def _record(
         order_id=order.id,
         memo=order.order_no,
     )
+    book_campaign(order, q.campaign_fen)
     if q.coupon is not None:
         book_coupon(order, q.coupon_fen)
     audit.record(
@@ -255,7 +273,8 @@ def _record(
             "reference": payment.reference,
             "member": (member.nickname or f"会员{member.id}") if member else None,
         }
-        | _coupon_audit(q),
+        | _coupon_audit(q)
+        | _campaign_audit(q),
     )
     shifts.attach_order(order.id, order.station_id)  # the shift in progress (交接班) counts it
     after_settlement(order)
@@ -267,6 +286,13 @@ def _coupon_audit(q: Quote) -> dict:
         return {}
     coupon = f"{q.coupon.template.name}（{q.coupon.rule_text}）"
     return {"coupon": coupon, "coupon_fen": q.coupon_fen}
+
+
+def _campaign_audit(q: Quote) -> dict:
+    if not q.campaign_lines:
+        return {}
+    lines = "、".join(name for name, _ in q.campaign_lines)
+    return {"campaign": lines, "campaign_fen": q.campaign_fen}
 
 
 def _source_legs(order: Order, method: str, station_id: int) -> list[Leg]:
@@ -288,10 +314,12 @@ def _source_legs(order: Order, method: str, station_id: int) -> list[Leg]:
 
 
 def _revenue_legs(q: Quote, station_id: int) -> list[Leg]:
-    """Revenue at list price less the coupon's part, booked on its own (book_coupon)."""
+    """Revenue at list price less the campaigns' and the coupon's parts, booked on their own
+    (book_campaign, book_coupon)."""
+    member_fen = q.bill.member_saving_fen
     return [
-        Leg("promotion_expense", q.at_list_fen - q.value_fen, station_id=station_id),
-        Leg("fuel_revenue", q.coupon_fen - q.at_list_fen, station_id=station_id),
+        Leg("promotion_expense", member_fen, station_id=station_id),
+        Leg("fuel_revenue", -q.amount_fen - member_fen, station_id=station_id),
     ]
 
 

@@ -18,6 +18,7 @@ from app.models import (
     Topup,
     Wallet,
 )
+from app.services.ledger.check_campaigns import campaign_problems
 from app.services.ledger.check_coupons import coupon_problems
 
 # The ledger kinds that credit a wallet's principal for a top-up (one per channel).
@@ -27,8 +28,8 @@ TOPUP_KINDS = ("topup.wechat", "topup.cash", "topup.pos", "card.redeem")
 def check() -> list[str]:
     """Every problem found: unbalanced transactions, wallets off their entries, orders whose
     paid - refunded differs from what the ledger holds for them, refund accounts off their
-    refunds, top-up and recharge card accounts off their rows, coupons off their postings
-    (check_coupons). Empty means all is well."""
+    refunds, top-up and recharge card accounts off their rows, coupons and campaigns off their
+    postings (check_coupons, check_campaigns). Empty means all is well."""
     problems = []
     unbalanced = db.session.execute(
         select(LedgerEntry.transaction_id, func.sum(LedgerEntry.amount_fen))
@@ -82,6 +83,7 @@ def check() -> list[str]:
         + _topup_credits()
         + _lots()
         + coupon_problems()
+        + campaign_problems()
     )
 
 

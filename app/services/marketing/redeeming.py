@@ -58,7 +58,7 @@ class Option:
         return terms.rule_text(self.template)
 
 
-def _reason(option: Option, station_id: int, fuel_id: int, now: datetime) -> str:
+def _reason(option: Option, base: Breakdown, station_id: int, fuel_id: int, now) -> str:
     coupon, template, scope = option.coupon, option.template, option.scope
     if coupon.valid_from > now:
         return f"{to_local(coupon.valid_from):%Y-%m-%d %H:%M} 起可用"
@@ -73,12 +73,14 @@ def _reason(option: Option, station_id: int, fuel_id: int, now: datetime) -> str
         return f"满{terms.yuan(least)}元可用，本单还差{terms.yuan(least - value)}元"
     if option.saving_fen == 0:
         return "本单无法优惠"
+    if option.breakdown.pay_fen >= base.pay_fen:  # it leaves out a campaign saving more
+        return "本单的活动优惠不与优惠券同享，用券不如活动优惠"
     return ""
 
 
 def _option(coupon, template, scope, base: Breakdown, station_id, fuel_id, now) -> Option:
     found = Option(coupon, template, scope, base.with_coupon(CouponRule.of(template)))
-    reason = _reason(found, station_id, fuel_id, now)
+    reason = _reason(found, base, station_id, fuel_id, now)
     return Option(coupon, template, scope, base, reason) if reason else found
 
 
@@ -100,8 +102,9 @@ def options(
     member: Member, station_id: int, fuel_id: int, base: Breakdown, now: datetime | None = None
 ) -> list[Option]:
     """The member's coupons good now or later, for an order priced base (without a coupon):
-    those it may use first, the biggest saving first (then the soonest to expire), then the
-    others with their reason. The first, if usable, is the one to suggest."""
+    those it may use first, the least to pay first (then the biggest saving, the soonest to
+    expire), then the others with their reason. The first, if usable, is the one to suggest.
+    A coupon is priced with the campaigns that stack with coupons (marketing.stacking)."""
     now = now or utcnow()
     rows = list(_rows(member.id, now))
     scopes = terms.scopes({template.id for _, template in rows})
@@ -111,7 +114,7 @@ def options(
     ]
     usable = sorted(
         (o for o in found if o.usable),
-        key=lambda o: (-o.saving_fen, o.coupon.valid_until, o.coupon.id),
+        key=lambda o: (o.breakdown.pay_fen, -o.saving_fen, o.coupon.valid_until, o.coupon.id),
     )
     return usable + [o for o in found if not o.usable]
 

@@ -56,9 +56,9 @@ def _steps(rules: Ladder) -> tuple[Step, ...]:
 
 
 def saving_fen(member_id: int) -> int:
-    """What the member saved below list prices on settled orders (member price, tier cut and
-    coupons): the promotion_expense legs that settlement books per order (list price x litres
-    less what was charged)."""
+    """What the member saved below list prices on settled orders (member price, tier cut,
+    campaigns and coupons): the promotion_expense legs that settlement books per order (list
+    price x litres less what was charged)."""
     query = (
         select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
         .join(Order, Order.id == LedgerEntry.order_id)
@@ -69,12 +69,18 @@ def saving_fen(member_id: int) -> int:
 
 def tier_saving_fen(member_id: int) -> int:
     """Of that, what tier cuts saved: the settled litres at the price before the cut, less
-    what they cost at the price after it (each to the fen, as the order was priced; a coupon's
-    part is not the tier's)."""
+    what they cost at the price after it (each to the fen, as the order was priced; a
+    campaign's or a coupon's part is not the tier's)."""
+    after_cut = Order.unit_price_fen + Order.day_cut_fen  # before a members' day's cut
     before_cut = (
-        cast(Order.unit_price_fen + Order.tier_cut_fen, BigInteger) * Order.dispensed_ml + 500
+        cast(after_cut + Order.tier_cut_fen, BigInteger) * Order.dispensed_ml + 500
     ) // 1000
-    at_unit = Order.dispensed_fen + func.coalesce(Order.dispensed_coupon_fen, 0)
+    at_unit = (
+        Order.dispensed_fen
+        + func.coalesce(Order.dispensed_coupon_fen, 0)
+        + func.coalesce(Order.dispensed_campaign_fen, 0)
+        + func.coalesce(Order.dispensed_day_fen, 0)
+    )
     query = select(func.coalesce(func.sum(before_cut - at_unit), 0)).where(
         Order.member_id == member_id, Order.status == "settled", Order.tier_cut_fen > 0
     )

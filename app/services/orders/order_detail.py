@@ -24,9 +24,10 @@ from app.models import (
     WeChatPayment,
 )
 from app.models.order import REFUND_ROUTES
-from app.services.marketing import redeeming, terms
+from app.services.marketing import live_campaigns, redeeming, terms
 from app.services.members.privacy import phone_for_member_page
 from app.services.orders.order_search import PAYMENT_METHODS, ROLES
+from app.services.orders.quoting import bill_of
 from app.services.platform.errors import NotFound, PermissionDenied
 from app.services.platform.money import fen_to_yuan
 from app.services.staff.access import visible_station_ids
@@ -50,6 +51,7 @@ LEDGER_KINDS = {
     "order.pay.wechat": "微信支付",
     "order.settle": "结算",
     "coupon.discount": "优惠券抵扣",
+    "campaign.discount": "活动优惠",
     "refund.cancel": "取消订单退款",
     "refund.settlement": "加油差额退款",
     "refund.manual": "人工退款",
@@ -116,6 +118,7 @@ class Detail:
     coupon: OrderCoupon | None = None
     # Refunds asked for at the counter or by the driver, waiting, sent or rejected.
     requests: list[CounterRefundRequest] = field(default_factory=list)
+    campaigns: list[tuple[str, int]] | None = None  # (name, what it saved), campaign_lines
 
     @property
     def fueled_by(self) -> Staff | None:
@@ -167,7 +170,23 @@ def detail(actor: Staff, order_id: int) -> Detail:
         audit=_audit(order, refunds),
         coupon=order_coupon(order),
         requests=requests,
+        campaigns=campaign_lines(order),
     )
+
+
+def campaign_lines(order: Order) -> list[tuple[str, int]]:
+    """The campaigns the order got and what each saved (as placed; on the fuel dispensed once
+    fuelled; nothing once it ended without fuel)."""
+    ids = (order.day_campaign_id, order.campaign_id)
+    if ids == (None, None) or order.status in ("cancelled", "expired"):
+        return []
+    bill, names = bill_of(order), live_campaigns.names_of(ids)
+    lines = []
+    if order.day_campaign_id is not None:
+        lines.append((names.get(order.day_campaign_id, ""), bill.day_fen))
+    if order.campaign_id is not None:
+        lines.append((names.get(order.campaign_id, ""), bill.campaign_fen))
+    return lines
 
 
 def order_coupon(order: Order) -> OrderCoupon | None:
@@ -190,6 +209,8 @@ def timeline(order: Order, refunds: list[Refund], staff: dict[int, Staff]) -> li
     """What happened, oldest first: placed, paid, fuelled, settled, cancelled or expired, and
     each refund with where it stands."""
     placed = f"应付 {fen_to_yuan(order.amount_fen)} 元"
+    if order.campaign_fen:
+        placed += f"（活动减 {fen_to_yuan(order.campaign_fen)} 元）"
     if order.coupon_fen:
         placed += f"（优惠券减 {fen_to_yuan(order.coupon_fen)} 元）"
     steps = [Step(order.created_at, "下单", placed)]
@@ -200,6 +221,8 @@ def timeline(order: Order, refunds: list[Refund], staff: dict[int, Staff]) -> li
         who = staff.get(order.fueled_by_id)
         litres = f"{(order.dispensed_ml or 0) / 1000:.2f} 升"
         text = f"{litres}，{fen_to_yuan(order.dispensed_fen)} 元"
+        if order.dispensed_campaign_fen:
+            text += f"（活动减 {fen_to_yuan(order.dispensed_campaign_fen)} 元）"
         if order.dispensed_coupon_fen:
             text += f"（优惠券减 {fen_to_yuan(order.dispensed_coupon_fen)} 元）"
         steps.append(

@@ -1,8 +1,8 @@
 """The order state machine, in one place; every transition is a compare-and-set.
 
-An order that ends without fuel (cancelled, or expired unpaid) gives its coupon back in the
-same transaction (marketing.redeeming), whoever moved it: the driver, staff refunding it in
-full, or the expiry job."""
+An order that ends without fuel (cancelled, or expired unpaid) gives its coupon and its
+first-order discount back in the same transaction (marketing.redeeming, first_orders), whoever
+moved it: the driver, staff refunding it in full, or the expiry job."""
 
 from sqlalchemy import update
 
@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Order
 from app.models.base import utcnow
 from app.models.order import ORDER_STATUSES
-from app.services.marketing import redeeming
+from app.services.marketing import first_orders, redeeming
 from app.services.orders import statements
 from app.services.platform.errors import Conflict
 
@@ -29,7 +29,7 @@ if TRANSITIONS.keys() != ORDER_STATUSES.keys() or set().union(*TRANSITIONS.value
     raise RuntimeError("the state machine names a status the order model does not know")
 
 STATUS_NAMES = ORDER_STATUSES
-# Ends without fuel: the order's coupon goes back to its member.
+# Ends without fuel: the order's coupon and first-order discount go back to its member.
 COUPON_BACK = ("cancelled", "expired")
 
 
@@ -48,6 +48,7 @@ def move(order_id: int, from_status: str, to_status: str, *guards, **values) -> 
         return False
     if to_status in COUPON_BACK:
         redeeming.give_back(order_id, utcnow())
+        first_orders.give_back(order_id)
     return True
 
 
@@ -67,8 +68,11 @@ def take(
     order = statements.move_returning(
         order_id, from_status, to_status, guards, params or {}, values
     )
-    if order is not None and order.coupon_id is not None and to_status in COUPON_BACK:
-        redeeming.give_back(order_id, utcnow())
+    if order is not None and to_status in COUPON_BACK:
+        if order.coupon_id is not None:
+            redeeming.give_back(order_id, utcnow())
+        if order.campaign_id is not None:
+            first_orders.give_back(order_id)
     return order
 
 

@@ -5,7 +5,6 @@ import hashlib
 import hmac
 import io
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -18,12 +17,10 @@ from app.extensions import db
 from app.models import Order, PickupToken, Refund, Staff
 from app.models.base import insert_unless_exists, utcnow
 from app.services.counter import shifts
-from app.services.marketing import redeeming, stacking
-from app.services.marketing.stacking import CouponRule
 from app.services.orders import order_state, statements, station_events
+from app.services.orders.fueling import Fueling, price_fueling
 from app.services.platform import audit, outbox
-from app.services.platform.errors import Conflict, Invalid, NotFound, PermissionDenied, ServiceError
-from app.services.platform.money import amount_for_volume, fen_to_yuan
+from app.services.platform.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from app.services.platform.unit_of_work import unit_of_work
 from app.services.staff.access import visible_station_ids
 
@@ -183,71 +180,6 @@ def lookup(staff: Staff, token: str) -> Order:
     return order
 
 
-@dataclass(frozen=True)
-class Fueling:
-    """What a pump reading comes to at the order's price, less its coupon (marketing.stacking),
-    and what goes back to the driver."""
-
-    dispensed_ml: int
-    dispensed_fen: int  # to pay for the fuel: at the order's price, less the coupon
-    refund_fen: int
-    coupon_fen: int = 0  # what the coupon took off it
-
-
-def available_fen(order: Order) -> int:
-    """What the order may still be fuelled for: paid, less what was refunded already."""
-    return order.paid_fen - order.refunded_fen
-
-
-def coupon_rule(order: Order, rules: dict | None = None) -> CouponRule | None:
-    """The rule of the order's coupon (from rules, redeeming.rules_of, when the caller read
-    those of many orders at once)."""
-    if order.coupon_id is None:
-        return None
-    if rules is None:
-        rules = redeeming.rules_of([order.coupon_id])
-    return rules[order.coupon_id]
-
-
-def max_volume_ml(order: Order, rules: dict | None = None) -> int:
-    """The largest 10 ml step the pump may dispense for what is left of the payment (less the
-    coupon's saving on those litres)."""
-    available, price = available_fen(order), order.unit_price_fen
-    rule = coupon_rule(order, rules)
-    if rule is not None:
-        return stacking.max_volume_ml(
-            order.list_price_fen, price, available, rule, order.amount_fen
-        )
-    volume = available * 1000 // price // 10 * 10  # fits: its exact amount is <= available
-    while amount_for_volume(price, volume + 10) <= available:
-        volume += 10  # rounding half-up to the fen may let one more step fit
-    return volume
-
-
-def price_fueling(order: Order, dispensed_ml: int) -> Fueling:
-    """A pump reading checked against the order; Invalid if it is not one or exceeds the payment."""
-    if not isinstance(dispensed_ml, int) or isinstance(dispensed_ml, bool) or dispensed_ml <= 0:
-        raise Invalid({"dispensed_ml": "请输入加油升数"})
-    if dispensed_ml % 10:
-        raise Invalid({"dispensed_ml": "升数精确到两位小数"})
-    rule, coupon_fen = coupon_rule(order), 0
-    if rule is None:
-        dispensed_fen = amount_for_volume(order.unit_price_fen, dispensed_ml)
-    else:  # the coupon on the fuel dispensed, not on the preset (docs/coupons.md)
-        prices = order.list_price_fen, order.unit_price_fen
-        bill = stacking.dispensed(*prices, dispensed_ml, rule, order.amount_fen)
-        dispensed_fen, coupon_fen = bill.pay_fen, bill.coupon_fen
-    available = available_fen(order)
-    if dispensed_fen > available:
-        raise Invalid(
-            {
-                "dispensed_ml": f"加油金额 {fen_to_yuan(dispensed_fen)} 元超过已付 "
-                f"{fen_to_yuan(available)} 元，请核对油机读数"
-            }
-        )
-    return Fueling(dispensed_ml, dispensed_fen, available - dispensed_fen, coupon_fen)
-
-
 def preview(staff: Staff, token: str, dispensed_ml: int) -> tuple[Order, Fueling]:
     """What confirming this reading would record; changes nothing."""
     order = lookup(staff, token)
@@ -281,8 +213,14 @@ def _earlier_confirmation(staff: Staff, confirmation_id: str, token: str, dispen
     )
     before = order.refunded_fen - settlement_refunds  # refunded when the pump was read
     refund = order.paid_fen - before - order.dispensed_fen
-    coupon_fen = order.dispensed_coupon_fen or 0
-    return order, Fueling(order.dispensed_ml, order.dispensed_fen, refund, coupon_fen)
+    return order, Fueling(
+        order.dispensed_ml,
+        order.dispensed_fen,
+        refund,
+        order.dispensed_coupon_fen or 0,
+        order.dispensed_campaign_fen or 0,
+        order.dispensed_day_fen or 0,
+    )
 
 
 def confirm(
@@ -308,6 +246,12 @@ def confirm(
         raise
 
 
+def _campaign_audit(order: Order, fueling: Fueling) -> dict:
+    saving = fueling.campaign_fen + fueling.day_fen
+    has_campaign = order.campaign_id is not None or order.day_campaign_id is not None
+    return {"campaign_fen": saving} if has_campaign else {}
+
+
 def _confirm_now(
     staff: Staff, token: str, dispensed_ml: int, confirmation_id: str | None
 ) -> tuple[Order, Fueling]:
@@ -326,6 +270,8 @@ def _confirm_now(
         dispensed_ml=dispensed_ml,
         dispensed_fen=dispensed_fen,
         dispensed_coupon_fen=fueling.coupon_fen if order.coupon_id is not None else None,
+        dispensed_campaign_fen=fueling.campaign_fen if order.campaign_id is not None else None,
+        dispensed_day_fen=fueling.day_fen if order.day_campaign_id is not None else None,
         fueled_at=now,
         fueled_by_id=staff.id,
         confirmation_id=confirmation_id or None,
@@ -340,7 +286,8 @@ def _confirm_now(
         chain_id=order.chain_id,
         station_id=order.station_id,
         after={"dispensed_ml": dispensed_ml, "dispensed_fen": dispensed_fen}
-        | ({"coupon_fen": fueling.coupon_fen} if order.coupon_id is not None else {}),
+        | ({"coupon_fen": fueling.coupon_fen} if order.coupon_id is not None else {})
+        | (_campaign_audit(order, fueling)),
     )
     # The shift whose pumps dispensed it (see services/counter/shifts/attach.py).
     set_committed_value(fueled, "shift_id", shifts.attach_order(order.id, order.station_id))

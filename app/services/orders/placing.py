@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Member, Order, Refund
 from app.models.base import utcnow
-from app.services.marketing import redeeming
+from app.services.marketing import first_orders, redeeming
 from app.services.marketing.stacking import MAX_VOLUME_ML, VOLUME_STEP_ML
 from app.services.members.vehicles import default_plate, normalise_plate
 from app.services.orders import quoting, statements
@@ -70,11 +70,13 @@ def place_order(
     coupon_id: int | None = None,
     expected_amount_fen: int | None = None,
 ) -> Order:
-    """Price an order on the server at the price in force now (orders.quoting, with the coupon
-    if one is chosen) and store the snapshot, the coupon held on it and its expiry job, in one
-    transaction. plate: None takes the default vehicle's plate (if the member has vehicles), ""
-    means no plate; channel: "counter" when staff place it. expected_amount_fen: the amount to
-    pay the driver was shown; PriceChanged (nothing placed) if it is not the amount now."""
+    """Price an order on the server at the price in force now (orders.quoting, with the
+    campaigns live for it and the coupon if one is chosen) and store the snapshot, the coupon
+    and a first-order discount held on it and its expiry job, in one transaction. plate: None
+    takes the default vehicle's plate (if the member has vehicles), "" means no plate; channel:
+    "counter" when staff place it. expected_amount_fen: the amount to pay the driver was shown;
+    PriceChanged (nothing placed) if it is not the amount now (or a first-order discount it
+    counted on went to another order: FirstOrderTaken, the same answer)."""
     plate = default_plate(member) if plate is None else clean_plate(plate)
     now = utcnow()
     how = dict(fuel_code=fuel_code, nozzle_number=nozzle_number, mode=mode)
@@ -108,6 +110,10 @@ def place_order(
         amount_fen=bill.pay_fen,
         coupon_id=coupon.coupon.id if coupon else None,
         coupon_fen=bill.coupon_fen,
+        day_campaign_id=bill.day_campaign_id,
+        day_cut_fen=bill.day_cut_fen,
+        campaign_id=bill.campaign_id,
+        campaign_fen=bill.campaign_fen,
         status="created",
         expires_at=now + PAY_WITHIN,
         created_at=now,
@@ -116,6 +122,8 @@ def place_order(
         order = _insert(row)
         if coupon is not None:
             redeeming.hold(coupon, order.id, now)
+        if q.campaigns.kind(bill.campaign_id) == "first_order":
+            first_orders.take(order, bill.campaign_id, now)
         outbox.enqueue(
             "expire_order",
             {"order_id": order.id},

@@ -1,7 +1,8 @@
 """What a driver's order costs now, before any coupon: the station open, the fuel and nozzle
-checked, the price in force, the member price and tier cut, the preset checked against the
-station's limits, and the breakdown (marketing.stacking). Placing an order and the list of
-coupons for a prospective order both start here, so the list prices exactly what is placed."""
+checked, the price in force, the member price and tier cut, the campaigns live for it, the
+preset checked against the station's limits, and the breakdown (marketing.stacking). Placing an
+order and the list of coupons for a prospective order both start here, so the list prices
+exactly what is placed."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,8 @@ from app.models import Member
 from app.models.base import utcnow
 from app.services import catalogue
 from app.services.catalogue.entries import FuelOffer, NozzleEntry, Price, StationEntry
-from app.services.marketing import redeeming, stacking
+from app.services.marketing import live_campaigns, redeeming, stacking
+from app.services.marketing.live_campaigns import LiveCampaigns
 from app.services.marketing.stacking import MAX_VOLUME_ML, VOLUME_STEP_ML, Breakdown
 from app.services.members.tier_pricing import TierPrice, tier_price
 from app.services.platform.errors import Invalid, NotFound, ServiceError
@@ -67,6 +69,7 @@ class Quote:
     amount_fen: int | None  # the preset, as given
     volume_ml: int | None
     base: Breakdown  # the fuel's value and savings, no coupon
+    campaigns: LiveCampaigns  # those live for it (base says which it got)
 
     @property
     def member_price_applied(self) -> bool:
@@ -101,7 +104,14 @@ def quote(
     base_price = price.member_price_fen if qualifies else price.list_price_fen
     tiered = tier_price(member, fuel.fuel_id, base_price, qualifies)
     limit = station.max_order_fen
-    priced = {"member_price_fen": base_price, "tier_cut_fen": tiered.tier_cut_fen}
+    live = live_campaigns.live(
+        member.chain_id, station.id, station.city, fuel.fuel_id, member if qualifies else None, now
+    )
+    priced = {
+        "member_price_fen": base_price,
+        "tier_cut_fen": tiered.tier_cut_fen,
+        "campaigns": live.rules,
+    }
     if mode == "amount":
         if amount_fen is None or not MIN_AMOUNT_FEN <= amount_fen <= limit:
             raise Invalid({"amount_fen": f"金额应在 1 元到 {limit // 100} 元之间"})
@@ -118,7 +128,7 @@ def quote(
         base = stacking.price(price.list_price_fen, amount_fen=station.fill_up_cap_fen, **priced)
     else:
         raise Invalid({"mode": "加油方式应为 amount、volume 或 fill_up"})
-    if base.unit_price_fen != tiered.unit_price_fen:
+    if base.unit_price_fen + base.day_cut_fen != tiered.unit_price_fen:
         raise RuntimeError("the tier's price and the stacked price differ")
     return Quote(
         station=station,
@@ -131,6 +141,7 @@ def quote(
         amount_fen=amount_fen if mode == "amount" else None,
         volume_ml=volume_ml if mode == "volume" else None,
         base=base,
+        campaigns=live,
     )
 
 
@@ -157,18 +168,37 @@ def coupon_choices(member: Member, station_id: int, **how) -> CouponChoices:
 
 
 def bill_of(order) -> Breakdown:
-    """An order's breakdown from its snapshot: as placed (the coupon's saving estimated on the
+    """An order's breakdown from its snapshot: as placed (the discounts estimated on the
     preset), or once fuelled on the fuel dispensed (final)."""
+    day = None
     if order.dispensed_ml is not None:
-        coupon = order.dispensed_coupon_fen or 0
-        value, volume = order.dispensed_fen + coupon, order.dispensed_ml
+        coupon, campaign = order.dispensed_coupon_fen or 0, order.dispensed_campaign_fen or 0
+        value, volume = order.dispensed_fen + coupon + campaign, order.dispensed_ml
+        day = order.dispensed_day_fen
     else:
-        coupon = order.coupon_fen
-        value = order.amount_fen + coupon
+        coupon, campaign = order.coupon_fen, order.campaign_fen
+        value = order.amount_fen + coupon + campaign
         volume = order.preset_volume_ml or stacking.litres_for_amount(order.unit_price_fen, value)
-    base = order.unit_price_fen + order.tier_cut_fen
     unit = order.unit_price_fen
+    before_day = unit + order.day_cut_fen
+    base = before_day + order.tier_cut_fen
     at_list = value  # as stacking.price has it
     if unit != order.list_price_fen:
         at_list = max(amount_for_volume(order.list_price_fen, volume), value)
-    return Breakdown(order.list_price_fen, base, base - unit, unit, volume, at_list, value, coupon)
+    if day is None:
+        day = stacking.day_saving(before_day, unit, volume, value, at_list)
+    return Breakdown(
+        order.list_price_fen,
+        base,
+        order.tier_cut_fen,
+        unit,
+        volume,
+        at_list,
+        value,
+        coupon,
+        day_cut_fen=order.day_cut_fen,
+        day_fen=day,
+        campaign_fen=campaign,
+        day_campaign_id=order.day_campaign_id,
+        campaign_id=order.campaign_id,
+    )

@@ -14,7 +14,7 @@ from app.models import Fuel, Member, Order, Station, WeChatPayment
 from app.models.base import utcnow
 from app.services import ledger, orders
 from app.services.ledger.postings import Leg
-from app.services.marketing import redeeming
+from app.services.marketing import first_orders, redeeming
 from app.services.members import wallet_split
 from app.services.orders import order_state, pickup, station_events
 from app.services.payments import refunds
@@ -44,7 +44,8 @@ def _payable(order: Order) -> None:
 def _mark_paid(
     order: Order, method: str, posting: Callable[[Order], list[Leg]], kind: str
 ) -> Order | None:
-    """created -> paid with its coupon used (marketing.redeeming), its ledger posting (built
+    """created -> paid with its coupon and first-order discount used (marketing.redeeming,
+    first_orders), its ledger posting (built
     from the order as paid, after the order's row is taken: see the lock order in
     station_events) and pickup token, in the caller's transaction.
 
@@ -69,6 +70,8 @@ def _mark_paid(
         return None
     if paid.coupon_id is not None and not redeeming.consume(paid.id, now):
         raise RuntimeError(f"order {paid.id} was paid without the coupon it holds")
+    if paid.campaign_id is not None:
+        first_orders.use(paid.id, now)  # a first-order discount held on it, if any
     ledger.post(paid.chain_id, kind, posting(paid), station_id=paid.station_id, order_id=paid.id)
     pickup.issue(paid)
     station_events.record(paid, "order.paid")

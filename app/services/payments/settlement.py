@@ -1,6 +1,6 @@
-"""Settling a fuelled order: revenue at list price, the member cut and the coupon as promotion
-expense, the unused part of the payment back to where it came from, and the member's tier
-recomputed with the order counted."""
+"""Settling a fuelled order: revenue at list price, the member cut, the campaigns and the coupon
+as promotion expense, the unused part of the payment back to where it came from, and the
+member's tier recomputed with the order counted."""
 
 from app.models.base import utcnow
 from app.services import ledger
@@ -24,21 +24,24 @@ def settle_order(order_id: int) -> bool:
         order = order_state.take(order_id, "fueled", "settled", settled_at=utcnow())
         if order is None:  # not fuelled (yet), or settled already
             return False
-        charged = order.dispensed_fen  # less the coupon
+        charged = order.dispensed_fen  # less the campaign and the coupon
         coupon_fen = order.dispensed_coupon_fen or 0
-        value = charged + coupon_fen  # at the order's price per litre
+        campaign_fen = (order.dispensed_day_fen or 0) + (order.dispensed_campaign_fen or 0)
+        value = charged + coupon_fen + (order.dispensed_campaign_fen or 0)  # at the unit price
         at_list_price = max(amount_for_volume(order.list_price_fen, order.dispensed_ml), value)
+        member_fen = at_list_price - value - (order.dispensed_day_fen or 0)
         ledger.post(
             order.chain_id,
             "order.settle",
             [
                 Leg("prepaid_orders", charged, station_id=order.station_id),
-                Leg("promotion_expense", at_list_price - value, station_id=order.station_id),
-                Leg("fuel_revenue", coupon_fen - at_list_price, station_id=order.station_id),
+                Leg("promotion_expense", member_fen, station_id=order.station_id),
+                Leg("fuel_revenue", -charged - member_fen, station_id=order.station_id),
             ],
             station_id=order.station_id,
             order_id=order.id,
         )
+        book_campaign(order, campaign_fen)
         if order.coupon_id is not None:
             book_coupon(order, coupon_fen)
         unused = order.paid_fen - order.refunded_fen - charged
@@ -46,6 +49,27 @@ def settle_order(order_id: int) -> bool:
             refunds.create_refund(order, unused, "settlement", "加油差额退款")
         after_settlement(order)
         return True
+
+
+def book_campaign(order, campaign_fen: int) -> None:
+    """A settled sale's campaigns, in the settling transaction: what they took off (the
+    per-litre cut's saving and the campaign on the value) booked as promotion expense against
+    revenue at list price, in a ledger transaction of its own (campaign.discount: the ledger
+    check ties each to the order's dispensed_day_fen + dispensed_campaign_fen)."""
+    if not campaign_fen:
+        return
+    ids = [i for i in (order.day_campaign_id, order.campaign_id) if i is not None]
+    ledger.post(
+        order.chain_id,
+        "campaign.discount",
+        [
+            Leg("promotion_expense", campaign_fen, station_id=order.station_id),
+            Leg("fuel_revenue", -campaign_fen, station_id=order.station_id),
+        ],
+        station_id=order.station_id,
+        order_id=order.id,
+        memo="活动 " + "、".join(f"#{i}" for i in ids),
+    )
 
 
 def book_coupon(order, coupon_fen: int) -> None:

@@ -11,6 +11,7 @@
 // An answer that comes after the wait still shows (the driver sees the coupon appear).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const { campaignLines } = require('../../utils/campaigns')
 
 const DEBOUNCE_MS = 300
 // How long 下单 waits for the coupons before it lets the driver order without one. Read at each
@@ -56,6 +57,7 @@ function toView(answer, chosen) {
     payFen: coupon ? coupon.pay_fen : p.pay_fen,
     pay: fmt.yuan(coupon ? coupon.pay_fen : p.pay_fen),
     value: fmt.yuan(p.value_fen),
+    campaigns: campaignLines(p),
     usable: answer.coupons.map((c) => ({
       id: c.id,
       name: c.name,

@@ -6,6 +6,7 @@
 const api = require('../../utils/api')
 const wechat = require('../../utils/wechat')
 const fmt = require('../../utils/format')
+const { campaignLines } = require('../../utils/campaigns')
 const { behavior: coupons } = require('./coupons')
 
 const QUICK_AMOUNTS_FEN = [10000, 20000, 30000, 50000]
@@ -61,6 +62,7 @@ function toPlaced(o) {
     savingPerLitre: p.saving_per_litre_fen ? fmt.yuan(p.saving_per_litre_fen) + '/升' : '',
     saving: p.saving_fen ? fmt.yuan(p.saving_fen) : '',
     value: o.bill ? fmt.yuan(o.bill.value_fen) : '',
+    campaigns: campaignLines(o.bill),
     coupon: o.coupon ? { name: o.coupon.name, rule: o.coupon.rule, saving: '-' + fmt.yuan(o.coupon.saving_fen) } : null,
     amount: fmt.yuan(o.amount_fen),
   }

@@ -19,7 +19,7 @@ from app.console.web import (
     show_errors,
     typed_args,
 )
-from app.console.xlsx import Yuan, download
+from app.console.xlsx import MAX_ROWS, Yuan, download
 from app.models.base import utcnow
 from app.services.catalogue import pricing
 from app.services.marketing import campaign_fields, campaign_report, campaigns
@@ -44,6 +44,7 @@ def _list_context() -> tuple[dict, int]:
         "phases": campaigns.PHASES,
         "action_form": ActionForm(formdata=None),
         "page_url": lambda n: url_for("console.campaign_list", **args, page=n),
+        "export_url": url_for("console.campaign_list_export", **args),
     }
     return context, 200 if page else 400
 
@@ -55,6 +56,33 @@ def campaign_list():
     if is_partial():
         return fragment("console/marketing/partials/_campaigns.html", status, **context)
     return render_template("console/marketing/campaigns.html", **context), status
+
+
+@bp.get("/campaigns/export.xlsx")
+@catalogue_required
+def campaign_list_export():
+    me = actor()
+    campaigns.check_role(me)
+    status = typed_args(("status",)).get("status")
+    rows = (
+        [
+            r.campaign.id,
+            r.campaign.name,
+            r.kind_name,
+            r.words.rule,
+            r.words.schedule,
+            r.words.scope,
+            r.words.fuels,
+            r.words.period,
+            "是" if r.campaign.stacks_with_coupon else "否",
+            r.phase_name,
+        ]
+        for r in listing.export_rows(me, status, MAX_ROWS)
+    )
+    header = ["编号", "名称", "类型", "优惠", "会员日时段", "范围", "油品", "活动时间"]
+    header += ["可与优惠券同享", "状态"]
+    stamp = to_local(utcnow()).strftime("%Y%m%d-%H%M")
+    return download(f"活动-{stamp}", "活动", header, rows)
 
 
 def _form(posted: bool = False) -> CampaignForm:

@@ -2,9 +2,11 @@
 CSRF on every form, the form with Chinese errors naming the field, activate, end early and
 cancel, the list filtered and paged, and the audit log."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
@@ -67,6 +69,7 @@ def test_cashiers_and_attendants_are_refused_every_page_and_form(as_staff, world
         f"/{campaign.id}",
         f"/{campaign.id}/edit",
         f"/{campaign.id}/report.xlsx",
+        "/export.xlsx",
     ):
         assert console.get(URL + path).status_code == 403, path
     for path in ("", f"/{campaign.id}", f"/{campaign.id}/end", f"/{campaign.id}/cancel"):
@@ -197,3 +200,23 @@ def test_the_list_filters_by_where_each_stands_and_pages(as_staff, world):
         active_campaign(world.admin, "spend_off", name=f"活动{n:02d}")
     first, second = page(admin.get(URL)), page(admin.get(URL + "?page=2"))
     assert "活动20" in first and "下一页" in first and "活动00" in second
+
+
+def test_the_list_exports_as_filtered(as_staff, world):
+    active_campaign(world.admin, "spend_off", name="进行中的满减")
+    later = utcnow() + timedelta(days=3)
+    ends = later + timedelta(days=1)
+    active_campaign(world.admin, "members_day", name="下周会员日", starts_at=later, ends_at=ends)
+    admin = as_staff("admin")
+    assert 'href="/console/campaigns/export.xlsx?status=scheduled"' in page(
+        admin.get(f"{URL}?status=scheduled")
+    )
+    rows = list(load_workbook(io.BytesIO(admin.get(f"{URL}/export.xlsx").data)).active.values)
+    assert rows[0][:4] == ("编号", "名称", "类型", "优惠") and len(rows) == 3
+    assert [r[1] for r in rows[1:]] == ["下周会员日", "进行中的满减"]
+    assert {r[9] for r in rows[1:]} == {"未开始", "进行中"}
+    answer = admin.get(f"{URL}/export.xlsx?status=scheduled")
+    assert [r[1] for r in list(load_workbook(io.BytesIO(answer.data)).active.values)[1:]] == [
+        "下周会员日"
+    ]
+    assert admin.get(f"{URL}/export.xlsx?status=nope").status_code == 400

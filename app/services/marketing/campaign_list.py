@@ -56,10 +56,21 @@ def list_campaigns(
     """A page of the campaigns the actor sees; status: a phase (Invalid naming the field
     when it is not one)."""
     now = utcnow()
+    page = max(page, 1)
+    query = _query(actor, status, now).offset((page - 1) * per_page).limit(per_page + 1)
+    found = list(db.session.scalars(query))
+    return CampaignPage(rows_of(actor, found[:per_page], now), page, len(found) > per_page)
+
+
+def export_rows(actor: Staff, status: str | None, limit: int) -> list[CampaignRow]:
+    """The list as filtered, up to limit rows (a chain runs tens of campaigns a year)."""
+    now = utcnow()
+    found = list(db.session.scalars(_query(actor, status, now).limit(limit)))
+    return rows_of(actor, found, now)
+
+
+def _query(actor: Staff, status: str | None, now: datetime):
     query = select(Campaign).where(*campaigns.visible_filter(actor))
     if status:
         query = query.where(campaigns.phase_filter(status, now))
-    page = max(page, 1)
-    query = query.order_by(Campaign.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
-    found = list(db.session.scalars(query))
-    return CampaignPage(rows_of(actor, found[:per_page], now), page, len(found) > per_page)
+    return query.order_by(Campaign.id.desc())

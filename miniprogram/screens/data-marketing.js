@@ -122,7 +122,7 @@ const CAMPAIGN_COUPONS = {
   unusable: [campaignOption({ id: 502, name: '大额满减', rule: '满300减30', reason: '满300元可用，本单还差100元' })],
 }
 
-// 30.00 L of 92# on Wednesday 2026-11-25, settled: 油款 30.00 x 7.08 = 212.40, 满200减10 -10.00,
+// 30.00 L of 92# on Wednesday 2026-11-25 in Kunming, settled: 油款 30.00 x 7.08 = 212.40, 满200减10 -10.00,
 // 满100减10 -10.00: 192.40 paid from the wallet; 9.00 saved by the members' day (0.30 x 30.00).
 const CAMPAIGN_SETTLED = order({
   id: 5102, order_no: 'JY2026112508301500005102', status: 'settled', status_name: '已完成', nozzle: 1,
@@ -139,7 +139,8 @@ const CAMPAIGN_SETTLED = order({
   },
   coupon: { id: 501, name: '加油满减券', rule: '满100减10', status: 'used', status_name: '已使用', saving_fen: 1000 },
   payment_method: 'wallet', paid_fen: 19240, dispensed_ml: 30000, dispensed_fen: 19240,
-  can_request_refund: true, refundable_fen: 19240, refund_request_until: '2026-12-02T08:36:12+08:00',
+  // Seen after the trip: the week to ask for money back is over.
+  refund_request_hint: '已超过申请期限：加油完成后 7 天内可申请退款，请联系油站',
   created_at: '2026-11-25T08:30:15+08:00', expires_at: '2026-11-25T08:45:15+08:00', paid_at: '2026-11-25T08:30:40+08:00',
   fueled_at: '2026-11-25T08:36:10+08:00', settled_at: '2026-11-25T08:36:12+08:00',
 })

@@ -1,6 +1,6 @@
 // API answers of the marketing pages for the screenshots (banners, notices, coupons), in the
 // driver API's shapes; the pictures are drawn here (the screenshot has no network).
-const { page, banner, notice, priceNotice, offer, coupon } = require('../tests/helpers/fixtures')
+const { page, banner, notice, priceNotice, offer, coupon, order } = require('../tests/helpers/fixtures')
 
 /** A 750x300 banner picture: a gradient, a headline and a line under it. */
 function picture(from, to, headline, line) {
@@ -99,4 +99,50 @@ const MY_COUPONS = {
 /** GET /me/coupons by its status (the answer function of a scenario). */
 const myCoupons = (opts) => MY_COUPONS[/status=(\w+)/.exec(opts.url)[1]]
 
-module.exports = { BANNERS, NOTICES, OFFERS, CLAIMED, MY_COUPONS, myCoupons }
+// 活动 (docs/campaigns.md): the demo's 周三会员日 (0.30 元/L more off for members) and 92#满200减10,
+// priced as stacking.price() does for a 金卡 member (7.48 - 0.10 - 0.30 = 7.08 元/L).
+const DAY = { id: 12, name: '周三会员日', cut_per_litre_fen: 30 }
+const SPEND_OFF = { id: 15, name: '92#满200减10', cut_per_litre_fen: null, saving_fen: 1000 }
+const campaignOption = (over) => Object.assign({ kind: 'amount_off', scope: '全部油站、全部油品可用',
+  valid_until: '2026-12-12T00:00:00+08:00', suggested: false }, over)
+
+// ¥200 of 92# on a Wednesday: 28.25 L at 7.08 (8.49 saved by the members' day, already in the
+// 油款), 满200减10 -10.00, the coupon 满100减10 -10.00: 180.00 to pay.
+const CAMPAIGN_COUPONS = {
+  pricing: {
+    volume_ml: 28250, at_list_fen: 21696, member_saving_fen: 847, value_fen: 20000, campaign_fen: 1849,
+    campaigns: [Object.assign({ saving_fen: 849 }, DAY), SPEND_OFF], coupon_fen: 0, pay_fen: 19000,
+    saving_fen: 2696, final: false,
+  },
+  suggested_coupon_id: 501,
+  coupons: [
+    campaignOption({ id: 501, name: '加油满减券', rule: '满100减10', saving_fen: 1000, pay_fen: 18000, suggested: true }),
+    campaignOption({ id: 503, name: '新会员礼', rule: '满50减5', saving_fen: 500, pay_fen: 18500 }),
+  ],
+  unusable: [campaignOption({ id: 502, name: '大额满减', rule: '满300减30', reason: '满300元可用，本单还差100元' })],
+}
+
+// 30.00 L of 92# on Wednesday 2026-11-25 in Kunming, settled: 油款 30.00 x 7.08 = 212.40, 满200减10 -10.00,
+// 满100减10 -10.00: 192.40 paid from the wallet; 9.00 saved by the members' day (0.30 x 30.00).
+const CAMPAIGN_SETTLED = order({
+  id: 5102, order_no: 'JY2026112508301500005102', status: 'settled', status_name: '已完成', nozzle: 1,
+  mode: 'volume', preset_amount_fen: null, preset_volume_ml: 30000, unit_price_fen: 708,
+  pricing: {
+    list_price_fen: 768, member_price_fen: 748, tier_id: 2, tier_cut_fen: 10, campaign_cut_fen: 30,
+    unit_price_fen: 708, saving_per_litre_fen: 60, saving_fen: 3800, note: '金卡会员价再降0.10元/升',
+  },
+  amount_fen: 19240,
+  bill: {
+    volume_ml: 30000, at_list_fen: 23040, member_saving_fen: 900, value_fen: 21240, campaign_fen: 1900,
+    campaigns: [Object.assign({ saving_fen: 900 }, DAY), SPEND_OFF], coupon_fen: 1000, pay_fen: 19240,
+    saving_fen: 3800, final: true,
+  },
+  coupon: { id: 501, name: '加油满减券', rule: '满100减10', status: 'used', status_name: '已使用', saving_fen: 1000 },
+  payment_method: 'wallet', paid_fen: 19240, dispensed_ml: 30000, dispensed_fen: 19240,
+  // Seen after the trip: the week to ask for money back is over.
+  refund_request_hint: '已超过申请期限：加油完成后 7 天内可申请退款，请联系油站',
+  created_at: '2026-11-25T08:30:15+08:00', expires_at: '2026-11-25T08:45:15+08:00', paid_at: '2026-11-25T08:30:40+08:00',
+  fueled_at: '2026-11-25T08:36:10+08:00', settled_at: '2026-11-25T08:36:12+08:00',
+})
+
+module.exports = { BANNERS, NOTICES, OFFERS, CLAIMED, MY_COUPONS, myCoupons, CAMPAIGN_COUPONS, CAMPAIGN_SETTLED }

@@ -94,6 +94,14 @@ module.exports = [
         expect: ['周末加油满减 · 满100减10', '新会员礼 · 满50减5', '-¥5.00', '不使用优惠券', '满300元可用，本单还差100元'],
       },
       {
+        // 活动: the members' day (already in the 油款) and 满200减10, then the coupon.
+        name: 'order-campaigns',
+        api: { 'GET /orders/coupons': marketing.CAMPAIGN_COUPONS },
+        steps: [QUOTED],
+        scrollTo: '#coupons',
+        expect: ['油款', '¥200.00', '周三会员日（每升再降¥0.30）', '省¥8.49', '92#满200减10', '-¥10.00', '应付', '¥180.00'],
+      },
+      {
         name: 'order-coupon-failed',
         api: { 'GET /orders/coupons': networkDown() },
         steps: [['wait', '#coupon-fallback']],
@@ -117,14 +125,21 @@ module.exports = [
     page: 'pages/order-detail/order-detail',
     query: { id: '5021' },
     api: { 'GET /orders/5021': data.SETTLED },
-    expect: ['订单详情', '已完成', '加油差额退款', '¥15.50', '已到账'],
+    expect: ['订单详情', '已完成'],
     shots: [
-      { name: 'order-detail' },
+      { name: 'order-detail', expect: ['加油差额退款', '¥15.50', '已到账'] },
       {
         name: 'order-detail-receipt',
         steps: [['tap', '#receipt-toggle']],
         scrollTo: '#refunds',
         expect: ['加油小票', 'JY2026112918021100005021'],
+      },
+      {
+        name: 'order-detail-campaigns',
+        query: { id: '5102' },
+        api: { 'GET /orders/5102': marketing.CAMPAIGN_SETTLED },
+        scrollTo: '#pricing',
+        expect: ['活动 周三会员日（每升再降¥0.30）', '省¥9.00', '活动 92#满200减10', '-¥10.00', '¥192.40'],
       },
       {
         name: 'order-detail-refund',

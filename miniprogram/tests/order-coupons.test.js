@@ -299,7 +299,13 @@ test('the campaigns are shown with what each saved, before the coupon, the amoun
     pricing,
     coupons: [option({ id: 501, name: '周末加油满减', rule: '满100减10', saving_fen: 1000, pay_fen: 18000, suggested: true })],
   }
-  const placed = order({ amount_fen: 18000, bill: { ...pricing, coupon_fen: 1000, pay_fen: 18000 }, coupon: COUPON })
+  const placed = order({
+    amount_fen: 18000,
+    // 7.48 - 0.10 (金卡) - 0.30 (会员日) = 7.08 元/L
+    pricing: { ...order().pricing, campaign_cut_fen: 30, unit_price_fen: 708, saving_per_litre_fen: 60 },
+    bill: { ...pricing, coupon_fen: 1000, pay_fen: 18000 },
+    coupon: COUPON,
+  })
   const comp = await quoted([reply(200, withCampaigns)], reply(201, placed))
   expect(text(comp, '#quote-campaign-12')).toContain('周三会员日（每升再降¥0.30）')
   expect(text(comp, '#quote-campaign-12')).toContain('省¥8.39')
@@ -309,5 +315,20 @@ test('the campaigns are shown with what each saved, before the coupon, the amoun
   await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
   expect(writes()[0].data).toMatchObject({ coupon_id: 501, expected_amount_fen: 18000 })
   expect(text(comp, '#placed-campaign-15')).toContain('92#满200减10')
+  // Per litre the members' day comes between the tier's cut and the unit price; the 油款 the
+  // campaign and the coupon come off is shown: 200.00 - 10.00 - 10.00 = 180.00.
+  expect(text(comp, '#day-cut')).toContain('会员日优惠')
+  expect(text(comp, '#day-cut')).toContain('-¥0.30/升')
+  expect(text(comp, '#unit-price')).toContain('¥7.08/升')
+  expect(text(comp, '#placed-value')).toContain('¥200.00')
   expect(text(comp, '#amount-due')).toContain('¥180.00')
+})
+
+test('an order with nothing off its 油款 shows no 油款 line and no members\' day', async () => {
+  const comp = await quoted([reply(200, { ...QUOTE, suggested_coupon_id: null })], reply(201, order({ bill: PRICING })))
+  tap(comp, '#place')
+  await waitFor(() => expect(comp.querySelector('#breakdown')).toBeTruthy())
+  expect(comp.querySelector('#placed-value')).toBeFalsy()
+  expect(comp.querySelector('#day-cut')).toBeFalsy()
+  expect(text(comp, '#amount-due')).toContain('¥200.00')
 })

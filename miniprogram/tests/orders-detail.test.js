@@ -184,6 +184,43 @@ test('an order with a coupon shows its name, rule, state and saving; one without
   expect(plain.querySelector('#coupon')).toBeFalsy()
 })
 
+test('the campaigns: the members\' day per litre and as saved, 满减 and the coupon off the 油款', async () => {
+  // 30.00 L at 7.48 - 0.10 - 0.30 = 7.08: 油款 212.40 - 满200减10 10.00 - 券 10.00 = 192.40.
+  const withCampaigns = {
+    ...SETTLED,
+    refunded_fen: 0,
+    refunds: [],
+    pricing: { ...SETTLED.pricing, campaign_cut_fen: 30, unit_price_fen: 708, saving_per_litre_fen: 60, saving_fen: 3800 },
+    amount_fen: 19240,
+    paid_fen: 19240,
+    dispensed_ml: 30000,
+    dispensed_fen: 19240,
+    bill: {
+      volume_ml: 30000, at_list_fen: 23040, member_saving_fen: 900, value_fen: 21240, campaign_fen: 1900,
+      campaigns: [
+        { id: 12, name: '周三会员日', cut_per_litre_fen: 30, saving_fen: 900 },
+        { id: 15, name: '92#满200减10', cut_per_litre_fen: null, saving_fen: 1000 },
+      ],
+      coupon_fen: 1000, pay_fen: 19240, saving_fen: 3800, final: true,
+    },
+    coupon: { id: 501, name: '加油满减券', rule: '满100减10', status: 'used', status_name: '已使用', saving_fen: 1000 },
+  }
+  answerRequests(reply(200, withCampaigns))
+  const comp = await opened(withCampaigns)
+  expect(text(comp, '#day-cut')).toContain('-¥0.30/升')
+  expect(text(comp, '#value')).toContain('¥212.40')
+  expect(text(comp, '#campaign-12')).toContain('周三会员日（每升再降¥0.30）')
+  expect(text(comp, '#campaign-12')).toContain('省¥9.00')
+  expect(text(comp, '#campaign-15')).toContain('-¥10.00')
+  expect(text(comp, '#coupon')).toContain('-¥10.00')
+  expect(text(comp, '#dispensed')).toContain('¥192.40')
+  // Nothing off the 油款: no 油款 line (it is the amount), no members' day.
+  answerRequests(reply(200, SETTLED))
+  const plain = await opened(SETTLED)
+  expect(plain.querySelector('#value')).toBeFalsy()
+  expect(plain.querySelector('#day-cut')).toBeFalsy()
+})
+
 test('a settled order offers 申请退款 with how much and until when, which opens the form', async () => {
   answerRequests(reply(200, SETTLED))
   const comp = await opened(SETTLED)

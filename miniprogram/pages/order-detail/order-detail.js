@@ -5,7 +5,7 @@
 // 不能申请时显示服务端给的原因，并可联系油站。
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
-const { campaignLines } = require('../../utils/campaigns')
+const { campaignLines, valueOff, dayCut } = require('../../utils/campaigns')
 const { METHODS, REFUND_KINDS, REFUND_STATUSES } = require('../../utils/labels')
 
 const MODES = { amount: '按金额', volume: '按升数', fill_up: '加满' }
@@ -68,10 +68,12 @@ function toView(o) {
       member: p.member_price_fen !== p.list_price_fen ? perLitre(p.member_price_fen) : '',
       tierCut: p.tier_cut_fen ? '-' + perLitre(p.tier_cut_fen) : '',
       note: p.note,
+      dayCut: dayCut(p),
       unit: perLitre(p.unit_price_fen),
       savingPerLitre: p.saving_per_litre_fen ? perLitre(p.saving_per_litre_fen) : '',
       saving: p.saving_fen ? money(p.saving_fen) : '',
     },
+    value: valueOff(o.bill),
     campaigns: campaignLines(o.bill),
     coupon: o.coupon
       ? { name: o.coupon.name, rule: o.coupon.rule, status: o.coupon.status_name, saving: '-' + fmt.yuan(o.coupon.saving_fen) }

@@ -6,7 +6,7 @@
 const api = require('../../utils/api')
 const wechat = require('../../utils/wechat')
 const fmt = require('../../utils/format')
-const { campaignLines } = require('../../utils/campaigns')
+const { campaignLines, valueOff, dayCut } = require('../../utils/campaigns')
 const { behavior: coupons } = require('./coupons')
 
 const QUICK_AMOUNTS_FEN = [10000, 20000, 30000, 50000]
@@ -58,10 +58,11 @@ function toPlaced(o) {
     memberPrice: perLitre(p.member_price_fen),
     tierCut: p.tier_cut_fen ? fmt.yuan(p.tier_cut_fen) + '/升' : '',
     note: p.note || '',
+    dayCut: dayCut(p),
     unitPrice: perLitre(p.unit_price_fen),
     savingPerLitre: p.saving_per_litre_fen ? fmt.yuan(p.saving_per_litre_fen) + '/升' : '',
     saving: p.saving_fen ? fmt.yuan(p.saving_fen) : '',
-    value: o.bill ? fmt.yuan(o.bill.value_fen) : '',
+    value: valueOff(o.bill),
     campaigns: campaignLines(o.bill),
     coupon: o.coupon ? { name: o.coupon.name, rule: o.coupon.rule, saving: '-' + fmt.yuan(o.coupon.saving_fen) } : null,
     amount: fmt.yuan(o.amount_fen),

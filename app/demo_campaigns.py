@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Fuel, Staff
 from app.models.base import utcnow
 from app.services.marketing import campaigns
+from app.services.platform.clock import from_local, to_local
 
 WEDNESDAY = 2
 
@@ -20,8 +21,11 @@ def load(chain_id: int, admin_username: str) -> None:
     gasoline_92 = db.session.scalars(
         select(Fuel.id).where(Fuel.chain_id == chain_id, Fuel.code == "92")
     ).one()
-    now = utcnow()
-    period = {"starts_at": now - timedelta(days=8), "ends_at": now + timedelta(days=60)}
+    today = to_local(utcnow()).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    period = {  # whole local days, as a marketing manager sets them
+        "starts_at": from_local(today - timedelta(days=8)),
+        "ends_at": from_local(today + timedelta(days=61)),
+    }
     for fields in (
         {
             "name": "周三会员日",

@@ -121,7 +121,7 @@ def test_over_refund_is_refused_naming_the_field(as_staff, world, member, order)
     zero = cashier.post(refund_url(order), form("0"))
     assert zero.status_code == 400 and "退款金额必须大于 0" in page(zero)
     other = cashier.post(refund_url(order), form("10.00", reason="other"))
-    assert other.status_code == 400 and "选择“其他”时请写明原因" in page(other)
+    assert other.status_code == 400 and "选择“其他”时请在说明中写明原因" in page(other)
     assert money_state(order.id, member.id) == before
     with pytest.raises(Invalid, match="退款金额"):
         counter_refunds.request_refund(

@@ -44,22 +44,7 @@ from app.services.staff import reauth
 from app.services.staff.access import visible_station_ids
 
 DECIDE_ROLES = ("manager", "chain_admin")
-NOTE_MAX = 200
-
-
-def _clean(amount_fen, reason_code: str, note: str | None) -> str:
-    errors, note = {}, (note or "").strip()
-    if not isinstance(amount_fen, int) or amount_fen <= 0:
-        errors["amount_fen"] = "退款金额必须大于 0"
-    if reason_code not in COUNTER_REFUND_REASONS:
-        errors["reason_code"] = "请选择退款原因"
-    elif reason_code == "other" and not note:
-        errors["note"] = "选择“其他”时请写明原因"
-    if len(note) > NOTE_MAX:
-        errors["note"] = f"说明最多 {NOTE_MAX} 个字"
-    if errors:
-        raise Invalid(errors)
-    return note
+NOTE_MAX = refund_rules.NOTE_MAX
 
 
 def _refund_reason(request: CounterRefundRequest) -> str:
@@ -87,7 +72,7 @@ def request_refund(
     money moves."""
     if actor.role not in refund_rules.REFUND_ROLES:
         raise PermissionDenied("只有收银员、站长和总部管理员可以退款")
-    note = _clean(amount_fen, reason_code, note)
+    note = refund_rules.request_note(amount_fen, reason_code, note, COUNTER_REFUND_REASONS)
     # Checked as read first, so that a mistyped amount costs no try of the password or PIN.
     order = refund_rules.staff_order(actor, order_id)
     refund_rules.check_refundable(order, amount_fen)

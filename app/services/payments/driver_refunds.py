@@ -33,6 +33,7 @@ from app.models import DRIVER_REFUND_REASONS, CounterRefundRequest, Member, Orde
 from app.models.base import utcnow
 from app.services import orders
 from app.services.orders import order_state
+from app.services.payments import refund_rules
 from app.services.platform.errors import Conflict, Invalid
 from app.services.platform.money import fen_to_yuan
 from app.services.platform.unit_of_work import unit_of_work
@@ -40,7 +41,7 @@ from app.services.platform.unit_of_work import unit_of_work
 # How long after its settlement a driver may ask for a refund of an order (a constant for every
 # chain; docs/driver-refunds.md).
 REQUEST_DAYS = 7
-NOTE_MAX = 200
+NOTE_MAX = refund_rules.NOTE_MAX
 ONLINE_METHODS = ("wechat", "wallet")  # refunds of other orders are made at the counter
 
 
@@ -115,21 +116,6 @@ def requests_by_order(order_ids: list[int]) -> dict[int, list[CounterRefundReque
     return found
 
 
-def _clean(amount_fen, reason_code: str, note: str | None) -> str:
-    errors, note = {}, (note or "").strip()
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
-        errors["amount_fen"] = "退款金额必须大于 0"
-    if reason_code not in DRIVER_REFUND_REASONS:
-        errors["reason_code"] = "请选择退款原因"
-    elif reason_code == "other" and not note:
-        errors["note"] = "选择“其他”时请在说明中写明原因"
-    if len(note) > NOTE_MAX:
-        errors["note"] = f"说明最多 {NOTE_MAX} 个字"
-    if errors:
-        raise Invalid(errors)
-    return note
-
-
 def request_refund(
     member: Member, order_id: int, amount_fen: int, reason_code: str, note: str | None
 ) -> CounterRefundRequest:
@@ -138,7 +124,7 @@ def request_refund(
 
     Raises NotFound (not their order), Invalid naming the field (amount_fen, reason_code,
     note, order_id: the order may not be refunded this way now) or RequestOpen."""
-    note = _clean(amount_fen, reason_code, note)
+    note = refund_rules.request_note(amount_fen, reason_code, note, DRIVER_REFUND_REASONS)
     with unit_of_work(keep_loaded=True):
         orders.get_order(member, order_id)  # anyone else's order: not found, and not locked
         order = db.session.get(Order, order_id, with_for_update=True, populate_existing=True)

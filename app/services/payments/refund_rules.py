@@ -1,6 +1,7 @@
 """Who may refund which order at the counter, and how much: the checks a staff refund makes as
 it reads the order (create_refund's guarded update decides the amount again against the row),
-and the reversal reference a refund of a walk-in sale paid by card or on the terminal needs."""
+the reversal reference a refund of a walk-in sale paid by card or on the terminal needs, and a
+refund request's amount, reason and note (the counter's and the driver's alike)."""
 
 from app.extensions import db
 from app.models import Order, Staff
@@ -10,6 +11,7 @@ from app.services.platform.money import fen_to_yuan
 from app.services.staff.access import visible_station_ids
 
 REFUND_ROLES = ("cashier", "manager", "chain_admin")
+NOTE_MAX = 200  # a refund request's note
 # Walk-in sales whose money goes back on the station's own POS or terminal: the refund records
 # that reversal's reference, which the cashier reads off the slip.
 REVERSALS = {
@@ -57,3 +59,20 @@ def reversal_reference(order: Order, reference: str | None, *, required: bool = 
     if len(reference) > REFERENCE_MAX:
         raise Invalid({"reference": f"退款参考号最多 {REFERENCE_MAX} 个字符"})
     return reference
+
+
+def request_note(amount_fen, reason_code: str, note: str | None, reasons: dict) -> str:
+    """A refund request's note, stripped, once its amount (positive integer fen), its reason
+    (one of reasons) and the note (required with 其他) are right; Invalid naming each field."""
+    errors, note = {}, (note or "").strip()
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        errors["amount_fen"] = "退款金额必须大于 0"
+    if reason_code not in reasons:
+        errors["reason_code"] = "请选择退款原因"
+    elif reason_code == "other" and not note:
+        errors["note"] = "选择“其他”时请在说明中写明原因"
+    if len(note) > NOTE_MAX:
+        errors["note"] = f"说明最多 {NOTE_MAX} 个字"
+    if errors:
+        raise Invalid(errors)
+    return note
